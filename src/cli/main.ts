@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * `lathe` — the same engine services as the app, headless.
+ */
+import { describeError, toErrorData } from '../shared/contract/errors.js';
+import { auditCommand } from './commands/audit.js';
+import { demoCommand } from './commands/demo.js';
+import { devCommand } from './commands/dev.js';
+import { doctorCommand } from './commands/doctor.js';
+import { serveCommand } from './commands/serve.js';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
+  demo: { run: demoCommand, about: 'build the tiny model from the bundled sample and chat with it' },
+  serve: { run: serveCommand, about: 'run the engine with the interface in your browser (127.0.0.1, token)' },
+  doctor: { run: doctorCommand, about: 'check Python, torch, GPUs, llama.cpp backend, disk and data folder' },
+  audit: { run: auditCommand, about: 'verify or list the hash-chained audit log' },
+  dev: { run: devCommand, about: 'developer tools: make-tiny-model' },
+};
+
+function help(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.about}`);
+  return `Usage: lathe <command> [options]\n\n${rows.join('\n')}\n\nData folder: --data-dir DIR or LATHE_DATA_DIR.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}".\n\n${help()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`lathe: ${describeError(toErrorData(err))}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,113 @@
+import type Database from 'better-sqlite3';
+import type { AuditEntry, AuditVerifyResult } from '../../shared/contract/index.js';
+import { auditQueries, type AuditRow } from '../db/queries/audit.js';
+import { auditEntryHash, canonicalJson, GENESIS_HASH } from './audit-hash.js';
+
+export interface AuditRecord {
+  actor: string;
+  action: string;
+  objectType: string;
+  objectId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Appends to and verifies the hash-chained audit log. Appends run in an IMMEDIATE transaction so two
+ * processes sharing the data folder cannot both take the same sequence number.
+ */
+export class AuditLog {
+  private readonly q;
+  private readonly appendTx;
+
+  constructor(
+    db: Database.Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.q = auditQueries(db);
+    this.appendTx = db.transaction((record: AuditRecord): AuditEntry => {
+      const last = this.q.last();
+      const row: Omit<AuditRow, 'hash'> = {
+        seq: (last?.seq ?? 0) + 1,
+        at: this.now().toISOString(),
+        actor: record.actor,
+        action: record.action,
+        object_type: record.objectType,
+        object_id: record.objectId ?? null,
+        details: canonicalJson(record.details ?? {}),
+        prev_hash: last?.hash ?? GENESIS_HASH,
+      };
+      const hash = auditEntryHash(toHashed(row));
+      this.q.insert({ ...row, hash });
+      return toEntry({ ...row, hash });
+    });
+  }
+
+  append(record: AuditRecord): AuditEntry {
+    return this.appendTx.immediate(record);
+  }
+
+  list(limit: number, beforeSeq: number | undefined, actionPrefix = ''): { entries: AuditEntry[]; total: number } {
+    const rows = this.q.page(beforeSeq ?? Number.MAX_SAFE_INTEGER, actionPrefix, limit);
+    return { entries: rows.map(toEntry), total: this.q.count(actionPrefix) };
+  }
+
+  /** Walks the chain from the first entry; names the first entry whose hash or link does not hold. */
+  verify(): AuditVerifyResult {
+    let prevHash = GENESIS_HASH;
+    let expectedSeq = 1;
+    let checked = 0;
+    for (const row of this.q.iterate()) {
+      const broken = (reason: string): AuditVerifyResult => ({
+        ok: false,
+        checked,
+        firstBroken: { seq: row.seq, at: row.at, action: row.action, reason },
+      });
+      if (row.seq !== expectedSeq) {
+        return broken(`expected entry #${expectedSeq} next but found #${row.seq}: an entry was removed`);
+      }
+      if (row.prev_hash !== prevHash) {
+        return broken('its link to the previous entry does not match: an earlier entry was replaced');
+      }
+      if (auditEntryHash(toHashed(row)) !== row.hash) {
+        return broken('its content does not match its hash: the entry was changed after it was written');
+      }
+      prevHash = row.hash;
+      expectedSeq += 1;
+      checked += 1;
+    }
+    return { ok: true, checked, firstBroken: null };
+  }
+}
+
+function toHashed(row: Omit<AuditRow, 'hash'>) {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    objectType: row.object_type,
+    objectId: row.object_id,
+    details: row.details,
+    prevHash: row.prev_hash,
+  };
+}
+
+function toEntry(row: AuditRow): AuditEntry {
+  let details: Record<string, unknown>;
+  try {
+    details = JSON.parse(row.details) as Record<string, unknown>;
+  } catch {
+    details = { unparsable: row.details };
+  }
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    objectType: row.object_type,
+    objectId: row.object_id,
+    details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

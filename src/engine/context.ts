@@ -1,0 +1,18 @@
+import type Database from 'better-sqlite3';
+import type { AppInfo } from '../shared/contract/index.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { EventBus } from './event-bus.js';
+import type { InferenceLink } from './inference/inference-process.js';
+
+/** What every feature's handlers get. `db` and `audit` are null when the start-up integrity check failed. */
+export interface EngineContext {
+  dataDir: string;
+  mode: AppInfo['mode'];
+  db: Database.Database | null;
+  dbPath: string;
+  dbProblem: string | null;
+  audit: AuditLog | null;
+  events: EventBus;
+  inference: InferenceLink;
+  actor: string;
+}

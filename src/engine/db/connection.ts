@@ -1,0 +1,70 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LatheError } from '../../shared/contract/errors.js';
+import { migrate, type MigrationReport } from './migrate.js';
+import { migrations as allMigrations, type Migration } from './migrations/index.js';
+
+export interface OpenedDatabase {
+  db: Database.Database;
+  path: string;
+  migration: MigrationReport;
+}
+
+export interface OpenOptions {
+  /** Override the migration list (tests). */
+  migrations?: readonly Migration[];
+}
+
+export const DB_FILE_NAME = 'lathe.db';
+
+/**
+ * Opens the data directory's database. The integrity check runs before anything else touches the file —
+ * before WAL is switched on and before migrations — so a damaged file is reported and never written to.
+ */
+export function openDatabase(dataDir: string, options: OpenOptions = {}): OpenedDatabase {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, DB_FILE_NAME);
+  let db: Database.Database;
+  try {
+    db = new Database(file, { fileMustExist: false });
+  } catch (err) {
+    throw new LatheError(
+      'DB_CORRUPT',
+      `Could not open the database at ${file}: ${(err as Error).message}.`,
+      'Check that the data folder is readable and writable, or choose another with --data-dir.',
+    );
+  }
+  try {
+    checkIntegrity(db, file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    const migration = migrate(db, options.migrations ?? allMigrations);
+    return { db, path: file, migration };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function checkIntegrity(db: Database.Database, file: string): void {
+  let rows: string[];
+  try {
+    rows = db.pragma('integrity_check', { simple: false }) as unknown as string[];
+    rows = (rows as unknown as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+  } catch (err) {
+    throw corrupt(file, (err as Error).message);
+  }
+  if (rows.length !== 1 || rows[0] !== 'ok') throw corrupt(file, rows.slice(0, 3).join('; '));
+}
+
+function corrupt(file: string, detail: string): LatheError {
+  return new LatheError(
+    'DB_CORRUPT',
+    `The database at ${file} failed its integrity check (${detail}). Lathe has not written to it.`,
+    'Restore the file from a backup, or move it aside and start with an empty data folder; ' +
+      'exported models and datasets on disk are not affected.',
+  );
+}

@@ -1,0 +1,110 @@
+import { LatheError, toErrorData } from '../shared/contract/errors.js';
+import type { FrameChannel } from '../shared/contract/frames.js';
+import { handlerSpecs, type AppInfo, type HandlerImpls } from '../shared/contract/index.js';
+import { RpcServer } from '../shared/transport/rpc-server.js';
+import { appHandlers } from './app/app-handlers.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditHandlers } from './audit/audit-handlers.js';
+import type { EngineContext } from './context.js';
+import { DB_FILE_NAME, openDatabase } from './db/connection.js';
+import { EventBus } from './event-bus.js';
+import { doctorHandlers } from './hardware/doctor-handlers.js';
+import { ForkedInferenceHost, type InferenceLink } from './inference/inference-process.js';
+import path from 'node:path';
+import os from 'node:os';
+
+export interface EngineOptions {
+  dataDir: string;
+  mode: AppInfo['mode'];
+  /** Defaults to a forked Node child; Electron passes its utility process's port instead. */
+  inference?: InferenceLink;
+}
+
+/**
+ * The engine: database, services and handlers, served over any number of channels. Start-up never writes to
+ * a database that failed its integrity check: the engine then runs read-only and says why.
+ */
+export class Engine {
+  readonly ctx: EngineContext;
+  readonly impls: HandlerImpls;
+  private readonly server: RpcServer<typeof handlerSpecs>;
+  private readonly detachers = new Set<() => void>();
+
+  private constructor(ctx: EngineContext) {
+    this.ctx = ctx;
+    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx) };
+    this.server = new RpcServer(handlerSpecs, this.impls, {
+      guardWrite: (name) => {
+        if (!ctx.db) {
+          throw new LatheError(
+            'DB_READ_ONLY',
+            `"${name}" needs to write, but the library database failed its start-up check: ${ctx.dbProblem}.`,
+            'Restore lathe.db from a backup or move it aside, then restart Lathe.',
+          );
+        }
+      },
+    });
+  }
+
+  static open(options: EngineOptions): Engine {
+    const events = new EventBus();
+    const dbPath = path.join(options.dataDir, DB_FILE_NAME);
+    let db: EngineContext['db'] = null;
+    let dbProblem: string | null = null;
+    try {
+      db = openDatabase(options.dataDir).db;
+    } catch (err) {
+      dbProblem = toErrorData(err).message;
+    }
+    const ctx: EngineContext = {
+      dataDir: options.dataDir,
+      mode: options.mode,
+      db,
+      dbPath,
+      dbProblem,
+      audit: db ? new AuditLog(db) : null,
+      events,
+      inference: options.inference ?? new ForkedInferenceHost(),
+      actor: process.env.LATHE_ACTOR ?? os.userInfo().username,
+    };
+    const engine = new Engine(ctx);
+    engine.recordStart();
+    return engine;
+  }
+
+  /** Serve the UI contract on a channel (a tab, a window); returns a function that stops serving it. */
+  attach(channel: FrameChannel): () => void {
+    const stopServing = this.server.attach(channel);
+    const stopEvents = this.ctx.events.addChannel(channel);
+    const detach = () => {
+      stopServing();
+      stopEvents();
+      this.detachers.delete(detach);
+    };
+    this.detachers.add(detach);
+    channel.onClose(detach);
+    return detach;
+  }
+
+  /** Call a handler in-process (CLI), with the same argument checks as a remote call. */
+  call<K extends keyof HandlerImpls>(name: K, args: Parameters<HandlerImpls[K]>[0] | Record<string, never>): ReturnType<HandlerImpls[K]> {
+    return this.server.call(name, args) as ReturnType<HandlerImpls[K]>;
+  }
+
+  async dispose(): Promise<void> {
+    for (const detach of [...this.detachers]) detach();
+    await this.ctx.inference.dispose();
+    this.ctx.db?.close();
+  }
+
+  private recordStart(): void {
+    if (!this.ctx.audit) return;
+    const entry = this.ctx.audit.append({
+      actor: this.ctx.actor,
+      action: 'app.start',
+      objectType: 'engine',
+      details: { mode: this.ctx.mode },
+    });
+    this.ctx.events.emit('audit.appended', entry);
+  }
+}

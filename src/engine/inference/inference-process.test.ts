@@ -1,0 +1,63 @@
+import { inject, describe, expect, it, afterAll } from 'vitest';
+import { ForkedInferenceHost } from './inference-process.js';
+
+/**
+ * Real node-llama-cpp (prebuilt CPU binary) in a real forked inference host, on the tiny GGUF that the
+ * global setup built with the trainer and llama.cpp's converter.
+ */
+const host = new ForkedInferenceHost();
+afterAll(() => host.dispose());
+
+describe('inference host (real llama.cpp, tiny model)', () => {
+  it('reports the CPU backend here', async () => {
+    const probe = await host.client().send('inference.probe', {});
+    expect(probe.backend).toBe('cpu');
+    expect(probe.nodeLlamaCppVersion).toBe('3.21.1');
+    expect(probe.cpuThreads).toBeGreaterThan(0);
+  });
+
+  it('streams a deterministic answer through the GGUF chat template', async () => {
+    const modelPath = inject('tinyGguf');
+    const client = host.client();
+    const streamed: string[] = [];
+    const stop = client.listen('inference.token', (t) => t.requestId === 'r1' && streamed.push(t.text));
+    const args = { requestId: 'r1', modelPath, prompt: 'What is a substation?', maxTokens: 24, temperature: 0, seed: 1 };
+    const first = await client.send('inference.chat', args);
+    stop();
+    expect(first.tokens).toBeGreaterThan(0);
+    expect(first.text.length).toBeGreaterThan(0);
+    expect(streamed.join('')).toBe(first.text);
+    const second = await client.send('inference.chat', { ...args, requestId: 'r2' });
+    expect(second.text).toBe(first.text);
+  });
+
+  it('says clearly when the model file is missing', async () => {
+    const err = await host
+      .client()
+      .send('inference.chat', { requestId: 'x', modelPath: '/nope/missing.gguf', prompt: 'hi' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'MODEL_MISSING', message: expect.stringMatching(/missing\.gguf/) });
+  });
+
+  it('refuses a file that is not a GGUF with an error, not a crash', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bad-')), 'bad.gguf');
+    fs.writeFileSync(bad, Buffer.alloc(4096, 7));
+    const err = await host.client().send('inference.chat', { requestId: 'y', modelPath: bad, prompt: 'hi' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: expect.stringMatching(/INFERENCE_FAILED|TRANSPORT_CLOSED/) });
+  });
+
+  it('restarts after the host is killed; the caller gets an error, not a hang', async () => {
+    const client = host.client();
+    await client.send('inference.probe', {});
+    const child = (host as unknown as { child: import('node:child_process').ChildProcess }).child;
+    const pending = client.send('inference.chat', { requestId: 'k', modelPath: inject('tinyGguf'), prompt: 'hello', maxTokens: 400 });
+    child.kill('SIGKILL');
+    await expect(pending).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
+    const again = await host.client().send('inference.probe', {});
+    expect(again.backend).toBe('cpu');
+    expect(host.crashes).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,85 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FrameChannel } from '../../shared/contract/frames.js';
+import type { InferenceEventSchemas, InferenceHandlerSpecs } from '../../shared/inference-contract.js';
+import { ipcChannel } from '../../shared/transport/ipc-channel.js';
+import { RpcClient } from '../../shared/transport/rpc-client.js';
+
+export type InferenceClient = RpcClient<InferenceHandlerSpecs, InferenceEventSchemas>;
+
+/** Where the engine gets its inference channel: a forked Node child (CLI, browser mode) or Electron's port. */
+export interface InferenceLink {
+  client(): InferenceClient;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The inference host as a Node child process. If it dies (a crashed model load, an OOM kill) the next call
+ * starts a fresh one; the engine and its database carry on.
+ */
+export class ForkedInferenceHost implements InferenceLink {
+  private child: ChildProcess | null = null;
+  private rpc: InferenceClient | null = null;
+  crashes = 0;
+
+  client(): InferenceClient {
+    if (this.rpc && this.child && this.child.exitCode === null && this.child.connected) return this.rpc;
+    this.start();
+    return this.rpc as InferenceClient;
+  }
+
+  private start(): void {
+    const here = fileURLToPath(import.meta.url);
+    const fromSource = here.endsWith('.ts');
+    const entry = path.join(path.dirname(here), '..', '..', 'inference', 'host', fromSource ? 'child-entry.ts' : 'child-entry.js');
+    const execArgv = fromSource ? ['--import', pathToFileURL(tsxLoader()).href] : [];
+    const child = fork(entry, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    child.on('exit', (code, signal) => {
+      if (this.child === child) {
+        if (code !== 0) this.crashes += 1;
+        this.child = null;
+        this.rpc = null;
+      }
+      if (code !== 0 && signal !== 'SIGTERM') {
+        process.stderr.write(`[lathe] inference host exited (code ${code}, signal ${signal}); it restarts on next use\n`);
+      }
+    });
+    this.child = child;
+    this.rpc = new RpcClient(ipcChannel(child));
+  }
+
+  async dispose(): Promise<void> {
+    const child = this.child;
+    this.rpc?.dispose();
+    this.rpc = null;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.disconnect();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The inference host reached over a channel someone else owns (Electron's MessagePort). */
+export class ChannelInferenceLink implements InferenceLink {
+  private readonly rpc: InferenceClient;
+  constructor(private readonly channel: FrameChannel) {
+    this.rpc = new RpcClient(channel);
+  }
+  client(): InferenceClient {
+    return this.rpc;
+  }
+  async dispose(): Promise<void> {
+    this.rpc.dispose();
+    this.channel.close();
+  }
+}
+
+function tsxLoader(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs');
+}

@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { cacheDir } from '../paths.js';
+import { runTrainerCommand, type TrainerEvent } from '../training/trainer-command.js';
+
+export interface TinyModel {
+  dir: string;
+  hfDir: string;
+  ggufPath: string;
+  cached: boolean;
+  manifest: Record<string, unknown>;
+}
+
+export interface TinyModelOptions {
+  seed?: number;
+  steps?: number;
+  outDir?: string;
+  onEvent?: (event: TrainerEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The tiny Llama that tests, the demo and benchmarks use: built by the trainer from the corpus the project
+ * ships, cached by content (the trainer reuses a folder whose manifest key matches).
+ */
+export async function ensureTinyModel(opts: TinyModelOptions = {}): Promise<TinyModel> {
+  const seed = opts.seed ?? 0;
+  const dir = opts.outDir ?? path.join(cacheDir(), 'tiny-model', `seed-${seed}${opts.steps ? `-steps-${opts.steps}` : ''}`);
+  const args = ['make-tiny-model', '--out', dir, '--seed', String(seed)];
+  if (opts.steps) args.push('--steps', String(opts.steps));
+  const done = await runTrainerCommand(args, { onEvent: opts.onEvent, signal: opts.signal });
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  return {
+    dir,
+    hfDir: path.join(dir, 'hf'),
+    ggufPath: path.join(dir, 'tiny.gguf'),
+    cached: Boolean(done.cached),
+    manifest,
+  };
+}

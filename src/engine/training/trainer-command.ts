@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { LatheError } from '../../shared/contract/errors.js';
+import { resourcesDir } from '../paths.js';
+import { findPythonEnv } from './python-env.js';
+
+/** One JSON line from the trainer (see DESIGN.md, trainer protocol). */
+export interface TrainerEvent {
+  v: number;
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface TrainerCommandOptions {
+  dataDir?: string;
+  onEvent?: (event: TrainerEvent) => void;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+const STDERR_TAIL_LINES = 40;
+
+/**
+ * Runs `python -m lathe_trainer <args>` to completion and resolves with the `done` event's payload. Stdout is
+ * parsed as JSON lines; a line that is not JSON is a protocol breach and is kept in the error. An `error`
+ * event becomes a LatheError with the trainer's own hint.
+ */
+export async function runTrainerCommand(args: string[], opts: TrainerCommandOptions = {}): Promise<TrainerEvent> {
+  const { python } = findPythonEnv(opts.dataDir);
+  const trainerDir = path.join(resourcesDir(), 'trainer');
+  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer'))) {
+    throw new LatheError(
+      'TRAINER_FAILED',
+      `The trainer package is missing from ${trainerDir}.`,
+      'Reinstall Lathe; in a source checkout, restore resources/trainer with git.',
+    );
+  }
+  const child = spawn(python, ['-m', 'lathe_trainer', ...args], {
+    cwd: trainerDir,
+    env: {
+      ...process.env,
+      ...opts.env,
+      PYTHONPATH: trainerDir,
+      PYTHONUNBUFFERED: '1',
+      HF_HUB_OFFLINE: '1',
+      TRANSFORMERS_OFFLINE: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderrTail: string[] = [];
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+  });
+  let done: TrainerEvent | null = null;
+  let failure: TrainerEvent | null = null;
+  const garbage: string[] = [];
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    if (!line.trim()) return;
+    let event: TrainerEvent;
+    try {
+      event = JSON.parse(line) as TrainerEvent;
+    } catch {
+      garbage.push(line.slice(0, 200));
+      return;
+    }
+    if (event.type === 'done') done = event;
+    if (event.type === 'error') failure = event;
+    opts.onEvent?.(event);
+  });
+  const onAbort = () => child.kill('SIGTERM');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', (err) =>
+      reject(new LatheError('PYTHON_MISSING', `Could not start ${python}: ${err.message}`, 'Run `npm run setup:python`.')),
+    );
+    child.on('close', (code) => resolve(code));
+  }).finally(() => opts.signal?.removeEventListener('abort', onAbort));
+
+  if (opts.signal?.aborted) throw new LatheError('CANCELLED', 'Cancelled.', 'Start it again when you are ready.');
+  const fail = failure as TrainerEvent | null;
+  if (fail) {
+    throw new LatheError('TRAINER_FAILED', String(fail.message ?? 'The trainer failed.'), String(fail.hint ?? tailHint(stderrTail)));
+  }
+  if (exitCode !== 0 || !done) {
+    const detail = garbage.length ? ` It printed non-protocol output: "${garbage[0]}".` : '';
+    throw new LatheError(
+      'TRAINER_FAILED',
+      `The trainer exited with code ${exitCode} without finishing.${detail}`,
+      tailHint(stderrTail),
+    );
+  }
+  return done;
+}
+
+function tailHint(tail: string[]): string {
+  const last = tail.slice(-5).join(' | ');
+  return last ? `Its last log lines: ${last}` : 'Run `lathe doctor` to check the Python environment.';
+}

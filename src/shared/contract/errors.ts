@@ -1,0 +1,76 @@
+/**
+ * Errors cross every boundary as data: a stable code, a sentence for the user, and a hint that says what to do.
+ */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENTS',
+  'UNKNOWN_HANDLER',
+  'UNAUTHORIZED',
+  'DB_CORRUPT',
+  'DB_READ_ONLY',
+  'MIGRATION_FAILED',
+  'NOT_FOUND',
+  'PYTHON_MISSING',
+  'TRAINER_FAILED',
+  'INFERENCE_FAILED',
+  'MODEL_MISSING',
+  'CANCELLED',
+  'TRANSPORT_CLOSED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface LatheErrorData {
+  code: ErrorCode;
+  message: string;
+  hint: string;
+}
+
+/** An error that knows how to become data. Thrown anywhere in the engine; serialised at the boundary. */
+export class LatheError extends Error implements LatheErrorData {
+  readonly code: ErrorCode;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, hint: string) {
+    super(message);
+    this.name = 'LatheError';
+    this.code = code;
+    this.hint = hint;
+  }
+
+  toData(): LatheErrorData {
+    return { code: this.code, message: this.message, hint: this.hint };
+  }
+
+  static from(data: LatheErrorData): LatheError {
+    return new LatheError(data.code, data.message, data.hint);
+  }
+}
+
+/** Turns anything thrown into error data; unknown errors become INTERNAL with a generic hint. */
+export function toErrorData(err: unknown): LatheErrorData {
+  if (err instanceof LatheError) return err.toData();
+  if (isErrorData(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    code: 'INTERNAL',
+    message,
+    hint: 'This is a bug in Lathe. Run `lathe doctor` and include its output and this message in a report.',
+  };
+}
+
+export function isErrorData(value: unknown): value is LatheErrorData {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.code === 'string' &&
+    (ERROR_CODES as readonly string[]).includes(v.code) &&
+    typeof v.message === 'string' &&
+    typeof v.hint === 'string'
+  );
+}
+
+/** The sentence a person reads: what happened, then what to do. */
+export function describeError(err: LatheErrorData): string {
+  return `${err.message}\n→ ${err.hint}`;
+}

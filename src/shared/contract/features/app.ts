@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { handler } from '../define.js';
+
+export const appInfoSchema = z.object({
+  name: z.literal('Lathe'),
+  version: z.string(),
+  protocolVersion: z.number().int(),
+  mode: z.enum(['electron', 'browser', 'cli', 'test']),
+  dataDir: z.string(),
+  dbPath: z.string(),
+  dbSchemaVersion: z.number().int(),
+  /** False when the start-up integrity check failed: the engine then refuses every write. */
+  dbWritable: z.boolean(),
+  dbProblem: z.string().nullable(),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const appHandlers = {
+  'app.info': handler({
+    summary: 'Version, data directory and database health of the running engine.',
+    args: z.object({}).strict(),
+    result: appInfoSchema,
+    writes: false,
+  }),
+  'app.ping': handler({
+    summary: 'Echoes a message; used by transports to check the channel.',
+    args: z.object({ message: z.string().max(1000) }).strict(),
+    result: z.object({ message: z.string(), at: z.string() }),
+    writes: false,
+  }),
+};

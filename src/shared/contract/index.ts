@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { HandlerSpec } from './define.js';
+import { appHandlers } from './features/app.js';
+import { auditHandlers } from './features/audit.js';
+import { doctorHandlers } from './features/doctor.js';
+
+/**
+ * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
+ * `send<K>(name, args)` on the client is checked against these types at compile time, and the engine's
+ * dispatcher checks the arguments against the schemas at run time before any handler sees them.
+ */
+export const handlerSpecs = {
+  ...appHandlers,
+  ...doctorHandlers,
+  ...auditHandlers,
+} satisfies Record<string, HandlerSpec>;
+
+export type HandlerSpecs = typeof handlerSpecs;
+export type HandlerName = keyof HandlerSpecs;
+export type ArgsOf<K extends HandlerName> = z.input<HandlerSpecs[K]['args']>;
+export type ParsedArgsOf<K extends HandlerName> = z.output<HandlerSpecs[K]['args']>;
+export type ResultOf<K extends HandlerName> = z.output<HandlerSpecs[K]['result']>;
+
+/** What the engine implements: one async function per handler name, given parsed arguments. */
+export type HandlerImpls = { [K in HandlerName]: (args: ParsedArgsOf<K>) => Promise<ResultOf<K>> };
+
+export function isHandlerName(name: string): name is HandlerName {
+  return Object.prototype.hasOwnProperty.call(handlerSpecs, name);
+}
+
+export * from './errors.js';
+export * from './frames.js';
+export * from './events.js';
+export type { HandlerSpec } from './define.js';
+export type { AppInfo } from './features/app.js';
+export type { DoctorCheck, DoctorReport, GpuInfo } from './features/doctor.js';
+export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
+
+import type { RpcClient } from '../transport/rpc-client.js';
+import type { EventSchemas } from './events.js';
+/** The typed client the renderer and the CLI hold. */
+export type LatheClient = RpcClient<HandlerSpecs, EventSchemas>;
