@@ -21,6 +21,7 @@ const engine = Engine.open({ dataDir: resolveDataDir(), mode: 'electron', infere
 
 parentPort.on('message', (e) => {
   const msg = e.data as { type?: string; role?: string };
+  if (msg?.type === 'lathe:shutdown') return shutdown();
   const port = e.ports[0];
   if (msg?.type !== 'lathe:attach' || !port) return;
   const channel = messagePortChannel(port);
@@ -28,6 +29,10 @@ parentPort.on('message', (e) => {
   if (msg.role === 'inference') inference.replace(new ChannelInferenceLink(channel));
 });
 
-process.on('SIGTERM', () => {
+let stopping = false;
+function shutdown(): void {
+  if (stopping) return;
+  stopping = true;
   void engine.dispose().finally(() => process.exit(0));
-});
+}
+process.on('SIGTERM', shutdown);

@@ -15,8 +15,17 @@ if (!parentPort) throw new Error('inference utility entry must run inside an Ele
 let current: ReturnType<typeof serveInference> | null = null;
 parentPort.on('message', (e) => {
   const msg = e.data as { type?: string; role?: string };
+  if (msg?.type === 'lathe:shutdown') return shutdown();
   const port = e.ports[0];
   if (msg?.type !== 'lathe:attach' || msg.role !== 'engine' || !port) return;
   void current?.dispose();
   current = serveInference(messagePortChannel(port));
 });
+
+let stopping = false;
+function shutdown(): void {
+  if (stopping) return;
+  stopping = true;
+  void (current?.dispose() ?? Promise.resolve()).finally(() => process.exit(0));
+}
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,178 @@
+/**
+ * Electron main: wiring only — no business logic, no SQL, no native modules.
+ *
+ * Processes and ports
+ *
+ *   main (this file) ── utilityProcess.fork ──> engine host     (.vite/build/engine-host.js, SQLite, jobs, trainer)
+ *        │           └─ utilityProcess.fork ──> inference host  (.vite/build/inference-host.js, node-llama-cpp)
+ *        └─ BrowserWindow (sandboxed renderer, preload.cjs)
+ *
+ *   renderer ⇄ engine:    a MessageChannelMain per page load. port1 → engine as {type:'lathe:attach', role:'renderer'};
+ *                         port2 → webContents.postMessage('lathe:port') after did-finish-load (and after every reload);
+ *                         the preload re-posts it to the page, which speaks the typed contract over it.
+ *   engine ⇄ inference:   one MessageChannelMain: engine gets role 'inference', inference gets role 'engine'.
+ *                         Re-made whenever either host restarts.
+ *
+ * Main never reads those ports. If a host dies it is logged and restarted with its ports re-sent; after three
+ * crashes in a minute a dialog says what to do (hosts.ts). Quitting stops things in order — the window (which
+ * closes the renderer's port), the inference host, the engine host — each with a time limit, so nothing is
+ * orphaned and nothing hangs the quit.
+ *
+ * Security (security.ts, window.ts, app-protocol.ts): sandbox + context isolation everywhere, strict CSP, the
+ * packaged UI served from lathe://app/, no navigation, no new windows, no permissions, no <webview>, and
+ * Chromium cannot resolve any host name. There is no auto-update, crash upload or telemetry.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { app, BrowserWindow, dialog, session } from 'electron';
+
+import { APP_ORIGIN, registerAppScheme, serveRenderer } from './app-protocol.js';
+import { OrderedDisposables, toDisposable } from './disposable.js';
+import { giveUpMessage, HostSupervisor, type HostName } from './hosts.js';
+import { openMainLog, type MainLog } from './log.js';
+import { installMenu } from './menu.js';
+import {
+  contentSecurityPolicy,
+  guardAllWebContents,
+  hardenProcess,
+  hardenSession,
+  type AppOrigin,
+} from './security.js';
+import { handleSquirrelEvent } from './squirrel.js';
+import { createMainWindow, type MainWindow } from './window.js';
+
+const SHUTDOWN_STEP_TIMEOUT_MS = 5_000;
+
+/** Where the build put things: main.js, preload.cjs and the host entries sit together in .vite/build. */
+const buildDir = path.dirname(fileURLToPath(import.meta.url));
+
+function appOrigin(): AppOrigin {
+  const devServer = typeof MAIN_WINDOW_VITE_DEV_SERVER_URL === 'string' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : '';
+  if (!app.isPackaged && devServer) {
+    const url = new URL(devServer);
+    return { origin: `${url.protocol}//${url.host}`, startUrl: url.toString(), dev: true };
+  }
+  return { origin: APP_ORIGIN, startUrl: `${APP_ORIGIN}/index.html`, dev: false };
+}
+
+/** Environment for both hosts: where data and shipped resources live, and a promise of no network. */
+function hostEnv(): Record<string, string> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  return {
+    ...inherited,
+    LATHE_MODE: 'electron',
+    LATHE_DATA_DIR: path.join(app.getPath('userData'), 'data'),
+    // Packaged: extraResource puts trainer/ and samples/ directly in the resources folder.
+    LATHE_RESOURCES_DIR: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
+    HF_HUB_OFFLINE: '1',
+    TRANSFORMERS_OFFLINE: '1',
+    HF_DATASETS_OFFLINE: '1',
+    HF_HUB_DISABLE_TELEMETRY: '1',
+    DO_NOT_TRACK: '1',
+  };
+}
+
+async function showGiveUp(name: HostName, log: MainLog, parent: MainWindow | null): Promise<void> {
+  const text = giveUpMessage(name, log.file);
+  const options = {
+    type: 'error' as const,
+    title: 'Lathe',
+    message: text.message,
+    detail: text.detail,
+    buttons: text.fatal ? ['Quit Lathe'] : ['Keep working', 'Quit Lathe'],
+    defaultId: 0,
+    noLink: true,
+  };
+  const window = parent && !parent.window.isDestroyed() ? parent.window : null;
+  const { response } = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+  if (text.fatal || response === 1) app.quit();
+}
+
+async function run(log: MainLog, origin: AppOrigin): Promise<void> {
+  await app.whenReady();
+  const shutdown = new OrderedDisposables(SHUTDOWN_STEP_TIMEOUT_MS, (line) => log.line('main', line));
+  let mainWindow: MainWindow | null = null;
+
+  hardenSession(session.defaultSession, origin, log);
+  if (!origin.dev) {
+    serveRenderer(session.defaultSession, path.join(buildDir, '..', 'renderer', MAIN_WINDOW_VITE_NAME), contentSecurityPolicy(origin));
+  }
+  installMenu();
+
+  const hosts = new HostSupervisor({
+    engine: { name: 'engine', entry: path.join(buildDir, 'engine-host.js'), env: hostEnv() },
+    inference: { name: 'inference', entry: path.join(buildDir, 'inference-host.js'), env: hostEnv() },
+    log,
+    onGiveUp: (name) => void showGiveUp(name, log, mainWindow),
+  });
+  hosts.start();
+
+  const openWindow = (): MainWindow => {
+    const created = createMainWindow({
+      preload: path.join(buildDir, 'preload.cjs'),
+      startUrl: origin.startUrl,
+      log,
+      onPageReady: (contents) => hosts.connectRenderer(contents),
+    });
+    created.window.on('closed', () => {
+      if (mainWindow === created) mainWindow = null;
+    });
+    return created;
+  };
+  mainWindow = openWindow();
+
+  // Shutdown order: renderer ports (by closing the window), then inference, then engine.
+  shutdown.add('window', toDisposable(() => {
+    for (const window of BrowserWindow.getAllWindows()) window.destroy();
+  }));
+  shutdown.add('inference host', hosts.stopInference(SHUTDOWN_STEP_TIMEOUT_MS));
+  shutdown.add('engine host', hosts.stopEngine(SHUTDOWN_STEP_TIMEOUT_MS));
+  shutdown.add('log', log);
+
+  app.on('second-instance', () => {
+    if (mainWindow) mainWindow.focus();
+    else mainWindow = openWindow();
+  });
+  app.on('activate', () => {
+    if (!mainWindow) mainWindow = openWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    void shutdown.dispose().finally(() => {
+      stopped = true;
+      app.quit();
+    });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
+}
+
+function main(): void {
+  if (handleSquirrelEvent()) return;
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  // Everything below must happen before the ready event.
+  hardenProcess();
+  registerAppScheme();
+  app.setAppLogsPath();
+  const log = openMainLog(app.getPath('logs'));
+  const origin = appOrigin();
+  guardAllWebContents(origin, log);
+  run(log, origin).catch((err: unknown) => {
+    log.line('main', `start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    dialog.showErrorBox('Lathe could not start', `${String(err)}\n\nDetails are in the log: ${log.file}`);
+    app.exit(1);
+  });
+}
+
+main();

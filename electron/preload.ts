@@ -1,0 +1,9 @@
+// The whole preload (sandboxed, context-isolated): one read-only bridge object, and the relay that hands the
+// engine's MessagePort to the page. Nothing like fs, shell or ipcRenderer reaches the page.
+import { contextBridge, ipcRenderer } from 'electron';
+
+contextBridge.exposeInMainWorld('latheBridge', { platform: 'electron', version: __LATHE_VERSION__ });
+
+// MessagePorts cannot cross contextBridge, so the port goes to the page with window.postMessage; the page
+// accepts it only when event.source is its own window.
+ipcRenderer.on('lathe:port', (event) => window.postMessage('lathe:port', '*', event.ports));
