@@ -3,6 +3,7 @@ import type { AppInfo } from '../shared/contract/index.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { EventBus } from './event-bus.js';
 import type { InferenceLink } from './inference/inference-process.js';
+import type { JobRegistry } from './jobs.js';
 
 /** What every feature's handlers get. `db` and `audit` are null when the start-up integrity check failed. */
 export interface EngineContext {
@@ -15,4 +16,5 @@ export interface EngineContext {
   events: EventBus;
   inference: InferenceLink;
   actor: string;
+  jobs: JobRegistry;
 }

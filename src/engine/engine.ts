@@ -1,6 +1,6 @@
 import { LatheError, toErrorData } from '../shared/contract/errors.js';
 import type { FrameChannel } from '../shared/contract/frames.js';
-import { handlerSpecs, type AppInfo, type HandlerImpls } from '../shared/contract/index.js';
+import { handlerSpecs, type AppInfo, type ArgsOf, type HandlerImpls, type HandlerName, type ResultOf } from '../shared/contract/index.js';
 import { RpcServer } from '../shared/transport/rpc-server.js';
 import { appHandlers } from './app/app-handlers.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -9,6 +9,8 @@ import type { EngineContext } from './context.js';
 import { DB_FILE_NAME, openDatabase } from './db/connection.js';
 import { EventBus } from './event-bus.js';
 import { doctorHandlers } from './hardware/doctor-handlers.js';
+import { datasetHandlers } from './datasets/dataset-handlers.js';
+import { JobRegistry } from './jobs.js';
 import { ForkedInferenceHost, type InferenceLink } from './inference/inference-process.js';
 import path from 'node:path';
 import os from 'node:os';
@@ -32,7 +34,7 @@ export class Engine {
 
   private constructor(ctx: EngineContext) {
     this.ctx = ctx;
-    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx) };
+    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx) };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       guardWrite: (name) => {
         if (!ctx.db) {
@@ -66,6 +68,7 @@ export class Engine {
       events,
       inference: options.inference ?? new ForkedInferenceHost(),
       actor: process.env.LATHE_ACTOR ?? os.userInfo().username,
+      jobs: new JobRegistry(),
     };
     const engine = new Engine(ctx);
     engine.recordStart();
@@ -87,11 +90,12 @@ export class Engine {
   }
 
   /** Call a handler in-process (CLI), with the same argument checks as a remote call. */
-  call<K extends keyof HandlerImpls>(name: K, args: Parameters<HandlerImpls[K]>[0] | Record<string, never>): ReturnType<HandlerImpls[K]> {
-    return this.server.call(name, args) as ReturnType<HandlerImpls[K]>;
+  call<K extends HandlerName>(name: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
+    return this.server.call(name, args) as Promise<ResultOf<K>>;
   }
 
   async dispose(): Promise<void> {
+    this.ctx.jobs.cancelAll();
     for (const detach of [...this.detachers]) detach();
     await this.ctx.inference.dispose();
     this.ctx.db?.close();

@@ -1,11 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FrameChannel } from '../../shared/contract/frames.js';
 import type { InferenceEventSchemas, InferenceHandlerSpecs } from '../../shared/inference-contract.js';
 import { ipcChannel } from '../../shared/transport/ipc-channel.js';
 import { RpcClient } from '../../shared/transport/rpc-client.js';
+import { siblingEntry } from '../ts-entry.js';
 
 export type InferenceClient = RpcClient<InferenceHandlerSpecs, InferenceEventSchemas>;
 
@@ -31,11 +29,8 @@ export class ForkedInferenceHost implements InferenceLink {
   }
 
   private start(): void {
-    const here = fileURLToPath(import.meta.url);
-    const fromSource = here.endsWith('.ts');
-    const entry = path.join(path.dirname(here), '..', '..', 'inference', 'host', fromSource ? 'child-entry.ts' : 'child-entry.js');
-    const execArgv = fromSource ? ['--import', pathToFileURL(tsxLoader()).href] : [];
-    const child = fork(entry, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    const { file, execArgv } = siblingEntry(import.meta.url, '../../inference/host/child-entry.js');
+    const child = fork(file, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
     child.on('exit', (code, signal) => {
       if (this.child === child) {
         if (code !== 0) this.crashes += 1;
@@ -77,9 +72,4 @@ export class ChannelInferenceLink implements InferenceLink {
     this.rpc.dispose();
     this.channel.close();
   }
-}
-
-function tsxLoader(): string {
-  const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs');
 }

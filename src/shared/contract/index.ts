@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { HandlerSpec } from './define.js';
 import { appHandlers } from './features/app.js';
 import { auditHandlers } from './features/audit.js';
+import { datasetHandlers } from './features/datasets.js';
 import { doctorHandlers } from './features/doctor.js';
 
 /**
@@ -13,6 +14,7 @@ export const handlerSpecs = {
   ...appHandlers,
   ...doctorHandlers,
   ...auditHandlers,
+  ...datasetHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;
@@ -35,6 +37,7 @@ export type { HandlerSpec } from './define.js';
 export type { AppInfo } from './features/app.js';
 export type { DoctorCheck, DoctorReport, GpuInfo } from './features/doctor.js';
 export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
+export type { ChatMessage, ColumnMapping, DatasetSummary, DatasetVersion, Detection, ExampleContent, ImportResult, TaskFormat, FileType } from './features/datasets.js';
 
 import type { RpcClient } from '../transport/rpc-client.js';
 import type { EventSchemas } from './events.js';

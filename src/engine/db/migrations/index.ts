@@ -1,7 +1,8 @@
 import { migration001 } from './001-audit-log.js';
+import { migration002 } from './002-datasets.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [migration001];
+export const migrations: readonly Migration[] = [migration001, migration002];
 
 export type { Migration } from './types.js';

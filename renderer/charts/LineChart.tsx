@@ -1,0 +1,132 @@
+import { useEffect, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart as RechartsLineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useTheme } from '../stores/theme.js';
+
+export interface Series<K extends string> {
+  key: K;
+  label: string;
+  /** Index into the chart palette (--chart-1 … --chart-5); defaults to the series position. */
+  colour?: number;
+}
+
+export type Point<X extends string, K extends string> = Record<X, number> & Partial<Record<K, number | null>>;
+
+interface LineChartProps<X extends string, K extends string> {
+  data: Array<Point<X, K>>;
+  x: X;
+  series: Array<Series<K>>;
+  height?: number;
+  xLabel?: string;
+  formatY?: (value: number) => string;
+  /** Log scale, e.g. for loss; values must be positive. */
+  logY?: boolean;
+  /** Animation is off by default: live curves redraw many times a second. */
+  animate?: boolean;
+}
+
+interface Palette {
+  series: string[];
+  grid: string;
+  axis: string;
+  tooltipBg: string;
+  tooltipBorder: string;
+  text: string;
+}
+
+// SVG presentation attributes do not resolve CSS variables, so the palette is read from the theme tokens.
+function readPalette(): Palette {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string) => css.getPropertyValue(name).trim();
+  return {
+    series: [1, 2, 3, 4, 5].map((i) => v(`--chart-${i}`)),
+    grid: v('--border-subtle'),
+    axis: v('--text-tertiary'),
+    tooltipBg: v('--surface-raised'),
+    tooltipBorder: v('--border'),
+    text: v('--text-primary'),
+  };
+}
+
+function usePalette(): Palette {
+  const theme = useTheme((s) => s.theme);
+  const [palette, setPalette] = useState(readPalette);
+  useEffect(() => setPalette(readPalette()), [theme]);
+  return palette;
+}
+
+const defaultFormat = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : String(+v.toFixed(3)));
+
+/** A calm line chart for training curves (loss, learning rate, tokens/s) that follows the theme. */
+export function LineChart<X extends string, K extends string>({
+  data,
+  x,
+  series,
+  height = 240,
+  xLabel,
+  formatY = defaultFormat,
+  logY = false,
+  animate = false,
+}: LineChartProps<X, K>) {
+  const palette = usePalette();
+  const tick = { fill: palette.axis, fontSize: 11 };
+  return (
+    <div className="chart" style={{ height }}>
+      <ResponsiveContainer width="100%" height="100%">
+        <RechartsLineChart data={data} margin={{ top: 4, right: 12, bottom: xLabel ? 18 : 4, left: 0 }}>
+          <CartesianGrid stroke={palette.grid} vertical={false} />
+          <XAxis
+            dataKey={x}
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tick={tick}
+            tickLine={false}
+            axisLine={{ stroke: palette.grid }}
+            label={xLabel ? { value: xLabel, position: 'insideBottom', offset: -8, fill: palette.axis, fontSize: 11 } : undefined}
+          />
+          <YAxis
+            scale={logY ? 'log' : 'auto'}
+            domain={['auto', 'auto']}
+            tick={tick}
+            tickLine={false}
+            axisLine={false}
+            width={48}
+            tickFormatter={formatY}
+          />
+          <Tooltip
+            contentStyle={{
+              background: palette.tooltipBg,
+              border: `1px solid ${palette.tooltipBorder}`,
+              borderRadius: 8,
+              fontSize: 12,
+              color: palette.text,
+            }}
+            formatter={(value) => (typeof value === 'number' ? formatY(value) : String(value))}
+          />
+          {series.length > 1 && (
+            <Legend
+              verticalAlign="top"
+              align="right"
+              height={24}
+              iconType="plainline"
+              wrapperStyle={{ fontSize: 12 }}
+              formatter={(value) => <span style={{ color: palette.axis }}>{String(value)}</span>}
+            />
+          )}
+          {series.map((s, i) => (
+            <Line
+              key={s.key}
+              dataKey={s.key}
+              name={s.label}
+              type="monotone"
+              stroke={palette.series[(s.colour ?? i) % palette.series.length]}
+              strokeWidth={1.75}
+              dot={false}
+              connectNulls
+              isAnimationActive={animate}
+            />
+          ))}
+        </RechartsLineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

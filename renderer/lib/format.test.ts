@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseHash } from '../features/shell/useHashRoute.js';
+import { formatBytes, formatRelative, shortHash } from './format.js';
+
+describe('format', () => {
+  it('formats bytes the way the status bar shows them', () => {
+    expect(formatBytes(null)).toBe('—');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(80 * 1024 ** 3)).toBe('80.0 GB');
+    expect(formatBytes(141 * 1024 ** 3)).toBe('141 GB');
+  });
+
+  it('says how long ago', () => {
+    const now = Date.parse('2026-11-28T12:00:00Z');
+    expect(formatRelative('2026-11-28T11:59:50Z', now)).toBe('just now');
+    expect(formatRelative('2026-11-28T11:55:00Z', now)).toBe('5 min ago');
+    expect(formatRelative('2026-11-28T09:00:00Z', now)).toBe('3 h ago');
+  });
+
+  it('shortens hashes', () => {
+    expect(shortHash('0123456789abcdef')).toBe('0123456789');
+  });
+});
+
+describe('routes', () => {
+  it('reads the page from the hash and ignores anything unknown', () => {
+    expect(parseHash('#/audit')).toBe('audit');
+    expect(parseHash('#/runs/42')).toBe('runs');
+    expect(parseHash('#audit')).toBe('audit');
+    expect(parseHash('')).toBeNull();
+    expect(parseHash('#/nope')).toBeNull();
+  });
+});

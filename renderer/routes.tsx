@@ -1,0 +1,22 @@
+import type { ComponentType } from 'react';
+import { AuditPage } from './features/audit/AuditPage.js';
+import { DatasetsPage } from './features/datasets/DatasetsPage.js';
+import { EvaluatePage } from './features/evaluate/EvaluatePage.js';
+import { ExportPage } from './features/export/ExportPage.js';
+import { ModelsPage } from './features/models/ModelsPage.js';
+import { PlaygroundPage } from './features/playground/PlaygroundPage.js';
+import { RunsPage } from './features/runs/RunsPage.js';
+import type { PageId } from './features/shell/pages.js';
+import { TrainPage } from './features/train/TrainPage.js';
+
+/** Which component draws each page; the titles and icons live in features/shell/pages.ts. */
+export const routes: Record<PageId, ComponentType> = {
+  datasets: DatasetsPage,
+  models: ModelsPage,
+  train: TrainPage,
+  runs: RunsPage,
+  playground: PlaygroundPage,
+  evaluate: EvaluatePage,
+  export: ExportPage,
+  audit: AuditPage,
+};

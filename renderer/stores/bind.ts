@@ -1,0 +1,49 @@
+import { eventSchemas } from '../../src/shared/contract/index.js';
+import type { Connection } from '../api/client.js';
+import { useAudit } from './audit.js';
+import { useConnection } from './connection.js';
+import { useEngine } from './engine.js';
+
+/**
+ * Wires the stores to one connection: mirrors the link state, (re)loads what the shell needs each time the link
+ * opens, and feeds push events into the stores. Returns the function that undoes all of it.
+ */
+export function bindStores(connection: Connection): () => void {
+  const { client } = connection;
+  useConnection.setState({ ...connection.getState(), client });
+
+  const onOpen = () => {
+    void useEngine.getState().loadInfo();
+    void useEngine.getState().loadDoctor(false);
+    // After a reconnect the audit page may have missed entries; reload it if it was showing any.
+    if (useAudit.getState().status !== 'idle') void useAudit.getState().load();
+  };
+
+  let wasOpen = false;
+  const offState = connection.subscribe((state) => {
+    useConnection.setState({ ...state });
+    const isOpen = state.status === 'open';
+    if (isOpen && !wasOpen) onOpen();
+    wasOpen = isOpen;
+  });
+  if (connection.getState().status === 'open') {
+    wasOpen = true;
+    onOpen();
+  }
+
+  const offs = [
+    offState,
+    client.listen('doctor.updated', (payload) => {
+      const parsed = eventSchemas['doctor.updated'].safeParse(payload);
+      if (parsed.success) useEngine.getState().setDoctor(parsed.data);
+    }),
+    client.listen('audit.appended', (payload) => {
+      const parsed = eventSchemas['audit.appended'].safeParse(payload);
+      if (parsed.success) useAudit.getState().receive(parsed.data);
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+    useConnection.setState({ client: null });
+  };
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { HandlerImpls } from '../../shared/contract/index.js';
+import { exampleContentSchema } from '../../shared/contract/features/datasets.js';
+import type { EngineContext } from '../context.js';
+import { datasetQueries, type VersionRow } from '../db/queries/datasets.js';
+import { requireDb } from '../require-db.js';
+import { detectImport } from './detect.js';
+import { startImportJob } from './import-job.js';
+
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'jobs.cancel'>;
+
+export function datasetHandlers(ctx: EngineContext): DatasetImpls {
+  const q = () => datasetQueries(requireDb(ctx).db);
+  return {
+    'datasets.list': async () => ({
+      datasets: q()
+        .list()
+        .map((d) => {
+          const v = q().latestVersion(d.id);
+          return {
+            id: d.id,
+            name: d.name,
+            kind: d.kind,
+            createdAt: d.created_at,
+            latestVersion: v ? { id: v.id, number: v.number, exampleCount: v.example_count, contentHash: v.content_hash, createdAt: v.created_at } : null,
+          };
+        }),
+    }),
+
+    'datasets.detect': (args) => detectImport(args.path, args),
+
+    'datasets.import': async (args) => {
+      requireDb(ctx);
+      const detection = await detectImport(args.path, args);
+      const jobId = args.jobId ?? randomUUID();
+      const label = `Import ${path.basename(args.path)} → ${args.datasetName}`;
+      const started = Date.now();
+      const job = startImportJob(
+        ctx.dbPath,
+        {
+          importId: randomUUID(),
+          path: path.resolve(args.path),
+          datasetName: args.datasetName,
+          fileType: detection.fileType,
+          encoding: detection.encoding,
+          format: detection.format,
+          mapping: detection.mapping,
+          onError: args.onError,
+          actor: ctx.actor,
+          rejectsDir: path.join(ctx.dataDir, 'imports'),
+        },
+        (p) => {
+          const seconds = (Date.now() - started) / 1000;
+          const rate = seconds > 0 ? p.bytes / seconds : 0;
+          const eta = rate > 0 ? Math.max(0, (p.totalBytes - p.bytes) / rate) : null;
+          ctx.events.emit('job.progress', {
+            jobId,
+            kind: 'dataset.import',
+            label,
+            fraction: p.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : null,
+            message: `${p.rows.toLocaleString('en')} rows${p.rejected ? `, ${p.rejected} rejected` : ''} · ${(rate / 1048576).toFixed(1)} MB/s${eta !== null ? ` · ${Math.ceil(eta)} s left` : ''}`,
+            state: 'running',
+          });
+        },
+      );
+      const untrack = ctx.jobs.add(jobId, job);
+      try {
+        const { result, audit } = await job.done;
+        ctx.events.emit('audit.appended', audit);
+        ctx.events.emit('job.progress', { jobId, kind: 'dataset.import', label, fraction: 1, message: `${result.rowsImported} examples imported as version ${result.versionNumber}`, state: 'done' });
+        return result;
+      } catch (err) {
+        const cancelled = (err as { code?: string }).code === 'CANCELLED';
+        ctx.events.emit('job.progress', { jobId, kind: 'dataset.import', label, fraction: null, message: (err as Error).message, state: cancelled ? 'cancelled' : 'failed' });
+        throw err;
+      } finally {
+        untrack();
+      }
+    },
+
+    'datasets.versions': async ({ datasetId }) => ({ versions: q().versions(datasetId).map(toVersion) }),
+
+    'datasets.examples': async ({ versionId, offset, limit }) => {
+      const queries = q();
+      return {
+        total: queries.countExamples(versionId),
+        examples: queries.page(versionId, offset, limit).map((r) => ({
+          position: r.position,
+          contentHash: r.content_hash,
+          content: exampleContentSchema.parse(JSON.parse(r.content)),
+          source: r.source,
+        })),
+      };
+    },
+
+    'jobs.cancel': async ({ jobId }) => ({ cancelled: ctx.jobs.cancel(jobId) }),
+  };
+}
+
+function toVersion(v: VersionRow) {
+  return {
+    id: v.id,
+    number: v.number,
+    parentId: v.parent_id,
+    contentHash: v.content_hash,
+    exampleCount: v.example_count,
+    operation: v.operation,
+    params: JSON.parse(v.params) as Record<string, unknown>,
+    createdAt: v.created_at,
+    createdBy: v.created_by,
+  };
+}

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { ColumnMapping, Detection, FileType, TaskFormat } from '../../shared/contract/features/datasets.js';
+import { sniffEncoding } from './readers/encoding.js';
+import { fileTypeFromPath, readRecords } from './readers/record-reader.js';
+import { detectFormat, normalizeRecord, RowProblem } from './normalize.js';
+
+const PREVIEW_ROWS = 8;
+
+export interface DetectOverrides {
+  fileType?: FileType | undefined;
+  format?: TaskFormat | undefined;
+  mapping?: ColumnMapping | undefined;
+}
+
+/** Reads the first records of a file and proposes how to import it; the user can override each part. */
+export async function detectImport(path: string, overrides: DetectOverrides = {}): Promise<Detection> {
+  const stat = statFile(path);
+  const fileType = overrides.fileType ?? fileTypeFromPath(path);
+  if (!fileType) {
+    throw new LatheError('INVALID_ARGUMENTS', `Lathe cannot tell what kind of file ${path} is from its name.`, 'Task data is read from .jsonl, .json, .csv or .tsv files; rename the file or choose the type.');
+  }
+  const encoding = sniffEncoding(path);
+  const sample: Array<{ locator: string; value: unknown; problem: string | null }> = [];
+  for await (const rec of readRecords(path, { fileType, encoding })) {
+    sample.push(rec);
+    if (sample.length >= PREVIEW_ROWS) break;
+  }
+  if (sample.length === 0) {
+    throw new LatheError('INVALID_ARGUMENTS', `${path} holds no records (it is empty or only blank lines).`, 'Choose the file that holds your examples.');
+  }
+  const firstObject = sample.find((s) => s.problem === null && typeof s.value === 'object' && s.value !== null && !Array.isArray(s.value));
+  const fields = firstObject ? Object.keys(firstObject.value as object) : [];
+  const proposed = detectFormat(fields);
+  const format = overrides.format ?? proposed?.format;
+  if (!format) {
+    throw new LatheError(
+      'INVALID_ARGUMENTS',
+      `Lathe does not recognise the fields of ${path} (${fields.join(', ') || 'none'}).`,
+      'Supported: OpenAI chat (messages), ShareGPT (conversations), Alpaca (instruction/input/output), prompt/completion, or text. Map your fields by hand.',
+    );
+  }
+  const mapping = overrides.mapping ?? (proposed && proposed.format === format ? proposed.mapping : {});
+  const preview = sample.map((s) => {
+    if (s.problem) return { locator: s.locator, content: null, problem: s.problem };
+    try {
+      return { locator: s.locator, content: normalizeRecord(s.value, format, mapping), problem: null };
+    } catch (err) {
+      if (err instanceof RowProblem) return { locator: s.locator, content: null, problem: err.message };
+      throw err;
+    }
+  });
+  return { path, fileType, format, mapping, fields, bytes: stat.size, encoding, preview };
+}
+
+export function statFile(path: string): fs.Stats {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(path);
+  } catch {
+    throw new LatheError('NOT_FOUND', `There is no file at ${path}.`, 'Check the path and try again.');
+  }
+  if (!stat.isFile()) throw new LatheError('INVALID_ARGUMENTS', `${path} is not a file.`, 'Choose a file; folders of documents come with document import.');
+  return stat;
+}

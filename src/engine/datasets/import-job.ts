@@ -1,0 +1,43 @@
+import { Worker } from 'node:worker_threads';
+import { LatheError, type LatheErrorData } from '../../shared/contract/errors.js';
+import type { AuditEntry } from '../../shared/contract/index.js';
+import type { ImportResult } from '../../shared/contract/features/datasets.js';
+import { workerEntry } from '../ts-entry.js';
+import type { ImportParams, ImportProgress } from './run-import.js';
+
+export interface ImportJob {
+  done: Promise<{ result: ImportResult; audit: AuditEntry }>;
+  cancel(): void;
+}
+
+type WorkerMessage =
+  | { type: 'progress'; progress: ImportProgress }
+  | { type: 'done'; result: ImportResult; audit: AuditEntry }
+  | { type: 'failed'; error: LatheErrorData };
+
+/** Starts an import in a worker thread; a worker that dies without answering is reported, never hangs. */
+export function startImportJob(dbPath: string, params: ImportParams, onProgress: (p: ImportProgress) => void): ImportJob {
+  const entry = workerEntry(import.meta.url, './import-worker.js', { dbPath, params });
+  const worker = new Worker(entry.file, { workerData: entry.workerData });
+  const done = new Promise<{ result: ImportResult; audit: AuditEntry }>((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') onProgress(m.progress);
+      else if (m.type === 'done') {
+        settled = true;
+        resolve({ result: m.result, audit: m.audit });
+      } else {
+        settled = true;
+        reject(LatheError.from(m.error));
+      }
+    });
+    worker.on('error', (err) => {
+      settled = true;
+      reject(new LatheError('INTERNAL', `The import worker failed: ${err.message}`, 'Nothing was written. Try again; if it repeats, report it with `lathe doctor` output.'));
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new LatheError('INTERNAL', `The import worker stopped (code ${code}) before finishing.`, 'Nothing was written. Try the import again.'));
+    });
+  });
+  return { done, cancel: () => worker.postMessage({ type: 'cancel' }) };
+}

@@ -1,0 +1,145 @@
+import { parse as parseCsv } from 'csv-parse';
+import fs from 'node:fs';
+import { Transform } from 'node:stream';
+import { LatheError } from '../../../shared/contract/errors.js';
+import type { FileType } from '../../../shared/contract/features/datasets.js';
+import { type TextEncoding } from './encoding.js';
+import { readLines } from './line-reader.js';
+
+export interface SourceRecord {
+  /** "line 12", "row 7 (line 9)", "item 3": where a person finds it in the file. */
+  locator: string;
+  value: unknown;
+  /** Set when the row could not even be parsed; `value` is then undefined. */
+  problem: string | null;
+  raw: string;
+  bytesRead: number;
+}
+
+export interface RecordReaderOptions {
+  fileType: FileType;
+  encoding: TextEncoding;
+  maxLineBytes?: number;
+  onChunk?: (chunk: Buffer) => void;
+}
+
+const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
+const MAX_JSON_ARRAY_BYTES = 512 * 1024 * 1024;
+
+export function fileTypeFromPath(path: string): FileType | null {
+  const ext = path.toLowerCase().split('.').pop() ?? '';
+  if (ext === 'jsonl' || ext === 'ndjson') return 'jsonl';
+  if (ext === 'json') return 'json';
+  if (ext === 'csv') return 'csv';
+  if (ext === 'tsv' || ext === 'tab') return 'tsv';
+  return null;
+}
+
+/** Streams source records from any supported file type. */
+export function readRecords(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord> {
+  switch (opts.fileType) {
+    case 'jsonl':
+      return jsonlRecords(path, opts);
+    case 'json':
+      return jsonArrayRecords(path, opts);
+    case 'csv':
+    case 'tsv':
+      return csvRecords(path, opts);
+  }
+}
+
+async function* jsonlRecords(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord> {
+  for await (const line of readLines(path, { encoding: opts.encoding, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE, onChunk: opts.onChunk })) {
+    const locator = `line ${line.lineNo}`;
+    if (line.text === null) {
+      yield { locator, value: undefined, problem: line.problem, raw: '', bytesRead: line.bytesRead };
+      continue;
+    }
+    if (!line.text.trim()) continue;
+    let value: unknown;
+    let problem: string | null = null;
+    try {
+      value = JSON.parse(line.text);
+    } catch (err) {
+      const t = line.text.trim();
+      problem = t === '[' || t === ']' || t === ']' + ',' ? `expected a JSON object, got '${t}' (is this a JSON array file? name it .json)` : `is not valid JSON (${(err as Error).message})`;
+    }
+    yield { locator, value, problem, raw: line.text, bytesRead: line.bytesRead };
+  }
+}
+
+async function* jsonArrayRecords(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord> {
+  const size = fs.statSync(path).size;
+  if (size > MAX_JSON_ARRAY_BYTES) {
+    throw new LatheError('INVALID_ARGUMENTS', `${path} is a ${Math.round(size / 1048576)} MB JSON document; Lathe reads JSON arrays up to 512 MB at once.`, 'Convert it to JSON Lines (one object per line), which streams at any size.');
+  }
+  const buf = fs.readFileSync(path);
+  opts.onChunk?.(buf);
+  let text: string;
+  try {
+    const enc = opts.encoding === 'utf-8-bom' ? 'utf-8' : opts.encoding;
+    text = new TextDecoder(enc, { fatal: true, ignoreBOM: false }).decode(buf);
+  } catch {
+    throw new LatheError('INVALID_ARGUMENTS', `${path} is not valid ${opts.encoding} text.`, 'Save the file as UTF-8 and import it again.');
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new LatheError('INVALID_ARGUMENTS', `${path} is not valid JSON: ${(err as Error).message}.`, 'Fix the file, or save it as JSON Lines so one bad record does not stop the rest.');
+  }
+  const items = Array.isArray(doc) ? doc : findArray(doc);
+  if (!items) throw new LatheError('INVALID_ARGUMENTS', `${path} holds no list of examples.`, 'Expected a JSON array of objects, or an object with a "data", "examples", "rows" or "items" array.');
+  for (let i = 0; i < items.length; i++) {
+    yield { locator: `item ${i + 1}`, value: items[i], problem: null, raw: '', bytesRead: Math.round(((i + 1) / items.length) * size) };
+  }
+}
+
+function findArray(doc: unknown): unknown[] | null {
+  if (typeof doc !== 'object' || doc === null) return null;
+  for (const key of ['data', 'examples', 'rows', 'items']) {
+    const v = (doc as Record<string, unknown>)[key];
+    if (Array.isArray(v)) return v;
+  }
+  return null;
+}
+
+async function* csvRecords(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord> {
+  if (opts.encoding === 'utf-16le' || opts.encoding === 'utf-16be') {
+    throw new LatheError('INVALID_ARGUMENTS', `${path} is UTF-16; CSV import reads UTF-8.`, 'Save the file as "CSV UTF-8" (Excel: File → Save As → CSV UTF-8) and import it again.');
+  }
+  let bytesRead = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytesRead += chunk.length;
+      opts.onChunk?.(chunk);
+      cb(null, chunk);
+    },
+  });
+  const parser = parseCsv({
+    columns: (header: string[]) => header.map((h) => h.trim()),
+    bom: true,
+    delimiter: opts.fileType === 'tsv' ? '\t' : ',',
+    skip_empty_lines: true,
+    relax_column_count: true,
+    info: true,
+    max_record_size: opts.maxLineBytes ?? DEFAULT_MAX_LINE,
+  });
+  fs.createReadStream(path).pipe(counter).pipe(parser);
+  let row = 0;
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; invalid_field_length: number } }>) {
+      row += 1;
+      const locator = `row ${row} (line ${rec.info.lines})`;
+      const problem = rec.info.invalid_field_length > 0 ? 'has a different number of columns than the header' : null;
+      yield { locator, value: problem ? undefined : rec.record, problem, raw: problem ? JSON.stringify(rec.record) : '', bytesRead };
+    }
+  } catch (err) {
+    const e = err as Error & { lines?: number; code?: string };
+    throw new LatheError(
+      'INVALID_ARGUMENTS',
+      `${path}, line ${e.lines ?? '?'}: ${e.message.replace(/^Invalid Record Length: /, '')}`,
+      e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'A quoted field is never closed: check for a stray " in that line.' : 'Fix the CSV at that line, or export it again from the source application.',
+    );
+  }
+}

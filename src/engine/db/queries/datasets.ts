@@ -1,0 +1,64 @@
+import type Database from 'better-sqlite3';
+
+export interface DatasetRow { id: string; name: string; kind: 'task' | 'documents'; created_at: string; created_by: string }
+export interface VersionRow {
+  id: string; dataset_id: string; number: number; parent_id: string | null; content_hash: string; example_count: number;
+  operation: string; params: string; created_at: string; created_by: string;
+}
+
+/** Staging happens in a TEMP table of the importing connection: nothing touches the library until commit. */
+export function stagingQueries(db: Database.Database) {
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged (position INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, content TEXT NOT NULL, source TEXT NOT NULL)`);
+  db.exec('DELETE FROM temp.staged');
+  const insert = db.prepare<[number, string, string, string]>('INSERT INTO temp.staged VALUES (?, ?, ?, ?)');
+  const hashes = db.prepare<[], string>('SELECT content_hash FROM temp.staged ORDER BY position').pluck();
+  const insertExamples = db.prepare('INSERT OR IGNORE INTO examples (content_hash, content) SELECT content_hash, content FROM temp.staged ORDER BY position');
+  const link = db.prepare<[string, number]>(
+    `INSERT INTO version_examples (version_id, position, example_id, source)
+     SELECT ?, s.position + ?, e.id, s.source FROM temp.staged s JOIN examples e ON e.content_hash = s.content_hash`,
+  );
+  return {
+    stage: (position: number, hash: string, content: string, source: string) => void insert.run(position, hash, content, source),
+    stagedHashes: () => hashes.iterate() as IterableIterator<string>,
+    insertStagedExamples: () => void insertExamples.run(),
+    linkStaged: (versionId: string, offset: number) => void link.run(versionId, offset),
+    drop: () => db.exec('DROP TABLE IF EXISTS temp.staged'),
+  };
+}
+
+export function datasetQueries(db: Database.Database) {
+  const byName = db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE name = ?');
+  const insertDataset = db.prepare<[DatasetRow]>('INSERT INTO datasets VALUES (@id, @name, @kind, @created_at, @created_by)');
+  const latest = db.prepare<[string], VersionRow>('SELECT * FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC LIMIT 1');
+  const insertVersion = db.prepare<[VersionRow]>(
+    'INSERT INTO dataset_versions VALUES (@id, @dataset_id, @number, @parent_id, @content_hash, @example_count, @operation, @params, @created_at, @created_by)',
+  );
+  const copyParent = db.prepare<[string, string]>('INSERT INTO version_examples SELECT ?, position, example_id, source FROM version_examples WHERE version_id = ?');
+  const parentHashes = db.prepare<[string], { content_hash: string }>(
+    'SELECT e.content_hash FROM version_examples v JOIN examples e ON e.id = v.example_id WHERE v.version_id = ? ORDER BY v.position',
+  );
+  const insertImport = db.prepare(
+    `INSERT INTO imports VALUES (@id, @dataset_id, @version_id, @source_path, @source_sha256, @source_bytes, @format,
+      @rows_imported, @rows_rejected, @rejects_path, @duration_ms, @created_at)`,
+  );
+  const list = db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY created_at DESC, name');
+  const versions = db.prepare<[string], VersionRow>('SELECT * FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC');
+  const countExamples = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM version_examples WHERE version_id = ?');
+  const page = db.prepare<[string, number, number], { position: number; content_hash: string; content: string; source: string }>(
+    `SELECT v.position, e.content_hash, e.content, v.source FROM version_examples v JOIN examples e ON e.id = v.example_id
+     WHERE v.version_id = ? AND v.position >= ? ORDER BY v.position LIMIT ?`,
+  );
+  return {
+    byName: (name: string) => byName.get(name),
+    insertDataset: (row: DatasetRow) => void insertDataset.run(row),
+    latestVersion: (datasetId: string) => latest.get(datasetId),
+    insertVersion: (row: VersionRow) => void insertVersion.run(row),
+    copyParentExamples: (versionId: string, parentId: string) => void copyParent.run(versionId, parentId),
+    parentHashes: (versionId: string) => parentHashes.iterate(versionId),
+    insertImport: (row: Record<string, unknown>) => void insertImport.run(row),
+    list: () => list.all(),
+    versions: (datasetId: string) => versions.all(datasetId),
+    countExamples: (versionId: string) => countExamples.get(versionId)?.n ?? 0,
+    page: (versionId: string, offset: number, limit: number) => page.all(versionId, offset, limit),
+  };
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { handler } from '../define.js';
+
+export const roleSchema = z.enum(['system', 'user', 'assistant']);
+export const chatMessageSchema = z.object({ role: roleSchema, content: z.string() });
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/** The one shape every task format is normalised to; plain text is for continued pre-training. */
+export const exampleContentSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('chat'), messages: z.array(chatMessageSchema).min(1) }),
+  z.object({ kind: z.literal('text'), text: z.string().min(1) }),
+]);
+export type ExampleContent = z.infer<typeof exampleContentSchema>;
+
+export const TASK_FORMATS = ['openai-chat', 'sharegpt', 'alpaca', 'prompt-completion', 'text'] as const;
+export const taskFormatSchema = z.enum(TASK_FORMATS);
+export type TaskFormat = z.infer<typeof taskFormatSchema>;
+export const fileTypeSchema = z.enum(['jsonl', 'json', 'csv', 'tsv']);
+export type FileType = z.infer<typeof fileTypeSchema>;
+
+/** Which source field feeds which part of an example; detection proposes it, the user may correct it. */
+export const columnMappingSchema = z
+  .object({
+    instruction: z.string().optional(),
+    input: z.string().optional(),
+    output: z.string().optional(),
+    system: z.string().optional(),
+    prompt: z.string().optional(),
+    completion: z.string().optional(),
+    text: z.string().optional(),
+    messages: z.string().optional(),
+  })
+  .strict();
+export type ColumnMapping = z.infer<typeof columnMappingSchema>;
+
+export const detectionSchema = z.object({
+  path: z.string(),
+  fileType: fileTypeSchema,
+  format: taskFormatSchema,
+  mapping: columnMappingSchema,
+  fields: z.array(z.string()),
+  bytes: z.number().int(),
+  encoding: z.enum(['utf-8', 'utf-8-bom', 'utf-16le', 'utf-16be']),
+  preview: z.array(z.object({ locator: z.string(), content: exampleContentSchema.nullable(), problem: z.string().nullable() })),
+});
+export type Detection = z.infer<typeof detectionSchema>;
+
+export const importResultSchema = z.object({
+  importId: z.string(),
+  datasetId: z.string(),
+  versionId: z.string(),
+  versionNumber: z.number().int(),
+  contentHash: z.string(),
+  format: taskFormatSchema,
+  fileType: fileTypeSchema,
+  rowsImported: z.number().int(),
+  rowsRejected: z.number().int(),
+  rejectsPath: z.string().nullable(),
+  sourceSha256: z.string(),
+  durationMs: z.number(),
+});
+export type ImportResult = z.infer<typeof importResultSchema>;
+
+export const datasetSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['task', 'documents']),
+  createdAt: z.string(),
+  latestVersion: z
+    .object({ id: z.string(), number: z.number().int(), exampleCount: z.number().int(), contentHash: z.string(), createdAt: z.string() })
+    .nullable(),
+});
+export type DatasetSummary = z.infer<typeof datasetSummarySchema>;
+
+export const versionSchema = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  parentId: z.string().nullable(),
+  contentHash: z.string(),
+  exampleCount: z.number().int(),
+  operation: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type DatasetVersion = z.infer<typeof versionSchema>;
+
+const importArgs = z
+  .object({
+    path: z.string().min(1),
+    datasetName: z.string().trim().min(1).max(200),
+    jobId: z.string().min(1).max(100).optional(),
+    fileType: fileTypeSchema.optional(),
+    format: taskFormatSchema.optional(),
+    mapping: columnMappingSchema.optional(),
+    /** abort: the first bad row stops the import and nothing is written; skip: bad rows go to a rejects file. */
+    onError: z.enum(['abort', 'skip']).default('abort'),
+  })
+  .strict();
+export type ImportArgs = z.output<typeof importArgs>;
+
+export const datasetHandlers = {
+  'datasets.list': handler({
+    summary: 'Every dataset with its latest version.',
+    args: z.object({}).strict(),
+    result: z.object({ datasets: z.array(datasetSummarySchema) }),
+    writes: false,
+  }),
+  'datasets.detect': handler({
+    summary: 'Reads the start of a file: type, encoding, task format, proposed mapping and a preview.',
+    args: z.object({ path: z.string().min(1), fileType: fileTypeSchema.optional(), format: taskFormatSchema.optional(), mapping: columnMappingSchema.optional() }).strict(),
+    result: detectionSchema,
+    writes: false,
+  }),
+  'datasets.import': handler({
+    summary: 'Streams a file into a new dataset version in one transaction, off the main loop, with progress.',
+    args: importArgs,
+    result: importResultSchema,
+    writes: true,
+  }),
+  'datasets.versions': handler({
+    summary: 'The versions of one dataset, newest first.',
+    args: z.object({ datasetId: z.string().min(1) }).strict(),
+    result: z.object({ versions: z.array(versionSchema) }),
+    writes: false,
+  }),
+  'datasets.examples': handler({
+    summary: 'A page of a version\'s examples, in order.',
+    args: z.object({ versionId: z.string().min(1), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    result: z.object({
+      total: z.number().int(),
+      examples: z.array(z.object({ position: z.number().int(), contentHash: z.string(), content: exampleContentSchema, source: z.string() })),
+    }),
+    writes: false,
+  }),
+  'jobs.cancel': handler({
+    summary: 'Asks a running job (an import) to stop; it rolls back and writes nothing.',
+    args: z.object({ jobId: z.string().min(1) }).strict(),
+    result: z.object({ cancelled: z.boolean() }),
+    writes: false,
+  }),
+};
