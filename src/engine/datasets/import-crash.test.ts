@@ -16,7 +16,7 @@ describe('import crash safety', () => {
       Array.from({ length: rows }, (_, i) => JSON.stringify({ prompt: `Which breaker feeds bay ${i}?`, completion: `Breaker ${i % 97} feeds bay ${i}.` })).join('\n'),
     );
     const outcomes = new Set<number>();
-    for (const delayMs of [900, 1800, 2600, 3400]) {
+    for (const delayMs of [900, 2000, 3000, 4500, 8000]) {
       const dataDir = path.join(dir, `data-${delayMs}`);
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import', file, '--name', 'crash', '--data-dir', dataDir], { stdio: 'ignore' });
       const exited = new Promise((r) => child.once('exit', r));
