@@ -8,7 +8,7 @@ import type { ColumnMapping, FileType, ImportResult, TaskFormat } from '../../sh
 import { AuditLog } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import { datasetQueries, stagingQueries } from '../db/queries/datasets.js';
-import { exampleHash, versionHash } from './content-hash.js';
+import { exampleHash, serializeExample, versionHash } from './content-hash.js';
 import { normalizeRecord, RowProblem } from './normalize.js';
 import type { TextEncoding } from './readers/encoding.js';
 import { readRecords } from './readers/record-reader.js';
@@ -55,6 +55,7 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
   let rows = 0;
   let rejected = 0;
   let bytes = 0;
+  const sourceName = path.basename(p.path);
   try {
     for await (const rec of readRecords(p.path, { fileType: p.fileType, encoding: p.encoding, onChunk: (c) => fileHash.update(c) })) {
       if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
@@ -62,8 +63,8 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
       let problem = rec.problem;
       if (!problem) {
         try {
-          const content = normalizeRecord(rec.value, p.format, p.mapping);
-          staging.stage(rows, exampleHash(content), canonicalJson(content), `${path.basename(p.path)}:${rec.locator}`);
+          const text = serializeExample(normalizeRecord(rec.value, p.format, p.mapping));
+          staging.stage(rows, exampleHash(text), text, `${sourceName}:${rec.locator}`);
           rows += 1;
         } catch (err) {
           if (!(err instanceof RowProblem)) throw err;
@@ -87,6 +88,7 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
       }
       if ((rows + rejected) % 1000 === 0) hooks.onProgress?.({ rows, rejected, bytes, totalBytes });
     }
+    staging.flush();
     hooks.onProgress?.({ rows, rejected, bytes: totalBytes, totalBytes });
     if (rows === 0) {
       throw new LatheError('INVALID_ARGUMENTS', `${path.basename(p.path)} produced no examples${rejected ? ` (${rejected} rows rejected)` : ''}.`, 'Check the format and field mapping in the preview.');

@@ -1,0 +1,81 @@
+/**
+ * Import benchmark (issue: datasets). Generates an N-row JSONL chat dataset, imports it through the engine
+ * (worker thread, staging, one commit), and compares with a plain better-sqlite3 bulk insert of the same rows
+ * in one transaction, in the same run. Prints rows/s, the ratio, and peak RSS of each phase.
+ *
+ *   npx tsx bench/import-bench.ts [rows=1000000]
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Engine } from '../src/engine/engine.js';
+
+const rows = Number(process.argv[2] ?? 1_000_000);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-bench-import-'));
+const file = path.join(dir, 'chat.jsonl');
+
+async function generate(): Promise<void> {
+  const out = fs.createWriteStream(file);
+  for (let i = 0; i < rows; i++) {
+    const line = JSON.stringify({
+      messages: [
+        { role: 'system', content: 'You are a Northwind Grid maintenance assistant.' },
+        { role: 'user', content: `What is the inspection interval for transformer T-${i} at substation ${i % 311}?` },
+        { role: 'assistant', content: `Transformer T-${i} is inspected every ${(i % 12) + 1} months; oil samples are taken every ${(i % 5) + 1} quarters.` },
+      ],
+    });
+    if (!out.write(line + "\n")) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((r) => out.end(r));
+}
+
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+const resetPeak = () => (peak = process.memoryUsage().rss);
+
+async function baseline(): Promise<number> {
+  const db = new Database(path.join(dir, 'baseline.db'));
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE examples (id INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, content TEXT NOT NULL) STRICT');
+  const insert = db.prepare('INSERT INTO examples (content_hash, content) VALUES (?, ?)');
+  const started = performance.now();
+  db.exec('BEGIN');
+  for await (const line of readline.createInterface({ input: fs.createReadStream(file) })) {
+    const value = JSON.parse(line) as unknown;
+    const content = JSON.stringify(value);
+    insert.run(createHash('sha256').update(content).digest('hex'), content);
+  }
+  db.exec('COMMIT');
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return seconds;
+}
+
+async function lathe(): Promise<number> {
+  const engine = Engine.open({ dataDir: path.join(dir, 'data'), mode: 'cli' });
+  const started = performance.now();
+  const r = await engine.call('datasets.import', { path: file, datasetName: 'bench' });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.rowsImported !== rows) throw new Error(`imported ${r.rowsImported} of ${rows}`);
+  await engine.dispose();
+  return seconds;
+}
+
+await generate();
+const mb = fs.statSync(file).size / 1048576;
+console.log(`rows: ${rows.toLocaleString('en')}, file: ${mb.toFixed(0)} MB`);
+resetPeak();
+const base = await baseline();
+const basePeak = peak;
+resetPeak();
+const ours = await lathe();
+const oursPeak = peak;
+clearInterval(sampler);
+const fmt = (s: number) => `${(rows / s).toFixed(0)} rows/s (${s.toFixed(1)} s)`;
+console.log(`baseline  better-sqlite3 bulk insert, one transaction: ${fmt(base)}, peak RSS ${(basePeak / 1048576).toFixed(0)} MB`);
+console.log(`lathe     datasets.import (worker, staging, commit):  ${fmt(ours)}, peak RSS ${(oursPeak / 1048576).toFixed(0)} MB`);
+console.log(`ratio     lathe / baseline throughput: ${(base / ours).toFixed(2)} (goal >= 0.5); peak RSS under 1 GB: ${oursPeak < 1024 ** 3 ? 'yes' : 'NO'}`);
+fs.rmSync(dir, { recursive: true, force: true });
