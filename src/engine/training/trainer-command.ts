@@ -66,7 +66,8 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
       garbage.push(line.slice(0, 200));
       return;
     }
-    if (event.type === 'done') done = event;
+    // `done` carries its result in `payload`; callers get the payload's fields at the top level.
+    if (event.type === 'done') done = { ...event, ...((event.payload as Record<string, unknown> | undefined) ?? {}) };
     if (event.type === 'error') failure = event;
     opts.onEvent?.(event);
   });
