@@ -1,5 +1,6 @@
 import { LlamaChatSession } from 'node-llama-cpp';
 import type { GenerationResult } from '../shared/inference-contract.js';
+import os from 'node:os';
 import type { LlamaRuntime } from './llama-runtime.js';
 
 export interface ChatOnceRequest {
@@ -21,7 +22,7 @@ export async function chatOnce(
   onText: (text: string) => void,
 ): Promise<GenerationResult> {
   const model = await runtime.model(req.modelPath);
-  const context = await model.createContext({ contextSize: Math.min(2048, model.trainContextSize) });
+  const context = await model.createContext({ contextSize: Math.min(2048, model.trainContextSize), threads: inferenceThreads() });
   try {
     const session = new LlamaChatSession({
       contextSequence: context.getSequence(),
@@ -54,4 +55,15 @@ export async function chatOnce(
   } finally {
     await context.dispose();
   }
+}
+
+/**
+ * llama.cpp's worker threads spin while they wait, so using every core makes generation collapse as soon as
+ * anything else runs (measured here on 2 cores with other work: 35 ms with 1 thread vs 5.5 s with 2).
+ * Leave one core free; LATHE_LLAMA_THREADS overrides.
+ */
+export function inferenceThreads(): number {
+  const forced = Number(process.env.LATHE_LLAMA_THREADS);
+  if (Number.isInteger(forced) && forced > 0) return forced;
+  return Math.max(1, os.availableParallelism() - 1);
 }

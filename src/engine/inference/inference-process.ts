@@ -32,8 +32,8 @@ export class ForkedInferenceHost implements InferenceLink {
     const { file, execArgv } = siblingEntry(import.meta.url, '../../inference/host/child-entry.js');
     const child = fork(file, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
     child.on('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGTERM') this.crashes += 1;
       if (this.child === child) {
-        if (code !== 0) this.crashes += 1;
         this.child = null;
         this.rpc = null;
       }

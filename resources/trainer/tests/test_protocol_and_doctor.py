@@ -1,0 +1,71 @@
+"""The wire protocol and the `doctor` command, as the engine sees them."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from conftest import assert_error, run_trainer
+
+from lathe_trainer.protocol import PROTOCOL_VERSION, ProtocolWriter
+
+
+def test_writer_emits_one_versioned_object_per_line():
+    stream = io.StringIO()
+    writer = ProtocolWriter(stream)
+    writer.progress("pretrain", 1.7, "clamped")
+    writer.emit("metrics", step=3, loss=float("nan"), note="naïve ✓")
+    writer.error("some_code", "Something failed.", "Do this instead.")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["type"] for line in lines] == ["progress", "metrics", "error"]
+    assert all(line["v"] == PROTOCOL_VERSION for line in lines)
+    assert lines[0]["fraction"] == 1.0
+    assert lines[1]["loss"] is None, "NaN must become null so the line stays valid JSON"
+    assert lines[1]["note"] == "naïve ✓"
+    assert lines[2] == {"v": 1, "type": "error", "code": "some_code", "message": "Something failed.",
+                        "hint": "Do this instead."}
+
+
+def test_doctor_reports_environment_as_json_lines():
+    run = run_trainer("doctor", timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.seconds < 10, f"doctor took {run.seconds:.1f} s"
+    assert [line["type"] for line in run.lines] == ["hello", "done"]
+
+    hello = run.lines[0]
+    assert hello["command"] == "doctor"
+    assert set(hello["versions"]) >= {"python", "torch", "transformers"}
+    assert hello["device"]["kind"] in {"cpu", "cuda", "rocm", "mps"}
+    assert "ram_total_bytes" in hello["memory"]
+
+    payload = run.lines[1]["payload"]
+    for key in ("python", "torch", "transformers", "peft", "cuda_available", "cuda_version", "gpus", "platform"):
+        assert key in payload, key
+    assert isinstance(payload["cuda_available"], bool)
+    assert payload["torch"] and payload["transformers"] and payload["peft"]
+    for gpu in payload["gpus"]:
+        assert set(gpu) == {"name", "vram_bytes", "kind"}
+        assert gpu["kind"] in {"cuda", "rocm", "mps"}
+    assert payload["cuda_available"] == any(g["kind"] in {"cuda", "rocm"} for g in payload["gpus"])
+    assert payload["platform"]["system"]
+
+
+def test_unknown_command_is_an_error_line():
+    assert_error(run_trainer("polish-the-lathe", timeout=30), "bad_arguments")
+
+
+def test_missing_required_option_is_an_error_line():
+    run = run_trainer("make-tiny-model", timeout=30)
+    assert run.returncode == 2
+    assert "--out" in assert_error(run, "bad_arguments")["message"]
+
+
+def test_no_command_is_an_error_line():
+    assert_error(run_trainer(timeout=30), "bad_arguments")
+
+
+def test_help_keeps_stdout_clean():
+    run = run_trainer("make-tiny-model", "--help", timeout=30)
+    assert run.returncode == 0
+    assert run.lines == []
+    assert "--llama-cpp-src" in run.stderr
