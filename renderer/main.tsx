@@ -12,6 +12,9 @@ import './styles/page.css';
 import './styles/feedback.css';
 import './styles/drawer.css';
 import './styles/data.css';
+import './styles/datasets.css';
+import './styles/import-wizard.css';
+import './styles/dataset-detail.css';
 import './styles/responsive.css';
 
 // Theme first, so the first paint is already in the right colours.

@@ -217,6 +217,28 @@ export const GaugeIcon = icon(
   </>,
 );
 
+export const ImportIcon = icon(
+  <>
+    <path d="M12 3v11.5" />
+    <path d="m7.5 10 4.5 4.5 4.5-4.5" />
+    <path d="M4.5 14.5v4a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2v-4" />
+  </>,
+);
+export const ArrowLeftIcon = icon(<path d="M19.5 12h-15M10.5 6l-6 6 6 6" />);
+export const ChevronUpIcon = icon(<path d="m6 14.5 6-6 6 6" />);
+export const GitCommitIcon = icon(
+  <>
+    <circle cx="12" cy="12" r="3.5" />
+    <path d="M2.5 12h6M15.5 12h6" />
+  </>,
+);
+export const XCircleIcon = icon(
+  <>
+    <circle cx="12" cy="12" r="9" />
+    <path d="m9 9 6 6M15 9l-6 6" />
+  </>,
+);
+
 /** The Lathe mark: a baluster turned between two centres. */
 export function BrandMark({ size = 22 }: { size?: number }) {
   return (

@@ -2,6 +2,8 @@ import { eventSchemas } from '../../src/shared/contract/index.js';
 import type { Connection } from '../api/client.js';
 import { useAudit } from './audit.js';
 import { useConnection } from './connection.js';
+import { useDatasetImport } from './dataset-import.js';
+import { useDatasets } from './datasets.js';
 import { useEngine } from './engine.js';
 
 /**
@@ -17,6 +19,7 @@ export function bindStores(connection: Connection): () => void {
     void useEngine.getState().loadDoctor(false);
     // After a reconnect the audit page may have missed entries; reload it if it was showing any.
     if (useAudit.getState().status !== 'idle') void useAudit.getState().load();
+    useDatasets.getState().refresh();
   };
 
   let wasOpen = false;
@@ -39,7 +42,14 @@ export function bindStores(connection: Connection): () => void {
     }),
     client.listen('audit.appended', (payload) => {
       const parsed = eventSchemas['audit.appended'].safeParse(payload);
-      if (parsed.success) useAudit.getState().receive(parsed.data);
+      if (!parsed.success) return;
+      useAudit.getState().receive(parsed.data);
+      // An import from anywhere (this window, another one, the CLI) changes the dataset list.
+      if (parsed.data.action.startsWith('dataset.')) useDatasets.getState().refresh();
+    }),
+    client.listen('job.progress', (payload) => {
+      const parsed = eventSchemas['job.progress'].safeParse(payload);
+      if (parsed.success) useDatasetImport.getState().receiveProgress(parsed.data);
     }),
   ];
   return () => {

@@ -1,36 +1,30 @@
-import { CommandLine } from '../../components/CommandLine.js';
-import { EmptyState, OptionCard } from '../../components/EmptyState.js';
-import { DatabaseIcon, FileTextIcon, ShieldCheckIcon, TableIcon } from '../../components/icons.js';
-import { PageHeader } from '../../components/PageHeader.js';
-import { pages } from '../shell/pages.js';
+import { useEffect } from 'react';
+import { useConnection } from '../../stores/connection.js';
+import { useDatasetImport } from '../../stores/dataset-import.js';
+import { useDatasets } from '../../stores/datasets.js';
+import { useHashPath } from '../shell/useHashRoute.js';
+import { DatasetDetail } from './DatasetDetail.js';
+import { DatasetList } from './DatasetList.js';
+import { ImportWizard } from './ImportWizard.js';
 
+/** #/datasets lists the library; #/datasets/<id> opens one dataset. The import wizard serves both. */
 export function DatasetsPage() {
+  const [datasetId] = useHashPath();
+  const open = useConnection((s) => s.status === 'open');
+  const load = useDatasets((s) => s.load);
+
+  useEffect(() => {
+    if (open && useDatasets.getState().status === 'idle') void load();
+  }, [open, load]);
+
+  // Leaving the page hides the wizard; an import in flight carries on and says when it is done (a toast, or the
+  // pill in the header on the way back).
+  useEffect(() => () => useDatasetImport.getState().close(), []);
+
   return (
     <>
-      <PageHeader {...pages.datasets} />
-      <EmptyState
-        id="datasets"
-        icon={DatabaseIcon}
-        title="No datasets yet"
-        description="Bring in the examples your model should learn from. Every import becomes an immutable, content-hashed dataset version that you can review, split and trace back to."
-        footer={
-          <>
-            <CommandLine label="From a terminal" command="lathe import FILE" />
-            <p className="empty-state-note">
-              <ShieldCheckIcon size={13} /> Files are read on this machine; nothing is uploaded.
-            </p>
-          </>
-        }
-      >
-        <div className="option-grid">
-          <OptionCard icon={TableIcon} title="Task examples" formats={['JSONL', 'CSV', 'Parquet']}>
-            Prompt and response pairs or chat transcripts, for supervised fine-tuning.
-          </OptionCard>
-          <OptionCard icon={FileTextIcon} title="Domain documents" formats={['PDF', 'DOCX', 'TXT']}>
-            Manuals, filings and reports, chunked and deduplicated for continued pre-training.
-          </OptionCard>
-        </div>
-      </EmptyState>
+      {datasetId ? <DatasetDetail datasetId={datasetId} /> : <DatasetList />}
+      <ImportWizard />
     </>
   );
 }

@@ -107,6 +107,15 @@ describe('dataset import (real files, real SQLite, worker thread)', () => {
     expect(rejects[2]!.problem).toMatch(/role "tool"/);
   });
 
+  it('rejects only the CSV rows whose column count differs from the header', async () => {
+    const { engine, write } = setup();
+    const csv = 'prompt,completion\nq1,a1\nq2,a2,extra\nq3,a3\nq4\nq5,a5\n';
+    const r = await engine.call('datasets.import', { path: write('cols.csv', csv), datasetName: 'cols', onError: 'skip' });
+    expect(r).toMatchObject({ rowsImported: 3, rowsRejected: 2 });
+    const rejects = fs.readFileSync(r.rejectsPath!, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { locator: string }).locator);
+    expect(rejects).toEqual(['row 2 (line 3)', 'row 4 (line 5)']);
+  });
+
   it('reads UTF-8 with BOM and UTF-16 files', async () => {
     const { engine, write } = setup();
     const text = chatLine('Ω?', 'Ω!') + '\n';

@@ -127,11 +127,13 @@ async function* csvRecords(path: string, opts: RecordReaderOptions): AsyncGenera
   });
   fs.createReadStream(path).pipe(counter).pipe(parser);
   let row = 0;
+  let invalidSoFar = 0; // csv-parse counts rows with a wrong column count cumulatively
   try {
     for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; invalid_field_length: number } }>) {
       row += 1;
       const locator = `row ${row} (line ${rec.info.lines})`;
-      const problem = rec.info.invalid_field_length > 0 ? 'has a different number of columns than the header' : null;
+      const problem = rec.info.invalid_field_length > invalidSoFar ? 'has a different number of columns than the header' : null;
+      invalidSoFar = rec.info.invalid_field_length;
       yield { locator, value: problem ? undefined : rec.record, problem, raw: problem ? JSON.stringify(rec.record) : '', bytesRead };
     }
   } catch (err) {

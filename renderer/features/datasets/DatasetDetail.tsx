@@ -1,0 +1,165 @@
+import { useEffect, useState } from 'react';
+import { ErrorAlert } from '../../components/Alert.js';
+import { Button } from '../../components/Button.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { ArrowLeftIcon, ChevronRightIcon, DatabaseIcon, ImportIcon } from '../../components/icons.js';
+import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
+import { useConnection } from '../../stores/connection.js';
+import { useDatasetImport } from '../../stores/dataset-import.js';
+import { useDatasets } from '../../stores/datasets.js';
+import { pages } from '../shell/pages.js';
+import { ExamplesPane } from './ExamplesPane.js';
+import { ImportJobPill } from './ImportJobPill.js';
+import { VersionsTable } from './VersionsTable.js';
+
+/** One dataset: its versions, and the examples of the chosen one. */
+export function DatasetDetail({ datasetId }: { datasetId: string }) {
+  const dataset = useDatasets((s) => s.datasets.find((d) => d.id === datasetId));
+  const listSettled = useDatasets((s) => s.status === 'ready' && !s.loading);
+  const versionsState = useDatasets((s) => s.versions[datasetId]);
+  const loadVersions = useDatasets((s) => s.loadVersions);
+  const open = useConnection((s) => s.status === 'open');
+  const openWizard = useDatasetImport((s) => s.openWizard);
+  // null follows the newest version, so a fresh import shows up without a click.
+  const [chosen, setChosen] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (open) void loadVersions(datasetId);
+  }, [open, datasetId, loadVersions]);
+
+  useEffect(() => {
+    setChosen(null);
+    document.querySelector('.main')?.scrollTo({ top: 0 });
+  }, [datasetId]);
+
+  const name = dataset?.name;
+  useEffect(() => {
+    if (!name) return;
+    document.title = `${name} · ${pages.datasets.title} · Lathe`;
+    return () => {
+      document.title = `${pages.datasets.title} · Lathe`;
+    };
+  }, [name]);
+
+  const versions = versionsState?.versions ?? [];
+  const version = versions.find((v) => v.id === chosen) ?? versions[0] ?? null;
+
+  if (!dataset) {
+    if (!listSettled) return <div className="dataset-detail" aria-busy="true" />;
+    return (
+      <div className="dataset-detail">
+        <Breadcrumb name="Not found" />
+        <EmptyState
+          id="dataset-missing"
+          icon={DatabaseIcon}
+          title="There is no such dataset"
+          description="It may have been removed, or the address is from another library."
+        >
+          <a className="btn btn-secondary btn-md" href="#/datasets">
+            <ArrowLeftIcon size={15} />
+            <span>All datasets</span>
+          </a>
+        </EmptyState>
+      </div>
+    );
+  }
+
+  const latest = dataset.latestVersion;
+  return (
+    <div className="dataset-detail" data-testid="dataset-detail">
+      <Breadcrumb name={dataset.name} />
+      <header className="page-header detail-header">
+        <div className="page-header-text">
+          <h1 className="page-title" data-testid="page-title">
+            {dataset.name}
+          </h1>
+          <p className="page-purpose detail-facts">
+            <span className={`kind-tag is-${dataset.kind}`}>{dataset.kind === 'task' ? 'Task examples' : 'Documents'}</span>
+            {latest && (
+              <>
+                <span>{latest.exampleCount.toLocaleString('en')} examples</span>
+                <span className="dot-sep">v{latest.number}</span>
+                <code className="detail-hash" title={latest.contentHash}>
+                  {shortHash(latest.contentHash, 12)}
+                </code>
+              </>
+            )}
+            <span className="dot-sep" title={formatDateTime(dataset.createdAt)}>
+              created {formatRelative(dataset.createdAt)}
+            </span>
+          </p>
+        </div>
+        <div className="page-header-actions">
+          <ImportJobPill />
+          <Button variant="primary" icon={ImportIcon} onClick={() => openWizard({ datasetId })} data-testid="dataset-import-version">
+            Import data
+          </Button>
+        </div>
+      </header>
+
+      {versionsState?.error && (
+        <ErrorAlert
+          title="Could not read the versions"
+          error={versionsState.error}
+          action={
+            <Button size="sm" onClick={() => void loadVersions(datasetId)}>
+              Try again
+            </Button>
+          }
+        />
+      )}
+
+      <section className="detail-section versions-section">
+        <div className="section-head">
+          <h2 className="section-title">Versions</h2>
+          <span className="section-meta">{versions.length || '…'}</span>
+        </div>
+        {versions.length > 0 ? (
+          <VersionsTable versions={versions} selectedId={version?.id ?? null} onSelect={setChosen} />
+        ) : (
+          <div className="skeleton-table">
+            <div className="skeleton-row">
+              <span className="skeleton" style={{ width: '8%' }} />
+              <span className="skeleton" style={{ width: '14%' }} />
+              <span className="skeleton" style={{ width: '10%' }} />
+              <span className="skeleton" style={{ width: '18%' }} />
+            </div>
+          </div>
+        )}
+      </section>
+
+      {version && (
+        <section className="detail-section examples-section">
+          <div className="section-head">
+            <h2 className="section-title">Examples</h2>
+            <span className="section-meta" data-testid="examples-meta">
+              v{version.number} · {version.exampleCount.toLocaleString('en')}
+            </span>
+            <span className="key-hints" aria-hidden="true">
+              <kbd>↑</kbd>
+              <kbd>↓</kbd>
+              <span>move</span>
+              <kbd>Enter</kbd>
+              <span>open</span>
+              <kbd>Esc</kbd>
+              <span>close</span>
+            </span>
+          </div>
+          <ExamplesPane key={version.id} version={version} kind={dataset.kind} />
+        </section>
+      )}
+    </div>
+  );
+}
+
+function Breadcrumb({ name }: { name: string }) {
+  return (
+    <nav className="breadcrumb" aria-label="Breadcrumb">
+      <a href="#/datasets" data-testid="breadcrumb-datasets">
+        Datasets
+      </a>
+      <ChevronRightIcon size={12} />
+      <span aria-current="page">{name}</span>
+    </nav>
+  );
+}
