@@ -9,6 +9,7 @@ function example(position: number): Example {
     position,
     contentHash: `h${position}`,
     source: `grid.jsonl:line ${position + 1}`,
+    split: null,
     content: {
       kind: 'chat',
       messages: [

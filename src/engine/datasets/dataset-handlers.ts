@@ -5,10 +5,11 @@ import { exampleContentSchema } from '../../shared/contract/features/datasets.js
 import type { EngineContext } from '../context.js';
 import { datasetQueries, type VersionRow } from '../db/queries/datasets.js';
 import { requireDb } from '../require-db.js';
+import { curateVersion, diffVersions, scanVersionForPii } from './curate.js';
 import { detectImport } from './detect.js';
 import { startImportJob } from './import-job.js';
 
-type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'jobs.cancel'>;
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.diff' | 'jobs.cancel'>;
 
 export function datasetHandlers(ctx: EngineContext): DatasetImpls {
   const q = () => datasetQueries(requireDb(ctx).db);
@@ -90,9 +91,20 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
           contentHash: r.content_hash,
           content: exampleContentSchema.parse(JSON.parse(r.content)),
           source: r.source,
+          split: r.split,
         })),
       };
     },
+
+    'datasets.curate': async ({ versionId, operation }) => {
+      const { version, removed, changed, audit } = curateVersion(requireDb(ctx).db, versionId, operation, ctx.actor);
+      ctx.events.emit('audit.appended', audit);
+      return { version: toVersion(version), removed, changed };
+    },
+
+    'datasets.piiScan': async ({ versionId, customPatterns, limit }) => scanVersionForPii(requireDb(ctx).db, versionId, customPatterns, limit),
+
+    'datasets.diff': async ({ fromVersionId, toVersionId }) => diffVersions(requireDb(ctx).db, fromVersionId, toVersionId),
 
     'jobs.cancel': async ({ jobId }) => ({ cancelled: ctx.jobs.cancel(jobId) }),
   };

@@ -8,6 +8,7 @@ import type { LatheClient } from '../../shared/contract/index.js';
 import { RpcClient } from '../../shared/transport/rpc-client.js';
 import { webSocketChannel, type WebSocketLike } from '../../shared/transport/websocket-channel.js';
 import { startBrowserServer, type BrowserServer } from './browser-server.js';
+import { migrations } from '../db/migrations/index.js';
 
 let server: BrowserServer | null = null;
 afterEach(async () => {
@@ -87,7 +88,7 @@ describe('browser mode server', () => {
     const ws = await connectWs(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`);
     const client: LatheClient = new RpcClient(webSocketChannel(ws as unknown as WebSocketLike));
     const info = await client.send('app.info', {});
-    expect(info).toMatchObject({ name: 'Lathe', mode: 'test', dbWritable: true, dbSchemaVersion: 2 });
+    expect(info).toMatchObject({ name: 'Lathe', mode: 'test', dbWritable: true, dbSchemaVersion: migrations.length });
     const entries = await client.send('audit.list', { limit: 5 });
     expect(entries.entries[0]).toMatchObject({ action: 'app.start' });
     await expect(client.send('audit.list', { limit: 'all' } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });

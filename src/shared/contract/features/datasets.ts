@@ -99,6 +99,27 @@ const importArgs = z
   .strict();
 export type ImportArgs = z.output<typeof importArgs>;
 
+export const splitSchema = z.enum(['train', 'validation', 'test']);
+
+/** A curation step: each makes a new immutable version from a parent; the parent stays. */
+export const curateOperationSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('dedup-exact') }).strict(),
+  z.object({ op: z.literal('pii-redact'), customPatterns: z.array(z.string().min(1).max(500)).max(50).default([]) }).strict(),
+  z.object({ op: z.literal('pii-drop'), customPatterns: z.array(z.string().min(1).max(500)).max(50).default([]) }).strict(),
+  z
+    .object({
+      op: z.literal('split'),
+      seed: z.number().int().min(0).default(0),
+      validation: z.number().min(0).max(0.5).default(0.1),
+      test: z.number().min(0).max(0.5).default(0.1),
+      stratifyBy: z.enum(['none', 'source']).default('none'),
+    })
+    .strict(),
+]);
+export type CurateOperation = z.output<typeof curateOperationSchema>;
+
+export const piiHitSchema = z.object({ position: z.number().int(), kind: z.string(), context: z.string() });
+
 export const datasetHandlers = {
   'datasets.list': handler({
     summary: 'Every dataset with its latest version.',
@@ -129,8 +150,26 @@ export const datasetHandlers = {
     args: z.object({ versionId: z.string().min(1), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     result: z.object({
       total: z.number().int(),
-      examples: z.array(z.object({ position: z.number().int(), contentHash: z.string(), content: exampleContentSchema, source: z.string() })),
+      examples: z.array(z.object({ position: z.number().int(), contentHash: z.string(), content: exampleContentSchema, source: z.string(), split: splitSchema.nullable() })),
     }),
+    writes: false,
+  }),
+  'datasets.curate': handler({
+    summary: 'Applies one curation step (exact dedup, PII redact/drop, split) and records the new version.',
+    args: z.object({ versionId: z.string().min(1), operation: curateOperationSchema }).strict(),
+    result: z.object({ version: versionSchema, removed: z.number().int(), changed: z.number().int() }),
+    writes: true,
+  }),
+  'datasets.piiScan': handler({
+    summary: 'Finds PII in a version (emails, phones, IBAN, cards, SSN, IPs, custom patterns) with context.',
+    args: z.object({ versionId: z.string().min(1), customPatterns: z.array(z.string().min(1).max(500)).max(50).default([]), limit: z.number().int().min(1).max(5000).default(200) }).strict(),
+    result: z.object({ examplesScanned: z.number().int(), examplesWithPii: z.number().int(), byKind: z.record(z.string(), z.number().int()), hits: z.array(piiHitSchema) }),
+    writes: false,
+  }),
+  'datasets.diff': handler({
+    summary: 'Added, removed and changed examples between two versions (by content hash and source).',
+    args: z.object({ fromVersionId: z.string().min(1), toVersionId: z.string().min(1) }).strict(),
+    result: z.object({ added: z.number().int(), removed: z.number().int(), changed: z.number().int(), unchanged: z.number().int() }),
     writes: false,
   }),
   'jobs.cancel': handler({

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../tests/support/temp-dir.js';
+import { Engine } from '../engine.js';
+
+let engine: Engine | null = null;
+afterEach(async () => {
+  await engine?.dispose();
+  engine = null;
+});
+
+const qa = (q: string, a: string) => JSON.stringify({ prompt: q, completion: a });
+
+async function importSample(lines: string[]) {
+  const dir = tempDir();
+  engine = Engine.open({ dataDir: path.join(dir, 'data'), mode: 'test' });
+  const file = path.join(dir, 'grid.jsonl');
+  fs.writeFileSync(file, lines.join('\n'));
+  const r = await engine.call('datasets.import', { path: file, datasetName: 'grid' });
+  return { engine, v1: r.versionId };
+}
+
+describe('curation steps make new immutable versions', () => {
+  it('exact dedup ignores case and whitespace, keeps the first, and leaves the parent untouched', async () => {
+    const { engine, v1 } = await importSample([qa('What is LOTO?', 'Lock-out.'), qa('what is  LOTO?', 'lock-out.'), qa('Other?', 'Yes.'), qa('What is LOTO?', 'Lock-out.')]);
+    const r = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'dedup-exact' } });
+    expect(r).toMatchObject({ removed: 2, changed: 0, version: { number: 2, parentId: v1, exampleCount: 2, operation: 'dedup-exact' } });
+    const kept = await engine.call('datasets.examples', { versionId: r.version.id });
+    expect(kept.examples.map((e) => e.source)).toEqual(['grid.jsonl:line 1', 'grid.jsonl:line 3']);
+    expect((await engine.call('datasets.examples', { versionId: v1 })).total).toBe(4);
+    const diff = await engine.call('datasets.diff', { fromVersionId: v1, toVersionId: r.version.id });
+    expect(diff).toEqual({ added: 0, removed: 2, changed: 0, unchanged: 2 });
+    const audit = await engine.call('audit.list', { actionPrefix: 'dataset.curate' });
+    expect(audit.entries[0]).toMatchObject({ objectId: r.version.id, details: { parent: v1, removed: 2 } });
+  });
+
+  it('scans PII with context, then redacts (changed examples, new hashes) or drops', async () => {
+    const { engine, v1 } = await importSample([
+      qa('Who approved the outage?', 'Jane (jane@northwind.example, 415-555-0132) approved it.'),
+      qa('Card on file?', 'Card 4111 1111 1111 1111.'),
+      qa('Clean question?', 'Clean answer.'),
+    ]);
+    const scan = await engine.call('datasets.piiScan', { versionId: v1 });
+    expect(scan).toMatchObject({ examplesScanned: 3, examplesWithPii: 2, byKind: { email: 1, phone: 1, credit_card: 1 } });
+    expect(scan.hits[0]!.context).toContain('⟦jane@northwind.example⟧');
+    const redacted = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'pii-redact' } });
+    expect(redacted).toMatchObject({ removed: 0, changed: 2 });
+    const ex = await engine.call('datasets.examples', { versionId: redacted.version.id });
+    expect(ex.examples[0]!.content).toMatchObject({ messages: [{}, { content: 'Jane ([EMAIL], [PHONE]) approved it.' }] });
+    expect(await engine.call('datasets.diff', { fromVersionId: v1, toVersionId: redacted.version.id })).toEqual({ added: 0, removed: 0, changed: 2, unchanged: 1 });
+    const dropped = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'pii-drop', customPatterns: ['Clean'] } });
+    expect(dropped).toMatchObject({ removed: 3, version: { exampleCount: 0 } });
+    await expect(engine.call('datasets.piiScan', { versionId: v1, customPatterns: ['(unclosed'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', message: expect.stringMatching(/not a valid regular expression/) });
+  });
+
+  it('splits deterministically for a seed, with sizes near the ratios and the same example in the same split', async () => {
+    const { engine, v1 } = await importSample(Array.from({ length: 1000 }, (_, i) => qa(`Question ${i}?`, `Answer ${i}.`)));
+    const split = async (seed: number) => {
+      const r = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'split', seed, validation: 0.1, test: 0.2 } });
+      const ex = await engine.call('datasets.examples', { versionId: r.version.id, limit: 1000 });
+      return ex.examples.map((e) => e.split);
+    };
+    const a = await split(7);
+    const b = await split(7);
+    const c = await split(8);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    const count = (s: string) => a.filter((x) => x === s).length;
+    expect(count('test')).toBeGreaterThan(150);
+    expect(count('test')).toBeLessThan(250);
+    expect(count('validation')).toBeGreaterThan(60);
+    expect(count('validation')).toBeLessThan(140);
+    expect(count('train')).toBe(1000 - count('test') - count('validation'));
+  });
+
+  it('refuses an unknown version with NOT_FOUND', async () => {
+    const { engine } = await importSample([qa('a', 'b')]);
+    await expect(engine.call('datasets.curate', { versionId: 'nope', operation: { op: 'dedup-exact' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

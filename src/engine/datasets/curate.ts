@@ -1,0 +1,190 @@
+import type Database from 'better-sqlite3';
+import { createHash, randomUUID } from 'node:crypto';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { AuditEntry } from '../../shared/contract/index.js';
+import type { CurateOperation, ExampleContent } from '../../shared/contract/features/datasets.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { canonicalJson } from '../audit/audit-hash.js';
+import { datasetQueries, stagingQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
+import { exampleHash, serializeExample, versionHash } from './content-hash.js';
+import { compileCustomPatterns, findPii, redactPii } from './pii.js';
+
+const PAGE = 5000;
+type Split = 'train' | 'validation' | 'test';
+type Row = { content: ExampleContent; text: string; hash: string; source: string; split: Split | null };
+
+/**
+ * Makes a new version from a parent by streaming its examples page by page through one curation step into the
+ * staging table, then committing version, examples, links and audit entry in one transaction.
+ */
+export function curateVersion(db: Database.Database, parentId: string, operation: CurateOperation, actor: string): { version: VersionRow; removed: number; changed: number; audit: AuditEntry } {
+  const q = datasetQueries(db);
+  const parent = q.versionById(parentId);
+  if (!parent) throw new LatheError('NOT_FOUND', `There is no dataset version ${parentId}.`, 'Refresh the dataset page and pick a version.');
+  const step = makeStep(operation);
+  const staging = stagingQueries(db);
+  let removed = 0;
+  let changed = 0;
+  let position = 0;
+  try {
+    for (let offset = 0; offset < parent.example_count; offset += PAGE) {
+      for (const r of q.page(parent.id, offset, PAGE)) {
+        const row = toRow(r);
+        const out = step(row);
+        if (!out) {
+          removed += 1;
+          continue;
+        }
+        if (out.hash !== row.hash || out.split !== row.split) changed += 1;
+        staging.stage(position++, out.hash, out.text, out.source, out.split);
+      }
+    }
+    staging.flush();
+    const tx = db.transaction(() => {
+      const latest = q.latestVersion(parent.dataset_id)!;
+      const version: VersionRow = {
+        id: randomUUID(),
+        dataset_id: parent.dataset_id,
+        number: latest.number + 1,
+        parent_id: parent.id,
+        content_hash: versionHash(staging.stagedHashes()),
+        example_count: position,
+        operation: operation.op,
+        params: canonicalJson(operation),
+        created_at: new Date().toISOString(),
+        created_by: actor,
+      };
+      staging.insertStagedExamples();
+      q.insertVersion(version);
+      staging.linkStaged(version.id, 0);
+      const audit = new AuditLog(db).append({
+        actor,
+        action: `dataset.curate.${operation.op}`,
+        objectType: 'dataset_version',
+        objectId: version.id,
+        details: { parent: parent.id, number: version.number, operation, removed, changed, examples: position, contentHash: version.content_hash },
+      });
+      return { version, removed, changed, audit };
+    });
+    return tx.immediate();
+  } finally {
+    staging.drop();
+  }
+}
+
+function toRow(r: ExamplePageRow): Row {
+  return { content: JSON.parse(r.content) as ExampleContent, text: r.content, hash: r.content_hash, source: r.source, split: r.split };
+}
+
+function makeStep(op: CurateOperation): (row: Row) => Row | null {
+  switch (op.op) {
+    case 'dedup-exact': {
+      const seen = new Set<string>();
+      return (row) => {
+        const key = createHash('sha256').update(normalisedText(row.content)).digest('hex');
+        if (seen.has(key)) return null;
+        seen.add(key);
+        return row;
+      };
+    }
+    case 'pii-redact':
+    case 'pii-drop': {
+      const custom = compileOrExplain(op.customPatterns);
+      return (row) => {
+        const content = mapText(row.content, (t) => redactPii(t, findPii(t, custom)));
+        const text = serializeExample(content);
+        if (text === row.text) return row;
+        if (op.op === 'pii-drop') return null;
+        return { ...row, content, text, hash: exampleHash(text) };
+      };
+    }
+    case 'split':
+      return (row) => ({ ...row, split: assignSplit(op.stratifyBy === 'source' ? row.source.split(':')[0]! : '', row.hash, op) });
+  }
+}
+
+/**
+ * Deterministic for a seed and independent of order: an example's split depends only on its hash, the seed
+ * and (when stratified) its source file, so the same example lands in the same split in every version.
+ */
+function assignSplit(stratum: string, hash: string, op: { seed: number; validation: number; test: number }): Split {
+  const h = createHash('sha256').update(`${op.seed}\0${stratum}\0${hash}`).digest();
+  const u = h.readUInt32BE(0) / 0x1_0000_0000;
+  if (u < op.test) return 'test';
+  if (u < op.test + op.validation) return 'validation';
+  return 'train';
+}
+
+/** Case and whitespace do not make an example different. */
+function normalisedText(content: ExampleContent): string {
+  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+  return content.kind === 'text' ? norm(content.text) : content.messages.map((m) => `${m.role}:${norm(m.content)}`).join('\n');
+}
+
+function mapText(content: ExampleContent, f: (t: string) => string): ExampleContent {
+  return content.kind === 'text' ? { kind: 'text', text: f(content.text) } : { kind: 'chat', messages: content.messages.map((m) => ({ role: m.role, content: f(m.content) })) };
+}
+
+function compileOrExplain(patterns: string[]): RegExp[] {
+  try {
+    return compileCustomPatterns(patterns);
+  } catch (err) {
+    throw new LatheError('INVALID_ARGUMENTS', (err as Error).message, 'Fix the pattern (JavaScript regular expression syntax) and run the scan again.');
+  }
+}
+
+export function scanVersionForPii(db: Database.Database, versionId: string, patterns: string[], limit: number) {
+  const q = datasetQueries(db);
+  const version = q.versionById(versionId);
+  if (!version) throw new LatheError('NOT_FOUND', `There is no dataset version ${versionId}.`, 'Refresh the dataset page and pick a version.');
+  const custom = compileOrExplain(patterns);
+  const byKind: Record<string, number> = {};
+  const hits: Array<{ position: number; kind: string; context: string }> = [];
+  let withPii = 0;
+  for (let offset = 0; offset < version.example_count; offset += PAGE) {
+    for (const r of q.page(versionId, offset, PAGE)) {
+      const content = JSON.parse(r.content) as ExampleContent;
+      const texts = content.kind === 'text' ? [content.text] : content.messages.map((m) => m.content);
+      let any = false;
+      for (const t of texts) {
+        for (const m of findPii(t, custom)) {
+          any = true;
+          byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
+          if (hits.length < limit) hits.push({ position: r.position, kind: m.kind, context: `${t.slice(Math.max(0, m.start - 40), m.start)}⟦${m.text}⟧${t.slice(m.end, m.end + 40)}` });
+        }
+      }
+      if (any) withPii += 1;
+    }
+  }
+  return { examplesScanned: version.example_count, examplesWithPii: withPii, byKind, hits };
+}
+
+/** Multiset difference by content hash; "changed" pairs an example at the same source that got a new hash. */
+export function diffVersions(db: Database.Database, fromId: string, toId: string) {
+  const q = datasetQueries(db);
+  for (const id of [fromId, toId]) {
+    if (!q.versionById(id)) throw new LatheError('NOT_FOUND', `There is no dataset version ${id}.`, 'Pick two versions of the same dataset.');
+  }
+  const count = (id: string) => new Map(q.hashCounts(id).map((r) => [r.content_hash, r.n]));
+  const a = count(fromId);
+  const b = count(toId);
+  let removed = 0;
+  let added = 0;
+  let unchanged = 0;
+  for (const [h, n] of a) {
+    const m = b.get(h) ?? 0;
+    unchanged += Math.min(n, m);
+    removed += Math.max(0, n - m);
+  }
+  for (const [h, m] of b) added += Math.max(0, m - (a.get(h) ?? 0));
+  const changed = (
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM version_examples x JOIN version_examples y ON y.source = x.source AND y.version_id = ?
+         WHERE x.version_id = ? AND x.example_id <> y.example_id`,
+      )
+      .get(toId, fromId) as { n: number }
+  ).n;
+  // An edit shows as one removal plus one addition by hash; report it once, as a change.
+  return { added: added - changed, removed: removed - changed, changed, unchanged };
+}
