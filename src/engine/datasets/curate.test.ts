@@ -74,6 +74,15 @@ describe('curation steps make new immutable versions', () => {
     expect(count('train')).toBe(1000 - count('test') - count('validation'));
   });
 
+  it('lists near-duplicate clusters for review and removes all but the first of each', async () => {
+    const long = 'Before opening a breaker cabinet, apply lock-out/tag-out and verify zero energy with a tested meter';
+    const { engine, v1 } = await importSample([qa('LOTO steps?', long + '.'), qa('Other topic?', 'Oil samples are taken quarterly.'), qa('LOTO steps?', long + '!'), qa('loto steps?', long.toLowerCase() + '.')]);
+    const review = await engine.call('datasets.nearDuplicates', { versionId: v1 });
+    expect(review).toMatchObject({ clusters: 1, duplicates: 2, review: [{ positions: [0, 2, 3] }] });
+    const r = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'dedup-near', threshold: 0.8 } });
+    expect(r).toMatchObject({ removed: 2, version: { exampleCount: 2, operation: 'dedup-near' } });
+  });
+
   it('refuses an unknown version with NOT_FOUND', async () => {
     const { engine } = await importSample([qa('a', 'b')]);
     await expect(engine.call('datasets.curate', { versionId: 'nope', operation: { op: 'dedup-exact' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });

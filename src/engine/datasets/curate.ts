@@ -7,6 +7,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import { datasetQueries, stagingQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
 import { exampleHash, serializeExample, versionHash } from './content-hash.js';
+import { DEFAULT_MINHASH, nearDuplicateClusters } from './minhash.js';
 import { compileCustomPatterns, findPii, redactPii } from './pii.js';
 
 const PAGE = 5000;
@@ -21,7 +22,7 @@ export function curateVersion(db: Database.Database, parentId: string, operation
   const q = datasetQueries(db);
   const parent = q.versionById(parentId);
   if (!parent) throw new LatheError('NOT_FOUND', `There is no dataset version ${parentId}.`, 'Refresh the dataset page and pick a version.');
-  const step = makeStep(operation);
+  const step = makeStep(operation, operation.op === 'dedup-near' ? nearDuplicateDrops(db, parent, operation.threshold) : new Set());
   const staging = stagingQueries(db);
   let removed = 0;
   let changed = 0;
@@ -72,12 +73,52 @@ export function curateVersion(db: Database.Database, parentId: string, operation
   }
 }
 
-function toRow(r: ExamplePageRow): Row {
-  return { content: JSON.parse(r.content) as ExampleContent, text: r.content, hash: r.content_hash, source: r.source, split: r.split };
+function toRow(r: ExamplePageRow): Row & { position: number } {
+  return { position: r.position, content: JSON.parse(r.content) as ExampleContent, text: r.content, hash: r.content_hash, source: r.source, split: r.split };
 }
 
-function makeStep(op: CurateOperation): (row: Row) => Row | null {
+function* versionTexts(db: Database.Database, version: VersionRow): Generator<{ position: number; text: string }> {
+  const q = datasetQueries(db);
+  for (let offset = 0; offset < version.example_count; offset += PAGE) {
+    for (const r of q.page(version.id, offset, PAGE)) yield { position: r.position, text: flatText(JSON.parse(r.content) as ExampleContent) };
+  }
+}
+
+function flatText(content: ExampleContent): string {
+  return content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n');
+}
+
+/** Positions to drop: every member of a near-duplicate cluster but its first. */
+function nearDuplicateDrops(db: Database.Database, version: VersionRow, threshold: number): Set<number> {
+  const positions: number[] = [];
+  const clusters = nearDuplicateClusters(
+    (function* () {
+      for (const t of versionTexts(db, version)) {
+        positions.push(t.position);
+        yield t.text;
+      }
+    })(),
+    { ...DEFAULT_MINHASH, threshold },
+  );
+  return new Set(clusters.flatMap((c) => c.slice(1).map((i) => positions[i]!)));
+}
+
+export function findNearDuplicates(db: Database.Database, versionId: string, threshold: number, limit: number) {
+  const version = datasetQueries(db).versionById(versionId);
+  if (!version) throw new LatheError('NOT_FOUND', `There is no dataset version ${versionId}.`, 'Refresh the dataset page and pick a version.');
+  const items = [...versionTexts(db, version)];
+  const clusters = nearDuplicateClusters(items.map((i) => i.text), { ...DEFAULT_MINHASH, threshold });
+  return {
+    clusters: clusters.length,
+    duplicates: clusters.reduce((n, c) => n + c.length - 1, 0),
+    review: clusters.slice(0, limit).map((c) => ({ positions: c.map((i) => items[i]!.position), previews: c.slice(0, 5).map((i) => items[i]!.text.slice(0, 200)) })),
+  };
+}
+
+function makeStep(op: CurateOperation, drops: Set<number>): (row: Row & { position?: number }) => Row | null {
   switch (op.op) {
+    case 'dedup-near':
+      return (row) => (drops.has(row.position!) ? null : row);
     case 'dedup-exact': {
       const seen = new Set<string>();
       return (row) => {

@@ -5,11 +5,11 @@ import { exampleContentSchema } from '../../shared/contract/features/datasets.js
 import type { EngineContext } from '../context.js';
 import { datasetQueries, type VersionRow } from '../db/queries/datasets.js';
 import { requireDb } from '../require-db.js';
-import { curateVersion, diffVersions, scanVersionForPii } from './curate.js';
+import { curateVersion, diffVersions, findNearDuplicates, scanVersionForPii } from './curate.js';
 import { detectImport } from './detect.js';
 import { startImportJob } from './import-job.js';
 
-type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.diff' | 'jobs.cancel'>;
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.diff' | 'jobs.cancel'>;
 
 export function datasetHandlers(ctx: EngineContext): DatasetImpls {
   const q = () => datasetQueries(requireDb(ctx).db);
@@ -103,6 +103,8 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
     },
 
     'datasets.piiScan': async ({ versionId, customPatterns, limit }) => scanVersionForPii(requireDb(ctx).db, versionId, customPatterns, limit),
+
+    'datasets.nearDuplicates': async ({ versionId, threshold, limit }) => findNearDuplicates(requireDb(ctx).db, versionId, threshold, limit),
 
     'datasets.diff': async ({ fromVersionId, toVersionId }) => diffVersions(requireDb(ctx).db, fromVersionId, toVersionId),
 

@@ -104,6 +104,7 @@ export const splitSchema = z.enum(['train', 'validation', 'test']);
 /** A curation step: each makes a new immutable version from a parent; the parent stays. */
 export const curateOperationSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('dedup-exact') }).strict(),
+  z.object({ op: z.literal('dedup-near'), threshold: z.number().min(0.5).max(1).default(0.8) }).strict(),
   z.object({ op: z.literal('pii-redact'), customPatterns: z.array(z.string().min(1).max(500)).max(50).default([]) }).strict(),
   z.object({ op: z.literal('pii-drop'), customPatterns: z.array(z.string().min(1).max(500)).max(50).default([]) }).strict(),
   z
@@ -164,6 +165,16 @@ export const datasetHandlers = {
     summary: 'Finds PII in a version (emails, phones, IBAN, cards, SSN, IPs, custom patterns) with context.',
     args: z.object({ versionId: z.string().min(1), customPatterns: z.array(z.string().min(1).max(500)).max(50).default([]), limit: z.number().int().min(1).max(5000).default(200) }).strict(),
     result: z.object({ examplesScanned: z.number().int(), examplesWithPii: z.number().int(), byKind: z.record(z.string(), z.number().int()), hits: z.array(piiHitSchema) }),
+    writes: false,
+  }),
+  'datasets.nearDuplicates': handler({
+    summary: 'Clusters of near-duplicate examples (MinHash/LSH over character 5-grams) for review.',
+    args: z.object({ versionId: z.string().min(1), threshold: z.number().min(0.5).max(1).default(0.8), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    result: z.object({
+      clusters: z.number().int(),
+      duplicates: z.number().int(),
+      review: z.array(z.object({ positions: z.array(z.number().int()), previews: z.array(z.string()) })),
+    }),
     writes: false,
   }),
   'datasets.diff': handler({
