@@ -83,6 +83,18 @@ describe('curation steps make new immutable versions', () => {
     expect(r).toMatchObject({ removed: 2, version: { exampleCount: 2, operation: 'dedup-near' } });
   });
 
+  it('searches a version with FTS5, safely quoting what the user types', async () => {
+    const { engine, v1 } = await importSample([qa('How is transformer oil sampled?', 'Quarterly, from the drain valve.'), qa('What is LOTO?', 'Lock-out/tag-out.'), qa('Oil "leak" at bay 4?', 'Isolate and report.')]);
+    const hits = await engine.call('datasets.search', { versionId: v1, query: 'oil' });
+    expect(hits.examples.map((e) => e.position)).toEqual([0, 2]);
+    expect((await engine.call('datasets.search', { versionId: v1, query: 'oil quarterly' })).examples.map((e) => e.position)).toEqual([0]);
+    expect((await engine.call('datasets.search', { versionId: v1, query: 'transf*' })).examples).toHaveLength(1);
+    expect((await engine.call('datasets.search', { versionId: v1, query: '"leak' })).examples.map((e) => e.position)).toEqual([2]);
+    expect((await engine.call('datasets.search', { versionId: v1, query: 'AND OR NOT (' })).examples).toEqual([]);
+    const deduped = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'pii-drop', customPatterns: ['Quarterly'] } });
+    expect((await engine.call('datasets.search', { versionId: deduped.version.id, query: 'oil' })).examples.map((e) => e.source)).toEqual(['grid.jsonl:line 3']);
+  });
+
   it('refuses an unknown version with NOT_FOUND', async () => {
     const { engine } = await importSample([qa('a', 'b')]);
     await expect(engine.call('datasets.curate', { versionId: 'nope', operation: { op: 'dedup-exact' } })).rejects.toMatchObject({ code: 'NOT_FOUND' });

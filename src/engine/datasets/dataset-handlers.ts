@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import { exampleContentSchema } from '../../shared/contract/features/datasets.js';
 import type { EngineContext } from '../context.js';
-import { datasetQueries, type VersionRow } from '../db/queries/datasets.js';
+import { datasetQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
 import { requireDb } from '../require-db.js';
 import { curateVersion, diffVersions, findNearDuplicates, scanVersionForPii } from './curate.js';
 import { detectImport } from './detect.js';
 import { startImportJob } from './import-job.js';
 
-type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.diff' | 'jobs.cancel'>;
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
 
 export function datasetHandlers(ctx: EngineContext): DatasetImpls {
   const q = () => datasetQueries(requireDb(ctx).db);
@@ -86,13 +86,7 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
       const queries = q();
       return {
         total: queries.countExamples(versionId),
-        examples: queries.page(versionId, offset, limit).map((r) => ({
-          position: r.position,
-          contentHash: r.content_hash,
-          content: exampleContentSchema.parse(JSON.parse(r.content)),
-          source: r.source,
-          split: r.split,
-        })),
+        examples: queries.page(versionId, offset, limit).map(toExample),
       };
     },
 
@@ -106,10 +100,31 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
 
     'datasets.nearDuplicates': async ({ versionId, threshold, limit }) => findNearDuplicates(requireDb(ctx).db, versionId, threshold, limit),
 
+    'datasets.search': async ({ versionId, query, limit }) => ({
+      examples: q().search(ftsQuery(query), versionId, limit).map(toExample),
+    }),
+
     'datasets.diff': async ({ fromVersionId, toVersionId }) => diffVersions(requireDb(ctx).db, fromVersionId, toVersionId),
 
     'jobs.cancel': async ({ jobId }) => ({ cancelled: ctx.jobs.cancel(jobId) }),
   };
+}
+
+function toExample(r: ExamplePageRow) {
+  return { position: r.position, contentHash: r.content_hash, content: exampleContentSchema.parse(JSON.parse(r.content)), source: r.source, split: r.split };
+}
+
+/** User words become quoted FTS5 terms (implicit AND); a trailing * keeps prefix search. No FTS syntax errors. */
+export function ftsQuery(input: string): string {
+  return input
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => {
+      const prefix = w.endsWith('*') && w.length > 1;
+      const word = (prefix ? w.slice(0, -1) : w).replace(/"/g, '""');
+      return `"${word}"${prefix ? '*' : ''}`;
+    })
+    .join(' ');
 }
 
 function toVersion(v: VersionRow) {

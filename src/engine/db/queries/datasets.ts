@@ -61,6 +61,11 @@ export function datasetQueries(db: Database.Database) {
   const hashCounts = db.prepare<[string], { content_hash: string; n: number }>(
     'SELECT e.content_hash, count(*) AS n FROM version_examples v JOIN examples e ON e.id = v.example_id WHERE v.version_id = ? GROUP BY e.content_hash',
   );
+  const search = db.prepare<[string, string, number], ExamplePageRow>(
+    `SELECT v.position, e.content_hash, e.content, v.source, v.split
+       FROM examples_fts f JOIN version_examples v ON v.example_id = f.rowid JOIN examples e ON e.id = v.example_id
+      WHERE examples_fts MATCH ? AND v.version_id = ? ORDER BY v.position LIMIT ?`,
+  );
   const list = db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY created_at DESC, name');
   const versions = db.prepare<[string], VersionRow>('SELECT * FROM dataset_versions WHERE dataset_id = ? ORDER BY number DESC');
   const countExamples = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM version_examples WHERE version_id = ?');
@@ -77,6 +82,7 @@ export function datasetQueries(db: Database.Database) {
     parentHashes: (versionId: string) => parentHashes.iterate(versionId),
     insertImport: (row: Record<string, unknown>) => void insertImport.run(row),
     list: () => list.all(),
+    search: (match: string, versionId: string, limit: number) => search.all(match, versionId, limit),
     versionById: (id: string) => versionById.get(id),
     datasetById: (id: string) => datasetById.get(id),
     hashCounts: (versionId: string) => hashCounts.all(versionId),

@@ -177,6 +177,14 @@ export const datasetHandlers = {
     }),
     writes: false,
   }),
+  'datasets.search': handler({
+    summary: 'Full-text search (FTS5) within one version; every word must match, in order of position.',
+    args: z.object({ versionId: z.string().min(1), query: z.string().trim().min(1).max(500), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    result: z.object({
+      examples: z.array(z.object({ position: z.number().int(), contentHash: z.string(), content: exampleContentSchema, source: z.string(), split: splitSchema.nullable() })),
+    }),
+    writes: false,
+  }),
   'datasets.diff': handler({
     summary: 'Added, removed and changed examples between two versions (by content hash and source).',
     args: z.object({ fromVersionId: z.string().min(1), toVersionId: z.string().min(1) }).strict(),
