@@ -60,8 +60,24 @@ async function lathe(): Promise<number> {
   const r = await engine.call('datasets.import', { path: file, datasetName: 'bench' });
   const seconds = (performance.now() - started) / 1000;
   if (r.rowsImported !== rows) throw new Error(`imported ${r.rowsImported} of ${rows}`);
+  await searchLatency(engine, r.versionId);
   await engine.dispose();
   return seconds;
+}
+
+/** FTS5 search latency on the imported version: p50/p95 over 200 queries of one to three words. */
+async function searchLatency(engine: Engine, versionId: string): Promise<void> {
+  const vocab = ['transformer', 'inspection', 'interval', 'substation', 'oil', 'months', 'quarters', 'samples', 'T-1234*', 'assistant'];
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const query = Array.from({ length: 1 + (i % 3) }, (_, k) => vocab[(i * 7 + k * 3) % vocab.length]).join(' ');
+    const t = performance.now();
+    await engine.call('datasets.search', { versionId, query, limit: 50 });
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(1);
+  console.log(`search    FTS5 over ${rows.toLocaleString('en')} rows, 200 queries (limit 50): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms (goal p95 < 100 ms)`);
 }
 
 await generate();

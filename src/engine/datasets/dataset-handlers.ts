@@ -101,7 +101,7 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
     'datasets.nearDuplicates': async ({ versionId, threshold, limit }) => findNearDuplicates(requireDb(ctx).db, versionId, threshold, limit),
 
     'datasets.search': async ({ versionId, query, limit }) => ({
-      examples: q().search(ftsQuery(query), versionId, limit).map(toExample),
+      examples: q().search(ftsQuery(query), versionId, limit).map(toExample).sort((a, b) => a.position - b.position),
     }),
 
     'datasets.diff': async ({ fromVersionId, toVersionId }) => diffVersions(requireDb(ctx).db, fromVersionId, toVersionId),
