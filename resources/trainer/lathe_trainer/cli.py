@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="llama.cpp git bundle or source folder (default: node-llama-cpp's gitRelease.bundle)")
     tiny.add_argument("--outtype", choices=("f16", "f32"), default="f16", help="GGUF tensor type")
     tiny.add_argument("--no-gguf", action="store_true", help="skip the GGUF conversion (tests of the HF side)")
+
+    train = commands.add_parser("train", help="fine-tune a model (LoRA, QLoRA or full; SFT or continued pre-training)")
+    train.add_argument("--config", required=True, type=Path, help="run.json (see README: `train`)")
+    train.add_argument("--resume", type=Path, default=None, help="a checkpoints/step-N folder of the same run to continue")
     return parser
 
 
@@ -62,6 +66,9 @@ def _dispatch(args: argparse.Namespace, writer: ProtocolWriter) -> None:
             out=args.out, seed=args.seed, steps=args.steps, corpus=args.corpus,
             llama_cpp_src=args.llama_cpp_src, outtype=args.outtype, gguf=not args.no_gguf,
         ))
+    elif args.command == "train":
+        from .train.loop import run_training
+        run_training(writer, args.config, args.resume)
     else:
         raise LatheError("bad_arguments", "No command given.",
                          "Run `python -m lathe_trainer doctor` or `make-tiny-model --out DIR`.",

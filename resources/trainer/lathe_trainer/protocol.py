@@ -3,7 +3,7 @@
 Every line carries ``"v": PROTOCOL_VERSION`` and ``"type"``. The engine (src/shared trainer protocol types)
 parses these lines; logs, warnings and anything a library prints go to stderr instead.
 
-Types emitted today (later commands add ``metrics``, ``eval`` and ``checkpoint`` through ``emit``):
+Types emitted today (``train`` adds ``metrics``, ``eval`` and ``checkpoint`` through ``emit``; see README):
   hello    {command, pid, versions{lathe_trainer, python, torch, transformers}, device{kind, name}, memory{...}}
   progress {stage, fraction: 0..1 | null, message}
   done     {payload: {...}}

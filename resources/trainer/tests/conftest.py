@@ -85,3 +85,19 @@ def small_corpus(tmp_path_factory) -> Path:
     for path in SAMPLE_CORPUS.glob("*.txt"):
         (folder / path.name).write_bytes(path.read_bytes())
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_hf(tmp_path_factory) -> Path:
+    """The tiny model's HF folder: the shared cache when node-llama-cpp's bundle is here (instant once built),
+    else a quick --no-gguf build (a GPU box without npm packages)."""
+    from lathe_trainer.tiny_model.gguf_convert import BUNDLE_ENV, default_bundle_path
+
+    if default_bundle_path().is_file() or os.environ.get(BUNDLE_ENV):
+        out = Path.home() / ".cache" / "lathe" / "tiny-model" / "seed-0"
+        run = run_trainer("make-tiny-model", "--out", str(out), timeout=900)
+        assert run.returncode == 0, run.stderr[-3000:]
+    else:
+        out = tmp_path_factory.mktemp("tiny-train") / "tiny"
+        build_tiny(out, "--no-gguf", steps=60)
+    return out / "hf"

@@ -1,0 +1,124 @@
+"""Checkpoints that a crash cannot half-write, and that resume a run exactly.
+
+A checkpoint folder `checkpoints/step-NNNNNN` holds:
+  weights/       adapter_model.safetensors + adapter_config.json (LoRA) or model*.safetensors (full)
+  optimizer.pt   the optimizer's state dict (tensors and numbers only: read back with weights_only=True)
+  rng.safetensors + trainer_state.json
+                 step, data position (epoch, batch index, permutation seed), RNG states of python, numpy
+                 and torch, the config fingerprint, and the loss history so far
+It is written into a hidden temporary sibling and renamed into place with os.replace, so a folder named
+step-N is always complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+
+from ..protocol import LatheError
+from .model import load_weights, save_weights
+
+STATE_FILE = "trainer_state.json"
+OPTIMIZER_FILE = "optimizer.pt"
+RNG_FILE = "rng.safetensors"
+WEIGHTS_DIR = "weights"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def weights_sha256(folder: Path) -> str:
+    """sha256 of the single weights file, or of the ordered shard hashes when there are several."""
+    files = sorted(folder.glob("*.safetensors"))
+    if len(files) == 1:
+        return sha256_file(files[0])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + sha256_file(path).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def capture_rng() -> tuple[dict, dict]:
+    """(tensors for rng.safetensors, JSON-able parts)."""
+    import numpy as np
+    import torch
+
+    version, python_state, gauss = random.getstate()
+    np_kind, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    tensors = {"torch": torch.get_rng_state(), "numpy_keys": torch.from_numpy(np_keys.astype(np.int64))}
+    if torch.cuda.is_available():
+        for index, state in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"cuda_{index}"] = state
+    meta = {"python": [version, list(python_state), gauss],
+            "numpy": [np_kind, int(np_pos), int(np_has_gauss), float(np_gauss)]}
+    return tensors, meta
+
+
+def restore_rng(tensors: dict, meta: dict) -> None:
+    import numpy as np
+    import torch
+
+    version, python_state, gauss = meta["python"]
+    random.setstate((version, tuple(python_state), gauss))
+    kind, pos, has_gauss, cached = meta["numpy"]
+    np.random.set_state((kind, tensors["numpy_keys"].numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(tensors["torch"])
+    cuda = [tensors[k] for k in sorted(tensors) if k.startswith("cuda_")]
+    if cuda and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+def save_checkpoint(root: Path, step: int, model, optimizer, state: dict) -> tuple[Path, str]:
+    """Writes checkpoints/step-N atomically; returns its path and the weights' sha256."""
+    import torch
+    from safetensors.torch import save_file
+
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / f"step-{step:06d}"
+    staging = root / f".tmp-step-{step:06d}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        save_weights(model, staging / WEIGHTS_DIR)
+        torch.save(optimizer.state_dict(), staging / OPTIMIZER_FILE)
+        rng_tensors, rng_meta = capture_rng()
+        save_file({k: v.contiguous() for k, v in rng_tensors.items()}, str(staging / RNG_FILE))
+        (staging / STATE_FILE).write_text(json.dumps({**state, "rng": rng_meta}, indent=1) + "\n", encoding="utf-8")
+        digest = weights_sha256(staging / WEIGHTS_DIR)
+        if final.exists():  # a re-run over the same step: the new one wins
+            aside = root / f".old-{final.name}-{os.getpid()}"
+            os.replace(final, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        os.replace(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final, digest
+
+
+def read_state(folder: Path) -> dict:
+    try:
+        return json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LatheError("checkpoint_unreadable", f"{folder} is not a complete Lathe checkpoint ({exc}).",
+                         "Pass --resume with a checkpoints/step-N folder written by a Lathe run.") from exc
+
+
+def load_checkpoint(folder: Path, model, optimizer, method: str) -> dict:
+    """Loads weights, optimizer and RNG into place; returns trainer_state.json (RNG not yet restored)."""
+    import torch
+    from safetensors.torch import load_file
+
+    state = read_state(folder)
+    load_weights(model, folder / WEIGHTS_DIR, method)
+    optimizer.load_state_dict(torch.load(folder / OPTIMIZER_FILE, map_location="cpu", weights_only=True))
+    state["rng_tensors"] = load_file(str(folder / RNG_FILE))
+    return state

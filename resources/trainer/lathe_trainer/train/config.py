@@ -1,0 +1,190 @@
+"""run.json: read, default and validate before anything heavy loads, so a typo fails in milliseconds.
+
+Every problem becomes a `bad_config` error naming the key and saying what to write instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..protocol import EXIT_BAD_ARGUMENTS, LatheError
+
+METHODS = ("lora", "full", "qlora")
+OBJECTIVES = ("sft", "cpt")
+SCHEDULES = ("cosine", "linear")
+DEVICES = ("auto", "cpu", "cuda")
+
+# Keys that change what is trained; a checkpoint may only be resumed under the same values.
+RESUME_KEYS = ("base_model", "method", "objective", "data", "lora", "max_seq_len", "micro_batch_size", "grad_accum",
+               "lr", "schedule", "warmup_steps", "max_steps", "epochs", "seed", "weight_decay", "grad_clip")
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    rank: int = 16
+    alpha: float = 32.0
+    dropout: float = 0.05
+    target_modules: str | list[str] = "all-linear"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    base_model: str
+    output_dir: str
+    train_files: list[str]
+    validation_files: list[str]
+    method: str = "lora"
+    objective: str = "sft"
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    max_seq_len: int = 1024
+    micro_batch_size: int = 4
+    grad_accum: int = 1
+    lr: float = 2e-4
+    schedule: str = "cosine"
+    warmup_steps: int = 0
+    max_steps: int | None = None
+    epochs: float | None = None
+    eval_every: int = 0          # 0: only at the end
+    checkpoint_every: int = 0    # 0: only at the end
+    seed: int = 0
+    device: str = "auto"
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    min_lr_ratio: float = 0.0
+    # Test hooks: make step N's loss NaN; stop cleanly after step N as if paused (for resume tests).
+    debug_inject_nan_at_step: int | None = None
+    debug_stop_after_step: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def fingerprint(self) -> str:
+        raw = self.as_dict()
+        # Data by content, not path: a copy of the same files in another folder resumes fine.
+        raw["data"] = {split: [_sha256(path) for path in raw.pop(f"{split}_files")] for split in ("train", "validation")}
+        picked = {key: raw.get(key) for key in RESUME_KEYS}
+        return hashlib.sha256(json.dumps(picked, sort_keys=True).encode()).hexdigest()
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _bad(key: str, problem: str, hint: str) -> LatheError:
+    return LatheError("bad_config", f"run.json: `{key}` {problem}", hint, exit_code=EXIT_BAD_ARGUMENTS)
+
+
+def _int(raw: dict, key: str, default, minimum: int):
+    value = raw.get(key, default)
+    if value is None and default is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise _bad(key, f"must be a whole number >= {minimum}, not {value!r}.", f"Set `{key}` to a number like {max(minimum, 1)}.")
+    return value
+
+
+def _float(raw: dict, key: str, default, minimum: float = 0.0, maximum: float | None = None):
+    value = raw.get(key, default)
+    if value is None and default is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum or \
+            (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise _bad(key, f"must be a number {bound}, not {value!r}.", f"Set `{key}` to a number {bound}.")
+    return float(value)
+
+
+def _choice(raw: dict, key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = raw.get(key, default)
+    if value not in choices:
+        raise _bad(key, f"must be one of {', '.join(choices)}, not {value!r}.", f"Set `{key}` to one of {', '.join(choices)}.")
+    return value
+
+
+def _files(value, key: str, base: Path, required: bool) -> list[str]:
+    if value is None and not required:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise _bad(key, "must be a list of .jsonl paths.", f"Set `{key}` to a list such as [\"train.jsonl\"].")
+    paths = [(base / v).expanduser().resolve() for v in value]
+    for path in paths:
+        if not path.is_file():
+            raise LatheError("data_missing", f"The data file {path} ({key}) does not exist.",
+                             "Check the path in run.json; relative paths are resolved from the folder of run.json.")
+    return [str(p) for p in paths]
+
+
+def _lora(raw) -> LoraSettings:
+    if raw is None:
+        return LoraSettings()
+    if not isinstance(raw, dict):
+        raise _bad("lora", "must be an object.", "Write `lora` as {\"rank\": 16, \"alpha\": 32}.")
+    targets = raw.get("target_modules", "all-linear")
+    if not (isinstance(targets, str) or (isinstance(targets, list) and targets and all(isinstance(t, str) for t in targets))):
+        raise _bad("lora.target_modules", "must be \"all-linear\" or a list of module names.",
+                   "Leave it out for all-linear, or list names such as [\"q_proj\", \"v_proj\"].")
+    return LoraSettings(rank=_int(raw, "rank", 16, 1), alpha=_float(raw, "alpha", 32.0),
+                        dropout=_float(raw, "dropout", 0.05, 0.0, 0.99), target_modules=targets)
+
+
+def load_config(path: Path) -> RunConfig:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LatheError("bad_config", f"Cannot read {path}: {exc.strerror}.", "Pass --config with an existing run.json.",
+                         exit_code=EXIT_BAD_ARGUMENTS) from exc
+    except ValueError as exc:
+        raise LatheError("bad_config", f"{path} is not valid JSON ({exc}).", "Fix the JSON syntax in run.json.",
+                         exit_code=EXIT_BAD_ARGUMENTS) from exc
+    if not isinstance(raw, dict):
+        raise _bad("(top level)", "must be an object.", "Write run.json as one JSON object.")
+    known = set(RunConfig.__dataclass_fields__) - {"train_files", "validation_files"} | {"data"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise _bad(unknown[0], "is not a known key.", f"Remove it or fix the spelling; known keys: {', '.join(sorted(known))}.")
+    base = path.resolve().parent
+    for key in ("base_model", "output_dir"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise _bad(key, "is required (a folder path).", f"Set `{key}` to a folder path.")
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise _bad("data", "is required: {\"train\": [...], \"validation\": [...] | null}.",
+                   "Add a `data` object with a `train` list of .jsonl files.")
+    max_steps, epochs = _int(raw, "max_steps", None, 1), _float(raw, "epochs", None, 0.0)
+    if (max_steps is None) == (epochs is None) or epochs == 0.0:
+        raise _bad("max_steps", "or `epochs` must be given (exactly one of them).", "Set `max_steps` (e.g. 500) or `epochs` (e.g. 2).")
+    return RunConfig(
+        base_model=str((base / raw["base_model"]).expanduser().resolve()),
+        output_dir=str((base / raw["output_dir"]).expanduser().resolve()),
+        train_files=_files(data.get("train"), "data.train", base, required=True),
+        validation_files=_files(data.get("validation"), "data.validation", base, required=False),
+        method=_choice(raw, "method", "lora", METHODS),
+        objective=_choice(raw, "objective", "sft", OBJECTIVES),
+        lora=_lora(raw.get("lora")),
+        max_seq_len=_int(raw, "max_seq_len", 1024, 8),
+        micro_batch_size=_int(raw, "micro_batch_size", 4, 1),
+        grad_accum=_int(raw, "grad_accum", 1, 1),
+        lr=_float(raw, "lr", 2e-4, 0.0, 10.0),
+        schedule=_choice(raw, "schedule", "cosine", SCHEDULES),
+        warmup_steps=_int(raw, "warmup_steps", 0, 0),
+        max_steps=max_steps,
+        epochs=epochs,
+        eval_every=_int(raw, "eval_every", 0, 0),
+        checkpoint_every=_int(raw, "checkpoint_every", 0, 0),
+        seed=_int(raw, "seed", 0, 0),
+        device=_choice(raw, "device", "auto", DEVICES),
+        weight_decay=_float(raw, "weight_decay", 0.0),
+        grad_clip=_float(raw, "grad_clip", 1.0),
+        min_lr_ratio=_float(raw, "min_lr_ratio", 0.0, 0.0, 1.0),
+        debug_inject_nan_at_step=_int(raw, "debug_inject_nan_at_step", None, 1),
+        debug_stop_after_step=_int(raw, "debug_stop_after_step", None, 1),
+    )

@@ -1,0 +1,120 @@
+"""The base model: refuse unsafe weight formats, pick the device, load, and wrap for the chosen method.
+
+Only safetensors are ever loaded and `trust_remote_code` is never set: a model folder is data, and a
+pickle (.bin/.pt) or a modelling .py file inside it could run arbitrary code on an air-gapped machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..protocol import LatheError
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
+
+
+def check_base_folder(base: Path) -> list[Path]:
+    """The safetensors files of a model folder, or an error saying why it cannot be used."""
+    if not base.is_dir() or not (base / "config.json").is_file():
+        raise LatheError("base_model_missing", f"{base} is not a Hugging Face model folder (no config.json).",
+                         "Set `base_model` to a folder with config.json, tokenizer files and *.safetensors.")
+    weights = sorted(base.glob("*.safetensors"))
+    if weights:
+        return weights
+    pickles = sorted(p.name for p in base.iterdir() if p.suffix in PICKLE_SUFFIXES)
+    if pickles:
+        raise LatheError("unsafe_weights",
+                         f"{base} holds only pickle weights ({', '.join(pickles[:3])}); Lathe loads safetensors only.",
+                         "Convert the weights to safetensors on a trusted machine (for example with "
+                         "`model.save_pretrained(dir, safe_serialization=True)`) and point `base_model` at that folder.")
+    raise LatheError("base_model_missing", f"{base} holds no *.safetensors weights.",
+                     "Point `base_model` at a folder that contains the model's *.safetensors files.")
+
+
+def pick_device(requested: str) -> str:
+    import torch
+
+    has_cuda = torch.cuda.is_available()
+    if requested == "cuda" and not has_cuda:
+        raise LatheError("cuda_unavailable", "`device` is \"cuda\" but torch sees no CUDA GPU.",
+                         "Set `device` to \"auto\" or \"cpu\", or check the GPU driver with `python -m lathe_trainer doctor`.")
+    return "cuda" if requested == "cuda" or (requested == "auto" and has_cuda) else "cpu"
+
+
+def require_gpu_for(method: str, device: str) -> None:
+    if method == "qlora" and device != "cuda":
+        raise LatheError("qlora_needs_gpu", "QLoRA quantises the base model to 4 bits with bitsandbytes, which needs a CUDA GPU.",
+                         "Choose method \"lora\" (or \"full\" for a small model) to train on the CPU, or run on a machine with a CUDA GPU.")
+
+
+def load_tokenizer(base: Path):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False, local_files_only=True)
+    if tokenizer.eos_token_id is None:
+        raise LatheError("tokenizer_unsupported", "The base model's tokenizer has no end-of-sequence token.",
+                         "Use a base model whose tokenizer_config.json sets eos_token.")
+    return tokenizer
+
+
+def load_model(base: Path, method: str, lora, device: str):
+    """The trainable model on `device`: a PEFT LoRA wrapper, or the full model for method "full"."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    kwargs = dict(trust_remote_code=False, local_files_only=True, use_safetensors=True, dtype=torch.float32)
+    if method == "qlora":
+        try:
+            import bitsandbytes  # noqa: F401
+        except ImportError as exc:
+            raise LatheError("bitsandbytes_missing", "QLoRA needs the bitsandbytes package, which is not installed.",
+                             "Install bitsandbytes from the offline wheel set, or choose method \"lora\".") from exc
+        from transformers import BitsAndBytesConfig
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch.bfloat16)
+        kwargs["device_map"] = {"": 0}
+    model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
+    if method != "qlora":
+        model.to(device)
+    if method == "full":
+        return model
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    if method == "qlora":
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    config = LoraConfig(r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                        target_modules=lora.target_modules, task_type="CAUSAL_LM", bias="none")
+    return get_peft_model(model, config)
+
+
+def weights_filename(method: str) -> str:
+    return "model.safetensors" if method == "full" else "adapter_model.safetensors"
+
+
+def save_weights(model, folder: Path) -> Path:
+    """PEFT adapter (adapter_model.safetensors + adapter_config.json) or full model, safetensors only."""
+    model.save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def load_weights(model, folder: Path, method: str) -> None:
+    from safetensors.torch import load_file
+
+    if method == "full":
+        state = {}
+        for shard in sorted(folder.glob("*.safetensors")):  # large models are saved in shards
+            state.update(load_file(str(shard)))
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        # Tied weights may be saved once; anything else missing means a different model.
+        if unexpected or any("lm_head" not in m for m in missing):
+            raise LatheError("checkpoint_mismatch", "The checkpoint's weights do not fit this base model.",
+                             "Resume with the same `base_model` and `method` the checkpoint was made with.")
+    else:
+        from peft import set_peft_model_state_dict
+
+        state = load_file(str(folder / weights_filename(method)))
+        result = set_peft_model_state_dict(model, state)
+        if getattr(result, "unexpected_keys", None):
+            raise LatheError("checkpoint_mismatch", "The checkpoint's adapter does not fit this base model.",
+                             "Resume with the same `base_model` and `lora` settings the checkpoint was made with.")
