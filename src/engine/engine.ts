@@ -11,6 +11,8 @@ import { EventBus } from './event-bus.js';
 import { doctorHandlers } from './hardware/doctor-handlers.js';
 import { datasetHandlers } from './datasets/dataset-handlers.js';
 import { JobRegistry } from './jobs.js';
+import { runHandlers } from './training/run-handlers.js';
+import { RunSupervisor } from './training/run-supervisor.js';
 import { ForkedInferenceHost, type InferenceLink } from './inference/inference-process.js';
 import path from 'node:path';
 import os from 'node:os';
@@ -32,9 +34,13 @@ export class Engine {
   private readonly server: RpcServer<typeof handlerSpecs>;
   private readonly detachers = new Set<() => void>();
 
+  readonly runs: RunSupervisor;
+
   private constructor(ctx: EngineContext) {
     this.ctx = ctx;
-    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx) };
+    this.runs = new RunSupervisor(ctx);
+    this.runs.reconcile();
+    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...runHandlers(ctx, this.runs) };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       guardWrite: (name) => {
         if (!ctx.db) {
@@ -96,6 +102,7 @@ export class Engine {
 
   async dispose(): Promise<void> {
     this.ctx.jobs.cancelAll();
+    await this.runs.dispose();
     for (const detach of [...this.detachers]) detach();
     await this.ctx.inference.dispose();
     this.ctx.db?.close();

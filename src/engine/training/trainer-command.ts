@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -29,26 +30,7 @@ const STDERR_TAIL_LINES = 40;
  */
 export async function runTrainerCommand(args: string[], opts: TrainerCommandOptions = {}): Promise<TrainerEvent> {
   const { python } = findPythonEnv(opts.dataDir);
-  const trainerDir = path.join(resourcesDir(), 'trainer');
-  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer'))) {
-    throw new LatheError(
-      'TRAINER_FAILED',
-      `The trainer package is missing from ${trainerDir}.`,
-      'Reinstall Lathe; in a source checkout, restore resources/trainer with git.',
-    );
-  }
-  const child = spawn(python, ['-m', 'lathe_trainer', ...args], {
-    cwd: trainerDir,
-    env: {
-      ...process.env,
-      ...opts.env,
-      PYTHONPATH: trainerDir,
-      PYTHONUNBUFFERED: '1',
-      HF_HUB_OFFLINE: '1',
-      TRANSFORMERS_OFFLINE: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnTrainer(args, opts);
   const stderrTail: string[] = [];
   readline.createInterface({ input: child.stderr }).on('line', (line) => {
     stderrTail.push(line);
@@ -97,7 +79,25 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
   return done;
 }
 
-function tailHint(tail: string[]): string {
+/** Starts `python -m lathe_trainer ...` from the project's Python env, offline, stdout piped for JSON lines. */
+export function spawnTrainer(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcessByStdio<null, Readable, Readable> {
+  const { python } = findPythonEnv(opts.dataDir);
+  const trainerDir = path.join(resourcesDir(), 'trainer');
+  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer'))) {
+    throw new LatheError(
+      'TRAINER_FAILED',
+      `The trainer package is missing from ${trainerDir}.`,
+      'Reinstall Lathe; in a source checkout, restore resources/trainer with git.',
+    );
+  }
+  return spawn(python, ['-m', 'lathe_trainer', ...args], {
+    cwd: trainerDir,
+    env: { ...process.env, ...opts.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function tailHint(tail: string[]): string {
   const last = tail.slice(-5).join(' | ');
   return last ? `Its last log lines: ${last}` : 'Run `lathe doctor` to check the Python environment.';
 }

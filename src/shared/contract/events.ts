@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { doctorReportSchema } from './features/doctor.js';
 import { auditEntrySchema } from './features/audit.js';
+import { runEventSchemas } from './features/runs.js';
 
 /** Push events: engine → UI. Each has a runtime schema; listeners get parsed payloads. */
 export const eventSchemas = {
@@ -15,6 +16,7 @@ export const eventSchemas = {
     message: z.string(),
     state: z.enum(['running', 'done', 'failed', 'cancelled']),
   }),
+  ...runEventSchemas,
 };
 
 export type EventSchemas = typeof eventSchemas;

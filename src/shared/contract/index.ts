@@ -3,6 +3,7 @@ import type { HandlerSpec } from './define.js';
 import { appHandlers } from './features/app.js';
 import { auditHandlers } from './features/audit.js';
 import { datasetHandlers } from './features/datasets.js';
+import { runHandlers } from './features/runs.js';
 import { doctorHandlers } from './features/doctor.js';
 
 /**
@@ -15,6 +16,7 @@ export const handlerSpecs = {
   ...doctorHandlers,
   ...auditHandlers,
   ...datasetHandlers,
+  ...runHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;
@@ -37,6 +39,7 @@ export type { HandlerSpec } from './define.js';
 export type { AppInfo } from './features/app.js';
 export type { DoctorCheck, DoctorReport, GpuInfo } from './features/doctor.js';
 export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
+export type { RunSummary, StartRunArgs } from './features/runs.js';
 export type { ChatMessage, ColumnMapping, DatasetSummary, DatasetVersion, Detection, ExampleContent, ImportResult, TaskFormat, FileType } from './features/datasets.js';
 
 import type { RpcClient } from '../transport/rpc-client.js';

@@ -1,0 +1,55 @@
+import type Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { ExampleContent } from '../../shared/contract/features/datasets.js';
+import { datasetQueries } from '../db/queries/datasets.js';
+
+const PAGE = 5000;
+
+/**
+ * Writes a dataset version as the trainer's JSONL: examples in the validation split go to validation.jsonl,
+ * the rest (train, or no split yet) to train.jsonl. Chat examples train SFT; text examples train CPT.
+ */
+export function materializeVersion(db: Database.Database, versionId: string, dir: string, objective: 'sft' | 'cpt') {
+  const q = datasetQueries(db);
+  const version = q.versionById(versionId);
+  if (!version) throw new LatheError('NOT_FOUND', `There is no dataset version ${versionId}.`, 'Pick a dataset version on the Train page.');
+  fs.mkdirSync(dir, { recursive: true });
+  const trainPath = path.join(dir, 'train.jsonl');
+  const valPath = path.join(dir, 'validation.jsonl');
+  const train = fs.openSync(trainPath, 'w');
+  const val = fs.openSync(valPath, 'w');
+  let trainCount = 0;
+  let valCount = 0;
+  try {
+    for (let offset = 0; offset < version.example_count; offset += PAGE) {
+      for (const r of q.page(versionId, offset, PAGE)) {
+        if (r.split === 'test') continue;
+        const content = JSON.parse(r.content) as ExampleContent;
+        const line = toTrainerLine(content, objective, r.source);
+        if (r.split === 'validation') {
+          fs.writeSync(val, line);
+          valCount += 1;
+        } else {
+          fs.writeSync(train, line);
+          trainCount += 1;
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(train);
+    fs.closeSync(val);
+  }
+  if (trainCount === 0) throw new LatheError('INVALID_ARGUMENTS', 'This dataset version has no training examples.', 'Import examples, or make a split with a train share above zero.');
+  return { train: trainPath, validation: valCount ? valPath : null, trainCount, valCount };
+}
+
+function toTrainerLine(content: ExampleContent, objective: 'sft' | 'cpt', source: string): string {
+  if (objective === 'sft') {
+    if (content.kind !== 'chat') throw new LatheError('INVALID_ARGUMENTS', `Example ${source} is plain text; SFT needs conversations.`, 'Choose the continued pre-training objective for document datasets.');
+    return JSON.stringify({ messages: content.messages }) + '\n';
+  }
+  const text = content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n');
+  return JSON.stringify({ text }) + '\n';
+}
