@@ -43,6 +43,7 @@ export class RunSupervisor {
       warmup_steps: Math.min(10, Math.floor(args.maxSteps / 10)),
       max_steps: args.maxSteps,
       eval_every: args.evalEvery,
+      eval_at_start: args.evalAtStart,
       checkpoint_every: args.checkpointEvery,
       seed: args.seed,
       device: args.device,

@@ -48,6 +48,7 @@ class RunConfig:
     max_steps: int | None = None
     epochs: float | None = None
     eval_every: int = 0          # 0: only at the end
+    eval_at_start: bool = False  # also measure the untouched base model's validation loss (step 0)
     checkpoint_every: int = 0    # 0: only at the end
     seed: int = 0
     device: str = "auto"
@@ -79,6 +80,13 @@ def _sha256(path: str) -> str:
 
 def _bad(key: str, problem: str, hint: str) -> LatheError:
     return LatheError("bad_config", f"run.json: `{key}` {problem}", hint, exit_code=EXIT_BAD_ARGUMENTS)
+
+
+def _flag(raw: dict, key: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise _bad(key, f"must be true or false, got {value!r}.", f"Set {key} to true or false.")
+    return value
 
 
 def _int(raw: dict, key: str, default, minimum: int):
@@ -179,6 +187,7 @@ def load_config(path: Path) -> RunConfig:
         max_steps=max_steps,
         epochs=epochs,
         eval_every=_int(raw, "eval_every", 0, 0),
+        eval_at_start=_flag(raw, "eval_at_start"),
         checkpoint_every=_int(raw, "checkpoint_every", 0, 0),
         seed=_int(raw, "seed", 0, 0),
         device=_choice(raw, "device", "auto", DEVICES),

@@ -183,6 +183,10 @@ def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None)
         events.emit("checkpoint", path=str(path), step=at_step, sha256=digest)
         return path
 
+    # The base model's validation loss, so a report can show what tuning changed (no RNG is consumed).
+    if val_set and c.eval_at_start and step == 0:
+        events.emit("eval", step=0, val_loss=validate(model, val_set, c, pad_id, device))
+
     # ---- fit ---------------------------------------------------------------------------------------
     model.train()
     loss_value, last_checkpoint = None, None

@@ -36,6 +36,8 @@ export const startRunArgs = z
     seed: z.number().int().min(0).default(0),
     checkpointEvery: z.number().int().min(0).default(0),
     evalEvery: z.number().int().min(0).default(0),
+    /** Measure the base model's validation loss before the first step (a before/after comparison). */
+    evalAtStart: z.boolean().default(false),
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   })
   .strict();

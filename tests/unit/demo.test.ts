@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { tempDir } from '../support/temp-dir.js';
+
+const run = promisify(execFile);
+
+/** `npm run demo` end to end in a fresh data folder: real trainer, real llama.cpp, real SQLite. */
+describe('the demo (main job on the bundled sample)', () => {
+  it('imports, splits, fine-tunes, shows a lower held-out loss, answers, and leaves a verified audit trail', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--data-dir', dataDir], { timeout: 300_000 });
+    expect(stdout).toMatch(/5\/5 Asking the base model/);
+    const m = /val loss\s+([\d.]+) → ([\d.]+)/.exec(stdout);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeLessThan(Number(m![1]));
+    const db = new Database(path.join(dataDir, 'lathe.db'), { readonly: true });
+    const actions = (db.prepare('SELECT action FROM audit_log ORDER BY seq').all() as Array<{ action: string }>).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['dataset.import', 'dataset.curate.split', 'run.start', 'run.completed']));
+    db.close();
+    const verify = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', '--data-dir', dataDir]);
+    expect(verify.stdout).toMatch(/Audit log intact/);
+  }, 300_000);
+});
