@@ -197,3 +197,14 @@ def test_cpt_trains_and_sigterm_checkpoints_then_exits_130(tmp_path, tiny_hf):
     assert lines[-1]["type"] == "error" and lines[-1]["code"] == "cancelled"
     assert "--resume" in lines[-1]["hint"]
     assert Path(checkpoint[0]["path"], "trainer_state.json").is_file()
+
+
+def test_eval_at_start_reports_the_base_loss_without_changing_training(full_run, tmp_path, tiny_hf):
+    _, plain = full_run
+    run = run_trainer("train", "--config", str(write_config(tmp_path, tiny_hf, eval_at_start=True)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    evals = run.of_type("eval")
+    assert evals[0]["step"] == 0
+    assert [e["step"] for e in evals[1:]] == [e["step"] for e in plain.of_type("eval")]
+    assert losses(run) == losses(plain)
+    assert evals[0]["val_loss"] > 0
