@@ -9,11 +9,13 @@ import { devCommand } from './commands/dev.js';
 import { doctorCommand } from './commands/doctor.js';
 import { importCommand } from './commands/import.js';
 import { serveCommand } from './commands/serve.js';
+import { trainCommand } from './commands/train.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
   demo: { run: demoCommand, about: 'build the tiny model from the bundled sample and chat with it' },
   serve: { run: serveCommand, about: 'run the engine with the interface in your browser (127.0.0.1, token)' },
   import: { run: importCommand, about: 'import task data (JSONL, JSON, CSV, TSV) into a dataset version' },
+  train: { run: trainCommand, about: 'fine-tune a base model on a dataset version (LoRA/QLoRA/full, SFT or CPT)' },
   doctor: { run: doctorCommand, about: 'check Python, torch, GPUs, llama.cpp backend, disk and data folder' },
   audit: { run: auditCommand, about: 'verify or list the hash-chained audit log' },
   dev: { run: devCommand, about: 'developer tools: make-tiny-model' },
