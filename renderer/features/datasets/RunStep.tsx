@@ -107,7 +107,7 @@ function ImportResultView({ job }: { job: ImportJob }) {
         </div>
         <div>
           <dt>File type</dt>
-          <dd>{fileTypeLabels[r.fileType]}</dd>
+          <dd>{r.fileType === 'documents' ? 'Documents' : fileTypeLabels[r.fileType]}</dd>
         </div>
         <div>
           <dt>Duration</dt>

@@ -1,11 +1,18 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { DOCUMENT_EXTENSIONS } from '../../engine/datasets/documents.js';
 import { LatheError } from '../../shared/contract/errors.js';
 import { TASK_FORMATS, type TaskFormat } from '../../shared/contract/features/datasets.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { parseFlags } from '../args.js';
 
-const USAGE = 'lathe import FILE [--name DATASET] [--format openai-chat|sharegpt|alpaca|prompt-completion|text] [--skip-bad-rows] [--data-dir DIR]';
+/** A folder, or a .txt/.md file, is a document import (text chunks for continued pre-training). */
+function isDocuments(target: string): boolean {
+  return fs.statSync(target, { throwIfNoEntry: false })?.isDirectory() === true || DOCUMENT_EXTENSIONS.has(path.extname(target).toLowerCase());
+}
+
+const USAGE = 'lathe import FILE|FOLDER [--name DATASET] [--format openai-chat|sharegpt|alpaca|prompt-completion|text] [--skip-bad-rows] [--data-dir DIR]';
 
 /** Imports task data into a dataset (a new one, or a new version of an existing one), with live progress. */
 export async function importCommand(argv: string[]): Promise<number> {
@@ -21,6 +28,11 @@ export async function importCommand(argv: string[]): Promise<number> {
   }
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
+    if (isDocuments(file)) {
+      const r = await engine.call('datasets.importDocuments', { path: file, datasetName: values.name ?? path.basename(file).replace(/\.[^.]+$/, '') });
+      process.stdout.write(`Imported ${r.rowsImported} text chunks as version ${r.versionNumber} (${r.contentHash.slice(0, 12)}); source sha256 ${r.sourceSha256}\n`);
+      return 0;
+    }
     const detection = await engine.call('datasets.detect', { path: file, ...(values.format ? { format: values.format as TaskFormat } : {}) });
     process.stdout.write(`${path.basename(file)}: ${detection.fileType}, ${detection.encoding}, ${detection.format} (${Object.entries(detection.mapping).map(([k, v]) => `${k}←${v}`).join(', ')})\n`);
     const stop = engine.ctx.events.listen('job.progress', (p) => {

@@ -7,9 +7,10 @@ import { datasetQueries, type ExamplePageRow, type VersionRow } from '../db/quer
 import { requireDb } from '../require-db.js';
 import { curateVersion, diffVersions, findNearDuplicates, scanVersionForPii } from './curate.js';
 import { detectImport } from './detect.js';
-import { startImportJob } from './import-job.js';
+import { listDocuments } from './documents.js';
+import { runImportJob } from './run-import-job.js';
 
-type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
 
 export function datasetHandlers(ctx: EngineContext): DatasetImpls {
   const q = () => datasetQueries(requireDb(ctx).db);
@@ -34,50 +35,36 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
     'datasets.import': async (args) => {
       requireDb(ctx);
       const detection = await detectImport(args.path, args);
-      const jobId = args.jobId ?? randomUUID();
-      const label = `Import ${path.basename(args.path)} → ${args.datasetName}`;
-      const started = Date.now();
-      const job = startImportJob(
-        ctx.dbPath,
-        {
-          importId: randomUUID(),
-          path: path.resolve(args.path),
-          datasetName: args.datasetName,
-          fileType: detection.fileType,
-          encoding: detection.encoding,
-          format: detection.format,
-          mapping: detection.mapping,
-          onError: args.onError,
-          actor: ctx.actor,
-          rejectsDir: path.join(ctx.dataDir, 'imports'),
-        },
-        (p) => {
-          const seconds = (Date.now() - started) / 1000;
-          const rate = seconds > 0 ? p.bytes / seconds : 0;
-          const eta = rate > 0 ? Math.max(0, (p.totalBytes - p.bytes) / rate) : null;
-          ctx.events.emit('job.progress', {
-            jobId,
-            kind: 'dataset.import',
-            label,
-            fraction: p.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : null,
-            message: `${p.rows.toLocaleString('en')} rows${p.rejected ? `, ${p.rejected} rejected` : ''} · ${(rate / 1048576).toFixed(1)} MB/s${eta !== null ? ` · ${Math.ceil(eta)} s left` : ''}`,
-            state: 'running',
-          });
-        },
-      );
-      const untrack = ctx.jobs.add(jobId, job);
-      try {
-        const { result, audit } = await job.done;
-        ctx.events.emit('audit.appended', audit);
-        ctx.events.emit('job.progress', { jobId, kind: 'dataset.import', label, fraction: 1, message: `${result.rowsImported} examples imported as version ${result.versionNumber}`, state: 'done' });
-        return result;
-      } catch (err) {
-        const cancelled = (err as { code?: string }).code === 'CANCELLED';
-        ctx.events.emit('job.progress', { jobId, kind: 'dataset.import', label, fraction: null, message: (err as Error).message, state: cancelled ? 'cancelled' : 'failed' });
-        throw err;
-      } finally {
-        untrack();
-      }
+      return runImportJob(ctx, args.jobId, {
+        importId: randomUUID(),
+        path: path.resolve(args.path),
+        datasetName: args.datasetName,
+        fileType: detection.fileType,
+        encoding: detection.encoding,
+        format: detection.format,
+        mapping: detection.mapping,
+        onError: args.onError,
+        actor: ctx.actor,
+        rejectsDir: path.join(ctx.dataDir, 'imports'),
+      });
+    },
+
+    'datasets.importDocuments': async (args) => {
+      requireDb(ctx);
+      listDocuments(args.path); // a clear error before any worker starts
+      return runImportJob(ctx, args.jobId, {
+        importId: randomUUID(),
+        path: path.resolve(args.path),
+        datasetName: args.datasetName,
+        fileType: 'documents',
+        chunk: { chunkWords: args.chunkWords, overlapWords: args.overlapWords },
+        encoding: 'utf-8',
+        format: 'text',
+        mapping: { text: 'text' },
+        onError: 'abort',
+        actor: ctx.actor,
+        rejectsDir: path.join(ctx.dataDir, 'imports'),
+      });
     },
 
     'datasets.versions': async ({ datasetId }) => ({ versions: q().versions(datasetId).map(toVersion) }),

@@ -11,13 +11,16 @@ import { datasetQueries, stagingQueries } from '../db/queries/datasets.js';
 import { exampleHash, serializeExample, versionHash } from './content-hash.js';
 import { normalizeRecord, RowProblem } from './normalize.js';
 import type { TextEncoding } from './readers/encoding.js';
-import { readRecords } from './readers/record-reader.js';
+import { readRecords, type SourceRecord } from './readers/record-reader.js';
+import { chunkDocument, listDocuments, type ChunkOptions } from './documents.js';
 
 export interface ImportParams {
   importId: string;
   path: string;
   datasetName: string;
-  fileType: FileType;
+  /** 'documents': a .txt/.md file or a folder of them, chunked into text examples. */
+  fileType: FileType | 'documents';
+  chunk?: ChunkOptions;
   encoding: TextEncoding;
   format: TaskFormat;
   mapping: ColumnMapping;
@@ -47,7 +50,8 @@ const MAX_REJECT_RAW = 10_000;
  */
 export async function runImport(db: Database.Database, p: ImportParams, hooks: ImportHooks = {}): Promise<{ result: ImportResult; audit: AuditEntry }> {
   const started = Date.now();
-  const totalBytes = fs.statSync(p.path).size;
+  const documents = p.fileType === 'documents' ? listDocuments(p.path) : null;
+  const totalBytes = documents ? documents.reduce((n, f) => n + fs.statSync(f).size, 0) : fs.statSync(p.path).size;
   const fileHash = createHash('sha256');
   const staging = stagingQueries(db);
   const rejectsPath = path.join(p.rejectsDir, `${p.importId}.rejects.jsonl`);
@@ -57,14 +61,17 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
   let bytes = 0;
   const sourceName = path.basename(p.path);
   try {
-    for await (const rec of readRecords(p.path, { fileType: p.fileType, encoding: p.encoding, onChunk: (c) => fileHash.update(c) })) {
+    const records = documents
+      ? documentRecords(p.path, documents, p.chunk ?? { chunkWords: 512, overlapWords: 64 }, fileHash)
+      : readRecords(p.path, { fileType: p.fileType as FileType, encoding: p.encoding, onChunk: (c) => fileHash.update(c) });
+    for await (const rec of records) {
       if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
       bytes = rec.bytesRead;
       let problem = rec.problem;
       if (!problem) {
         try {
           const text = serializeExample(normalizeRecord(rec.value, p.format, p.mapping));
-          staging.stage(rows, exampleHash(text), text, `${sourceName}:${rec.locator}`);
+          staging.stage(rows, exampleHash(text), text, documents ? rec.locator : `${sourceName}:${rec.locator}`);
           rows += 1;
         } catch (err) {
           if (!(err instanceof RowProblem)) throw err;
@@ -157,6 +164,18 @@ function commit(db: Database.Database, staging: ReturnType<typeof stagingQueries
     return { result, audit: entry };
   });
   return tx.immediate();
+}
+
+/** Document chunks as source records; the import's sha256 covers every file's relative path and bytes. */
+function* documentRecords(root: string, files: string[], chunk: ChunkOptions, hash: ReturnType<typeof createHash>): Generator<SourceRecord> {
+  const base = fs.statSync(root).isDirectory() ? root : path.dirname(root);
+  let bytesRead = 0;
+  for (const file of files) {
+    const bytes = fs.readFileSync(file);
+    hash.update(path.relative(base, file)).update('\0').update(bytes);
+    bytesRead += bytes.length;
+    for (const c of chunkDocument(file, base, chunk)) yield { locator: c.locator, value: { text: c.text }, problem: null, raw: '', bytesRead };
+  }
 }
 
 function* chain<T>(...iterables: Iterable<T>[]): Generator<T> {

@@ -52,7 +52,7 @@ export const importResultSchema = z.object({
   versionNumber: z.number().int(),
   contentHash: z.string(),
   format: taskFormatSchema,
-  fileType: fileTypeSchema,
+  fileType: z.union([fileTypeSchema, z.literal('documents')]),
   rowsImported: z.number().int(),
   rowsRejected: z.number().int(),
   rejectsPath: z.string().nullable(),
@@ -137,6 +137,20 @@ export const datasetHandlers = {
   'datasets.import': handler({
     summary: 'Streams a file into a new dataset version in one transaction, off the main loop, with progress.',
     args: importArgs,
+    result: importResultSchema,
+    writes: true,
+  }),
+  'datasets.importDocuments': handler({
+    summary: 'Imports a .txt/.md file or a folder of them as text chunks (with overlap) for continued pre-training.',
+    args: z
+      .object({
+        path: z.string().min(1),
+        datasetName: z.string().trim().min(1).max(200),
+        jobId: z.string().min(1).max(100).optional(),
+        chunkWords: z.number().int().min(16).max(100_000).default(512),
+        overlapWords: z.number().int().min(0).max(10_000).default(64),
+      })
+      .strict(),
     result: importResultSchema,
     writes: true,
   }),
