@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..protocol import LatheError, log
+from ..hashing import sha256_file as _sha256_file
 
 BUNDLE_ENV = "LATHE_LLAMA_CPP_BUNDLE"
 CONVERTER = "convert_hf_to_gguf.py"
@@ -42,14 +43,6 @@ def cache_root() -> Path:
         return Path(os.environ["LOCALAPPDATA"]) / "lathe" / "cache"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base).expanduser() / "lathe"
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _sha256_sources(folder: Path) -> str:

@@ -10,20 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from ..hashing import sha256_file
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "lathe-tiny-model"
 MANIFEST_VERSION = 1
 MODEL_FILE = "hf/model.safetensors"
 GGUF_FILE = "tiny.gguf"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def builder_source_sha256() -> str:

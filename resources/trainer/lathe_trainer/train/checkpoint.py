@@ -21,19 +21,12 @@ from pathlib import Path
 
 from ..protocol import LatheError
 from .model import load_weights, save_weights
+from ..hashing import sha256_file
 
 STATE_FILE = "trainer_state.json"
 OPTIMIZER_FILE = "optimizer.pt"
 RNG_FILE = "rng.safetensors"
 WEIGHTS_DIR = "weights"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def weights_sha256(folder: Path) -> str:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..protocol import EXIT_BAD_ARGUMENTS, LatheError
+from ..hashing import sha256_file as _sha256
 
 METHODS = ("lora", "full", "qlora")
 OBJECTIVES = ("sft", "cpt")
@@ -68,14 +69,6 @@ class RunConfig:
         raw["data"] = {split: [_sha256(path) for path in raw.pop(f"{split}_files")] for split in ("train", "validation")}
         picked = {key: raw.get(key) for key in RESUME_KEYS}
         return hashlib.sha256(json.dumps(picked, sort_keys=True).encode()).hexdigest()
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _bad(key: str, problem: str, hint: str) -> LatheError:
