@@ -75,6 +75,7 @@ export function LineChart<X extends string, K extends string>({
         <RechartsLineChart data={data} margin={{ top: 4, right: 12, bottom: xLabel ? 18 : 4, left: 0 }}>
           <CartesianGrid stroke={palette.grid} vertical={false} />
           <XAxis
+            allowDecimals={false}
             dataKey={x}
             type="number"
             domain={['dataMin', 'dataMax']}
@@ -117,7 +118,7 @@ export function LineChart<X extends string, K extends string>({
               key={s.key}
               dataKey={s.key}
               name={s.label}
-              type="monotone"
+              type="linear"
               stroke={palette.series[(s.colour ?? i) % palette.series.length]}
               strokeWidth={1.75}
               dot={false}

@@ -5,6 +5,7 @@ import { useConnection } from './connection.js';
 import { useDatasetImport } from './dataset-import.js';
 import { useDatasets } from './datasets.js';
 import { useEngine } from './engine.js';
+import { useRuns } from './runs.js';
 
 /**
  * Wires the stores to one connection: mirrors the link state, (re)loads what the shell needs each time the link
@@ -20,6 +21,8 @@ export function bindStores(connection: Connection): () => void {
     // After a reconnect the audit page may have missed entries; reload it if it was showing any.
     if (useAudit.getState().status !== 'idle') void useAudit.getState().load();
     useDatasets.getState().refresh();
+    // Runs may have moved on (or finished) while the link was down.
+    if (useRuns.getState().status !== 'idle') void useRuns.getState().load();
   };
 
   let wasOpen = false;
@@ -50,6 +53,14 @@ export function bindStores(connection: Connection): () => void {
     client.listen('job.progress', (payload) => {
       const parsed = eventSchemas['job.progress'].safeParse(payload);
       if (parsed.success) useDatasetImport.getState().receiveProgress(parsed.data);
+    }),
+    client.listen('run.updated', (payload) => {
+      const parsed = eventSchemas['run.updated'].safeParse(payload);
+      if (parsed.success) useRuns.getState().upsert(parsed.data);
+    }),
+    client.listen('run.metrics', (payload) => {
+      const parsed = eventSchemas['run.metrics'].safeParse(payload);
+      if (parsed.success) useRuns.getState().receiveMetrics(parsed.data);
     }),
   ];
   return () => {

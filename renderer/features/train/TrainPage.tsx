@@ -1,48 +1,222 @@
-import { ButtonLink } from '../../components/Button.js';
+import { useEffect, useState } from 'react';
+import type { LatheErrorData } from '../../../src/shared/contract/index.js';
+import { ErrorAlert } from '../../components/Alert.js';
+import { Button, ButtonLink } from '../../components/Button.js';
 import { CommandLine } from '../../components/CommandLine.js';
-import { EmptyState, Step } from '../../components/EmptyState.js';
-import { ArrowRightIcon, ZapIcon } from '../../components/icons.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { ArrowRightIcon, FolderIcon, ZapIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { getClient } from '../../stores/connection.js';
+import { useDatasets } from '../../stores/datasets.js';
+import { asErrorData } from '../../stores/errors.js';
+import { useRuns } from '../../stores/runs.js';
 import { pageHref, pages } from '../shell/pages.js';
+import { AdvancedFields } from './AdvancedFields.js';
+import { DatasetPicker } from './DatasetPicker.js';
+import { defaultForm, matchingPreset, presets, type PresetId, type TrainForm } from './presets.js';
+import '../../styles/runs.css';
+
+const MODEL_KEY = 'lathe.train.baseModelDir';
 
 export function TrainPage() {
+  const datasets = useDatasets();
+  const [form, setForm] = useState<TrainForm>(() => ({ ...defaultForm, baseModelDir: localStorage.getItem(MODEL_KEY) ?? '' }));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<LatheErrorData | null>(null);
+  const update = (patch: Partial<TrainForm>) => setForm((f) => ({ ...f, ...patch }));
+
+  useEffect(() => {
+    if (datasets.status === 'idle') void datasets.load();
+  }, [datasets.status, datasets.load]);
+
+  if (datasets.status === 'ready' && datasets.datasets.length === 0) return <NoDatasets />;
+
+  const preset = matchingPreset(form);
+  const canLaunch = form.baseModelDir.trim() !== '' && form.datasetVersionId !== '' && !busy;
+
+  const launch = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const { name, ...rest } = form;
+      const run = await getClient().send('runs.start', { ...rest, baseModelDir: form.baseModelDir.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      localStorage.setItem(MODEL_KEY, form.baseModelDir.trim());
+      useRuns.getState().upsert(run);
+      window.location.hash = `#/runs/${encodeURIComponent(run.id)}`;
+    } catch (err) {
+      setError(asErrorData(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader {...pages.train} />
+      <form
+        className="train-form"
+        data-testid="train-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (canLaunch) void launch();
+        }}
+      >
+        <section className="train-section" aria-labelledby="train-what">
+          <h2 className="train-section-title" id="train-what">
+            What to train
+          </h2>
+          <label className="field">
+            <span className="field-label">Base model folder</span>
+            <span className="text-input is-mono">
+              <FolderIcon size={15} />
+              <input
+                data-testid="train-base-model"
+                value={form.baseModelDir}
+                placeholder="/models/llama-3.2-1b"
+                spellCheck={false}
+                onChange={(e) => update({ baseModelDir: e.target.value })}
+              />
+            </span>
+            <span className="field-hint">
+              <span>
+                An HF folder with safetensors on the machine running the engine; <code>npm run demo</code> builds a tiny one in{' '}
+                <code>~/.cache/lathe/tiny-model/seed-0/hf</code>.
+              </span>
+            </span>
+          </label>
+          <DatasetPicker versionId={form.datasetVersionId} onChange={(datasetVersionId) => update({ datasetVersionId })} />
+          <label className="field">
+            <span className="field-label">Run name <span className="field-optional">optional</span></span>
+            <span className="text-input">
+              <input data-testid="train-name" value={form.name} placeholder="Named after the model and dataset if empty" onChange={(e) => update({ name: e.target.value })} />
+            </span>
+          </label>
+        </section>
+
+        <section className="train-section" aria-labelledby="train-how">
+          <h2 className="train-section-title" id="train-how">
+            How
+          </h2>
+          <div className="train-choice-row">
+            <Choice
+              label="Method"
+              testId="train-method"
+              value={form.method}
+              onChange={(method) => update({ method })}
+              footnote={form.method === 'qlora' ? undefined : 'QLoRA needs an NVIDIA GPU.'}
+              options={[
+                { value: 'lora', label: 'LoRA', note: 'Small adapter; the default' },
+                { value: 'full', label: 'Full', note: 'Every weight; needs the most memory' },
+                { value: 'qlora', label: 'QLoRA', note: 'Needs an NVIDIA GPU' },
+              ]}
+            />
+            <Choice
+              label="Objective"
+              testId="train-objective"
+              value={form.objective}
+              onChange={(objective) => update({ objective })}
+              options={[
+                { value: 'sft', label: 'SFT', note: 'For chat and task data' },
+                { value: 'cpt', label: 'CPT', note: 'For domain documents' },
+              ]}
+            />
+          </div>
+          <div className="field">
+            <span className="field-label" id="train-preset-label">
+              Preset
+            </span>
+            <div className="preset-grid" role="radiogroup" aria-labelledby="train-preset-label">
+              {(Object.keys(presets) as PresetId[]).map((id) => (
+                <button
+                  key={id}
+                  type="button"
+                  role="radio"
+                  aria-checked={preset === id}
+                  className={`preset-card${preset === id ? ' is-selected' : ''}`}
+                  data-testid={`train-preset-${id}`}
+                  onClick={() => update(presets[id].values)}
+                >
+                  <span className="preset-title">{presets[id].label}</span>
+                  <span className="preset-blurb">{presets[id].blurb}</span>
+                  <span className="preset-values">
+                    {presets[id].values.maxSteps} steps · lr {presets[id].values.lr.toExponential(0)} · rank {presets[id].values.loraRank} · {presets[id].values.maxSeqLen} tokens
+                  </span>
+                </button>
+              ))}
+            </div>
+            {preset === null && <span className="field-hint">Custom settings — see Advanced.</span>}
+          </div>
+          <AdvancedFields form={form} update={update} />
+        </section>
+
+        {error && <ErrorAlert title="The run did not start" error={error} />}
+        <div className="train-actions">
+          <Button type="submit" variant="primary" icon={ZapIcon} busy={busy} disabled={!canLaunch} data-testid="train-launch">
+            Launch run
+          </Button>
+          <span className="train-actions-note">
+            {canLaunch ? `${form.maxSteps} steps on ${form.device === 'auto' ? 'the best device available' : form.device.toUpperCase()}` : 'Choose a base model folder and a dataset version.'}
+          </span>
+        </div>
+      </form>
+    </>
+  );
+}
+
+interface ChoiceProps<V extends string> {
+  label: string;
+  testId: string;
+  value: V;
+  options: Array<{ value: V; label: string; note: string }>;
+  onChange(value: V): void;
+  /** A line after the chosen option's note, e.g. a requirement of another option. */
+  footnote?: string;
+}
+
+function Choice<V extends string>({ label, testId, value, options, onChange, footnote }: ChoiceProps<V>) {
+  const note = options.find((o) => o.value === value)?.note;
+  return (
+    <div className="field">
+      <span className="field-label" id={`${testId}-label`}>
+        {label}
+      </span>
+      <div className="segmented" role="radiogroup" aria-labelledby={`${testId}-label`} data-testid={testId}>
+        {options.map((o) => (
+          <button
+            key={o.value}
+            type="button"
+            role="radio"
+            aria-checked={o.value === value}
+            className={o.value === value ? 'is-selected' : ''}
+            data-testid={`${testId}-${o.value}`}
+            title={o.note}
+            onClick={() => onChange(o.value)}
+          >
+            {o.label}
+          </button>
+        ))}
+      </div>
+      <span className="field-hint" data-testid={`${testId}-hint`}>
+        {note}
+        {footnote && ` · ${footnote}`}
+      </span>
+    </div>
+  );
+}
+
+function NoDatasets() {
   return (
     <>
       <PageHeader {...pages.train} />
       <EmptyState
         id="train"
         icon={ZapIcon}
-        title="Two things before the first run"
-        description="A run fine-tunes a base model on a dataset version and records its exact recipe — data, mix, settings, seed and environment — so anyone can reproduce it."
+        title="Import a dataset first"
+        description="A run fine-tunes a base model on a dataset version and records its exact recipe — data, settings, seed and environment — so anyone can reproduce it."
         footer={<CommandLine label="Or build a tiny model and dataset to try it" command="npm run demo" />}
       >
-        <ol className="steps">
-          <Step
-            n={1}
-            title="A base model"
-            action={
-              <ButtonLink href={pageHref('models')} icon={ArrowRightIcon}>
-                Models
-              </ButtonLink>
-            }
-          >
-            Register a safetensors folder, or build the demo model.
-          </Step>
-          <Step
-            n={2}
-            title="A dataset version"
-            action={
-              <ButtonLink href={pageHref('datasets')} icon={ArrowRightIcon}>
-                Datasets
-              </ButtonLink>
-            }
-          >
-            Import task examples or domain documents.
-          </Step>
-          <Step n={3} title="A recipe">
-            LoRA, QLoRA or full SFT; the mix of domain and general data; a memory estimate before you start.
-          </Step>
-        </ol>
+        <ButtonLink href={pageHref('datasets')} variant="primary" icon={ArrowRightIcon}>
+          Datasets
+        </ButtonLink>
       </EmptyState>
     </>
   );

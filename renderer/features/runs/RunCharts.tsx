@@ -1,0 +1,78 @@
+import { memo, useMemo } from 'react';
+import { LineChart } from '../../charts/LineChart.js';
+import { formatBytes } from '../../lib/format.js';
+import type { MetricSeries } from '../../stores/runs.js';
+import { chartRows, formatLoss } from './run-view.js';
+
+const fmtRate = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+const fmtNum = (v: number) => (Math.abs(v) >= 1000 ? `${+(v / 1000).toFixed(1)}k` : String(+v.toFixed(2)));
+
+/** Loss (with validation loss over it) large, then the four health curves in a grid. */
+export const RunCharts = memo(function RunCharts({ series, compare }: { series: MetricSeries; compare?: { name: string; series: MetricSeries } }) {
+  const compareLoss = compare?.series['loss'];
+  const loss = useMemo(
+    () => chartRows(compareLoss ? { ...series, compare_loss: compareLoss } : series, ['loss', 'val_loss', 'compare_loss']),
+    [series, compareLoss],
+  );
+  const lr = useMemo(() => chartRows(series, ['lr']), [series]);
+  const grad = useMemo(() => chartRows(series, ['grad_norm']), [series]);
+  const tps = useMemo(() => chartRows(series, ['tokens_per_s']), [series]);
+  const mem = useMemo(() => chartRows(series, ['memory_bytes']), [series]);
+  const hasVal = (series['val_loss']?.length ?? 0) > 0;
+  const last = series['loss']?.at(-1);
+
+  return (
+    <div className="run-charts">
+      <ChartCard title="Loss" testId="chart-loss" points={series['loss']?.length ?? 0} value={last ? `${formatLoss(last[1])} at step ${last[0]}` : undefined} wide>
+        <LineChart
+          data={loss}
+          x="step"
+          xLabel="step"
+          height={260}
+          series={[
+            { key: 'loss' as const, label: 'train' },
+            ...(hasVal ? [{ key: 'val_loss' as const, label: 'validation', colour: 1 }] : []),
+            ...(compareLoss?.length ? [{ key: 'compare_loss' as const, label: `${compare!.name} (train)`, colour: 3 }] : []),
+          ]}
+        />
+      </ChartCard>
+      <ChartCard title="Learning rate" testId="chart-lr" points={series['lr']?.length ?? 0}>
+        <LineChart data={lr} x="step" series={[{ key: 'lr', label: 'learning rate', colour: 2 }]} height={150} formatY={fmtRate} />
+      </ChartCard>
+      <ChartCard title="Gradient norm" testId="chart-grad-norm" points={series['grad_norm']?.length ?? 0}>
+        <LineChart data={grad} x="step" series={[{ key: 'grad_norm', label: 'grad norm', colour: 3 }]} height={150} formatY={fmtNum} />
+      </ChartCard>
+      <ChartCard title="Throughput" unit="tokens/s" testId="chart-tokens" points={series['tokens_per_s']?.length ?? 0}>
+        <LineChart data={tps} x="step" series={[{ key: 'tokens_per_s', label: 'tokens/s', colour: 4 }]} height={150} formatY={fmtNum} />
+      </ChartCard>
+      <ChartCard title="Memory" testId="chart-memory" points={series['memory_bytes']?.length ?? 0}>
+        <LineChart data={mem} x="step" series={[{ key: 'memory_bytes', label: 'memory', colour: 0 }]} height={150} formatY={formatBytes} />
+      </ChartCard>
+    </div>
+  );
+});
+
+interface ChartCardProps {
+  title: string;
+  unit?: string;
+  value?: string;
+  testId: string;
+  points: number;
+  wide?: boolean;
+  children: React.ReactNode;
+}
+
+function ChartCard({ title, unit, value, testId, points, wide, children }: ChartCardProps) {
+  return (
+    <section className={`chart-card${wide ? ' is-wide' : ''}`} data-testid={testId} data-points={points} aria-label={title}>
+      <header className="chart-card-head">
+        <h3 className="chart-card-title">
+          {title}
+          {unit && <span className="chart-card-unit"> {unit}</span>}
+        </h3>
+        {value && <span className="chart-card-value">{value}</span>}
+      </header>
+      {points === 0 ? <div className="chart-card-empty">Waiting for the first step…</div> : children}
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { useRuns } from '../../stores/runs.js';
+import { chartRows, configEntries, downsample } from './run-view.js';
+
+describe('run view', () => {
+  it('downsamples long series to the cap, keeping the first and the newest point', () => {
+    const points = Array.from({ length: 10_001 }, (_, i) => i);
+    const out = downsample(points, 2000);
+    expect(out.length).toBeLessThanOrEqual(2001);
+    expect(out[0]).toBe(0);
+    expect(out.at(-1)).toBe(10_000);
+    expect(downsample([1, 2, 3], 2000)).toEqual([1, 2, 3]);
+  });
+
+  it('joins series by step, leaving gaps where one has no value', () => {
+    const rows = chartRows({ loss: [[1, 3], [2, 2.5], [3, 2]], val_loss: [[2, 2.8]] }, ['loss', 'val_loss']);
+    expect(rows).toEqual([{ step: 1, loss: 3 }, { step: 2, loss: 2.5, val_loss: 2.8 }, { step: 3, loss: 2 }]);
+  });
+
+  it('lists the trainer config as readable pairs, flattening nested settings', () => {
+    const entries = configEntries({ seed: 1, method: 'lora', lora: { rank: 4 }, max_steps: 10, data: { train: ['/a.jsonl'], validation: null } });
+    expect(entries.map((e) => [e.label, e.value])).toEqual([
+      ['Method', 'LoRA'],
+      ['Steps', '10'],
+      ['LoRA rank', '4'],
+      ['Seed', '1'],
+      ['Training data', '/a.jsonl'],
+      ['Validation data', '—'],
+    ]);
+  });
+
+  it('appends live metrics and drops steps a resume from an earlier checkpoint replays', () => {
+    const receive = useRuns.getState().receiveMetrics;
+    for (const step of [1, 2, 3, 4]) receive({ runId: 'r', step, values: { loss: 10 - step } });
+    receive({ runId: 'r', step: 3, values: { loss: 1 } });
+    expect(useRuns.getState().metrics['r']!.series['loss']).toEqual([[1, 9], [2, 8], [3, 1]]);
+  });
+});

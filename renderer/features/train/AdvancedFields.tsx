@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import { ChevronRightIcon } from '../../components/icons.js';
+import { numberFields, type TrainForm } from './presets.js';
+
+/** Every setting, for those who want them; the presets fill the common ones. */
+export function AdvancedFields({ form, update }: { form: TrainForm; update(patch: Partial<TrainForm>): void }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className={`advanced${open ? ' is-open' : ''}`}>
+      <button type="button" className="advanced-toggle" aria-expanded={open} aria-controls="train-advanced" data-testid="train-advanced-toggle" onClick={() => setOpen(!open)}>
+        <ChevronRightIcon size={14} className="advanced-chevron" />
+        Advanced
+        <span className="advanced-summary">
+          {form.maxSteps} steps · lr {form.lr} · rank {form.loraRank} · seq {form.maxSeqLen} · batch {form.microBatchSize}×{form.gradAccum} · {form.device}
+        </span>
+      </button>
+      {open && (
+        <div className="advanced-grid" id="train-advanced" data-testid="train-advanced">
+          {numberFields.map((f) => (
+            <NumberField key={f.key} label={f.label} hint={f.hint} float={f.float} testId={`train-field-${f.key}`} value={form[f.key]} onChange={(v) => update({ [f.key]: v })} />
+          ))}
+          <label className="field">
+            <span className="field-label">Device</span>
+            <span className="select-input">
+              <select data-testid="train-field-device" value={form.device} onChange={(e) => update({ device: e.target.value as TrainForm['device'] })}>
+                <option value="auto">Auto (GPU if present)</option>
+                <option value="cuda">CUDA GPU</option>
+                <option value="cpu">CPU</option>
+              </select>
+            </span>
+            <span className="field-hint">CPU works for tiny models and smoke tests.</span>
+          </label>
+          <label className="field advanced-check">
+            <span className="check-row">
+              <input type="checkbox" data-testid="train-field-evalAtStart" checked={form.evalAtStart} onChange={(e) => update({ evalAtStart: e.target.checked })} />
+              <span className="field-label">Validate before the first step</span>
+            </span>
+            <span className="field-hint">Records the base model’s validation loss, for a before/after comparison.</span>
+          </label>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface NumberFieldProps {
+  label: string;
+  hint: string;
+  value: number;
+  float?: boolean;
+  testId: string;
+  onChange(value: number): void;
+}
+
+/** Keeps what the user typed (e.g. "1e-" on the way to "1e-2") and reports only numbers that parse. */
+function NumberField({ label, hint, value, float, testId, onChange }: NumberFieldProps) {
+  const [text, setText] = useState<string | null>(null);
+  const parsed = text === null ? value : Number(text);
+  const invalid = text !== null && (text.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || (!float && !Number.isInteger(parsed)));
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      <span className={`text-input is-mono${invalid ? ' is-invalid' : ''}`}>
+        <input
+          data-testid={testId}
+          inputMode={float ? 'decimal' : 'numeric'}
+          value={text ?? String(value)}
+          aria-invalid={invalid || undefined}
+          onChange={(e) => {
+            setText(e.target.value);
+            const n = Number(e.target.value);
+            if (e.target.value.trim() !== '' && Number.isFinite(n) && n >= 0 && (float || Number.isInteger(n))) onChange(n);
+          }}
+          onBlur={() => setText(null)}
+        />
+      </span>
+      <span className="field-hint">{invalid ? 'Not a valid number.' : hint}</span>
+    </label>
+  );
+}

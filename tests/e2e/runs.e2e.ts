@@ -1,0 +1,185 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserServer } from '../../src/engine/server/browser-server.js';
+import { launchChromium } from './browser.js';
+import { ARTIFACTS, RENDERER_DIR, ROOT, openApp, shot as viewportShot } from './datasets-page.js';
+
+/** Train → live run → stop → resume → stop, against the real engine, the Python trainer (CPU) and the tiny model. */
+
+type Server = Awaited<ReturnType<typeof startBrowserServer>>;
+
+const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
+const BASE_MODEL = path.join(path.dirname(TINY_GGUF), 'hf');
+
+let dataDir: string;
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
+    throw new Error('renderer/dist is missing: run `npm run build:renderer` (npm run test:e2e does it first).');
+  }
+  if (!fs.existsSync(path.join(BASE_MODEL, 'config.json'))) {
+    throw new Error(`The tiny model is missing at ${BASE_MODEL}: run \`npm run demo\` to build it.`);
+  }
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-runs-'));
+  server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test' });
+  await server.engine.call('datasets.import', { path: path.join(ROOT, 'resources/samples/northwind-qa.jsonl'), datasetName: 'northwind-qa' });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  // Stop anything still training so the trainer does not outlive the test.
+  if (server) {
+    const { runs } = await server.engine.call('runs.list', {});
+    for (const r of runs) if (r.status === 'running') await server.engine.call('runs.stop', { runId: r.id }).catch(() => undefined);
+  }
+  await browser?.close();
+  await server?.close();
+  if (dataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
+});
+
+/** The whole page: the shell scrolls inside .main, so grow the viewport to its content for the picture. */
+async function shot(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1360, height: 880 };
+  const height = await page.evaluate(() => {
+    const main = document.querySelector('.main');
+    main?.scrollTo(0, 0);
+    return (main?.scrollHeight ?? 0) + 28;
+  });
+  await page.setViewportSize({ width: viewport.width, height: Math.min(3000, Math.max(viewport.height, height)) });
+  await viewportShot(page, name);
+  await page.setViewportSize(viewport);
+}
+
+const points = async (page: Page) => Number((await page.getByTestId('chart-loss').getAttribute('data-points')) ?? 0);
+const status = (page: Page) => page.getByTestId('run-detail').getByTestId('run-status').getAttribute('data-status');
+
+async function fillAdvanced(page: Page, values: Record<string, string>): Promise<void> {
+  await page.getByTestId('train-advanced-toggle').click();
+  await page.getByTestId('train-advanced').waitFor({ state: 'visible' });
+  for (const [key, value] of Object.entries(values)) await page.getByTestId(`train-field-${key}`).fill(value);
+  await page.getByTestId('train-field-device').selectOption('cpu');
+}
+
+describe('runs', () => {
+  it('launches a run from Train, watches it live, stops, resumes and stops again', async () => {
+    const { context, page, problems } = await openApp(browser, server.url, 'light', '#/train');
+    const dark = await openApp(browser, server.url, 'dark', '#/train');
+    try {
+      // The form: the dataset is picked (newest, latest version), LoRA + SFT + Quick are the defaults.
+      await page.getByTestId('train-form').waitFor({ state: 'visible' });
+      await expect.poll(() => page.getByTestId('train-version').inputValue()).not.toBe('');
+      expect(await page.getByTestId('train-dataset').textContent()).toContain('northwind-qa');
+      expect(await page.getByTestId('train-method-lora').getAttribute('aria-checked')).toBe('true');
+      expect(await page.getByTestId('train-method').textContent()).toContain('QLoRA');
+      expect(await page.getByTestId('train-method-hint').textContent()).toContain('QLoRA needs an NVIDIA GPU');
+      expect(await page.getByTestId('train-form').textContent()).toContain('machine running the engine');
+      expect(await page.getByTestId('train-preset-quick').getAttribute('aria-checked')).toBe('true');
+      expect(await page.getByTestId('train-launch').isDisabled()).toBe(true);
+
+      // A preset fills the settings; editing one by hand makes them custom.
+      await page.getByTestId('train-preset-balanced').click();
+      expect(await page.getByTestId('train-preset-balanced').getAttribute('aria-checked')).toBe('true');
+      await page.getByTestId('train-base-model').fill(BASE_MODEL);
+      await page.getByTestId('train-name').fill('northwind tiny lora');
+      await fillAdvanced(page, { maxSteps: '300', lr: '0.01', loraRank: '4', maxSeqLen: '256', microBatchSize: '2', gradAccum: '1', checkpointEvery: '5', evalEvery: '0' });
+      expect(await page.getByTestId('train-preset-balanced').getAttribute('aria-checked')).toBe('false');
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await shot(page, 'runs-train-light');
+      await dark.page.getByTestId('train-form').waitFor({ state: 'visible' });
+      await dark.page.getByTestId('train-base-model').fill(BASE_MODEL);
+      await dark.page.getByTestId('train-advanced-toggle').click();
+      await shot(dark.page, 'runs-train-dark');
+
+      // Launch: the run page opens and the loss curve grows as steps arrive.
+      await page.getByTestId('train-launch').click();
+      await expect.poll(() => page.evaluate(() => window.location.hash), { timeout: 30_000 }).toMatch(/^#\/runs\/[\w-]+$/);
+      const runId = (await page.evaluate(() => window.location.hash)).split('/')[2]!;
+      await page.getByTestId('run-detail').waitFor({ state: 'visible' });
+      expect(await status(page)).toBe('running');
+      expect(await page.getByTestId('page-title').textContent()).toBe('northwind tiny lora');
+      await expect.poll(() => points(page), { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(3);
+      const before = await points(page);
+      await expect.poll(() => points(page), { timeout: 60_000, interval: 250 }).toBeGreaterThan(before + 2);
+      expect(await page.getByTestId('chart-loss').locator('path.recharts-line-curve').count()).toBeGreaterThan(0);
+      expect(await page.getByTestId('run-config').textContent()).toContain('LoRA');
+      await shot(page, 'runs-live-light');
+      await dark.page.goto(`${server.url}#/runs/${runId}`);
+      await expect.poll(() => points(dark.page), { timeout: 30_000, interval: 250 }).toBeGreaterThan(3);
+      await shot(dark.page, 'runs-live-dark');
+
+      // The list shows it, live.
+      await page.getByTestId('run-back').click();
+      const row = page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
+      await row.waitFor({ state: 'visible' });
+      expect(await row.getByTestId('run-status').getAttribute('data-status')).toBe('running');
+      await shot(page, 'runs-list-light');
+      await row.focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('run-detail').waitFor({ state: 'visible' });
+
+      // Stop: a checkpoint, then "stopped".
+      await page.getByTestId('run-stop').click();
+      await expect.poll(() => status(page), { timeout: 60_000 }).toBe('stopped');
+      await expect.poll(() => page.getByTestId('checkpoint-row').count()).toBeGreaterThan(0);
+      const stoppedAt = await points(page);
+      await shot(page, 'runs-stopped-light');
+      await expect.poll(() => status(dark.page), { timeout: 15_000 }).toBe('stopped');
+      await shot(dark.page, 'runs-stopped-dark');
+
+      // Resume: running again from the checkpoint, new steps arrive; then stop for good.
+      await page.getByTestId('run-resume').click();
+      await expect.poll(() => status(page), { timeout: 30_000 }).toBe('running');
+      await expect.poll(() => points(page), { timeout: 120_000, interval: 250 }).toBeGreaterThan(stoppedAt);
+      await page.getByTestId('run-stop').click();
+      await expect.poll(() => status(page), { timeout: 60_000 }).toBe('stopped');
+      expect(await page.getByTestId('run-resume').isEnabled()).toBe(true);
+
+      expect(problems).toEqual([]);
+      expect(dark.problems).toEqual([]);
+    } finally {
+      await context.close();
+      await dark.context.close();
+    }
+  }, 300_000);
+
+  it('shows why a run failed: the message, the hint and the trainer log', async () => {
+    const versionId = (await server.engine.call('datasets.list', {})).datasets[0]!.latestVersion!.id;
+    const bad = await server.engine.call('runs.start', { name: 'missing model', baseModelDir: path.join(dataDir, 'no-such-model'), datasetVersionId: versionId, maxSteps: 5, device: 'cpu' });
+    const { context, page, problems } = await openApp(browser, server.url, 'light', `#/runs/${bad.id}`);
+    try {
+      await expect.poll(() => status(page), { timeout: 60_000 }).toBe('failed');
+      const alert = page.getByTestId('run-error');
+      await alert.waitFor({ state: 'visible' });
+      expect(await alert.textContent()).toMatch(/model/i);
+      expect(await page.getByTestId('run-resume').count()).toBe(0);
+      await shot(page, 'runs-failed-light');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('overlays another run’s loss curve for comparison', async () => {
+    const versionId = (await server.engine.call('datasets.list', {})).datasets[0]!.latestVersion!.id;
+    const settings = { baseModelDir: BASE_MODEL, datasetVersionId: versionId, maxSteps: 4, lr: 0.01, loraRank: 4, maxSeqLen: 256, microBatchSize: 2, device: 'cpu' as const };
+    const a = await server.engine.call('runs.start', { name: 'lr 1e-2', ...settings });
+    const b = await server.engine.call('runs.start', { name: 'lr 1e-3', ...settings, lr: 0.001 });
+    const { context, page, problems } = await openApp(browser, server.url, 'light', `#/runs/${a.id}`);
+    try {
+      await expect.poll(() => status(page), { timeout: 90_000 }).toBe('completed');
+      await page.getByTestId('run-compare').selectOption(b.id);
+      await expect.poll(() => page.getByTestId('chart-loss').textContent(), { timeout: 90_000 }).toContain('lr 1e-3 (train)');
+      await expect.poll(() => page.getByTestId('chart-loss').locator('path.recharts-line-curve').count(), { timeout: 90_000 }).toBe(2);
+      await shot(page, 'runs-compare-light');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+});
