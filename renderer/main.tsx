@@ -15,6 +15,7 @@ import './styles/data.css';
 import './styles/datasets.css';
 import './styles/import-wizard.css';
 import './styles/dataset-detail.css';
+import './styles/curate.css';
 import './styles/responsive.css';
 
 // Theme first, so the first paint is already in the right colours.

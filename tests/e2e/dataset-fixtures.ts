@@ -334,3 +334,26 @@ export function writeLargeJsonl(dir: string, rows = 200_000): string {
   }
   return file;
 }
+
+/**
+ * A small crew log for curation: three rows with personal data first (an email, a Luhn-valid test card, a phone),
+ * then 20 ordinary examples, then 3 exact copies of earlier ones. 26 rows; exact dedup leaves 23.
+ */
+export function writeCurateJsonl(dir: string): string {
+  const chat = (user: string, assistant: string) => ({
+    messages: [
+      { role: 'user', content: user },
+      { role: 'assistant', content: assistant },
+    ],
+  });
+  const pii = [
+    chat('Who signs off the outage at Elm Street?', 'Email the shift lead at dana.ortiz@cedarvalley-power.com before switching.'),
+    chat('How did the contractor pay for the spare fuses?', 'With the company card 4111 1111 1111 1111, logged on the purchase order.'),
+    chat('Who do I call if the recloser trips again?', 'Call the control room on 555-867-5309 and read them the event log.'),
+  ];
+  const base = gridMaintenanceExamples().slice(0, 20);
+  const rows = [...pii, ...base, base[3]!, base[7]!, pii[0]!];
+  const file = path.join(dir, 'crew-log.jsonl');
+  fs.writeFileSync(file, rows.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  return file;
+}

@@ -100,7 +100,7 @@ describe('datasets', () => {
       await expect.poll(() => page.url()).toMatch(/#\/datasets\/[0-9a-f-]{36}$/);
       await expect.poll(() => page.getByTestId('page-title').textContent()).toBe('grid-maintenance');
       await expect.poll(() => page.getByTestId('version-row').count()).toBe(1);
-      expect(await page.getByTestId('version-row').first().textContent()).toContain('import');
+      expect(await page.getByTestId('version-row').first().textContent()).toContain('Imported');
       await expect.poll(() => rowText(page, 1)).toContain('How often should we inspect a pole-mounted distribution transformer?');
       expect(await rowText(page, 1)).toContain('grid-maintenance.jsonl');
       // Only what is on screen is in the DOM.

@@ -2,12 +2,14 @@ import { useEffect, useState } from 'react';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { EmptyState } from '../../components/EmptyState.js';
-import { ArrowLeftIcon, ChevronRightIcon, DatabaseIcon, ImportIcon } from '../../components/icons.js';
+import { ArrowLeftIcon, ChevronRightIcon, DatabaseIcon, CopyIcon, GitCompareIcon, ImportIcon, LayersIcon, ShieldCheckIcon } from '../../components/icons.js';
 import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 import { useConnection } from '../../stores/connection.js';
 import { useDatasetImport } from '../../stores/dataset-import.js';
 import { useDatasets } from '../../stores/datasets.js';
 import { pages } from '../shell/pages.js';
+import { ComparePanel } from './ComparePanel.js';
+import { CurateDialog, type CurateMode } from './CurateDialog.js';
 import { ExamplesPane } from './ExamplesPane.js';
 import { ImportJobPill } from './ImportJobPill.js';
 import { VersionsTable } from './VersionsTable.js';
@@ -22,6 +24,9 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
   const openWizard = useDatasetImport((s) => s.openWizard);
   // null follows the newest version, so a fresh import shows up without a click.
   const [chosen, setChosen] = useState<string | null>(null);
+  const [curating, setCurating] = useState<CurateMode | null>(null);
+  const [comparing, setComparing] = useState(false);
+  const refresh = useDatasets((s) => s.refresh);
 
   useEffect(() => {
     if (open) void loadVersions(datasetId);
@@ -29,6 +34,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
 
   useEffect(() => {
     setChosen(null);
+    setComparing(false);
     document.querySelector('.main')?.scrollTo({ top: 0 });
   }, [datasetId]);
 
@@ -113,7 +119,33 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
         <div className="section-head">
           <h2 className="section-title">Versions</h2>
           <span className="section-meta">{versions.length || '…'}</span>
+          {version && (
+            <div className="curate-toolbar" role="toolbar" aria-label={`Curate v${version.number}`} data-testid="curate-toolbar">
+              <span className="curate-toolbar-label">Curate v{version.number}</span>
+              <Button size="sm" icon={CopyIcon} onClick={() => setCurating('dedup')} data-testid="curate-dedup">
+                Remove duplicates
+              </Button>
+              <Button size="sm" icon={ShieldCheckIcon} onClick={() => setCurating('pii')} data-testid="curate-pii">
+                Scan for PII
+              </Button>
+              <Button size="sm" icon={LayersIcon} onClick={() => setCurating('split')} data-testid="curate-split">
+                Split
+              </Button>
+              <Button
+                size="sm"
+                variant={comparing ? 'primary' : 'secondary'}
+                icon={GitCompareIcon}
+                disabled={versions.length < 2}
+                aria-pressed={comparing}
+                onClick={() => setComparing((c) => !c)}
+                data-testid="versions-compare"
+              >
+                Compare
+              </Button>
+            </div>
+          )}
         </div>
+        {comparing && version && versions.length > 1 && <ComparePanel versions={versions} initialTo={version.id} />}
         {versions.length > 0 ? (
           <VersionsTable versions={versions} selectedId={version?.id ?? null} onSelect={setChosen} />
         ) : (
@@ -147,6 +179,18 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
           </div>
           <ExamplesPane key={version.id} version={version} kind={dataset.kind} />
         </section>
+      )}
+      {curating && version && (
+        <CurateDialog
+          mode={curating}
+          version={version}
+          onClose={() => setCurating(null)}
+          onDone={(v) => {
+            setCurating(null);
+            setChosen(v.id);
+            refresh();
+          }}
+        />
       )}
     </div>
   );

@@ -189,6 +189,11 @@ function RowCells({ example, kind }: { example: Example; kind: 'task' | 'documen
         </>
       )}
       <span className="ex-cell ex-source" role="gridcell" title={example.source}>
+        {example.split && (
+          <span className={`split-badge is-${example.split}`} data-testid="split-badge" data-split={example.split}>
+            {example.split === 'validation' ? 'val' : example.split}
+          </span>
+        )}
         {where && <span className="src-where">{where}</span>}
         <span className="src-file">{file}</span>
       </span>

@@ -1,4 +1,5 @@
 import type { DatasetVersion } from '../../../src/shared/contract/index.js';
+import { operationLabel } from './ComparePanel.js';
 import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 
 interface VersionsTableProps {
@@ -49,7 +50,9 @@ export function VersionsTable({ versions, selectedId, onSelect }: VersionsTableP
                   {v.id === latest && <span className="latest-tag">latest</span>}
                 </td>
                 <td>
-                  <span className="action-pill">{v.operation}</span>
+                  <span className={`action-pill op-pill is-${v.operation}`} data-testid="version-operation" data-operation={v.operation}>
+                    {operationLabel(v.operation)}
+                  </span>
                   {typeof v.params.file === 'string' && (
                     <span className="version-file" title={v.params.file}>
                       {baseName(v.params.file)}

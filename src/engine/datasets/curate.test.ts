@@ -66,6 +66,10 @@ describe('curation steps make new immutable versions', () => {
     const c = await split(8);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
+    const versions = (await engine.call('datasets.versions', { datasetId: (await engine.call('datasets.list', {})).datasets[0]!.id })).versions;
+    const hashes = versions.map((v) => v.contentHash);
+    expect(hashes[0]).not.toBe(hashes.at(-1)); // a split version differs from its unsplit parent
+    expect(hashes[1]).toBe(hashes[2]); // same seed, same split, same hash
     const count = (s: string) => a.filter((x) => x === s).length;
     expect(count('test')).toBeGreaterThan(150);
     expect(count('test')).toBeLessThan(250);

@@ -12,7 +12,8 @@ export function stagingQueries(db: Database.Database) {
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged (position INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, content TEXT NOT NULL, source TEXT NOT NULL, split TEXT)`);
   db.exec('DELETE FROM temp.staged');
   const insert = db.prepare<[number, string, string, string, string | null]>('INSERT INTO temp.staged VALUES (?, ?, ?, ?, ?)');
-  const hashes = db.prepare<[], string>('SELECT content_hash FROM temp.staged ORDER BY position').pluck();
+  // A version's hash covers each example's content and, once split, its split: re-splitting is a new version.
+  const hashes = db.prepare<[], string>("SELECT content_hash || coalesce(':' || split, '') FROM temp.staged ORDER BY position").pluck();
   const insertExamples = db.prepare('INSERT OR IGNORE INTO examples (content_hash, content) SELECT content_hash, content FROM temp.staged ORDER BY position');
   const link = db.prepare<[string, number]>(
     `INSERT INTO version_examples (version_id, position, example_id, source, split)
@@ -50,7 +51,7 @@ export function datasetQueries(db: Database.Database) {
   );
   const copyParent = db.prepare<[string, string]>('INSERT INTO version_examples (version_id, position, example_id, source, split) SELECT ?, position, example_id, source, split FROM version_examples WHERE version_id = ?');
   const parentHashes = db.prepare<[string], { content_hash: string }>(
-    'SELECT e.content_hash FROM version_examples v JOIN examples e ON e.id = v.example_id WHERE v.version_id = ? ORDER BY v.position',
+    "SELECT e.content_hash || coalesce(':' || v.split, '') AS content_hash FROM version_examples v JOIN examples e ON e.id = v.example_id WHERE v.version_id = ? ORDER BY v.position",
   );
   const insertImport = db.prepare(
     `INSERT INTO imports VALUES (@id, @dataset_id, @version_id, @source_path, @source_sha256, @source_bytes, @format,
