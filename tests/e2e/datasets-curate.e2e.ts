@@ -4,34 +4,29 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
-import { launchChromium } from './browser.js';
 import { writeCurateJsonl } from './dataset-fixtures.js';
-import { ARTIFACTS, RENDERER_DIR, detect, openApp as open, rowText, shot } from './datasets-page.js';
+import { detect, openApp as open, rowText, shot } from './datasets-page.js';
+import { startE2eSession, type E2eSession } from './session.js';
 
 type Server = Awaited<ReturnType<typeof startBrowserServer>>;
 
 let dataDir: string;
 let fixtures: string;
 let server: Server;
+let session: E2eSession;
 let browser: Browser;
 let curateFile: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
-    throw new Error('renderer/dist is missing: run `npm run build:renderer` (npm run test:e2e does it first).');
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-curate-'));
+  session = await startE2eSession('lathe-e2e-curate-');
+  ({ dataDir, server, browser } = session);
   fixtures = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-curate-fixtures-'));
   curateFile = writeCurateJsonl(fixtures);
-  server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test' });
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  for (const dir of [dataDir, fixtures]) if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
+  await session?.close();
+  if (fixtures) await fs.promises.rm(fixtures, { recursive: true, force: true });
 });
 
 const meta = (page: Page) => page.getByTestId('examples-meta').textContent();

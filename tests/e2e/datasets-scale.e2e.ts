@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
-import { launchChromium } from './browser.js';
-import { ARTIFACTS, RENDERER_DIR, rowText, shot, waitForDoctor, watchProblems } from './datasets-page.js';
+import { rowText, shot, waitForDoctor, watchProblems } from './datasets-page.js';
+import { startE2eSession, type E2eSession } from './session.js';
 
 /**
  * The examples table at scale: a version of a million examples, answered between page and engine so the test
@@ -16,22 +15,16 @@ type Server = Awaited<ReturnType<typeof startBrowserServer>>;
 
 let dataDir: string;
 let server: Server;
+let session: E2eSession;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
-    throw new Error('renderer/dist is missing: run `npm run build:renderer` (npm run test:e2e does it first).');
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-scale-'));
-  server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test' });
-  browser = await launchChromium();
+  session = await startE2eSession('lathe-e2e-scale-');
+  ({ dataDir, server, browser } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
+  await session?.close();
 });
 
 describe('datasets at scale', () => {

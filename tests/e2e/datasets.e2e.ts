@@ -5,15 +5,16 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
-import { launchChromium } from './browser.js';
 import { writeCrewFaqCsv, writeGridJsonl, writeLargeJsonl } from './dataset-fixtures.js';
-import { ARTIFACTS, RENDERER_DIR, detect, openApp as open, rowText, shot, showPreview } from './datasets-page.js';
+import { detect, openApp as open, rowText, shot, showPreview } from './datasets-page.js';
+import { startE2eSession, type E2eSession } from './session.js';
 
 type Server = Awaited<ReturnType<typeof startBrowserServer>>;
 
 let dataDir: string;
 let fixtures: string;
 let server: Server;
+let session: E2eSession;
 let browser: Browser;
 let gridFile: string;
 let csvFile: string;
@@ -21,22 +22,16 @@ let csvFile: string;
 const openApp = (colorScheme: 'light' | 'dark') => open(browser, server.url, colorScheme);
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
-    throw new Error('renderer/dist is missing: run `npm run build:renderer` (npm run test:e2e does it first).');
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-datasets-'));
+  session = await startE2eSession('lathe-e2e-datasets-');
+  ({ dataDir, server, browser } = session);
   fixtures = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-fixtures-'));
   gridFile = writeGridJsonl(fixtures);
   csvFile = writeCrewFaqCsv(fixtures);
-  server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test' });
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  for (const dir of [dataDir, fixtures]) if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
+  await session?.close();
+  if (fixtures) await fs.promises.rm(fixtures, { recursive: true, force: true });
 });
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');

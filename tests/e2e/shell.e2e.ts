@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
-import { launchChromium } from './browser.js';
+import { startE2eSession, type E2eSession } from './session.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RENDERER_DIR = path.join(ROOT, 'renderer', 'dist');
@@ -27,22 +27,16 @@ type Server = Awaited<ReturnType<typeof startBrowserServer>>;
 
 let dataDir: string;
 let server: Server;
+let session: E2eSession;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
-    throw new Error('renderer/dist is missing: run `npm run build:renderer` (npm run test:e2e does it first).');
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-'));
-  server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test' });
-  browser = await launchChromium();
+  session = await startE2eSession('lathe-e2e-');
+  ({ dataDir, server, browser } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
+  await session?.close();
 });
 
 /** A page in a fresh context that records console errors (a CSP violation shows up there) and page errors. */
@@ -296,6 +290,7 @@ describe('browser mode shell', () => {
 
       // The same data directory, port and token: the page's socket address still works.
       server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', port, token });
+      session.server = server;
       await banner.waitFor({ state: 'detached', timeout: 30_000 });
       await expect.poll(() => page.getByTestId('status-connection').textContent(), { timeout: 15_000 }).toBe('Connected');
       // The audit page reloads after a reconnect and shows the second start.
