@@ -3,9 +3,10 @@ import { migration002 } from './002-datasets.js';
 import { migration003 } from './003-example-splits.js';
 import { migration004 } from './004-example-search.js';
 import { migration005 } from './005-runs.js';
+import { migration006 } from './006-models.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
 
 export type { Migration } from './types.js';
