@@ -4,9 +4,15 @@ import { migration003 } from './003-example-splits.js';
 import { migration004 } from './004-example-search.js';
 import { migration005 } from './005-runs.js';
 import { migration006 } from './006-models.js';
+import { migration007 } from './007-conversations.js';
+import { migration008 } from './008-reviews.js';
+import { migration009 } from './009-recipes.js';
+import { migration010 } from './010-model-artifacts.js';
+import { migration011 } from './011-run-queue.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006,
+  migration007, migration008, migration009, migration010, migration011];
 
 export type { Migration } from './types.js';
