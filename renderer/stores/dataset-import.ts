@@ -8,6 +8,7 @@ import type {
   LatheErrorData,
   TaskFormat,
 } from '../../src/shared/contract/index.js';
+import type { DocumentPreview } from '../../src/shared/contract/features/datasets.js';
 import { getClient } from './connection.js';
 import { useDatasets } from './datasets.js';
 import { asErrorData } from './errors.js';
@@ -24,6 +25,13 @@ export interface DetectOverrides {
   fileType?: FileType;
   format?: TaskFormat;
   mapping?: ColumnMapping;
+}
+
+/** How documents are cut into training chunks; without a tokenizer the sizes are in words. */
+export interface ChunkSettings {
+  tokenizerPath: string;
+  chunkSize: number;
+  overlap: number;
 }
 
 export interface ImportJob {
@@ -51,6 +59,9 @@ interface ImportStore {
   existingId: string | null;
   detectStatus: 'idle' | 'running' | 'ready' | 'error';
   detection: Detection | null;
+  /** Set instead of `detection` when the path holds documents (a folder, .pdf/.docx/.html/.md/.txt, or a zip of them). */
+  documents: DocumentPreview | null;
+  chunk: ChunkSettings;
   detectError: LatheErrorData | null;
   onError: OnError;
   job: ImportJob | null;
@@ -63,6 +74,7 @@ interface ImportStore {
   setExisting(datasetId: string): void;
   detect(overrides?: DetectOverrides): Promise<void>;
   setOnError(onError: OnError): void;
+  setChunk(patch: Partial<ChunkSettings>): void;
   goTo(step: 'source' | 'options'): void;
   startImport(): Promise<void>;
   cancelImport(): Promise<void>;
@@ -78,6 +90,7 @@ const fresh = {
   existingId: null,
   detectStatus: 'idle' as const,
   detection: null,
+  documents: null,
   detectError: null,
   onError: 'abort' as OnError,
   job: null,
@@ -88,6 +101,7 @@ let detectGeneration = 0;
 export const useDatasetImport = create<ImportStore>((set, get) => ({
   open: false,
   ...fresh,
+  chunk: { tokenizerPath: '', chunkSize: 512, overlap: 64 },
 
   openWizard(preset) {
     const { job } = get();
@@ -109,7 +123,7 @@ export const useDatasetImport = create<ImportStore>((set, get) => ({
   setPath(path) {
     if (path === get().path) return;
     detectGeneration += 1; // an answer for the old path must not land on the new one
-    set({ path, detection: null, detectError: null, detectStatus: 'idle' });
+    set({ path, detection: null, documents: null, detectError: null, detectStatus: 'idle' });
   },
 
   setTarget(target) {
@@ -131,11 +145,24 @@ export const useDatasetImport = create<ImportStore>((set, get) => ({
     const mine = ++detectGeneration;
     set({ detectStatus: 'running', detectError: null });
     try {
-      const detection = await getClient().send('datasets.detect', { path, ...overrides });
+      // The engine reads the path, never the browser: the kind of source is decided from its name, and a zip
+      // is asked about (task data inside, or documents).
+      let detection: Detection | null = null;
+      let documents: DocumentPreview | null = null;
+      const kind = sourceKind(path);
+      if (kind === 'task' || kind === 'archive') {
+        try {
+          detection = await getClient().send('datasets.detect', { path, ...overrides });
+        } catch (err) {
+          if (kind !== 'archive' || !/holds documents, not task data/.test(asErrorData(err).message)) throw err;
+        }
+      }
+      if (!detection) documents = await getClient().send('datasets.previewDocuments', chunkArgs(path, get().chunk));
       if (mine !== detectGeneration) return;
       const { nameTouched, newName } = get();
       set({
         detection,
+        documents,
         detectStatus: 'ready',
         detectError: null,
         newName: nameTouched && newName.trim() ? newName : nameFromPath(path),
@@ -150,6 +177,10 @@ export const useDatasetImport = create<ImportStore>((set, get) => ({
     set({ onError });
   },
 
+  setChunk(patch) {
+    set((s) => ({ chunk: { ...s.chunk, ...patch } }));
+  },
+
   goTo(step) {
     const { job } = get();
     if (job && (job.status === 'running' || job.status === 'cancelling')) return;
@@ -159,8 +190,9 @@ export const useDatasetImport = create<ImportStore>((set, get) => ({
   async startImport() {
     const s = get();
     const detection = s.detection;
+    const documents = s.documents;
     const datasetName = targetName(s);
-    if (!detection || !datasetName) return;
+    if ((!detection && !documents) || !datasetName) return;
     if (s.job && (s.job.status === 'running' || s.job.status === 'cancelling')) return;
     const jobId = newJobId();
     const job: ImportJob = {
@@ -169,22 +201,24 @@ export const useDatasetImport = create<ImportStore>((set, get) => ({
       fraction: 0,
       message: 'Starting…',
       startedAt: Date.now(),
-      fileName: baseName(detection.path),
+      fileName: baseName(detection?.path ?? documents!.path),
       datasetName,
       result: null,
       error: null,
     };
     set({ step: 'run', job });
     try {
-      const result = await getClient().send('datasets.import', {
-        path: detection.path,
-        datasetName,
-        jobId,
-        fileType: detection.fileType,
-        format: detection.format,
-        mapping: detection.mapping,
-        onError: s.onError,
-      });
+      const result = detection
+        ? await getClient().send('datasets.import', {
+            path: detection.path,
+            datasetName,
+            jobId,
+            fileType: detection.fileType,
+            format: detection.format,
+            mapping: detection.mapping,
+            onError: s.onError,
+          })
+        : await getClient().send('datasets.importDocuments', { ...chunkArgs(documents!.path, s.chunk), datasetName, jobId, onError: s.onError });
       patchJob(jobId, { status: 'done', fraction: 1, result, error: null });
       useDatasets.getState().refresh();
       if (!get().open) {
@@ -239,6 +273,35 @@ export function targetName(s: Pick<ImportStore, 'target' | 'newName' | 'existing
     return name && name.length <= 200 ? name : null;
   }
   return useDatasets.getState().datasets.find((d) => d.id === s.existingId)?.name ?? null;
+}
+
+const TASK_EXTENSIONS = new Set(['jsonl', 'ndjson', 'json', 'csv', 'tsv', 'tab', 'parquet', 'pq']);
+
+/** What a path probably holds, from its name alone (a name without an extension is taken as a folder). */
+export function sourceKind(path: string): 'task' | 'documents' | 'archive' {
+  const base = baseName(path.trim());
+  const ext = base.includes('.') ? base.slice(base.lastIndexOf('.') + 1).toLowerCase() : '';
+  if (ext === 'zip') return 'archive';
+  return TASK_EXTENSIONS.has(ext) ? 'task' : 'documents';
+}
+
+/** A dropped file-manager item arrives as a file:// URI or a plain path; the renderer never opens the file. */
+export function pathFromDrop(uriList: string, text: string): string | null {
+  const first = (uriList || text).split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  if (!first) return null;
+  if (first.startsWith('file://')) {
+    try {
+      return decodeURIComponent(new URL(first).pathname.replace(/^\/([a-zA-Z]:)/, '$1'));
+    } catch {
+      return null;
+    }
+  }
+  return first.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(first) || first.startsWith('~') ? first : null;
+}
+
+function chunkArgs(path: string, c: ChunkSettings) {
+  const tokenizerPath = c.tokenizerPath.trim();
+  return { path, chunkSize: c.chunkSize, overlap: c.overlap, ...(tokenizerPath ? { tokenizerPath } : {}) };
 }
 
 export function baseName(path: string): string {

@@ -8,14 +8,20 @@ import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
 import { doctorCommand } from './commands/doctor.js';
 import { importCommand } from './commands/import.js';
+import { datasetCommand } from './commands/dataset.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
+import { modelsCommand } from './commands/models.js';
+import { exportCommand } from './commands/export.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
   demo: { run: demoCommand, about: 'build the tiny model from the bundled sample and chat with it' },
   serve: { run: serveCommand, about: 'run the engine with the interface in your browser (127.0.0.1, token)' },
   import: { run: importCommand, about: 'import task data (JSONL, JSON, CSV, TSV) into a dataset version' },
+  dataset: { run: datasetCommand, about: 'export a version (JSONL + manifest), stats, filters, data recipes' },
   train: { run: trainCommand, about: 'fine-tune a base model on a dataset version (LoRA/QLoRA/full, SFT or CPT)' },
+  models: { run: modelsCommand, about: 'model registry: import HF/GGUF (hashed, validated), inspect, convert to GGUF/k-quants' },
+  export: { run: exportCommand, about: 'export a model/adapter: merged safetensors, GGUF, Ollama Modelfile, model card, SHA256SUMS' },
   doctor: { run: doctorCommand, about: 'check Python, torch, GPUs, llama.cpp backend, disk and data folder' },
   audit: { run: auditCommand, about: 'verify or list the hash-chained audit log' },
   dev: { run: devCommand, about: 'developer tools: make-tiny-model' },

@@ -10,9 +10,16 @@ import { DB_FILE_NAME, openDatabase } from './db/connection.js';
 import { EventBus } from './event-bus.js';
 import { doctorHandlers } from './hardware/doctor-handlers.js';
 import { datasetHandlers } from './datasets/dataset-handlers.js';
+import { reviewHandlers } from './datasets/review-handlers.js';
+import { recipeHandlers } from './datasets/recipe-handlers.js';
 import { JobRegistry } from './jobs.js';
+import { modelHandlers } from './models/model-handlers.js';
+import { exportHandlers } from './models/export-handlers.js';
 import { runHandlers } from './training/run-handlers.js';
 import { RunSupervisor } from './training/run-supervisor.js';
+import { playgroundHandlers } from './playground/playground-handlers.js';
+import { OpenAiServing } from './serving/openai-server.js';
+import { servingHandlers } from './serving/serving-handlers.js';
 import { ForkedInferenceHost, type InferenceLink } from './inference/inference-process.js';
 import path from 'node:path';
 import os from 'node:os';
@@ -35,12 +42,14 @@ export class Engine {
   private readonly detachers = new Set<() => void>();
 
   readonly runs: RunSupervisor;
+  readonly serving: OpenAiServing;
 
   private constructor(ctx: EngineContext) {
     this.ctx = ctx;
     this.runs = new RunSupervisor(ctx);
+    this.serving = new OpenAiServing(ctx);
     this.runs.reconcile();
-    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...runHandlers(ctx, this.runs) };
+    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...reviewHandlers(ctx), ...recipeHandlers(ctx), ...runHandlers(ctx, this.runs), ...modelHandlers(ctx), ...exportHandlers(ctx), ...playgroundHandlers(ctx), ...servingHandlers(this.serving) };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       guardWrite: (name) => {
         if (!ctx.db) {
@@ -103,6 +112,7 @@ export class Engine {
   async dispose(): Promise<void> {
     this.ctx.jobs.cancelAll();
     await this.runs.dispose();
+    await this.serving.stop();
     for (const detach of [...this.detachers]) detach();
     await this.ctx.inference.dispose();
     this.ctx.db?.close();

@@ -1,69 +1,155 @@
-import { LlamaChatSession } from 'node-llama-cpp';
-import type { GenerationResult } from '../shared/inference-contract.js';
-import os from 'node:os';
+import { LlamaChatSession, LlamaCompletion, type ChatHistoryItem, type LlamaGrammar, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import { LatheError } from '../shared/contract/errors.js';
+import type { AdapterRef, GenerationResult } from '../shared/inference-contract.js';
 import type { LlamaRuntime } from './llama-runtime.js';
 
-export interface ChatOnceRequest {
-  modelPath: string;
-  system?: string | undefined;
-  prompt: string;
+export interface SamplingArgs {
   maxTokens: number;
   temperature: number;
+  topP?: number | undefined;
+  topK?: number | undefined;
+  minP?: number | undefined;
+  repeatPenalty?: number | undefined;
   seed: number;
+  stop?: string[] | undefined;
+  jsonSchema?: Record<string, unknown> | undefined;
+}
+
+export interface ChatRequest extends SamplingArgs {
+  modelPath: string;
+  adapters?: AdapterRef[];
+  system?: string | undefined;
+  history?: Array<{ role: 'user' | 'assistant'; content: string }>;
+  prompt: string;
+}
+
+export interface CompleteRequest extends SamplingArgs {
+  modelPath: string;
+  adapters?: AdapterRef[];
+  prompt: string;
 }
 
 /**
- * One question, one streamed answer, with the chat template stored in the GGUF. A fresh context per call
- * keeps answers independent; the playground's multi-turn sessions come with the models issue.
+ * One answer to the last user message, rendered with the chat template stored in the GGUF (node-llama-cpp
+ * resolves its Jinja template). The slot's KV cache is kept, so when the history matches what was evaluated
+ * last time only the new turn is processed.
  */
-export async function chatOnce(
-  runtime: LlamaRuntime,
-  req: ChatOnceRequest,
-  onText: (text: string) => void,
-): Promise<GenerationResult> {
-  const model = await runtime.model(req.modelPath);
-  const context = await model.createContext({ contextSize: Math.min(2048, model.trainContextSize), threads: inferenceThreads() });
+export async function chat(runtime: LlamaRuntime, req: ChatRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerationResult> {
+  return runtime.withSlot(req.modelPath, req.adapters ?? [], {}, async (slot) => {
+    const grammar = await jsonGrammar(runtime, req.jsonSchema);
+    const session = new LlamaChatSession({ contextSequence: slot.sequence, autoDisposeSequence: false });
+    try {
+      const history: ChatHistoryItem[] = [];
+      if (req.system) history.push({ type: 'system', text: req.system });
+      for (const m of req.history ?? []) history.push(m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] });
+      session.setChatHistory(history);
+      const meter = startMeter(slot.sequence, onText);
+      const answer = await session.promptWithMeta(req.prompt, {
+        ...samplingOptions(req),
+        ...(grammar ? { grammar } : {}),
+        ...(signal ? { signal, stopOnAbortSignal: true } : {}),
+        onTextChunk: meter.onText,
+        onToken: meter.onToken,
+      });
+      return meter.result(answer.responseText, answer.stopReason, slot.sequence);
+    } finally {
+      session.dispose({ disposeSequence: false });
+    }
+  }).catch(rethrow);
+}
+
+/** Raw continuation with no template (OpenAI /v1/completions). */
+export async function complete(runtime: LlamaRuntime, req: CompleteRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerationResult> {
+  return runtime.withSlot(req.modelPath, req.adapters ?? [], {}, async (slot) => {
+    const grammar = await jsonGrammar(runtime, req.jsonSchema);
+    const completion = new LlamaCompletion({ contextSequence: slot.sequence, autoDisposeSequence: false });
+    try {
+      const meter = startMeter(slot.sequence, onText);
+      const answer = await completion.generateCompletionWithMeta(req.prompt, {
+        ...samplingOptions(req),
+        ...(grammar ? { grammar } : {}),
+        ...(signal ? { signal, stopOnAbortSignal: true } : {}),
+        onTextChunk: meter.onText,
+        onToken: meter.onToken,
+      });
+      return meter.result(answer.response, answer.metadata.stopReason, slot.sequence);
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
+  }).catch(rethrow);
+}
+
+function samplingOptions(req: SamplingArgs) {
+  return {
+    maxTokens: req.maxTokens,
+    temperature: req.temperature,
+    seed: req.seed,
+    ...(req.topP !== undefined ? { topP: req.topP } : {}),
+    ...(req.topK !== undefined ? { topK: req.topK } : {}),
+    ...(req.minP !== undefined ? { minP: req.minP } : {}),
+    ...(req.repeatPenalty !== undefined ? { repeatPenalty: { penalty: req.repeatPenalty } } : {}),
+    ...(req.stop?.length ? { customStopTriggers: req.stop } : {}),
+  };
+}
+
+async function jsonGrammar(runtime: LlamaRuntime, schema: Record<string, unknown> | undefined): Promise<LlamaGrammar | null> {
+  if (!schema) return null;
+  const problem = schemaProblem(schema, '$');
+  if (problem) throw new LatheError('INVALID_ARGUMENTS', `The JSON schema cannot be used to constrain the answer: ${problem}.`, 'Use a plain JSON schema (object, array, string, number, integer, boolean, null, enum, const).');
+  const llama = await runtime.get();
   try {
-    const session = new LlamaChatSession({
-      contextSequence: context.getSequence(),
-      ...(req.system ? { systemPrompt: req.system } : {}),
-    });
-    const started = performance.now();
-    let firstTokenAt: number | null = null;
-    let tokens = 0;
-    const answer = await session.promptWithMeta(req.prompt, {
-      maxTokens: req.maxTokens,
-      temperature: req.temperature,
-      seed: req.seed,
-      onTextChunk(text) {
-        firstTokenAt ??= performance.now();
-        onText(text);
-      },
-      onToken(chunk) {
-        tokens += chunk.length;
-      },
-    });
-    const ended = performance.now();
-    const genSeconds = (ended - (firstTokenAt ?? ended)) / 1000;
-    return {
-      text: answer.responseText,
-      tokens,
-      tokensPerSecond: genSeconds > 0 ? Math.max(0, tokens - 1) / genSeconds : 0,
-      timeToFirstTokenMs: (firstTokenAt ?? ended) - started,
-      stopReason: answer.stopReason,
-    };
-  } finally {
-    await context.dispose();
+    return await llama.createGrammarForJsonSchema(schema as never);
+  } catch (err) {
+    throw new LatheError('INVALID_ARGUMENTS', `The JSON schema cannot be used to constrain the answer: ${(err as Error).message}`, 'Use a plain JSON schema (object, array, string, number, boolean, enum, const).');
   }
 }
 
-/**
- * llama.cpp's worker threads spin while they wait, so using every core makes generation collapse as soon as
- * anything else runs (measured here on 2 cores with other work: 35 ms with 1 thread vs 5.5 s with 2).
- * Leave one core free; LATHE_LLAMA_THREADS overrides.
- */
-export function inferenceThreads(): number {
-  const forced = Number(process.env.LATHE_LLAMA_THREADS);
-  if (Number.isInteger(forced) && forced > 0) return forced;
-  return Math.max(1, os.availableParallelism() - 1);
+const JSON_TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
+
+/** llama.cpp's grammar builder treats an unknown type as "anything"; say so instead of generating junk. */
+function schemaProblem(node: unknown, where: string): string | null {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return `${where} is not a schema object`;
+  const s = node as Record<string, unknown>;
+  const types = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
+  for (const t of types) if (typeof t !== 'string' || !JSON_TYPES.has(t)) return `${where}.type "${String(t)}" is not a JSON type`;
+  for (const [k, v] of Object.entries((s.properties as Record<string, unknown> | undefined) ?? {})) {
+    const p = schemaProblem(v, `${where}.properties.${k}`);
+    if (p) return p;
+  }
+  if (s.items !== undefined && typeof s.items === 'object') return schemaProblem(s.items, `${where}.items`);
+  return null;
+}
+
+/** Time to first token from the call, generation speed from the first token on (prompt time excluded). */
+function startMeter(sequence: LlamaContextSequence, onText: (text: string) => void) {
+  const started = performance.now();
+  let firstTokenAt: number | null = null;
+  let tokens = 0;
+  return {
+    onText(text: string) {
+      firstTokenAt ??= performance.now();
+      onText(text);
+    },
+    onToken(chunk: Token[]) {
+      firstTokenAt ??= performance.now();
+      tokens += chunk.length;
+    },
+    result(text: string, stopReason: string, seq: LlamaContextSequence = sequence): GenerationResult {
+      const ended = performance.now();
+      const genSeconds = (ended - (firstTokenAt ?? ended)) / 1000;
+      return {
+        text,
+        tokens,
+        promptTokens: Math.max(0, seq.contextTokens.length - tokens),
+        tokensPerSecond: genSeconds > 0 ? Math.max(0, tokens - 1) / genSeconds : 0,
+        timeToFirstTokenMs: (firstTokenAt ?? ended) - started,
+        stopReason,
+      };
+    },
+  };
+}
+
+function rethrow(err: unknown): never {
+  if (err instanceof LatheError) throw err;
+  throw new LatheError('INFERENCE_FAILED', `Generation failed: ${(err as Error).message}`, 'Try again; if it repeats, unload models (Playground → Unload) or restart Lathe.');
 }

@@ -19,12 +19,42 @@ export type InferenceProbe = z.infer<typeof inferenceProbeSchema>;
 
 export const generationResultSchema = z.object({
   text: z.string(),
+  /** Generated tokens. */
   tokens: z.number().int(),
+  /** Tokens of the prompt as the chat template rendered it (0 when unknown). */
+  promptTokens: z.number().int().default(0),
   tokensPerSecond: z.number(),
   timeToFirstTokenMs: z.number(),
+  /** 'eogToken' | 'maxTokens' | 'customStopTrigger' | 'abort' | …, as llama.cpp reports it. */
   stopReason: z.string(),
 });
 export type GenerationResult = z.infer<typeof generationResultSchema>;
+
+export const adapterRefSchema = z.object({ path: z.string().min(1), scale: z.number().min(-4).max(4).default(1) });
+export type AdapterRef = z.input<typeof adapterRefSchema>;
+
+/** Sampling and stopping; every field optional so callers pass only what the user changed. */
+export const samplingSchema = z.object({
+  maxTokens: z.number().int().min(1).max(32_768).default(128),
+  temperature: z.number().min(0).max(5).default(0),
+  topP: z.number().gt(0).max(1).optional(),
+  topK: z.number().int().min(0).max(1000).optional(),
+  minP: z.number().min(0).max(1).optional(),
+  repeatPenalty: z.number().min(0.5).max(3).optional(),
+  seed: z.number().int().min(0).default(0),
+  stop: z.array(z.string().min(1).max(200)).max(8).optional(),
+  /** A JSON schema the answer must satisfy (llama.cpp grammar). */
+  jsonSchema: z.record(z.string(), z.unknown()).optional(),
+});
+export type Sampling = z.input<typeof samplingSchema>;
+
+export const historyMessageSchema = z.object({ role: z.enum(['user', 'assistant']), content: z.string() });
+
+const target = {
+  requestId: z.string().min(1),
+  modelPath: z.string().min(1),
+  adapters: z.array(adapterRefSchema).max(4).default([]),
+};
 
 export const inferenceHandlerSpecs = {
   'inference.probe': handler({
@@ -34,19 +64,55 @@ export const inferenceHandlerSpecs = {
     writes: false,
   }),
   'inference.chat': handler({
-    summary: 'Loads a GGUF (cached) and answers one user message with its own chat template, streaming tokens.',
+    summary: 'Answers the last user message with the model’s own chat template (with LoRA adapters), streaming tokens.',
     args: z
       .object({
-        requestId: z.string().min(1),
-        modelPath: z.string().min(1),
+        ...target,
         system: z.string().max(20_000).optional(),
+        /** Earlier turns, oldest first; `prompt` is the new user message. */
+        history: z.array(historyMessageSchema).max(500).default([]),
         prompt: z.string().min(1).max(200_000),
-        maxTokens: z.number().int().min(1).max(32_768).default(128),
-        temperature: z.number().min(0).max(5).default(0),
-        seed: z.number().int().min(0).default(0),
+        ...samplingSchema.shape,
       })
       .strict(),
     result: generationResultSchema,
+    writes: false,
+  }),
+  'inference.complete': handler({
+    summary: 'Continues raw text with no chat template (OpenAI /v1/completions), streaming tokens.',
+    args: z.object({ ...target, prompt: z.string().min(1).max(200_000), ...samplingSchema.shape }).strict(),
+    result: generationResultSchema,
+    writes: false,
+  }),
+  'inference.cancel': handler({
+    summary: 'Stops a running generation; it then returns what it had with stopReason "abort".',
+    args: z.object({ requestId: z.string().min(1) }).strict(),
+    result: z.object({ cancelled: z.boolean() }),
+    writes: false,
+  }),
+  'inference.status': handler({
+    summary: 'The resident model set and the memory budget it lives in.',
+    args: z.object({}).strict(),
+    result: z.object({
+      budgetBytes: z.number(),
+      usedBytes: z.number(),
+      models: z.array(z.object({ modelPath: z.string(), adapters: z.array(z.string()), bytes: z.number(), gpuLayers: z.number().int(), contextSize: z.number().int(), lastUsed: z.number() })),
+    }),
+    writes: false,
+  }),
+  'inference.bench': handler({
+    summary: 'Measures prompt processing and generation tokens/s the way llama-bench does (pp N, tg N).',
+    args: z
+      .object({
+        modelPath: z.string().min(1),
+        promptTokens: z.number().int().min(1).max(8192).default(128),
+        genTokens: z.number().int().min(1).max(4096).default(64),
+        repetitions: z.number().int().min(1).max(20).default(3),
+        threads: z.number().int().min(1).optional(),
+        contextSize: z.number().int().min(64).optional(),
+      })
+      .strict(),
+    result: z.object({ ppTokensPerSecond: z.number(), tgTokensPerSecond: z.number(), threads: z.number().int(), contextSize: z.number().int() }),
     writes: false,
   }),
   'inference.unloadAll': handler({

@@ -79,8 +79,10 @@ describe('runs', () => {
       expect(await page.getByTestId('train-method').textContent()).toContain('QLoRA');
       expect(await page.getByTestId('train-method-hint').textContent()).toContain('QLoRA needs an NVIDIA GPU');
       expect(await page.getByTestId('train-form').textContent()).toContain('machine running the engine');
-      expect(await page.getByTestId('train-preset-quick').getAttribute('aria-checked')).toBe('true');
+      await expect.poll(() => page.getByTestId('train-preset-quick').getAttribute('aria-checked')).toBe('true');
+      expect(await page.getByTestId('train-preset-why').textContent()).toMatch(/passes over 66 examples/);
       expect(await page.getByTestId('train-launch').isDisabled()).toBe(true);
+      expect(await page.getByTestId('train-estimate').textContent()).toContain('Choose a base model folder');
 
       // A preset fills the settings; editing one by hand makes them custom.
       await page.getByTestId('train-preset-balanced').click();
@@ -89,6 +91,13 @@ describe('runs', () => {
       await page.getByTestId('train-name').fill('northwind tiny lora');
       await fillAdvanced(page, { maxSteps: '300', lr: '0.01', loraRank: '4', maxSeqLen: '256', microBatchSize: '2', gradAccum: '1', checkpointEvery: '5', evalEvery: '0' });
       expect(await page.getByTestId('train-preset-balanced').getAttribute('aria-checked')).toBe('false');
+      // The estimate: the tiny model's parameters from its config.json, memory against this machine, a time.
+      await expect.poll(() => page.getByTestId('train-estimate').getAttribute('data-fits'), { timeout: 30_000 }).toBe('true');
+      const estimate = (await page.getByTestId('train-estimate').textContent()) ?? '';
+      expect(estimate).toMatch(/Needs about [\d.]+ (MiB|GiB)/);
+      expect(estimate).toContain('158k parameters');
+      expect(estimate).toMatch(/Largest that fits/);
+      expect(await page.getByTestId('estimate-time').textContent()).toMatch(/tokens\/s/);
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       await shot(page, 'runs-train-light');
       await dark.page.getByTestId('train-form').waitFor({ state: 'visible' });
@@ -147,6 +156,44 @@ describe('runs', () => {
       await dark.context.close();
     }
   }, 300_000);
+
+  it('queues a second CPU run, cancels it, and retries a stopped run with new settings; events are listed', async () => {
+    const versionId = (await server.engine.call('datasets.list', {})).datasets[0]!.latestVersion!.id;
+    const settings = { baseModelDir: BASE_MODEL, datasetVersionId: versionId, lr: 0.01, loraRank: 4, maxSeqLen: 256, microBatchSize: 2, device: 'cpu' as const };
+    const a = await server.engine.call('runs.start', { name: 'long run', ...settings, maxSteps: 5000, checkpointEvery: 0 });
+    const b = await server.engine.call('runs.start', { name: 'waiting run', ...settings, maxSteps: 4 });
+    expect(b.status).toBe('queued');
+    const { context, page, problems } = await openApp(browser, server.url, 'light', `#/runs/${b.id}`);
+    try {
+      await expect.poll(() => status(page)).toBe('queued');
+      expect(await page.getByTestId('run-queued').textContent()).toMatch(/number 1 in the queue for cpu/);
+      expect(await page.getByTestId('run-event').first().getAttribute('data-kind')).toBe('queued');
+      await shot(page, 'runs-queued-light');
+      await page.getByTestId('run-cancel').click();
+      await expect.poll(() => status(page)).toBe('stopped');
+      await expect.poll(() => page.getByTestId('run-event').first().getAttribute('data-kind')).toBe('cancelled');
+
+      // Stop the long run, then retry it from its page with fewer steps: a new run, linked to the old one.
+      await page.goto(`${server.url}#/runs/${a.id}`);
+      await expect.poll(() => points(page), { timeout: 120_000, interval: 250 }).toBeGreaterThan(0);
+      await page.getByTestId('run-stop').click();
+      await expect.poll(() => status(page), { timeout: 60_000 }).toBe('stopped');
+      await page.getByTestId('retry-maxSteps').fill('3');
+      await page.getByTestId('retry-lr').fill('0.02');
+      await shot(page, 'runs-retry-light');
+      await page.getByTestId('run-retry').click();
+      await expect.poll(() => page.evaluate(() => window.location.hash)).not.toBe(`#/runs/${a.id}`);
+      await page.getByTestId('run-retry-of').waitFor({ state: 'visible' });
+      await expect.poll(() => status(page), { timeout: 90_000 }).toBe('completed');
+      const kinds = await page.getByTestId('run-event').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+      expect(kinds).toEqual(expect.arrayContaining(['retry', 'started', 'completed']));
+      expect(await page.getByTestId('run-config').textContent()).toMatch(/0\.02/);
+      await shot(page, 'runs-retried-light');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 240_000);
 
   it('shows why a run failed: the message, the hint and the trainer log', async () => {
     const versionId = (await server.engine.call('datasets.list', {})).datasets[0]!.latestVersion!.id;

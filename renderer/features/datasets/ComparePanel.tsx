@@ -78,6 +78,8 @@ const labels: Record<string, string> = {
   'pii-redact': 'PII redacted',
   'pii-drop': 'PII dropped',
   split: 'Split',
+  review: 'Reviewed',
+  filter: 'Filtered',
 };
 
 export function operationLabel(operation: string): string {

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { EmptyState } from '../../components/EmptyState.js';
-import { ArrowLeftIcon, ChevronRightIcon, DatabaseIcon, CopyIcon, GitCompareIcon, ImportIcon, LayersIcon, ShieldCheckIcon } from '../../components/icons.js';
+import { ArrowLeftIcon, ChevronRightIcon, DatabaseIcon, CopyIcon, FileTextIcon, GitCompareIcon, ImportIcon, LayersIcon, PackageIcon, ShieldCheckIcon } from '../../components/icons.js';
 import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 import { useConnection } from '../../stores/connection.js';
 import { useDatasetImport } from '../../stores/dataset-import.js';
@@ -11,6 +11,10 @@ import { pages } from '../shell/pages.js';
 import { ComparePanel } from './ComparePanel.js';
 import { CurateDialog, type CurateMode } from './CurateDialog.js';
 import { ExamplesPane } from './ExamplesPane.js';
+import { ExportDialog } from './ExportDialog.js';
+import { FilterDialog } from './FilterDialog.js';
+import { ReviewQueue } from './ReviewQueue.js';
+import { StatsPanel } from './StatsPanel.js';
 import { ImportJobPill } from './ImportJobPill.js';
 import { VersionsTable } from './VersionsTable.js';
 
@@ -26,6 +30,8 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
   const [chosen, setChosen] = useState<string | null>(null);
   const [curating, setCurating] = useState<CurateMode | null>(null);
   const [comparing, setComparing] = useState(false);
+  const [tab, setTab] = useState<DetailTab>('examples');
+  const [dialog, setDialog] = useState<'export' | 'filter' | null>(null);
   const refresh = useDatasets((s) => s.refresh);
 
   useEffect(() => {
@@ -131,6 +137,12 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
               <Button size="sm" icon={LayersIcon} onClick={() => setCurating('split')} data-testid="curate-split">
                 Split
               </Button>
+              <Button size="sm" icon={FileTextIcon} onClick={() => setDialog('filter')} data-testid="curate-filter">
+                Filter
+              </Button>
+              <Button size="sm" icon={PackageIcon} onClick={() => setDialog('export')} data-testid="version-export">
+                Export
+              </Button>
               <Button
                 size="sm"
                 variant={comparing ? 'primary' : 'secondary'}
@@ -163,22 +175,75 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
       {version && (
         <section className="detail-section examples-section">
           <div className="section-head">
-            <h2 className="section-title">Examples</h2>
+            <div className="detail-tabs" role="tablist" aria-label="Version views">
+              {DETAIL_TABS.map((t) => (
+                <button
+                  key={t.id}
+                  type="button"
+                  role="tab"
+                  id={`detail-tab-${t.id}`}
+                  aria-selected={tab === t.id}
+                  aria-controls={`detail-panel-${t.id}`}
+                  tabIndex={tab === t.id ? 0 : -1}
+                  className={`detail-tab${tab === t.id ? ' is-active' : ''}`}
+                  onClick={() => setTab(t.id)}
+                  onKeyDown={(e) => {
+                    const i = DETAIL_TABS.findIndex((x) => x.id === tab);
+                    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : null;
+                    if (next === null) return;
+                    e.preventDefault();
+                    const to = DETAIL_TABS[(next + DETAIL_TABS.length) % DETAIL_TABS.length]!;
+                    setTab(to.id);
+                    document.getElementById(`detail-tab-${to.id}`)?.focus();
+                  }}
+                  data-testid={`detail-tab-${t.id}`}
+                >
+                  {t.label}
+                </button>
+              ))}
+            </div>
             <span className="section-meta" data-testid="examples-meta">
               v{version.number} · {version.exampleCount.toLocaleString('en')}
             </span>
-            <span className="key-hints" aria-hidden="true">
-              <kbd>↑</kbd>
-              <kbd>↓</kbd>
-              <span>move</span>
-              <kbd>Enter</kbd>
-              <span>open</span>
-              <kbd>Esc</kbd>
-              <span>close</span>
-            </span>
+            {tab === 'examples' && (
+              <span className="key-hints" aria-hidden="true">
+                <kbd>↑</kbd>
+                <kbd>↓</kbd>
+                <span>move</span>
+                <kbd>Enter</kbd>
+                <span>open</span>
+                <kbd>Esc</kbd>
+                <span>close</span>
+              </span>
+            )}
           </div>
-          <ExamplesPane key={version.id} version={version} kind={dataset.kind} />
+          <div role="tabpanel" id={`detail-panel-${tab}`} aria-labelledby={`detail-tab-${tab}`}>
+            {tab === 'examples' && <ExamplesPane key={version.id} version={version} kind={dataset.kind} />}
+            {tab === 'review' && (
+              <ReviewQueue
+                key={version.id}
+                version={version}
+                onVersionMade={(v) => {
+                  setChosen(v.id);
+                  refresh();
+                }}
+              />
+            )}
+            {tab === 'stats' && <StatsPanel key={version.id} version={version} />}
+          </div>
         </section>
+      )}
+      {dialog === 'export' && version && <ExportDialog version={version} onClose={() => setDialog(null)} />}
+      {dialog === 'filter' && version && (
+        <FilterDialog
+          version={version}
+          onClose={() => setDialog(null)}
+          onDone={(v) => {
+            setDialog(null);
+            setChosen(v.id);
+            refresh();
+          }}
+        />
       )}
       {curating && version && (
         <CurateDialog
@@ -195,6 +260,13 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
     </div>
   );
 }
+
+type DetailTab = 'examples' | 'review' | 'stats';
+const DETAIL_TABS: Array<{ id: DetailTab; label: string }> = [
+  { id: 'examples', label: 'Examples' },
+  { id: 'review', label: 'Review' },
+  { id: 'stats', label: 'Stats' },
+];
 
 function Breadcrumb({ name }: { name: string }) {
   return (

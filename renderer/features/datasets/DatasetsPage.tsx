@@ -6,6 +6,7 @@ import { useHashPath } from '../shell/useHashRoute.js';
 import { DatasetDetail } from './DatasetDetail.js';
 import { DatasetList } from './DatasetList.js';
 import { ImportWizard } from './ImportWizard.js';
+import { RecipesPanel } from './RecipesPanel.js';
 
 /** #/datasets lists the library; #/datasets/<id> opens one dataset. The import wizard serves both. */
 export function DatasetsPage() {
@@ -23,7 +24,14 @@ export function DatasetsPage() {
 
   return (
     <>
-      {datasetId ? <DatasetDetail datasetId={datasetId} /> : <DatasetList />}
+      {datasetId ? (
+        <DatasetDetail datasetId={datasetId} />
+      ) : (
+        <>
+          <DatasetList />
+          <RecipesPanel />
+        </>
+      )}
       <ImportWizard />
     </>
   );

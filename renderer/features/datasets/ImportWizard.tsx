@@ -137,7 +137,7 @@ function Footer({ primary, enter }: { primary: Action | null; enter: Action | nu
 
 /** What Enter does: on the first step, detect until there is a detection for this path; else the primary button. */
 function enterAction(s: ReturnType<typeof useDatasetImport.getState>, primary: Action | null): Action | null {
-  if (s.step === 'source' && (s.detectStatus !== 'ready' || s.detection === null)) {
+  if (s.step === 'source' && (s.detectStatus !== 'ready' || (s.detection === null && s.documents === null))) {
     return { label: 'Detect', run: () => void s.detect(), disabled: !s.path.trim(), busy: s.detectStatus === 'running', testId: '' };
   }
   return primary;
@@ -150,7 +150,7 @@ function primaryAction(s: ReturnType<typeof useDatasetImport.getState>): Action 
       return {
         label: 'Continue',
         run: () => s.goTo('options'),
-        disabled: s.detectStatus !== 'ready' || s.detection === null || !targetName(s),
+        disabled: s.detectStatus !== 'ready' || (s.detection === null && s.documents === null) || !targetName(s),
         testId: 'import-continue',
       };
     case 'options':
@@ -158,7 +158,7 @@ function primaryAction(s: ReturnType<typeof useDatasetImport.getState>): Action 
         label: 'Import',
         icon: ImportIcon,
         run: () => void s.startImport(),
-        disabled: !s.detection || !targetName(s),
+        disabled: (!s.detection && !s.documents) || !targetName(s),
         testId: 'import-start',
       };
     case 'run': {

@@ -88,11 +88,11 @@ function ImportResultView({ job }: { job: ImportJob }) {
 
       <dl className="fact-grid result-facts">
         <div>
-          <dt>Rows imported</dt>
+          <dt>{r.fileType === 'documents' ? 'Chunks imported' : 'Rows imported'}</dt>
           <dd data-testid="import-rows">{r.rowsImported.toLocaleString('en')}</dd>
         </div>
         <div>
-          <dt>Rows rejected</dt>
+          <dt>{r.fileType === 'documents' ? 'Files skipped' : 'Rows rejected'}</dt>
           <dd data-testid="import-rejected" className={r.rowsRejected ? 'text-warning' : undefined}>
             {r.rowsRejected.toLocaleString('en')}
           </dd>
@@ -102,8 +102,10 @@ function ImportResultView({ job }: { job: ImportJob }) {
           <dd data-testid="import-version">v{r.versionNumber}</dd>
         </div>
         <div>
-          <dt>Format</dt>
-          <dd>{formatLabels[r.format]}</dd>
+          <dt>{r.chunking ? 'Chunks' : 'Format'}</dt>
+          <dd data-testid="import-chunking" title={r.chunking?.note ?? r.chunking?.tokenizer ?? undefined}>
+            {r.chunking ? `${r.chunking.size} ${r.chunking.unit}, ${r.chunking.overlap} overlap` : formatLabels[r.format]}
+          </dd>
         </div>
         <div>
           <dt>File type</dt>

@@ -2,9 +2,11 @@ import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { FileTextIcon, InfoIcon } from '../../components/icons.js';
 import { RichText } from '../../components/RichText.js';
-import { useDatasetImport } from '../../stores/dataset-import.js';
+import { useState } from 'react';
+import { pathFromDrop, useDatasetImport } from '../../stores/dataset-import.js';
 import { useDatasets } from '../../stores/datasets.js';
 import { DetectionPanel } from './DetectionPanel.js';
+import { DocumentPreviewPanel } from './DocumentPreviewPanel.js';
 
 const inElectron = typeof window !== 'undefined' && window.latheBridge?.platform === 'electron';
 
@@ -14,12 +16,41 @@ export function SourceStep() {
   const datasets = useDatasets((d) => d.datasets);
   const clash = s.target === 'new' ? datasets.find((d) => d.name === s.newName.trim()) : undefined;
   const existing = datasets.find((d) => d.id === s.existingId);
+  const [dragOver, setDragOver] = useState(false);
+  const [dropNote, setDropNote] = useState<string | null>(null);
+
+  // A drop gives the path (file-manager items carry a file:// URI); the renderer never reads the file itself.
+  const onDrop = (e: React.DragEvent) => {
+    e.preventDefault();
+    setDragOver(false);
+    const path = pathFromDrop(e.dataTransfer.getData('text/uri-list'), e.dataTransfer.getData('text/plain'));
+    if (path) {
+      setDropNote(null);
+      s.setPath(path);
+      void useDatasetImport.getState().detect();
+    } else {
+      setDropNote(
+        inElectron
+          ? 'That drop carried no file path. Type or paste the path instead.'
+          : 'Browsers do not reveal where a dropped file lives, and Lathe never uploads it: type or paste its path on the engine’s machine.',
+      );
+    }
+  };
 
   return (
     <div className="wizard-step">
-      <div className="field">
+      <div
+        className={`field import-drop${dragOver ? ' is-over' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragOver(true);
+        }}
+        onDragLeave={() => setDragOver(false)}
+        onDrop={onDrop}
+        data-testid="import-drop"
+      >
         <label className="field-label" htmlFor="import-path">
-          File
+          File, folder or archive
         </label>
         <div className="field-row">
           <label className="text-input has-icon is-mono">
@@ -28,7 +59,7 @@ export function SourceStep() {
               id="import-path"
               type="text"
               value={s.path}
-              placeholder={inElectron ? '/Users/you/data/examples.jsonl' : '/srv/data/examples.jsonl'}
+              placeholder={inElectron ? '/Users/you/data/examples.jsonl or a folder of PDFs' : '/srv/data/examples.jsonl or a folder of PDFs'}
               spellCheck={false}
               autoComplete="off"
               onChange={(e) => s.setPath(e.target.value)}
@@ -46,8 +77,8 @@ export function SourceStep() {
             <RichText
               text={
                 inElectron
-                  ? 'A path on this computer. The file is read where it is; nothing is copied or uploaded.'
-                  : 'A path on the machine running the engine — with `lathe serve` on a GPU server, a path on that server. The file is read where it is; nothing is uploaded.'
+                  ? 'Task data (JSONL, JSON, CSV, TSV, Parquet) or documents (PDF, DOCX, HTML, Markdown, text; a folder of them; or a .zip). Type, paste or drop a path; the file is read where it is, nothing is copied.'
+                  : 'Task data (JSONL, JSON, CSV, TSV, Parquet) or documents (PDF, DOCX, HTML, Markdown, text; a folder of them; or a .zip), as a path on the machine running the engine. The engine reads it where it is; nothing is uploaded.'
               }
             />
           </span>
@@ -135,7 +166,13 @@ export function SourceStep() {
           <ErrorAlert title="Lathe could not read this file" error={s.detectError} />
         </div>
       )}
+      {dropNote && (
+        <p className="field-hint text-warning" data-testid="import-drop-note">
+          {dropNote}
+        </p>
+      )}
       {s.detection && <DetectionPanel />}
+      {s.documents && <DocumentPreviewPanel />}
     </div>
   );
 }

@@ -24,7 +24,7 @@ export const formatHints: Record<TaskFormat, string> = {
   text: 'raw text for continued pre-training.',
 };
 
-export const fileTypeLabels: Record<FileType, string> = { jsonl: 'JSON Lines', json: 'JSON', csv: 'CSV', tsv: 'TSV' };
+export const fileTypeLabels: Record<FileType, string> = { jsonl: 'JSON Lines', json: 'JSON', csv: 'CSV', tsv: 'TSV', parquet: 'Parquet' };
 
 export const encodingLabels: Record<Detection['encoding'], string> = {
   'utf-8': 'UTF-8',

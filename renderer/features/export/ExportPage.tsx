@@ -1,33 +1,121 @@
-import { ButtonLink } from '../../components/Button.js';
-import { EmptyState, OptionCard } from '../../components/EmptyState.js';
-import { ClipboardCheckIcon, CubeIcon, LayersIcon, PackageIcon } from '../../components/icons.js';
+import { useEffect, useState } from 'react';
+import type { ExportFormat, ExportSummary, LatheErrorData } from '../../../src/shared/contract/index.js';
+import { ErrorAlert } from '../../components/Alert.js';
+import { Button } from '../../components/Button.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { PackageIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
-import { pageHref, pages } from '../shell/pages.js';
+import { useConnection, getClient } from '../../stores/connection.js';
+import { asErrorData } from '../../stores/errors.js';
+import { JobProgress } from '../models/JobProgress.js';
+import { followJob, KIND_LABEL, newJobId, useModels, type JobState } from '../models/models-store.js';
+import { pages } from '../shell/pages.js';
+import { ExportCard } from './ExportCard.js';
+import '../../styles/models.css';
+
+const FORMATS: Array<{ id: ExportFormat; label: string; hint: string; adapterOnly?: boolean }> = [
+  { id: 'merged', label: 'Merged safetensors', hint: 'Adapter folded into the base, for vLLM / TGI', adapterOnly: true },
+  { id: 'gguf-f16', label: 'GGUF F16', hint: 'Full precision for llama.cpp' },
+  { id: 'gguf-q8_0', label: 'GGUF Q8_0', hint: 'Near-lossless, half the size' },
+  { id: 'gguf-q4_k_m', label: 'GGUF Q4_K_M', hint: 'Small, for laptops and edge boxes' },
+  { id: 'modelfile', label: 'Ollama Modelfile', hint: 'FROM the smallest GGUF, with its chat template' },
+];
 
 export function ExportPage() {
+  const { models, load } = useModels();
+  const connected = useConnection((s) => s.status === 'open');
+  const [exportsList, setExports] = useState<ExportSummary[]>([]);
+  const [modelId, setModelId] = useState('');
+  const [formats, setFormats] = useState<ExportFormat[]>(FORMATS.map((f) => f.id));
+  const [name, setName] = useState('');
+  const [intendedUse, setIntendedUse] = useState('');
+  const [job, setJob] = useState<JobState | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<LatheErrorData | null>(null);
+
+  const loadExports = async () => setExports((await getClient().send('exports.list', {})).exports);
+  useEffect(() => {
+    if (!connected) return;
+    void load();
+    void loadExports().catch((err) => setError(asErrorData(err)));
+  }, [connected]);
+
+  const candidates = models.filter((m) => m.kind === 'adapter' || (m.format === 'hf' && (m.kind === 'base' || m.kind === 'merged')));
+  const selected = candidates.find((m) => m.id === modelId) ?? null;
+  useEffect(() => {
+    if (!modelId && candidates[0]) setModelId(candidates[0].id);
+  }, [candidates.length]);
+  const isAdapter = selected?.kind === 'adapter';
+  const effective = formats.filter((f) => isAdapter || !FORMATS.find((x) => x.id === f)?.adapterOnly);
+
+  const run = async () => {
+    if (!selected) return;
+    const id = newJobId('export');
+    setJobId(id); setError(null);
+    setJob({ fraction: 0, message: 'Starting…', state: 'running' });
+    const stop = followJob(id, setJob);
+    try {
+      await getClient().send('exports.create', { modelId: selected.id, formats: effective, jobId: id, ...(name.trim() ? { name: name.trim() } : {}), ...(intendedUse.trim() ? { intendedUse: intendedUse.trim() } : {}) });
+      await loadExports();
+      void load();
+    } catch (err) {
+      setError(asErrorData(err));
+      await loadExports().catch(() => undefined);
+    } finally {
+      stop();
+      setJobId(null);
+    }
+  };
+
   return (
     <>
       <PageHeader {...pages.export} />
-      <EmptyState
-        id="export"
-        icon={PackageIcon}
-        title="No exports yet"
-        description="Export a trained model once it has passed its release gate. Each export records its format, quantisation and SHA-256 in the audit log, so a deployed file can be traced to its run."
-        footer={
-          <ButtonLink href={pageHref('evaluate')} icon={ClipboardCheckIcon}>
-            Evaluate a model first
-          </ButtonLink>
-        }
-      >
-        <div className="option-grid">
-          <OptionCard icon={LayersIcon} title="GGUF" formats={['Q4_K_M', 'Q8_0', 'F16']}>
-            For laptops and edge boxes, run by llama.cpp and the tools built on it.
-          </OptionCard>
-          <OptionCard icon={CubeIcon} title="Merged safetensors" formats={['BF16', 'FP16']}>
-            The adapter merged into its base, for serving on GPU machines.
-          </OptionCard>
+      {candidates.length === 0 ? (
+        <EmptyState id="export" icon={PackageIcon} title="Nothing to export yet" description="Register a base model and a trained adapter on the Models page; exports fold the adapter into its base and write GGUF files, an Ollama Modelfile and a model card." />
+      ) : (
+        <div className="export-layout">
+          <form className="export-form" data-testid="export-form" onSubmit={(e) => { e.preventDefault(); void run(); }}>
+            <label className="field">
+              <span className="field-label">Model or adapter</span>
+              <span className="select-input">
+                <select value={modelId} onChange={(e) => setModelId(e.target.value)} data-testid="export-model" disabled={jobId !== null}>
+                  {candidates.map((m) => <option key={m.id} value={m.id}>{m.name} — {KIND_LABEL[m.kind]}</option>)}
+                </select>
+              </span>
+            </label>
+            <fieldset className="format-list" disabled={jobId !== null}>
+              <legend className="field-label">Formats</legend>
+              {FORMATS.map((f) => {
+                const off = f.adapterOnly && !isAdapter;
+                return (
+                  <label key={f.id} className="format-option">
+                    <input type="checkbox" data-testid={`export-format-${f.id}`} disabled={off} checked={!off && formats.includes(f.id)}
+                      onChange={(e) => setFormats((cur) => (e.target.checked ? [...cur, f.id] : cur.filter((x) => x !== f.id)))} />
+                    <span>{f.label}<small>{off ? 'Needs an adapter' : f.hint}</small></span>
+                  </label>
+                );
+              })}
+            </fieldset>
+            <label className="field">
+              <span className="field-label">Export name</span>
+              <span className="text-input"><input value={name} placeholder={selected ? `${selected.name} export` : ''} onChange={(e) => setName(e.target.value)} data-testid="export-name" /></span>
+            </label>
+            <label className="field">
+              <span className="field-label">Intended use (model card)</span>
+              <span className="text-input"><input value={intendedUse} placeholder="e.g. drafting answers to policy questions for review" onChange={(e) => setIntendedUse(e.target.value)} /></span>
+            </label>
+            <div className="convert-row">
+              <Button variant="primary" icon={PackageIcon} busy={jobId !== null} disabled={!selected || effective.length === 0} onClick={run} data-testid="export-run">Export</Button>
+              {jobId && <Button variant="ghost" onClick={() => void getClient().send('jobs.cancel', { jobId })}>Cancel</Button>}
+            </div>
+            {job && <JobProgress job={job} testId="export-progress" />}
+            {error && <ErrorAlert title="The export did not finish" error={error} />}
+          </form>
+          <div className="export-results" data-testid="export-results">
+            {exportsList.length === 0 ? <p className="cell-muted">No exports yet. Each export is one folder with a SHA256SUMS manifest; it is marked draft until a release gate approves it.</p> : exportsList.map((e) => <ExportCard key={e.id} exp={e} />)}
+          </div>
         </div>
-      </EmptyState>
+      )}
     </>
   );
 }

@@ -9,7 +9,10 @@ import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { lastPoint, useRuns, type MetricSeries } from '../../stores/runs.js';
 import { pageHref } from '../shell/pages.js';
+import { RetryPanel } from './RetryPanel.js';
 import { RunCharts } from './RunCharts.js';
+import { RunEvents } from './RunEvents.js';
+import '../../styles/run-estimate-events.css';
 import { configEntries, formatLoss, maxSteps } from './run-view.js';
 import { StatusBadge } from './StatusBadge.js';
 
@@ -69,6 +72,14 @@ export function RunDetail({ runId }: { runId: string }) {
           <pre>{run.stderrTail}</pre>
         </details>
       )}
+      {run.status === 'queued' && (
+        <Alert tone="info" title="Waiting for a free device" testId="run-queued">
+          <p>
+            One training job runs per GPU (and one on the CPU) at a time. This run is number {run.queuePosition ?? '?'} in the queue for{' '}
+            <span className="mono">{run.slot}</span> and starts by itself when the device frees up.
+          </p>
+        </Alert>
+      )}
       {run.status === 'running' || (series['loss']?.length ?? 0) > 0 ? (
         <>
           <ComparePicker runId={run.id} value={compareId} onChange={setCompareId} />
@@ -76,9 +87,13 @@ export function RunDetail({ runId }: { runId: string }) {
         </>
       ) : (
         <p className="run-no-metrics" data-testid="run-no-metrics">
-          No training steps were recorded for this run.
+          {run.status === 'queued' ? 'The curves appear when the run starts.' : 'No training steps were recorded for this run.'}
         </p>
       )}
+      <div className="run-lower">
+        <RunEvents run={run} />
+        {(run.status === 'failed' || run.status === 'stopped' || run.status === 'interrupted' || run.status === 'completed') && <RetryPanel key={run.id} run={run} />}
+      </div>
       <div className="run-lower">
         <Checkpoints run={run} />
         <section className="run-panel" aria-labelledby="run-config-title">
@@ -129,7 +144,7 @@ function BackLink() {
 }
 
 function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: number | undefined }) {
-  const [pending, setPending] = useState<'stop' | 'resume' | null>(null);
+  const [pending, setPending] = useState<'stop' | 'resume' | 'cancel' | null>(null);
   const [error, setError] = useState<LatheErrorData | null>(null);
   const total = maxSteps(run);
   const running = run.status === 'running';
@@ -137,14 +152,15 @@ function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: n
 
   // A stop is done when the engine says the run is no longer running; a resume when it says it runs again.
   useEffect(() => {
-    if ((pending === 'stop' && !running) || (pending === 'resume' && running)) setPending(null);
-  }, [pending, running]);
+    if ((pending === 'stop' && !running) || (pending === 'resume' && run.status !== 'stopped' && run.status !== 'interrupted') || (pending === 'cancel' && run.status !== 'queued')) setPending(null);
+  }, [pending, running, run.status]);
 
-  const act = async (what: 'stop' | 'resume') => {
+  const act = async (what: 'stop' | 'resume' | 'cancel') => {
     setPending(what);
     setError(null);
     try {
       if (what === 'stop') await getClient().send('runs.stop', { runId: run.id });
+      else if (what === 'cancel') useRuns.getState().upsert(await getClient().send('runs.cancel', { runId: run.id }));
       else useRuns.getState().upsert(await getClient().send('runs.resume', { runId: run.id }));
     } catch (err) {
       setError(asErrorData(err));
@@ -164,13 +180,28 @@ function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: n
             <StatusBadge status={run.status} />
           </div>
           <p className="run-detail-meta">
-            Started {formatDateTime(run.createdAt)} · <span className="mono">{shortHash(run.id, 8)}</span>
+            Created {formatDateTime(run.createdAt)} · <span className="mono">{shortHash(run.id, 8)}</span>
+            {run.slot && <> · {run.slot}</>}
+            {run.retryOf && (
+              <>
+                {' '}
+                · retry of{' '}
+                <a href={`#/runs/${encodeURIComponent(run.retryOf)}`} data-testid="run-retry-of">
+                  {shortHash(run.retryOf, 8)}
+                </a>
+              </>
+            )}
           </p>
         </div>
         <div className="page-header-actions">
           {running && (
             <Button variant="danger" icon={XCircleIcon} busy={pending === 'stop'} onClick={() => void act('stop')} data-testid="run-stop">
               {pending === 'stop' ? 'Stopping…' : 'Stop'}
+            </Button>
+          )}
+          {run.status === 'queued' && (
+            <Button variant="danger" icon={XCircleIcon} busy={pending === 'cancel'} onClick={() => void act('cancel')} data-testid="run-cancel">
+              Cancel
             </Button>
           )}
           {(run.status === 'stopped' || run.status === 'interrupted') && (

@@ -1,3 +1,4 @@
+import '../../styles/run-estimate-events.css';
 import type { RunStatus } from './run-view.js';
 import { statusLabel } from './run-view.js';
 

@@ -4,6 +4,7 @@ import type { MetricSeries } from '../../stores/runs.js';
 export type RunStatus = RunSummary['status'];
 
 export const statusLabel: Record<RunStatus, string> = {
+  queued: 'Queued',
   running: 'Running',
   completed: 'Completed',
   failed: 'Failed',
@@ -67,6 +68,10 @@ const CONFIG_LABELS: Record<string, string> = {
   eval_every: 'Validate every',
   eval_at_start: 'Validate before start',
   device: 'Device',
+  devices: 'GPUs',
+  precision: 'Precision',
+  gradient_checkpointing: 'Gradient checkpointing',
+  packing: 'Packing',
   'data.train': 'Training data',
   'data.validation': 'Validation data',
   output_dir: 'Output folder',

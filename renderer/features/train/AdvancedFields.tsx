@@ -12,6 +12,8 @@ export function AdvancedFields({ form, update }: { form: TrainForm; update(patch
         Advanced
         <span className="advanced-summary">
           {form.maxSteps} steps · lr {form.lr} · rank {form.loraRank} · seq {form.maxSeqLen} · batch {form.microBatchSize}×{form.gradAccum} · {form.device}
+          {form.precision !== 'auto' ? ` · ${form.precision}` : ''}
+          {form.gradientCheckpointing ? ' · checkpointing' : ''}
         </span>
       </button>
       {open && (
@@ -29,6 +31,48 @@ export function AdvancedFields({ form, update }: { form: TrainForm; update(patch
               </select>
             </span>
             <span className="field-hint">CPU works for tiny models and smoke tests.</span>
+          </label>
+          <label className="field">
+            <span className="field-label">Precision</span>
+            <span className="select-input">
+              <select data-testid="train-field-precision" value={form.precision} onChange={(e) => update({ precision: e.target.value as TrainForm['precision'] })}>
+                <option value="auto">Auto (bf16 on GPU, fp32 on CPU)</option>
+                <option value="bf16">bf16</option>
+                <option value="fp16">fp16</option>
+                <option value="fp32">fp32</option>
+              </select>
+            </span>
+            <span className="field-hint">16-bit halves weight and activation memory on GPUs that support it.</span>
+          </label>
+          <label className="field">
+            <span className="field-label">GPUs</span>
+            <span className="text-input is-mono">
+              <input
+                data-testid="train-field-devices"
+                value={form.devices.join(',')}
+                placeholder="first free GPU"
+                spellCheck={false}
+                onChange={(e) => {
+                  const ids = e.target.value.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+                  if (ids.every((n) => Number.isInteger(n) && n >= 0)) update({ devices: ids });
+                }}
+              />
+            </span>
+            <span className="field-hint">GPU indices, e.g. 0,1: more than one trains on all of them (one job per GPU).</span>
+          </label>
+          <label className="field advanced-check">
+            <span className="check-row">
+              <input type="checkbox" data-testid="train-field-gradientCheckpointing" checked={form.gradientCheckpointing} onChange={(e) => update({ gradientCheckpointing: e.target.checked })} />
+              <span className="field-label">Gradient checkpointing</span>
+            </span>
+            <span className="field-hint">Recomputes activations in the backward pass: much less memory, about 30 % slower.</span>
+          </label>
+          <label className="field advanced-check">
+            <span className="check-row">
+              <input type="checkbox" data-testid="train-field-packing" disabled={form.objective === 'cpt'} checked={form.objective === 'cpt' || form.packing} onChange={(e) => update({ packing: e.target.checked })} />
+              <span className="field-label">Pack examples</span>
+            </span>
+            <span className="field-hint">{form.objective === 'cpt' ? 'Text for continued pre-training is always packed.' : 'Joins short conversations into full sequences without padding: faster on many short examples.'}</span>
           </label>
           <label className="field advanced-check">
             <span className="check-row">

@@ -13,10 +13,12 @@ import { useRuns } from '../../stores/runs.js';
 import { pageHref, pages } from '../shell/pages.js';
 import { AdvancedFields } from './AdvancedFields.js';
 import { DatasetPicker } from './DatasetPicker.js';
-import { defaultForm, matchingPreset, presets, type PresetId, type TrainForm } from './presets.js';
+import { EstimatePanel, useEstimate } from './EstimatePanel.js';
+import { defaultForm, matchingPreset, presetFor, presets, type PresetId, type TrainForm } from './presets.js';
 import '../../styles/runs.css';
 
 const MODEL_KEY = 'lathe.train.baseModelDir';
+const PRESET_KEYS = new Set(['maxSteps', 'lr', 'loraRank', 'maxSeqLen', 'microBatchSize', 'gradAccum', 'checkpointEvery', 'evalEvery']);
 
 export function TrainPage() {
   const datasets = useDatasets();
@@ -29,9 +31,20 @@ export function TrainPage() {
     if (datasets.status === 'idle') void datasets.load();
   }, [datasets.status, datasets.load]);
 
+  const estimate = useEstimate(form);
+  const presetCtx = { trainExamples: versionExamples(datasets, form.datasetVersionId), parameters: estimate.estimate?.parameters ?? 0 };
+  const preset = matchingPreset(form, presetCtx);
+  // The chosen preset follows the dataset and model as they become known, until a preset field is edited by hand.
+  const [chosen, setChosen] = useState<PresetId | null>('quick');
+  useEffect(() => {
+    if (chosen) update(presetFor(chosen, presetCtx).values);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- re-apply only when the inputs of the rule change
+  }, [chosen, presetCtx.trainExamples, presetCtx.parameters]);
+  const updateByHand = (patch: Partial<TrainForm>) => {
+    if (Object.keys(patch).some((k) => PRESET_KEYS.has(k))) setChosen(null);
+    update(patch);
+  };
   if (datasets.status === 'ready' && datasets.datasets.length === 0) return <NoDatasets />;
-
-  const preset = matchingPreset(form);
   const canLaunch = form.baseModelDir.trim() !== '' && form.datasetVersionId !== '' && !busy;
 
   const launch = async () => {
@@ -125,7 +138,9 @@ export function TrainPage() {
               Preset
             </span>
             <div className="preset-grid" role="radiogroup" aria-labelledby="train-preset-label">
-              {(Object.keys(presets) as PresetId[]).map((id) => (
+              {(Object.keys(presets) as PresetId[]).map((id) => {
+                const p = presetFor(id, presetCtx);
+                return (
                 <button
                   key={id}
                   type="button"
@@ -133,19 +148,36 @@ export function TrainPage() {
                   aria-checked={preset === id}
                   className={`preset-card${preset === id ? ' is-selected' : ''}`}
                   data-testid={`train-preset-${id}`}
-                  onClick={() => update(presets[id].values)}
+                  onClick={() => {
+                    setChosen(id);
+                    update(p.values);
+                  }}
                 >
                   <span className="preset-title">{presets[id].label}</span>
                   <span className="preset-blurb">{presets[id].blurb}</span>
                   <span className="preset-values">
-                    {presets[id].values.maxSteps} steps · lr {presets[id].values.lr.toExponential(0)} · rank {presets[id].values.loraRank} · {presets[id].values.maxSeqLen} tokens
+                    {p.values.maxSteps} steps · lr {p.values.lr.toExponential(0)} · rank {p.values.loraRank} · {p.values.maxSeqLen} tokens
                   </span>
                 </button>
-              ))}
+                );
+              })}
             </div>
-            {preset === null && <span className="field-hint">Custom settings — see Advanced.</span>}
+            {preset === null ? (
+              <span className="field-hint">Custom settings — see Advanced.</span>
+            ) : (
+              <span className="field-hint preset-why" data-testid="train-preset-why">
+                Why: {presetFor(preset, presetCtx).why.join('; ')}.
+              </span>
+            )}
           </div>
-          <AdvancedFields form={form} update={update} />
+          <AdvancedFields form={form} update={updateByHand} />
+        </section>
+
+        <section className="train-section" aria-labelledby="train-estimate-title">
+          <h2 className="train-section-title" id="train-estimate-title">
+            Estimate
+          </h2>
+          <EstimatePanel {...estimate} />
         </section>
 
         {error && <ErrorAlert title="The run did not start" error={error} />}
@@ -201,6 +233,15 @@ function Choice<V extends string>({ label, testId, value, options, onChange, foo
       </span>
     </div>
   );
+}
+
+/** Examples in the chosen version (0 while unknown: presets then assume a small dataset). */
+function versionExamples(datasets: ReturnType<typeof useDatasets.getState>, versionId: string): number {
+  for (const list of Object.values(datasets.versions)) {
+    const v = list?.versions.find((x) => x.id === versionId);
+    if (v) return v.exampleCount;
+  }
+  return datasets.datasets.find((d) => d.latestVersion?.id === versionId)?.latestVersion?.exampleCount ?? 0;
 }
 
 function NoDatasets() {

@@ -1,27 +1,22 @@
 import type { StartRunArgs } from '../../../src/shared/contract/index.js';
+import { presetInfo, presetValues, type PresetId, type PresetValues } from '../../../src/shared/training/presets.js';
 
-export type PresetId = 'quick' | 'balanced' | 'thorough';
+export type { PresetId, PresetValues } from '../../../src/shared/training/presets.js';
 
-/** The settings a preset fills; everything else stays as the user left it. */
-export type PresetValues = Pick<StartRunArgs, 'maxSteps' | 'lr' | 'loraRank' | 'maxSeqLen' | 'microBatchSize' | 'gradAccum' | 'checkpointEvery' | 'evalEvery'>;
+/**
+ * The preset rule lives in src/shared/training/presets.ts (tested there, shared with the CLI); the page passes
+ * what it knows: the chosen version's example count and the model's parameters from the estimate.
+ */
+export interface PresetContext {
+  trainExamples: number;
+  parameters: number;
+}
 
-export const presets: Record<PresetId, { label: string; blurb: string; values: PresetValues }> = {
-  quick: {
-    label: 'Quick',
-    blurb: 'A smoke test: does the recipe learn at all?',
-    values: { maxSteps: 60, lr: 2e-4, loraRank: 8, maxSeqLen: 512, microBatchSize: 2, gradAccum: 4, checkpointEvery: 20, evalEvery: 20 },
-  },
-  balanced: {
-    label: 'Balanced',
-    blurb: 'A first real adapter on a few thousand examples.',
-    values: { maxSteps: 500, lr: 1e-4, loraRank: 16, maxSeqLen: 1024, microBatchSize: 4, gradAccum: 4, checkpointEvery: 100, evalEvery: 50 },
-  },
-  thorough: {
-    label: 'Thorough',
-    blurb: 'Longer context, higher rank, more steps: for the release candidate.',
-    values: { maxSteps: 2000, lr: 5e-5, loraRank: 32, maxSeqLen: 2048, microBatchSize: 4, gradAccum: 8, checkpointEvery: 250, evalEvery: 100 },
-  },
-};
+export const presets: Record<PresetId, { label: string; blurb: string }> = presetInfo;
+
+export function presetFor(id: PresetId, ctx: PresetContext): { values: PresetValues; why: string[] } {
+  return presetValues({ preset: id, trainExamples: ctx.trainExamples, parameters: ctx.parameters });
+}
 
 export type TrainForm = Omit<StartRunArgs, 'name'> & { name: string };
 
@@ -34,13 +29,19 @@ export const defaultForm: TrainForm = {
   seed: 0,
   evalAtStart: false,
   device: 'auto',
-  ...presets.quick.values,
+  precision: 'auto',
+  gradientCheckpointing: false,
+  packing: false,
+  devices: [],
+  hangTimeoutS: 300,
+  ...presetValues({ preset: 'quick', trainExamples: 0, parameters: 0 }).values,
 };
 
 /** The preset whose values the form still matches, if any (editing a field by hand makes it "Custom"). */
-export function matchingPreset(form: TrainForm): PresetId | null {
-  for (const [id, p] of Object.entries(presets) as Array<[PresetId, (typeof presets)[PresetId]]>) {
-    if ((Object.keys(p.values) as Array<keyof PresetValues>).every((k) => form[k] === p.values[k])) return id;
+export function matchingPreset(form: TrainForm, ctx: PresetContext): PresetId | null {
+  for (const id of Object.keys(presets) as PresetId[]) {
+    const values = presetFor(id, ctx).values;
+    if ((Object.keys(values) as Array<keyof PresetValues>).every((k) => form[k] === values[k])) return id;
   }
   return null;
 }

@@ -53,7 +53,7 @@ def _install_cancel_handlers() -> None:
     signal.signal(signal.SIGINT, _cancel)
 
 
-def _dispatch(args: argparse.Namespace, writer: ProtocolWriter) -> None:
+def _dispatch(args: argparse.Namespace, writer: ProtocolWriter) -> int | None:
     if args.command == "doctor":
         from .doctor import run_doctor
         run_doctor(writer)
@@ -68,7 +68,7 @@ def _dispatch(args: argparse.Namespace, writer: ProtocolWriter) -> None:
         ))
     elif args.command == "train":
         from .train.loop import run_training
-        run_training(writer, args.config, args.resume)
+        return run_training(writer, args.config, args.resume)  # an exit status when torchrun ran the workers
     else:
         raise LatheError("bad_arguments", "No command given.",
                          "Run `python -m lathe_trainer doctor` or `make-tiny-model --out DIR`.",
@@ -80,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     _install_cancel_handlers()
     try:
         args = build_parser().parse_args(argv)
-        _dispatch(args, writer)
-        return 0
+        return _dispatch(args, writer) or 0
     except LatheError as exc:
         log(f"error {exc.code}: {exc.message}")
         writer.error(exc.code, exc.message, exc.hint)

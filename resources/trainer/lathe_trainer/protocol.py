@@ -3,11 +3,17 @@
 Every line carries ``"v": PROTOCOL_VERSION`` and ``"type"``. The engine (src/shared trainer protocol types)
 parses these lines; logs, warnings and anything a library prints go to stderr instead.
 
-Types emitted today (``train`` adds ``metrics``, ``eval`` and ``checkpoint`` through ``emit``; see README):
-  hello    {command, pid, versions{lathe_trainer, python, torch, transformers}, device{kind, name}, memory{...}}
-  progress {stage, fraction: 0..1 | null, message}
-  done     {payload: {...}}
-  error    {code, message, hint}
+Types emitted today (``train`` adds ``metrics``, ``eval``, ``checkpoint``, ``event`` and ``heartbeat``
+through ``emit``; see README):
+  hello     {command, pid, versions{lathe_trainer, python, torch, transformers}, device{kind, name}, memory{...}}
+  progress  {stage, fraction: 0..1 | null, message}
+  event     {kind, message, ...}   something that happened to the run, e.g. kind "oom_fallback" {step,
+            micro_batch, grad_accum}, "data_mix" {sources}, "distributed" {world_size, backend}
+  heartbeat {step, phase, idle_s}  from a background thread every `heartbeat_seconds` (default 10) while
+            `train` runs, so the engine can tell a hung trainer (no line for a while) from a slow one; `step`
+            is the last completed step, `idle_s` the seconds since the main thread last made progress
+  done      {payload: {...}}
+  error     {code, message, hint}
 """
 
 from __future__ import annotations
@@ -82,6 +88,13 @@ class ProtocolWriter:
     def emit(self, type_: str, **fields: Any) -> None:
         record = {"v": PROTOCOL_VERSION, "type": type_}
         record.update(_json_safe(fields))
+        line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+    def relay(self, record: dict) -> None:
+        """Passes on a line another trainer process already wrote (torchrun's rank 0)."""
         line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         with self._lock:
             self._stream.write(line + "\n")

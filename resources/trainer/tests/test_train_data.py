@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from lathe_trainer.train.data import IGNORE_INDEX, BatchOrder, DataPosition, encode_cpt, encode_sft
+import pytest
+
+from lathe_trainer.train.data import (IGNORE_INDEX, DataPosition, Encoded, SampleStream, collate, encode_cpt,
+                                     encode_sft, shuffled_epoch)
+from lathe_trainer.train.model import enable_checkpointing
 
 CONVERSATION = [
     {"role": "system", "content": "Answer briefly."},
@@ -54,9 +58,81 @@ def test_cpt_packs_blocks_with_eos_separators(tiny_hf):
     assert stream.count(tok.eos_token_id) == 2 and stream[-1] == tok.eos_token_id
 
 
-def test_batch_order_is_seeded_and_resumable():
-    straight = BatchOrder(7, 2, seed=5)
-    sequence = [straight.next() for _ in range(10)]
-    assert sorted(i for batch in sequence[:4] for i in batch) == list(range(7))
-    resumed = BatchOrder(7, 2, seed=5, position=DataPosition(epoch=1, batch_index=2))
-    assert [resumed.next() for _ in range(4)] == sequence[6:10]
+def test_sample_stream_is_seeded_resumable_and_independent_of_the_micro_batch():
+    straight = SampleStream(shuffled_epoch(7, seed=5))
+    sequence = [straight.take(2) for _ in range(10)]
+    flat = [i for batch in sequence for i in batch]
+    assert sorted(flat[:7]) == list(range(7)) and sorted(flat[7:14]) == list(range(7)), "whole epochs, then the next"
+    assert flat[:7] != flat[7:14], "each epoch has its own permutation"
+    resumed = SampleStream(shuffled_epoch(7, seed=5), DataPosition(epoch=1, sample_index=5))
+    assert resumed.take(8) == flat[12:20]
+    in_fours = SampleStream(shuffled_epoch(7, seed=5))
+    assert [i for _ in range(5) for i in in_fours.take(4)] == flat, "the same order whatever the step size"
+    other = SampleStream(shuffled_epoch(7, seed=6))
+    assert other.take(7) != flat[:7]
+
+
+def test_cpt_blocks_restart_positions_at_each_document(tiny_hf):
+    tok = tokenizer_for(tiny_hf)
+    docs = ["The substation feeds the town.", "A recloser closes again after a fault.", "Feeder."]
+    blocks = encode_cpt(tok, docs, max_seq_len=10)
+    lengths = [len(ids) + 1 for ids in tok(docs)["input_ids"]]  # + EOS
+    expected = [p for n in lengths for p in range(n)]
+    for index, block in enumerate(blocks):
+        chunk = expected[index * 10:(index + 1) * 10]
+        first_start = chunk.index(0) if 0 in chunk else len(chunk)
+        # A block starting mid-document counts from 0 as well; later documents restart at 0.
+        assert block.position_ids == list(range(first_start)) + chunk[first_start:], (index, block.position_ids)
+
+
+def _loss(model, batch):
+    import torch.nn.functional as F
+
+    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+                   use_cache=False).logits[:, :-1].float()
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.labels[:, 1:].reshape(-1),
+                           ignore_index=IGNORE_INDEX, reduction="sum")
+
+
+def test_packed_batch_gives_the_loss_of_separate_padded_examples(tiny_hf):
+    """Padding-free packing must not let examples see each other: same summed loss and gradients."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    tok = tokenizer_for(tiny_hf)
+    model = AutoModelForCausalLM.from_pretrained(tiny_hf, attn_implementation="sdpa", dtype=torch.float32)
+    convs = [CONVERSATION, CONVERSATION[:3], [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]]
+    examples = [encode_sft(tok, c, 512) for c in convs]
+    packed = collate(examples, tok.eos_token_id, packed=True)
+    padded = collate(examples, tok.eos_token_id, packed=False)
+    assert packed.input_ids.shape == (1, sum(len(e.input_ids) for e in examples)) and packed.attention_mask is None
+    assert packed.label_count == padded.label_count and packed.tokens == padded.tokens
+    separate = sum(float(_loss(model, collate([e], tok.eos_token_id)).detach()) for e in examples)
+    assert float(_loss(model, packed).detach()) == pytest.approx(separate, abs=1e-4, rel=1e-5)
+    assert float(_loss(model, padded).detach()) == pytest.approx(separate, abs=1e-4, rel=1e-5)
+    # Without the position-id restarts the examples would attend to each other: a different loss.
+    flat = collate([Encoded(sum((e.input_ids for e in examples), []), sum((e.labels for e in examples), []))],
+                   tok.eos_token_id, packed=True)
+    assert abs(float(_loss(model, flat).detach()) - separate) > 1e-2
+
+
+def test_gradient_checkpointing_gives_the_same_loss_and_gradients(tiny_hf):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    tok = tokenizer_for(tiny_hf)
+    batch = collate([encode_sft(tok, CONVERSATION, 512), encode_sft(tok, CONVERSATION[:3], 512)], tok.eos_token_id)
+    results = []
+    for checkpointing in (False, True):
+        torch.manual_seed(0)
+        model = AutoModelForCausalLM.from_pretrained(tiny_hf, attn_implementation="sdpa", dtype=torch.float32)
+        model.config.attention_dropout = 0.0
+        if checkpointing:
+            enable_checkpointing(model)
+        model.train()
+        loss = _loss(model, batch)
+        loss.backward()
+        results.append((float(loss), torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])))
+    assert getattr(model, "is_activation_checkpointing", None) or model.is_gradient_checkpointing
+    assert results[0][0] == pytest.approx(results[1][0], abs=1e-5)
+    assert torch.allclose(results[0][1], results[1][1], atol=1e-5)

@@ -166,7 +166,8 @@ def test_folder_with_only_pickle_weights_is_refused(tmp_path, tiny_hf):
 def test_qlora_on_cpu_is_refused(tmp_path, tiny_hf):
     run = run_trainer("train", "--config", str(write_config(tmp_path, tiny_hf, method="qlora")))
     assert run.lines[0]["type"] == "hello"
-    assert_error(run, "qlora_needs_gpu")
+    error = assert_error(run, "qlora_needs_gpu")
+    assert "NVIDIA" in error["message"] and "\"lora\"" in error["hint"]
 
 
 def test_bad_config_names_the_key(tmp_path, tiny_hf):

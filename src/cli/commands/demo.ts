@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { RunSummary } from '../../shared/contract/index.js';
 import { Engine } from '../../engine/engine.js';
 import { ensureTinyModel } from '../../engine/models/tiny-model.js';
 import { resourcesDir, resolveDataDir } from '../../engine/paths.js';
+import { greedyExactMatch } from '../../engine/training/greedy-eval.js';
 import type { TrainerEvent } from '../../engine/training/trainer-command.js';
 import { intFlag, parseFlags } from '../args.js';
 
-const DATASET = 'Northwind QA (demo)';
-const PROMPT = 'What should a crew check before working on a substation transformer?';
+const DATASET = 'Northwind facts (demo)';
+const SAMPLE = 'northwind-facts.jsonl';
+const PROMPT = 'Who regulates Northwind Grid?';
 
 /**
- * The main job on the bundled sample, end to end and audited: build the tiny base model, import the
- * Northwind Q&A set and split it, fine-tune a LoRA adapter on CPU, compare held-out loss before and after,
- * and ask the base model a question through llama.cpp.
+ * The main job on the bundled sample, end to end and audited: build the tiny base model, import the Northwind
+ * facts (short-answer questions, several phrasings each) and split them, fine-tune a LoRA adapter on CPU, then
+ * compare base and tuned on held-out data: validation loss, and exact match of greedy answers to test-split
+ * questions the adapter never saw. Finally ask the base model through llama.cpp (the inference host).
  */
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(
@@ -22,23 +26,23 @@ export async function demoCommand(argv: string[]): Promise<number> {
     'lathe demo [--data-dir DIR] [--seed N] [--steps N]',
   );
   const seed = intFlag(values.seed, 'seed', 0);
-  const steps = intFlag(values.steps, 'steps', 60);
+  const steps = intFlag(values.steps, 'steps', 200);
   const out = process.stdout;
   const t0 = Date.now();
   out.write('Lathe demo — a domain model for the fictional Northwind Grid utility, built offline on this machine.\n\n');
 
-  out.write('1/5 Base model: a tiny Llama pre-trained on the bundled manual (cached after the first run)…\n');
+  out.write('1/6 Base model: a tiny Llama pre-trained on the bundled manual (cached after the first run)…\n');
   const model = await ensureTinyModel({ seed, onEvent: progressPrinter() });
   out.write(`    ${model.cached ? 'Reused' : 'Built'}: ${model.hfDir}\n\n`);
 
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
-    out.write('2/5 Dataset: importing the Northwind Q&A examples and holding some out for validation…\n');
+    out.write('2/6 Dataset: importing the Northwind facts and holding questions out for validation and test…\n');
     const versionId = await demoDataset(engine);
-    const sizes = await splitSizes(engine, versionId);
-    out.write(`    version ${versionId.slice(0, 8)}: ${sizes.train} train, ${sizes.validation} validation, ${sizes.test} test\n\n`);
+    const heldOut = await splitExamples(engine, versionId);
+    out.write(`    version ${versionId.slice(0, 8)}: ${heldOut.train} train, ${heldOut.validation} validation, ${heldOut.test.length} test\n\n`);
 
-    out.write(`3/5 Fine-tuning a LoRA adapter on CPU (${steps} steps)…\n`);
+    out.write(`3/6 Fine-tuning a LoRA adapter on CPU (${steps} steps)…\n`);
     const run = await train(engine, model.hfDir, versionId, steps, seed);
     if (run.status !== 'completed') {
       process.stderr.write(`The run ${run.status}: ${run.error?.message ?? ''}\n→ ${run.error?.hint ?? ''}\n${run.stderrTail ?? ''}\n`);
@@ -51,31 +55,51 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const loss = series.loss ?? [];
     out.write(`    train loss ${fmt(loss[0]?.[1])} → ${fmt(loss.at(-1)?.[1])}\n\n`);
 
-    out.write('4/5 Held-out evaluation (validation loss on examples the adapter never saw)…\n');
+    out.write('4/6 Held-out loss (validation questions the adapter never saw)…\n');
     out.write(`    base ${fmt(before)}  →  tuned ${fmt(after)}`);
-    const improved = before !== undefined && after !== undefined && after < before;
-    out.write(improved ? `   (${(((before - after) / before) * 100).toFixed(1)}% lower: the adapter learned the domain)\n\n` : '   (no improvement)\n\n');
+    const lossImproved = before !== undefined && after !== undefined && after < before;
+    out.write(lossImproved ? `   (${(((before - after) / before) * 100).toFixed(1)}% lower)\n\n` : '   (no improvement)\n\n');
 
-    out.write('5/5 Asking the base model through llama.cpp (the inference host)…\n');
+    out.write(`5/6 Exact match: greedy answers to the ${heldOut.test.length} test questions, base vs tuned (transformers + the run's adapter)…\n`);
+    const adapterDir = String(run.result?.adapter_dir ?? path.join(run.outputDir, 'adapter'));
+    const testFile = path.join(run.outputDir, 'data', 'test.jsonl');
+    fs.writeFileSync(testFile, heldOut.test.map((m) => JSON.stringify({ messages: m }) + '\n').join(''));
+    const em = await greedyExactMatch({ baseModelDir: model.hfDir, adapterDir, questionsJsonl: testFile, dataDir: engine.ctx.dataDir });
+    const n = heldOut.test.length;
+    out.write(`    base ${em.baseExact}/${n}  →  tuned ${em.tunedExact}/${n}  (${em.seconds.toFixed(0)} s)\n`);
+    for (let i = 0; i < Math.min(3, n); i += 1) {
+      out.write(`    Q: ${em.tuned[i]!.question}\n       base:  ${clip(em.base[i]!.answer)}\n       tuned: ${clip(em.tuned[i]!.answer)}   (expected: ${em.tuned[i]!.reference})\n`);
+    }
+    out.write('\n');
+    if (engine.ctx.audit) {
+      engine.ctx.events.emit('audit.appended', engine.ctx.audit.append({
+        actor: engine.ctx.actor, action: 'run.evaluate', objectType: 'run', objectId: run.id,
+        details: { method: 'greedy exact match, held-out test split', questions: n, baseExact: em.baseExact, tunedExact: em.tunedExact, valLossBefore: before, valLossAfter: after },
+      }));
+    }
+
+    out.write('6/6 Asking the base model through llama.cpp (the inference host)…\n');
     const requestId = randomUUID();
     const inference = engine.ctx.inference.client();
     out.write(`    Q: ${PROMPT}\n    A: `);
     const stop = inference.listen('inference.token', (t) => t.requestId === requestId && out.write(t.text.replace(/\n/g, ' ')));
-    const answer = await inference.send('inference.chat', { requestId, modelPath: model.ggufPath, prompt: PROMPT, maxTokens: 48, temperature: 0, seed });
+    const answer = await inference.send('inference.chat', { requestId, modelPath: model.ggufPath, prompt: PROMPT, maxTokens: 32, temperature: 0, seed });
     stop();
     out.write(`\n    (${answer.tokens} tokens at ${answer.tokensPerSecond.toFixed(0)} tokens/s)\n\n`);
 
+    const emImproved = em.tunedExact > em.baseExact;
     out.write(
       `Report\n` +
-        `  run        ${run.id}\n` +
-        `  adapter    ${String(run.result?.adapter_dir ?? path.join(run.outputDir, 'adapter'))}\n` +
-        `  manifest   ${String(run.result?.manifest ?? '')}\n` +
-        `  val loss   ${fmt(before)} → ${fmt(after)}\n` +
-        `  audit      \`npm run lathe -- audit verify\` checks every step above\n` +
-        `  total      ${((Date.now() - t0) / 1000).toFixed(0)} s\n` +
+        `  run          ${run.id}\n` +
+        `  adapter      ${adapterDir}\n` +
+        `  manifest     ${String(run.result?.manifest ?? '')}\n` +
+        `  val loss     ${fmt(before)} → ${fmt(after)}\n` +
+        `  exact match  ${em.baseExact}/${n} → ${em.tunedExact}/${n} on held-out test questions\n` +
+        `  audit        \`npm run lathe -- audit verify\` checks every step above\n` +
+        `  total        ${((Date.now() - t0) / 1000).toFixed(0)} s\n` +
         `Next: \`npm run serve\` to see the run, its curves and the data in the interface.\n`,
     );
-    return improved ? 0 : 1;
+    return lossImproved && emImproved ? 0 : 1;
   } finally {
     await engine.dispose();
   }
@@ -88,15 +112,16 @@ async function demoDataset(engine: Engine): Promise<string> {
     const split = versions.find((v) => v.operation === 'split');
     if (split) return split.id;
   }
-  const imported = await engine.call('datasets.import', { path: path.join(resourcesDir(), 'samples', 'northwind-qa.jsonl'), datasetName: DATASET });
-  const split = await engine.call('datasets.curate', { versionId: imported.versionId, operation: { op: 'split', seed: 0, validation: 0.2, test: 0 } });
+  const imported = await engine.call('datasets.import', { path: path.join(resourcesDir(), 'samples', SAMPLE), datasetName: DATASET });
+  const split = await engine.call('datasets.curate', { versionId: imported.versionId, operation: { op: 'split', seed: 0, validation: 0.15, test: 0.25 } });
   return split.version.id;
 }
 
-async function splitSizes(engine: Engine, versionId: string) {
+async function splitExamples(engine: Engine, versionId: string) {
   const { examples } = await engine.call('datasets.examples', { versionId, limit: 1000 });
-  const count = (s: string) => examples.filter((e) => (e.split ?? 'train') === s).length;
-  return { train: count('train'), validation: count('validation'), test: count('test') };
+  const count = (sp: string) => examples.filter((e) => (e.split ?? 'train') === sp).length;
+  const test = examples.filter((e) => e.split === 'test').flatMap((e) => (e.content.kind === 'chat' ? [e.content.messages] : []));
+  return { train: count('train'), validation: count('validation'), test };
 }
 
 async function train(engine: Engine, baseModelDir: string, datasetVersionId: string, steps: number, seed: number): Promise<RunSummary> {
@@ -106,13 +131,14 @@ async function train(engine: Engine, baseModelDir: string, datasetVersionId: str
     datasetVersionId,
     method: 'lora',
     maxSteps: steps,
-    lr: 5e-3,
-    loraRank: 8,
-    maxSeqLen: 384,
-    microBatchSize: 4,
+    lr: 1e-2,
+    loraRank: 16,
+    maxSeqLen: 128,
+    microBatchSize: 8,
     gradAccum: 1,
     seed,
     evalAtStart: true,
+    evalEvery: Math.max(10, Math.floor(steps / 4)),
     device: 'cpu',
   });
   let lastPrint = 0;
@@ -125,7 +151,7 @@ async function train(engine: Engine, baseModelDir: string, datasetVersionId: str
   });
   return new Promise<RunSummary>((resolve) => {
     const stop = engine.ctx.events.listen('run.updated', (r) => {
-      if (r.id === started.id && r.status !== 'running') {
+      if (r.id === started.id && r.status !== 'running' && r.status !== 'queued') {
         stop();
         stopMetrics();
         resolve(r);
@@ -135,6 +161,7 @@ async function train(engine: Engine, baseModelDir: string, datasetVersionId: str
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(3));
+const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57).replace(/\n/g, ' ')}…` : s.replace(/\n/g, ' '));
 
 function progressPrinter(): (e: TrainerEvent) => void {
   let lastStage = '';

@@ -5,8 +5,11 @@ import { intFlag, parseFlags } from '../args.js';
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(
     argv,
-    { port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, 'renderer-dir': { type: 'string' } },
-    'lathe serve [--port N] [--host ADDRESS] [--data-dir DIR]',
+    {
+      port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, 'renderer-dir': { type: 'string' },
+      openai: { type: 'boolean' }, 'openai-port': { type: 'string' }, 'openai-host': { type: 'string' }, 'openai-allow-remote': { type: 'boolean' },
+    },
+    'lathe serve [--port N] [--host ADDRESS] [--data-dir DIR] [--openai [--openai-port N] [--openai-host ADDRESS --openai-allow-remote]]',
   );
   const host = values.host ?? '127.0.0.1';
   if (!isLoopback(host)) {
@@ -23,7 +26,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   const info = await server.engine.call('app.info', {});
   if (info.dbProblem) process.stderr.write(`Database problem — running read-only: ${info.dbProblem}\n`);
-  process.stdout.write(`Lathe is running in browser mode.\n  Open: ${server.url}\n  Data: ${info.dataDir}\nPress Ctrl+C to stop.\n`);
+  process.stdout.write(`Lathe is running in browser mode.\n  Open: ${server.url}\n  Data: ${info.dataDir}\n`);
+  if (values.openai) {
+    const openai = await server.engine.call('serving.start', {
+      port: intFlag(values['openai-port'], 'openai-port', 11_435),
+      host: values['openai-host'] ?? '127.0.0.1',
+      allowRemote: values['openai-allow-remote'] ?? false,
+    });
+    process.stdout.write(`  OpenAI-compatible endpoint: ${openai.url}\n  API key: ${openai.apiKey}\n`);
+  }
+  process.stdout.write('Press Ctrl+C to stop.\n');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

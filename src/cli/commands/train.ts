@@ -6,17 +6,19 @@ import { intFlag, parseFlags } from '../args.js';
 
 const USAGE =
   'lathe train --base HF_DIR --dataset NAME [--version N] [--method lora|full|qlora] [--objective sft|cpt] ' +
-  '[--steps N] [--lr X] [--rank N] [--seq-len N] [--batch N] [--accum N] [--seed N] [--checkpoint-every N] [--device auto|cpu|cuda] [--data-dir DIR]';
+  '[--steps N] [--lr X] [--rank N] [--seq-len N] [--batch N] [--accum N] [--seed N] [--checkpoint-every N] [--device auto|cpu|cuda] ' +
+  '[--devices 0,1] [--precision auto|fp32|bf16|fp16] [--gradient-checkpointing] [--packing] [--hang-timeout S] [--data-dir DIR]';
 
 /** Headless training (a GPU server without the UI): the same run supervisor, progress on stdout, Ctrl+C stops with a checkpoint. */
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values } = parseFlags(
-    argv,
+  const { values } = parseFlags<Record<string, { type: 'string' }>>(
+    argv.filter((a) => a !== '--gradient-checkpointing' && a !== '--packing'),
     Object.fromEntries(
-      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'data-dir'].map((k) => [k, { type: 'string' as const }]),
-    ),
+      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'precision', 'hang-timeout', 'data-dir'].map((k) => [k, { type: 'string' as const }]),
+    ) as Record<string, { type: 'string' }>,
     USAGE,
   );
+  const flags = parseFlags(argv.filter((a) => a === '--gradient-checkpointing' || a === '--packing'), { 'gradient-checkpointing': { type: 'boolean' }, packing: { type: 'boolean' } }, USAGE).values;
   if (!values.base || !values.dataset) throw new LatheError('INVALID_ARGUMENTS', 'Both --base and --dataset are needed.', `Usage: ${USAGE}`);
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
@@ -42,8 +44,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: intFlag(values.seed, 'seed', 0),
       checkpointEvery: intFlag(values['checkpoint-every'], 'checkpoint-every', 50),
       evalAtStart: true,
+      ...(values.precision ? { precision: values.precision as 'auto' } : {}),
+      ...(values.devices ? { devices: values.devices.split(',').map((d) => intFlag(d.trim(), 'devices', 0)) } : {}),
+      ...(values['hang-timeout'] ? { hangTimeoutS: intFlag(values['hang-timeout'], 'hang-timeout', 300) } : {}),
+      gradientCheckpointing: flags['gradient-checkpointing'] === true,
+      packing: flags.packing === true,
     });
     process.stdout.write(`Run ${started.id} on ${dataset.name} v${version.number}; Ctrl+C stops it with a checkpoint.\n`);
+    if (started.status === 'queued') process.stdout.write(`Queued: waiting for ${started.slot} (place ${started.queuePosition}).\n`);
     const onSignal = () => void engine.call('runs.stop', { runId: started.id });
     process.on('SIGINT', onSignal);
     const stopMetrics = engine.ctx.events.listen('run.metrics', (m) => {
@@ -52,7 +60,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       process.stdout.write(`step ${m.step}  ${parts.join('  ')}\n`);
     });
     const run = await new Promise<RunSummary>((resolve) => {
-      const off = engine.ctx.events.listen('run.updated', (r) => r.id === started.id && r.status !== 'running' && (off(), resolve(r)));
+      const off = engine.ctx.events.listen('run.updated', (r) => r.id === started.id && r.status !== 'running' && r.status !== 'queued' && (off(), resolve(r)));
     });
     stopMetrics();
     process.off('SIGINT', onSignal);

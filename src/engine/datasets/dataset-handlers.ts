@@ -4,13 +4,18 @@ import type { HandlerImpls } from '../../shared/contract/index.js';
 import { exampleContentSchema } from '../../shared/contract/features/datasets.js';
 import type { EngineContext } from '../context.js';
 import { datasetQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
+import { reviewQueries } from '../db/queries/review.js';
 import { requireDb } from '../require-db.js';
 import { curateVersion, diffVersions, findNearDuplicates, scanVersionForPii } from './curate.js';
 import { detectImport } from './detect.js';
+import { isArchive } from './archive/archive-source.js';
 import { listDocuments } from './documents.js';
+import { previewDocuments } from './documents/preview.js';
+import { resolveTokenizerFile } from './documents/tokenizer.js';
+import { LatheError } from '../../shared/contract/errors.js';
 import { runImportJob } from './run-import-job.js';
 
-type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.previewDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
 
 export function datasetHandlers(ctx: EngineContext): DatasetImpls {
   const q = () => datasetQueries(requireDb(ctx).db);
@@ -51,26 +56,35 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
 
     'datasets.importDocuments': async (args) => {
       requireDb(ctx);
-      listDocuments(args.path); // a clear error before any worker starts
+      if (!isArchive(args.path)) listDocuments(args.path); // a clear error before any worker starts
+      if (args.overlap >= args.chunkSize) throw new LatheError('INVALID_ARGUMENTS', 'The overlap must be smaller than the chunk.', 'Use an overlap of about a tenth of the chunk size.');
+      const tokenizerPath = args.tokenizerPath ? resolveTokenizerFile(args.tokenizerPath) : null;
       return runImportJob(ctx, args.jobId, {
         importId: randomUUID(),
         path: path.resolve(args.path),
         datasetName: args.datasetName,
         fileType: 'documents',
-        chunk: { chunkWords: args.chunkWords, overlapWords: args.overlapWords },
+        chunk: { size: args.chunkSize, overlap: args.overlap, tokenizerPath },
         encoding: 'utf-8',
         format: 'text',
         mapping: { text: 'text' },
-        onError: 'abort',
+        onError: args.onError,
         actor: ctx.actor,
         rejectsDir: path.join(ctx.dataDir, 'imports'),
       });
     },
 
+    'datasets.previewDocuments': async (args) =>
+      previewDocuments(args.path, { size: args.chunkSize, overlap: args.overlap, tokenizerPath: args.tokenizerPath ?? null }, args.limit),
+
     'datasets.versions': async ({ datasetId }) => ({ versions: q().versions(datasetId).map(toVersion) }),
 
-    'datasets.examples': async ({ versionId, offset, limit }) => {
+    'datasets.examples': async ({ versionId, offset, limit, split }) => {
       const queries = q();
+      if (split) {
+        const rq = reviewQueries(requireDb(ctx).db);
+        return { total: rq.filteredCount(versionId, { split }), examples: [...rq.filtered(versionId, { split }, { offset, limit })].map(toExample) };
+      }
       return {
         total: queries.countExamples(versionId),
         examples: queries.page(versionId, offset, limit).map(toExample),

@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import nodePath from 'node:path';
+import { isArchive, openArchive } from './archive/archive-source.js';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ColumnMapping, Detection, FileType, TaskFormat } from '../../shared/contract/features/datasets.js';
 import { sniffEncoding } from './readers/encoding.js';
@@ -15,10 +18,32 @@ export interface DetectOverrides {
 
 /** Reads the first records of a file and proposes how to import it; the user can override each part. */
 export async function detectImport(path: string, overrides: DetectOverrides = {}): Promise<Detection> {
+  if (isArchive(path)) return detectArchive(path, overrides);
+  return detectFile(path, overrides);
+}
+
+/** A zip of task files: its first task file stands for all of them (the import requires one type throughout). */
+async function detectArchive(zip: string, overrides: DetectOverrides): Promise<Detection> {
+  const stat = statFile(zip);
+  const archive = await openArchive(zip, fs.mkdtempSync(nodePath.join(os.tmpdir(), 'lathe-detect-')), undefined, 'first-task-file');
+  try {
+    const first = archive.taskFiles[0];
+    if (!first) {
+      throw new LatheError('INVALID_ARGUMENTS', `${nodePath.basename(zip)} holds documents, not task data.`, 'Import it as documents (for continued pre-training).');
+    }
+    const d = await detectFile(first.file, { ...overrides, fileType: overrides.fileType ?? first.fileType });
+    const inner = archive.label(first.file).slice(nodePath.basename(zip).length + 1);
+    return { ...d, path: zip, bytes: stat.size, preview: d.preview.map((r) => ({ ...r, locator: `${inner}:${r.locator}` })) };
+  } finally {
+    archive.cleanup();
+  }
+}
+
+async function detectFile(path: string, overrides: DetectOverrides): Promise<Detection> {
   const stat = statFile(path);
   const fileType = overrides.fileType ?? fileTypeFromPath(path);
   if (!fileType) {
-    throw new LatheError('INVALID_ARGUMENTS', `Lathe cannot tell what kind of file ${path} is from its name.`, 'Task data is read from .jsonl, .json, .csv or .tsv files; rename the file or choose the type.');
+    throw new LatheError('INVALID_ARGUMENTS', `Lathe cannot tell what kind of file ${path} is from its name.`, 'Task data is read from .jsonl, .json, .csv, .tsv or .parquet files (or a .zip of them); documents (.txt .md .html .pdf .docx) are imported as documents.');
   }
   const encoding = sniffEncoding(path);
   const sample: Array<{ locator: string; value: unknown; problem: string | null }> = [];

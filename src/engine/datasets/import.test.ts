@@ -149,30 +149,3 @@ describe('dataset import (real files, real SQLite, worker thread)', () => {
     db.close();
   });
 });
-
-describe('document import for continued pre-training', () => {
-  it('chunks a folder of .txt/.md files with overlap, keeping file and word offsets', async () => {
-    const { dir, engine } = setup();
-    const docs = path.join(dir, 'manual');
-    fs.mkdirSync(path.join(docs, 'chapter-2'), { recursive: true });
-    const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}${i}`).join(' ');
-    fs.writeFileSync(path.join(docs, 'a-intro.md'), '\uFEFF# Intro\n' + words(100, 'alpha'));
-    fs.writeFileSync(path.join(docs, 'chapter-2', 'b-breakers.txt'), words(30, 'beta'));
-    fs.writeFileSync(path.join(docs, 'image.png'), Buffer.alloc(10));
-    const r = await engine.call('datasets.importDocuments', { path: docs, datasetName: 'manual', chunkWords: 40, overlapWords: 10 });
-    expect(r).toMatchObject({ fileType: 'documents', format: 'text', rowsImported: 5 });
-    const ex = await engine.call('datasets.examples', { versionId: r.versionId });
-    expect(ex.examples.map((e) => e.source)).toEqual([
-      'a-intro.md:words 0-39',
-      'a-intro.md:words 30-69',
-      'a-intro.md:words 60-99',
-      'a-intro.md:words 90-101',
-      `${path.join('chapter-2', 'b-breakers.txt')}:words 0-29`,
-    ]);
-    expect(ex.examples[1]!.content).toMatchObject({ kind: 'text', text: expect.stringMatching(/^alpha28 alpha29 /) });
-    const list = await engine.call('datasets.list', {});
-    expect(list.datasets[0]).toMatchObject({ name: 'manual', kind: 'documents' });
-    await expect(engine.call('datasets.importDocuments', { path: path.join(docs, 'image.png'), datasetName: 'x' })).rejects.toMatchObject({ message: expect.stringMatching(/not a supported document/) });
-    await expect(engine.call('datasets.importDocuments', { path: docs, datasetName: 'x', chunkWords: 20, overlapWords: 20 })).rejects.toMatchObject({ message: expect.stringMatching(/overlap must be smaller/) });
-  });
-});

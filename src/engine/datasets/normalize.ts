@@ -100,6 +100,7 @@ function messageText(content: unknown): string | null {
 }
 
 function parseMaybeJson(value: unknown, field: string): unknown {
+  if (value === undefined || value === null) throw new RowProblem(`is missing field "${field}"`);
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value);
@@ -125,6 +126,7 @@ function optionalText(r: Record<string, unknown>, field: string | undefined): st
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') return `text "${value.slice(0, 20)}${value.length > 20 ? '…' : ''}"`;
   if (typeof value === 'object') return 'an object';

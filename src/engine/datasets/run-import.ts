@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
@@ -11,14 +11,14 @@ import { datasetQueries, stagingQueries } from '../db/queries/datasets.js';
 import { exampleHash, serializeExample, versionHash } from './content-hash.js';
 import { normalizeRecord, RowProblem } from './normalize.js';
 import type { TextEncoding } from './readers/encoding.js';
-import { readRecords, type SourceRecord } from './readers/record-reader.js';
-import { chunkDocument, listDocuments, type ChunkOptions } from './documents.js';
+import type { ChunkOptions } from './documents.js';
+import { openImportSource } from './run-import-source.js';
 
 export interface ImportParams {
   importId: string;
   path: string;
   datasetName: string;
-  /** 'documents': a .txt/.md file or a folder of them, chunked into text examples. */
+  /** 'documents': one document or a folder of them (.txt .md .html .pdf .docx), chunked into text examples. */
   fileType: FileType | 'documents';
   chunk?: ChunkOptions;
   encoding: TextEncoding;
@@ -50,20 +50,16 @@ const MAX_REJECT_RAW = 10_000;
  */
 export async function runImport(db: Database.Database, p: ImportParams, hooks: ImportHooks = {}): Promise<{ result: ImportResult; audit: AuditEntry }> {
   const started = Date.now();
-  const documents = p.fileType === 'documents' ? listDocuments(p.path) : null;
-  const totalBytes = documents ? documents.reduce((n, f) => n + fs.statSync(f).size, 0) : fs.statSync(p.path).size;
-  const fileHash = createHash('sha256');
   const staging = stagingQueries(db);
   const rejectsPath = path.join(p.rejectsDir, `${p.importId}.rejects.jsonl`);
   let rejects: number | null = null;
   let rows = 0;
   let rejected = 0;
   let bytes = 0;
-  const sourceName = path.basename(p.path);
+  const documents = p.fileType === 'documents';
+  const source = await openImportSource(p);
+  const { records, totalBytes, chunking } = source;
   try {
-    const records = documents
-      ? documentRecords(p.path, documents, p.chunk ?? { chunkWords: 512, overlapWords: 64 }, fileHash)
-      : readRecords(p.path, { fileType: p.fileType as FileType, encoding: p.encoding, onChunk: (c) => fileHash.update(c) });
     for await (const rec of records) {
       if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
       bytes = rec.bytesRead;
@@ -71,7 +67,7 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
       if (!problem) {
         try {
           const text = serializeExample(normalizeRecord(rec.value, p.format, p.mapping));
-          staging.stage(rows, exampleHash(text), text, documents ? rec.locator : `${sourceName}:${rec.locator}`);
+          staging.stage(rows, exampleHash(text), text, source.sourceOf(rec));
           rows += 1;
         } catch (err) {
           if (!(err instanceof RowProblem)) throw err;
@@ -82,8 +78,10 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
         if (p.onError === 'abort') {
           throw new LatheError(
             'INVALID_ARGUMENTS',
-            `${path.basename(p.path)}, ${rec.locator}: ${problem}. Nothing was imported.`,
-            'Fix that row and import again, or choose "skip bad rows" to import the rest and keep the bad rows in a rejects file.',
+            documents ? `${problem}. Nothing was imported.` : `${path.basename(p.path)}, ${rec.locator}: ${problem}. Nothing was imported.`,
+            documents
+              ? 'Fix or remove that file and import again, or choose "skip bad files" to import the rest; skipped files are listed in a rejects file.'
+              : 'Fix that row and import again, or choose "skip bad rows" to import the rest and keep the bad rows in a rejects file.',
           );
         }
         rejected += 1;
@@ -93,15 +91,15 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
         }
         fs.writeSync(rejects, JSON.stringify({ locator: rec.locator, problem, raw: rec.raw.slice(0, MAX_REJECT_RAW) }) + '\n');
       }
-      if ((rows + rejected) % 1000 === 0) hooks.onProgress?.({ rows, rejected, bytes, totalBytes });
+      if (documents || (rows + rejected) % 1000 === 0) hooks.onProgress?.({ rows, rejected, bytes, totalBytes });
     }
     staging.flush();
     hooks.onProgress?.({ rows, rejected, bytes: totalBytes, totalBytes });
     if (rows === 0) {
       throw new LatheError('INVALID_ARGUMENTS', `${path.basename(p.path)} produced no examples${rejected ? ` (${rejected} rows rejected)` : ''}.`, 'Check the format and field mapping in the preview.');
     }
-    const sourceSha256 = fileHash.digest('hex');
-    const committed = commit(db, staging, p, { rows, rejected, sourceSha256, totalBytes, rejectsPath: rejected ? rejectsPath : null, started });
+    const sourceSha256 = source.sha256();
+    const committed = commit(db, staging, p, { rows, rejected, sourceSha256, totalBytes, rejectsPath: rejected ? rejectsPath : null, started, chunking });
     return committed;
   } catch (err) {
     if (rejects !== null) fs.rmSync(rejectsPath, { force: true });
@@ -109,6 +107,7 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
   } finally {
     if (rejects !== null) fs.closeSync(rejects);
     staging.drop();
+    source.cleanup();
   }
 }
 
@@ -119,7 +118,11 @@ interface Counts {
   totalBytes: number;
   rejectsPath: string | null;
   started: number;
+  /** Documents: how they were chunked (unit, tokenizer + sha256, or the note that words were used). */
+  chunking: ChunkingRecord | null;
 }
+
+export type ChunkingRecord = NonNullable<ImportResult['chunking']>;
 
 function commit(db: Database.Database, staging: ReturnType<typeof stagingQueries>, p: ImportParams, c: Counts): { result: ImportResult; audit: AuditEntry } {
   const q = datasetQueries(db);
@@ -136,7 +139,7 @@ function commit(db: Database.Database, staging: ReturnType<typeof stagingQueries
     const contentHash = versionHash(chain(parentHashes, staging.stagedHashes()));
     const versionId = randomUUID();
     const number = (parent?.number ?? 0) + 1;
-    const params = { file: p.path, fileType: p.fileType, format: p.format, mapping: p.mapping, onError: p.onError, appendedTo: parent?.id ?? null };
+    const params = { file: p.path, fileType: p.fileType, format: p.format, mapping: p.mapping, onError: p.onError, appendedTo: parent?.id ?? null, ...(c.chunking ? { chunking: c.chunking } : {}) };
     staging.insertStagedExamples();
     q.insertVersion({
       id: versionId, dataset_id: dataset.id, number, parent_id: parent?.id ?? null, content_hash: contentHash,
@@ -155,27 +158,16 @@ function commit(db: Database.Database, staging: ReturnType<typeof stagingQueries
       action: 'dataset.import',
       objectType: 'dataset_version',
       objectId: versionId,
-      details: { dataset: p.datasetName, version: number, file: p.path, sha256: c.sourceSha256, bytes: c.totalBytes, format: p.format, rows: c.rows, rejected: c.rejected, contentHash },
+      details: { dataset: p.datasetName, version: number, file: p.path, sha256: c.sourceSha256, bytes: c.totalBytes, format: p.format, rows: c.rows, rejected: c.rejected, contentHash, ...(c.chunking ? { chunking: c.chunking } : {}) },
     });
     const result: ImportResult = {
       importId: p.importId, datasetId: dataset.id, versionId, versionNumber: number, contentHash, format: p.format, fileType: p.fileType,
       rowsImported: c.rows, rowsRejected: c.rejected, rejectsPath: c.rejectsPath, sourceSha256: c.sourceSha256, durationMs,
+      ...(c.chunking ? { chunking: c.chunking } : {}),
     };
     return { result, audit: entry };
   });
   return tx.immediate();
-}
-
-/** Document chunks as source records; the import's sha256 covers every file's relative path and bytes. */
-function* documentRecords(root: string, files: string[], chunk: ChunkOptions, hash: ReturnType<typeof createHash>): Generator<SourceRecord> {
-  const base = fs.statSync(root).isDirectory() ? root : path.dirname(root);
-  let bytesRead = 0;
-  for (const file of files) {
-    const bytes = fs.readFileSync(file);
-    hash.update(path.relative(base, file)).update('\0').update(bytes);
-    bytesRead += bytes.length;
-    for (const c of chunkDocument(file, base, chunk)) yield { locator: c.locator, value: { text: c.text }, problem: null, raw: '', bytesRead };
-  }
 }
 
 function* chain<T>(...iterables: Iterable<T>[]): Generator<T> {

@@ -31,6 +31,8 @@ export class ForkedInferenceHost implements InferenceLink {
   private start(): void {
     const { file, execArgv } = siblingEntry(import.meta.url, '../../inference/host/child-entry.js');
     const child = fork(file, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+    // A send racing a killed child fails with EPIPE on the child object; the exit handler below deals with it.
+    child.on('error', (err) => process.stderr.write(`[lathe] inference host channel: ${err.message}\n`));
     child.on('exit', (code, signal) => {
       if (code !== 0 && signal !== 'SIGTERM') this.crashes += 1;
       if (this.child === child) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ExampleContent } from '../../shared/contract/features/datasets.js';
+import type { StartRunArgs } from '../../shared/contract/features/runs.js';
 import { datasetQueries } from '../db/queries/datasets.js';
 
 const PAGE = 5000;
@@ -52,4 +53,37 @@ function toTrainerLine(content: ExampleContent, objective: 'sft' | 'cpt', source
   }
   const text = content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n');
   return JSON.stringify({ text }) + '\n';
+}
+
+/**
+ * The trainer's run.json for a start request (see resources/trainer/README.md). Options the trainer added
+ * later (precision, gradient checkpointing, packing, devices) are written only when they differ from the
+ * trainer's default, so a run.json stays readable and an older trainer is not handed keys it would refuse.
+ */
+export function trainerConfig(args: StartRunArgs, outputDir: string, data: { train: string; validation: string | null }): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    base_model: path.resolve(args.baseModelDir),
+    output_dir: outputDir,
+    method: args.method,
+    objective: args.objective,
+    data: { train: [data.train], validation: data.validation ? [data.validation] : null },
+    lora: { rank: args.loraRank, alpha: args.loraRank * 2, dropout: 0.05, target_modules: 'all-linear' },
+    max_seq_len: args.maxSeqLen,
+    micro_batch_size: args.microBatchSize,
+    grad_accum: args.gradAccum,
+    lr: args.lr,
+    schedule: 'cosine',
+    warmup_steps: Math.min(10, Math.floor(args.maxSteps / 10)),
+    max_steps: args.maxSteps,
+    eval_every: args.evalEvery,
+    eval_at_start: args.evalAtStart,
+    checkpoint_every: args.checkpointEvery,
+    seed: args.seed,
+    device: args.device,
+  };
+  if (args.precision !== 'auto') config.precision = args.precision;
+  if (args.gradientCheckpointing) config.gradient_checkpointing = true;
+  if (args.packing) config.packing = true;
+  if (args.devices.length) config.devices = args.devices;
+  return config;
 }

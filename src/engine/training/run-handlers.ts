@@ -1,10 +1,16 @@
+import os from 'node:os';
 import type { HandlerImpls } from '../../shared/contract/index.js';
+import { presetValues } from '../../shared/training/presets.js';
 import type { EngineContext } from '../context.js';
 import { runQueries } from '../db/queries/runs.js';
 import { requireDb } from '../require-db.js';
+import { estimateRun } from './run-estimate.js';
 import type { RunSupervisor } from './run-supervisor.js';
 
-type RunImpls = Pick<HandlerImpls, 'runs.start' | 'runs.list' | 'runs.get' | 'runs.metrics' | 'runs.stop' | 'runs.resume'>;
+type RunImpls = Pick<
+  HandlerImpls,
+  'runs.start' | 'runs.list' | 'runs.get' | 'runs.metrics' | 'runs.stop' | 'runs.resume' | 'runs.cancel' | 'runs.retry' | 'runs.estimate' | 'runs.preset'
+>;
 
 export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
   return {
@@ -20,8 +26,18 @@ export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
     },
     'runs.stop': async ({ runId }) => ({ stopping: runs.stop(runId) }),
     'runs.resume': async ({ runId, step }) => runs.resume(runId, step),
+    'runs.cancel': async ({ runId }) => runs.cancel(runId),
+    'runs.retry': async ({ runId, changes }) => runs.retry(runId, changes),
+    // A CPU estimate needs no GPU probe (which imports torch: seconds).
+    'runs.estimate': async (args) => estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnly() : await runs.hardware()),
+    'runs.preset': async (args) => {
+      const { values, why } = presetValues(args);
+      return { values: { ...values }, why };
+    },
   };
 }
+
+const cpuOnly = () => ({ gpus: [], ramTotalBytes: os.totalmem(), cpuCount: os.availableParallelism() });
 
 /** Keeps every k-th point plus the last, so a chart of 100k steps stays smooth and still ends where the run is. */
 export function downsample(points: Array<[number, number]>, max: number): Array<[number, number]> {

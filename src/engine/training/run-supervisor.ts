@@ -1,153 +1,248 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
-import type { RunSummary, StartRunArgs } from '../../shared/contract/features/runs.js';
+import { startRunArgs, type RunSummary, type StartRunArgs } from '../../shared/contract/features/runs.js';
 import type { EngineContext } from '../context.js';
-import { runQueries, type RunRow, type RunStatus } from '../db/queries/runs.js';
+import { runQueries, type RunRow, type StoredRunStatus } from '../db/queries/runs.js';
 import { requireDb } from '../require-db.js';
-import { materializeVersion } from './materialize.js';
-import { spawnTrainer, type TrainerEvent } from './trainer-command.js';
+import { materializeVersion, trainerConfig } from './materialize.js';
+import type { TrainerEvent } from './trainer-command.js';
+import { TrainerProcess, type TrainerExit } from './trainer-process.js';
+import { runSlot, trainingHardwareProbe, type TrainingHardware } from './training-hardware.js';
 
-const STDERR_TAIL = 40;
-type Trainer = ReturnType<typeof spawnTrainer>;
+type Outcome = { status: StoredRunStatus; error: unknown; result: unknown };
+interface Live { proc: TrainerProcess; final: Outcome | null; resources: string[] }
 
 /**
- * Owns the trainer processes of this engine: starts them, turns their JSON lines into rows (metrics,
- * checkpoints, status) and push events, stops them with SIGTERM (the trainer checkpoints first), and marks a
- * run interrupted when its process dies without saying done or error.
+ * Owns the trainer processes of this engine. Every start or resume goes through a persistent queue (one job per
+ * GPU, one CPU job at a time); the supervisor turns the trainer's JSON lines into rows (metrics, checkpoints,
+ * events, status) and push events, stops runs with SIGTERM (the trainer checkpoints first), and marks a run
+ * interrupted when its trainer dies or goes silent without saying done or error.
  */
 export class RunSupervisor {
-  private readonly live = new Map<string, Trainer>();
+  private readonly live = new Map<string, Live>();
+  /** Set by dispose: nothing new starts, and late lines from dying trainers are not written. */
+  private closing = false;
+  readonly hardware: () => Promise<TrainingHardware>;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.hardware = trainingHardwareProbe(ctx.dataDir);
+  }
 
-  start(args: StartRunArgs): RunSummary {
+  async start(args: StartRunArgs, retryOf: string | null = null): Promise<RunSummary> {
     const { db, audit } = requireDb(this.ctx);
     const id = randomUUID();
     const outputDir = path.join(this.ctx.dataDir, 'runs', id);
     const data = materializeVersion(db, args.datasetVersionId, path.join(outputDir, 'data'), args.objective);
-    const config = {
-      base_model: path.resolve(args.baseModelDir),
-      output_dir: outputDir,
-      method: args.method,
-      objective: args.objective,
-      data: { train: [data.train], validation: data.validation ? [data.validation] : null },
-      lora: { rank: args.loraRank, alpha: args.loraRank * 2, dropout: 0.05, target_modules: 'all-linear' },
-      max_seq_len: args.maxSeqLen,
-      micro_batch_size: args.microBatchSize,
-      grad_accum: args.gradAccum,
-      lr: args.lr,
-      schedule: 'cosine',
-      warmup_steps: Math.min(10, Math.floor(args.maxSteps / 10)),
-      max_steps: args.maxSteps,
-      eval_every: args.evalEvery,
-      eval_at_start: args.evalAtStart,
-      checkpoint_every: args.checkpointEvery,
-      seed: args.seed,
-      device: args.device,
-    };
+    const config = trainerConfig(args, outputDir, data);
     fs.writeFileSync(path.join(outputDir, 'run.json'), JSON.stringify(config, null, 2));
+    const slot = runSlot(args.device, args.devices, args.device === 'cpu' ? null : await this.hardware()).join(',');
     const now = new Date().toISOString();
-    runQueries(db).insert({
-      id, name: args.name ?? `${path.basename(args.baseModelDir)} · ${args.method} · ${now.slice(0, 16).replace('T', ' ')}`,
-      status: 'running', config: JSON.stringify(config), base_model: config.base_model, dataset_version_id: args.datasetVersionId,
-      output_dir: outputDir, pid: null, error: null, stderr_tail: null, result: null, created_at: now, updated_at: now, created_by: this.ctx.actor,
-    });
-    this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, trainExamples: data.trainCount, validationExamples: data.valCount } }));
-    this.spawn(id, ['train', '--config', path.join(outputDir, 'run.json')]);
+    const q = runQueries(db);
+    db.transaction(() => {
+      q.insert({
+        id, name: args.name ?? `${path.basename(args.baseModelDir)} · ${args.method} · ${now.slice(0, 16).replace('T', ' ')}`,
+        status: 'stopped', config: JSON.stringify(config), base_model: String(config.base_model), dataset_version_id: args.datasetVersionId,
+        output_dir: outputDir, pid: null, error: null, stderr_tail: null, result: null, created_at: now, updated_at: now, created_by: this.ctx.actor,
+        retry_of: retryOf, start_args: JSON.stringify(args), slot,
+      });
+      q.enqueue(id, slot, ['train', '--config', path.join(outputDir, 'run.json')]);
+      if (retryOf) {
+        q.addEvent(id, 'retry', `Retry of run ${retryOf.slice(0, 8)} with new settings.`, { retryOf });
+        q.addEvent(retryOf, 'retried', `Retried as run ${id.slice(0, 8)}.`, { runId: id });
+      }
+    })();
+    this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, retryOf, slot, trainExamples: data.trainCount, validationExamples: data.valCount } }));
+    if (retryOf) this.emit(retryOf);
+    this.pump();
+    this.noteIfWaiting(id);
     return this.summary(id);
   }
 
+  async retry(runId: string, changes: Record<string, unknown>): Promise<RunSummary> {
+    const old = this.row(runId);
+    if (old.status === 'running' || old.status === 'queued') throw new LatheError('INVALID_ARGUMENTS', `Run ${runId.slice(0, 8)} is still ${old.status}.`, 'Stop or cancel it first, then retry.');
+    if (!old.start_args) throw new LatheError('INVALID_ARGUMENTS', 'This run was started by an older Lathe that did not keep its settings.', 'Start a new run from the Train page.');
+    if ('datasetVersionId' in changes) throw new LatheError('INVALID_ARGUMENTS', 'A retry keeps the dataset version of the run it retries.', 'Start a new run to train on other data.');
+    const previous = JSON.parse(old.start_args) as StartRunArgs;
+    const parsed = startRunArgs.safeParse({ ...previous, name: `${old.name} (retry)`, ...changes });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new LatheError('INVALID_ARGUMENTS', `Retry setting "${issue.path.join('.')}": ${issue.message}.`, 'Fix that field; the old run is unchanged.');
+    }
+    return this.start(parsed.data, runId);
+  }
+
   resume(runId: string, step?: number): RunSummary {
-    const { audit } = requireDb(this.ctx);
+    const { db, audit } = requireDb(this.ctx);
     const run = this.row(runId);
-    if (this.live.has(runId)) throw new LatheError('INVALID_ARGUMENTS', 'This run is already running.', 'Stop it first, or wait for it to finish.');
-    const checkpoints = runQueries(requireDb(this.ctx).db).checkpoints(runId);
+    if (run.status === 'running' || run.status === 'queued') throw new LatheError('INVALID_ARGUMENTS', `This run is already ${run.status}.`, 'Stop it first, or wait for it to finish.');
+    const checkpoints = runQueries(db).checkpoints(runId);
     const from = step === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.step === step);
-    if (!from) throw new LatheError('NOT_FOUND', step ? `Run has no checkpoint at step ${step}.` : 'This run has no checkpoint to resume from.', 'Start a new run; set "checkpoint every" so long runs can be resumed.');
+    if (!from) throw new LatheError('NOT_FOUND', step ? `Run has no checkpoint at step ${step}.` : 'This run has no checkpoint to resume from.', 'Retry it instead (it starts from the beginning); set "checkpoint every" so long runs can be resumed.');
     this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.resume', objectType: 'run', objectId: runId, details: { step: from.step, checkpoint: from.path } }));
-    this.setState(runId, 'running', { error: null });
-    this.spawn(run.id, ['train', '--config', path.join(run.output_dir, 'run.json'), '--resume', from.path]);
+    runQueries(db).enqueue(runId, run.slot ?? 'cpu', ['train', '--config', path.join(run.output_dir, 'run.json'), '--resume', from.path]);
+    runQueries(db).addEvent(runId, 'resume', `Resume requested from the checkpoint at step ${from.step}.`, { step: from.step });
+    this.pump();
+    this.noteIfWaiting(runId);
     return this.summary(runId);
   }
 
+  /** A running run gets SIGTERM (checkpoint, then exit); a queued one is taken off the queue. */
   stop(runId: string): boolean {
-    this.row(runId);
-    const child = this.live.get(runId);
-    if (!child) return false;
-    child.kill('SIGTERM');
+    const run = this.row(runId);
+    if (run.status === 'queued') {
+      this.cancel(runId);
+      return true;
+    }
+    const live = this.live.get(runId);
+    if (!live) return false;
+    runQueries(requireDb(this.ctx).db).addEvent(runId, 'stop', 'Stop requested: the trainer saves a checkpoint, then exits.');
+    live.proc.stop();
+    this.emit(runId);
     return true;
   }
 
+  cancel(runId: string): RunSummary {
+    const { db, audit } = requireDb(this.ctx);
+    const run = this.row(runId);
+    const q = runQueries(db);
+    if (!q.dequeue(runId)) throw new LatheError('INVALID_ARGUMENTS', `Run ${runId.slice(0, 8)} is not queued (it is ${run.status}).`, 'Use Stop for a running run.');
+    const neverStarted = q.checkpoints(runId).length === 0 && q.metrics(runId).length === 0;
+    if (neverStarted) {
+      q.setState({ id: runId, status: 'stopped', pid: null, error: JSON.stringify({ code: 'cancelled', message: 'Cancelled while queued; it never started.', hint: 'Retry it when the device is free.' }), stderr_tail: run.stderr_tail, result: null, updated_at: new Date().toISOString() });
+    }
+    q.addEvent(runId, 'cancelled', 'Taken off the queue.');
+    this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.cancel', objectType: 'run', objectId: runId, details: { slot: run.slot } }));
+    this.emit(runId);
+    this.pump();
+    return this.summary(runId);
+  }
+
   /**
-   * At start-up: a run marked running whose trainer process is gone lost its engine (a crash, a kill -9):
-   * mark it interrupted so it can be resumed. A live pid may belong to another engine on the same data folder
-   * (the CLI beside the app), so it is left alone; an orphan whose engine died exits at its next write to the
-   * closed pipe, and the next start marks it.
+   * At start-up: a run marked running whose trainer process is gone lost its engine (a crash, a kill -9): mark it
+   * interrupted so it can be resumed. A live pid may belong to another engine on the same data folder (the CLI
+   * beside the app), so it is left alone. Then the queue left by the last engine starts moving again.
    */
   reconcile(): void {
     if (!this.ctx.db) return;
-    for (const run of runQueries(this.ctx.db).running()) {
+    const q = runQueries(this.ctx.db);
+    for (const run of q.running()) {
       if (run.pid && isAlive(run.pid)) continue;
+      q.addEvent(run.id, 'reconciled', 'Lathe was not running when this run last trained; it is marked interrupted and can be resumed.');
       this.setState(run.id, 'interrupted', {
+        pid: null,
         error: { code: 'interrupted', message: 'Lathe stopped while this run was training.', hint: 'Resume it from its latest checkpoint.' },
       });
     }
+    this.pump();
   }
 
   async dispose(): Promise<void> {
-    const exits = [...this.live.values()].map((c) => new Promise((r) => c.once('close', r)));
-    for (const c of this.live.values()) c.kill('SIGTERM');
-    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
-    for (const c of this.live.values()) c.kill('SIGKILL');
+    this.closing = true;
+    const lives = [...this.live.values()];
+    for (const l of lives) l.proc.stop();
+    await Promise.race([Promise.all(lives.map((l) => l.proc.whenExited())), new Promise((r) => setTimeout(r, 10_000))]);
+    for (const l of lives) l.proc.kill();
+    await Promise.race([Promise.all(lives.map((l) => l.proc.whenExited())), new Promise((r) => setTimeout(r, 2_000))]);
   }
 
   summary(runId: string): RunSummary {
     const run = this.row(runId);
+    const q = runQueries(requireDb(this.ctx).db);
+    let queuePosition: number | null = null;
+    if (run.status === 'queued') {
+      const mine = (run.slot ?? 'cpu').split(',');
+      const ahead = q.queue().filter((r) => r.slot.split(',').some((s) => mine.includes(s)));
+      queuePosition = ahead.findIndex((r) => r.run_id === runId) + 1;
+    }
     return {
       id: run.id, name: run.name, status: run.status, baseModel: run.base_model, datasetVersionId: run.dataset_version_id,
       outputDir: run.output_dir, config: JSON.parse(run.config) as Record<string, unknown>,
       error: run.error ? (JSON.parse(run.error) as RunSummary['error']) : null, stderrTail: run.stderr_tail,
       result: run.result ? (JSON.parse(run.result) as Record<string, unknown>) : null,
-      checkpoints: runQueries(requireDb(this.ctx).db).checkpoints(runId).map((c) => ({ step: c.step, path: c.path, sha256: c.sha256, createdAt: c.created_at })),
+      checkpoints: q.checkpoints(runId).map((c) => ({ step: c.step, path: c.path, sha256: c.sha256, createdAt: c.created_at })),
+      events: q.events(runId).map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, message: e.message, data: e.data ? (JSON.parse(e.data) as unknown) : null })),
+      retryOf: run.retry_of, slot: run.slot, queuePosition,
       createdAt: run.created_at, updatedAt: run.updated_at,
     };
   }
 
-  private spawn(runId: string, args: string[]): void {
-    const child = spawnTrainer(args, { dataDir: this.ctx.dataDir });
-    this.live.set(runId, child);
-    this.setState(runId, 'running', { pid: child.pid ?? null });
-    const tail: string[] = [];
-    readline.createInterface({ input: child.stderr }).on('line', (l) => {
-      tail.push(l);
-      if (tail.length > STDERR_TAIL) tail.shift();
-    });
-    let final: { status: RunStatus; error: unknown; result: unknown } | null = null;
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      let e: TrainerEvent;
-      try {
-        e = JSON.parse(line) as TrainerEvent;
-      } catch {
-        return;
-      }
-      const outcome = this.onEvent(runId, e);
-      if (outcome) final = outcome;
-    });
-    child.on('close', (code) => {
-      this.live.delete(runId);
-      const f = final as { status: RunStatus; error: unknown; result: unknown } | null;
-      const outcome = f ?? { status: 'interrupted' as const, error: { code: 'trainer_exited', message: `The trainer exited (code ${code}) without finishing.`, hint: 'Read the log below; resume from the latest checkpoint.' }, result: null };
-      this.setState(runId, outcome.status, { pid: null, error: outcome.error, result: outcome.result, stderrTail: tail.join('\n') });
-      if (this.ctx.audit) {
-        this.ctx.events.emit('audit.appended', this.ctx.audit.append({ actor: this.ctx.actor, action: `run.${outcome.status}`, objectType: 'run', objectId: runId, details: { code, result: outcome.result, error: outcome.error } }));
-      }
-    });
+  /** Starts every queued run whose devices are free, oldest first; a waiting run blocks later ones on its devices. */
+  private pump(): void {
+    if (!this.ctx.db || this.closing) return;
+    const q = runQueries(this.ctx.db);
+    const busy = new Set<string>([...this.live.values()].flatMap((l) => l.resources));
+    for (const r of q.running()) if (!this.live.has(r.id) && r.pid && isAlive(r.pid)) for (const s of (r.slot ?? 'cpu').split(',')) busy.add(s);
+    for (const item of q.queue()) {
+      const resources = item.slot.split(',');
+      const free = resources.every((s) => !busy.has(s));
+      for (const s of resources) busy.add(s);
+      if (!free) continue;
+      q.dequeue(item.run_id);
+      this.spawn(item.run_id, JSON.parse(item.trainer_args) as string[], resources);
+    }
   }
 
-  private onEvent(runId: string, e: TrainerEvent): { status: RunStatus; error: unknown; result: unknown } | null {
+  private noteIfWaiting(runId: string): void {
+    const s = this.summary(runId);
+    if (s.status !== 'queued') return;
+    runQueries(requireDb(this.ctx).db).addEvent(runId, 'queued', `Waiting for ${s.slot} (place ${s.queuePosition} in its queue).`);
+    this.emit(runId);
+  }
+
+  private spawn(runId: string, args: string[], resources: string[]): void {
+    const run = this.row(runId);
+    const q = runQueries(requireDb(this.ctx).db);
+    const hangTimeoutS = run.start_args ? (JSON.parse(run.start_args) as StartRunArgs).hangTimeoutS ?? 300 : 300;
+    let proc: TrainerProcess;
+    try {
+      proc = new TrainerProcess(args, {
+        dataDir: this.ctx.dataDir,
+        hangTimeoutS,
+        onEvent: (e) => {
+          if (!this.ctx.db?.open) return;
+          const outcome = this.onEvent(runId, e);
+          const l = this.live.get(runId);
+          if (outcome && l) l.final = outcome;
+        },
+        onExit: (exit) => this.ctx.db?.open && this.onExit(runId, exit),
+      });
+    } catch (err) {
+      const e = err as LatheError;
+      this.setState(runId, 'failed', { error: { code: e.code ?? 'spawn_failed', message: e.message, hint: e.hint ?? '' } });
+      return;
+    }
+    this.live.set(runId, { proc, final: null, resources });
+    const resuming = args.includes('--resume');
+    q.addEvent(runId, resuming ? 'resumed' : 'started', `${resuming ? 'Resumed' : 'Started'} on ${resources.join(', ')} (pid ${proc.pid ?? '?'}).`);
+    this.setState(runId, 'running', { pid: proc.pid, error: null });
+  }
+
+  private onExit(runId: string, exit: TrainerExit): void {
+    const l = this.live.get(runId);
+    this.live.delete(runId);
+    const q = runQueries(requireDb(this.ctx).db);
+    let outcome = l?.final ?? null;
+    if (!outcome && exit.hungAfterS !== null) {
+      q.addEvent(runId, 'heartbeat_lost', `No output from the trainer for ${exit.hungAfterS} s: stopped it and everything it started.`);
+      outcome = { status: 'interrupted', result: null, error: { code: 'trainer_hung', message: `The trainer sent nothing for ${exit.hungAfterS} s (no metrics, progress or heartbeat), so Lathe stopped it.`, hint: 'A hang is often a stuck data loader, a deadlock between GPUs or a wedged driver: read the log below, then resume from the latest checkpoint.' } };
+    } else if (!outcome) {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      q.addEvent(runId, 'crashed', `The trainer ${how} without finishing.`);
+      outcome = { status: 'interrupted', result: null, error: { code: 'trainer_exited', message: `The trainer ${how} without finishing.`, hint: 'Read the log below (out of memory is a common cause); resume from the latest checkpoint.' } };
+    } else {
+      q.addEvent(runId, outcome.status, outcome.status === 'completed' ? 'Finished.' : String((outcome.error as { message?: string } | null)?.message ?? outcome.status));
+    }
+    this.setState(runId, outcome.status, { pid: null, error: outcome.error, result: outcome.result, stderrTail: exit.stderrTail });
+    if (this.ctx.audit) {
+      this.ctx.events.emit('audit.appended', this.ctx.audit.append({ actor: this.ctx.actor, action: `run.${outcome.status}`, objectType: 'run', objectId: runId, details: { code: exit.code, signal: exit.signal, result: outcome.result, error: outcome.error } }));
+    }
+    this.pump();
+  }
+
+  private onEvent(runId: string, e: TrainerEvent): Outcome | null {
     const q = runQueries(requireDb(this.ctx).db);
     if (e.type === 'metrics' || e.type === 'eval') {
       const { v: _v, type: _t, step, ...rest } = e;
@@ -156,23 +251,32 @@ export class RunSupervisor {
       this.ctx.events.emit('run.metrics', { runId, step: Number(step), values });
     } else if (e.type === 'checkpoint') {
       q.addCheckpoint(runId, Number(e.step), String(e.path), String(e.sha256));
-      this.ctx.events.emit('run.updated', this.summary(runId));
+      this.emit(runId);
+    } else if (e.type === 'event') {
+      // Things the trainer decided on its own, e.g. {"kind": "oom_fallback", micro_batch_size, grad_accum}.
+      const { v: _v, type: _t, kind, message, ...data } = e;
+      q.addEvent(runId, String(kind ?? 'event'), String(message ?? describeTrainerEvent(String(kind), data)), data);
+      this.emit(runId);
     } else if (e.type === 'done') {
       return { status: 'completed', error: null, result: e.payload ?? {} };
     } else if (e.type === 'error') {
       const error = { code: String(e.code), message: String(e.message), hint: String(e.hint ?? '') };
       return { status: e.code === 'cancelled' ? 'stopped' : 'failed', error, result: null };
     }
-    return null;
+    return null; // hello, progress and heartbeat only feed the watchdog
   }
 
-  private setState(runId: string, status: RunStatus, p: { pid?: number | null; error?: unknown; result?: unknown; stderrTail?: string }): void {
+  private setState(runId: string, status: StoredRunStatus, p: { pid?: number | null; error?: unknown; result?: unknown; stderrTail?: string }): void {
     const run = this.row(runId);
     runQueries(requireDb(this.ctx).db).setState({
       id: runId, status, pid: p.pid === undefined ? run.pid : p.pid,
       error: p.error === undefined ? run.error : p.error === null ? null : JSON.stringify(p.error),
       stderr_tail: p.stderrTail ?? run.stderr_tail, result: p.result ? JSON.stringify(p.result) : null, updated_at: new Date().toISOString(),
     });
+    this.emit(runId);
+  }
+
+  private emit(runId: string): void {
     this.ctx.events.emit('run.updated', this.summary(runId));
   }
 
@@ -181,6 +285,13 @@ export class RunSupervisor {
     if (!run) throw new LatheError('NOT_FOUND', `There is no run ${runId}.`, 'Refresh the Runs page.');
     return run;
   }
+}
+
+function describeTrainerEvent(kind: string, data: Record<string, unknown>): string {
+  if (kind === 'oom_fallback') {
+    return `Out of memory: micro batch → ${String(data.micro_batch_size ?? '?')}, accumulation → ${String(data.grad_accum ?? '?')} (same effective batch).`;
+  }
+  return kind.replace(/_/g, ' ');
 }
 
 function isAlive(pid: number): boolean {

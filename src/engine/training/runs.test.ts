@@ -82,7 +82,8 @@ describe('training runs (real trainer, tiny model, CPU)', () => {
     process.kill(pid, 'SIGKILL');
     const dead = await waitFor(engine, started.id, (r) => r.status !== 'running');
     expect(dead.status).toBe('interrupted');
-    expect(dead.error?.message).toMatch(/exited/);
+    expect(dead.error?.message).toMatch(/killed by SIGKILL/);
+    expect(dead.events.map((e) => e.kind)).toContain('crashed');
 
     // A run left "running" by an engine that died (no live pid) is marked interrupted by the next engine.
     engine.ctx.db!.prepare("UPDATE runs SET status = 'running', pid = 999999 WHERE id = ?").run(started.id);
@@ -91,6 +92,7 @@ describe('training runs (real trainer, tiny model, CPU)', () => {
     const run = await next.call('runs.get', { runId: started.id });
     expect(run.status).toBe('interrupted');
     expect(run.error?.hint).toMatch(/Resume/);
+    expect(run.events.at(-1)?.kind).toBe('reconciled');
   }, 180_000);
 
   it('refuses a missing dataset version and reports trainer config errors as a failed run', async () => {

@@ -80,7 +80,7 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
 }
 
 /** Starts `python -m lathe_trainer ...` from the project's Python env, offline, stdout piped for JSON lines. */
-export function spawnTrainer(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcessByStdio<null, Readable, Readable> {
+export function spawnTrainer(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {}): ChildProcessByStdio<null, Readable, Readable> {
   const { python } = findPythonEnv(opts.dataDir);
   const trainerDir = path.join(resourcesDir(), 'trainer');
   if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer'))) {
@@ -94,6 +94,8 @@ export function spawnTrainer(args: string[], opts: { dataDir?: string; env?: Nod
     cwd: trainerDir,
     env: { ...process.env, ...opts.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so stopping a run reaches every process it started (see TrainerProcess).
+    detached: opts.detached ?? false,
   });
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { doctorReportSchema } from './features/doctor.js';
 import { auditEntrySchema } from './features/audit.js';
 import { runEventSchemas } from './features/runs.js';
+import { playgroundEventSchemas } from './features/playground.js';
 
 /** Push events: engine → UI. Each has a runtime schema; listeners get parsed payloads. */
 export const eventSchemas = {
@@ -17,6 +18,7 @@ export const eventSchemas = {
     state: z.enum(['running', 'done', 'failed', 'cancelled']),
   }),
   ...runEventSchemas,
+  ...playgroundEventSchemas,
 };
 
 export type EventSchemas = typeof eventSchemas;

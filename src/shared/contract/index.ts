@@ -3,8 +3,15 @@ import type { HandlerSpec } from './define.js';
 import { appHandlers } from './features/app.js';
 import { auditHandlers } from './features/audit.js';
 import { datasetHandlers } from './features/datasets.js';
+import { reviewHandlers } from './features/review.js';
+import { datasetExportHandlers } from './features/dataset-export.js';
+import { recipeHandlers } from './features/recipes.js';
 import { runHandlers } from './features/runs.js';
 import { doctorHandlers } from './features/doctor.js';
+import { modelHandlers } from './features/models.js';
+import { exportHandlers } from './features/exports.js';
+import { playgroundHandlers } from './features/playground.js';
+import { servingHandlers } from './features/serving.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -16,7 +23,14 @@ export const handlerSpecs = {
   ...doctorHandlers,
   ...auditHandlers,
   ...datasetHandlers,
+  ...reviewHandlers,
+  ...datasetExportHandlers,
+  ...recipeHandlers,
   ...runHandlers,
+  ...modelHandlers,
+  ...exportHandlers,
+  ...playgroundHandlers,
+  ...servingHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;
@@ -39,7 +53,9 @@ export type { HandlerSpec } from './define.js';
 export type { AppInfo } from './features/app.js';
 export type { DoctorCheck, DoctorReport, GpuInfo } from './features/doctor.js';
 export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
-export type { RunSummary, StartRunArgs } from './features/runs.js';
+export type { ModelSummary, ModelInspection, GgufOuttype } from './features/models.js';
+export type { ExportSummary, ExportFormat } from './features/exports.js';
+export type { RunEstimate, RunEvent, RunSummary, StartRunArgs, StartRunInput } from './features/runs.js';
 export type { ChatMessage, ColumnMapping, DatasetSummary, DatasetVersion, Detection, ExampleContent, ImportResult, TaskFormat, FileType } from './features/datasets.js';
 
 import type { RpcClient } from '../transport/rpc-client.js';

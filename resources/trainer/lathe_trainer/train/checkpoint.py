@@ -70,6 +70,21 @@ def restore_rng(tensors: dict, meta: dict) -> None:
         torch.cuda.set_rng_state_all(cuda)
 
 
+def capture_torch_rng() -> dict:
+    """Just torch's generators (dropout), for retrying a step in memory; cheap, nothing written."""
+    import torch
+
+    return {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+
+
+def restore_torch_rng(state: dict) -> None:
+    import torch
+
+    torch.set_rng_state(state["cpu"])
+    if state["cuda"] is not None:
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
 def save_checkpoint(root: Path, step: int, model, optimizer, state: dict) -> tuple[Path, str]:
     """Writes checkpoints/step-N atomically; returns its path and the weights' sha256."""
     import torch

@@ -17,10 +17,16 @@ METHODS = ("lora", "full", "qlora")
 OBJECTIVES = ("sft", "cpt")
 SCHEDULES = ("cosine", "linear")
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+ATTENTION = ("sdpa", "eager")
+RECIPE_KINDS = ("chat", "text")
 
 # Keys that change what is trained; a checkpoint may only be resumed under the same values.
-RESUME_KEYS = ("base_model", "method", "objective", "data", "lora", "max_seq_len", "micro_batch_size", "grad_accum",
-               "lr", "schedule", "warmup_steps", "max_steps", "epochs", "seed", "weight_decay", "grad_clip")
+# The micro-batch is not among them: it only splits a step's samples (an out-of-memory fallback halves it), while
+# the effective batch (micro_batch_size * grad_accum, per process) fixes which samples make a step.
+RESUME_KEYS = ("base_model", "method", "objective", "data", "recipe", "lora", "max_seq_len", "effective_batch",
+               "lr", "schedule", "warmup_steps", "max_steps", "epochs", "seed", "weight_decay", "grad_clip",
+               "packing", "precision", "world_size")
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,14 @@ class LoraSettings:
     alpha: float = 32.0
     dropout: float = 0.05
     target_modules: str | list[str] = "all-linear"
+
+
+@dataclass(frozen=True)
+class RecipeSource:
+    """One dataset version in a mix: `ratio` is its share of the training tokens (ratios are normalised)."""
+    path: str
+    ratio: float
+    kind: str  # "chat" (SFT, assistant-only loss) | "text" (continued pre-training blocks)
 
 
 @dataclass(frozen=True)
@@ -56,9 +70,26 @@ class RunConfig:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     min_lr_ratio: float = 0.0
-    # Test hooks: make step N's loss NaN; stop cleanly after step N as if paused (for resume tests).
+    precision: str = "auto"              # auto: bf16 (or fp16) autocast on CUDA, fp32 on CPU
+    gradient_checkpointing: bool = False
+    attn_implementation: str = "sdpa"
+    packing: bool = False                # padding-free: a micro-batch is one row, attention per example/document
+    recipe: list[RecipeSource] | None = None
+    devices: int | list[int] = 1         # processes (CPU) or GPU count, or a list of GPU indices (torchrun)
+    heartbeat_seconds: float = 10.0      # 0: no heartbeat lines
+    # Test hooks: make step N's loss NaN; stop cleanly after step N as if paused (for resume tests);
+    # raise an out-of-memory error in step N once (also LATHE_TRAINER_FAKE_OOM_AT_STEP=N or N:always).
     debug_inject_nan_at_step: int | None = None
     debug_stop_after_step: int | None = None
+    debug_fake_oom_at_step: int | None = None
+
+    @property
+    def effective_batch(self) -> int:
+        return self.micro_batch_size * self.grad_accum
+
+    @property
+    def world_size(self) -> int:
+        return self.devices if isinstance(self.devices, int) else len(self.devices)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +98,9 @@ class RunConfig:
         raw = self.as_dict()
         # Data by content, not path: a copy of the same files in another folder resumes fine.
         raw["data"] = {split: [_sha256(path) for path in raw.pop(f"{split}_files")] for split in ("train", "validation")}
+        if raw["recipe"]:
+            raw["recipe"] = [{**source, "path": _sha256(source["path"])} for source in raw["recipe"]]
+        raw["effective_batch"], raw["world_size"] = self.effective_batch, self.world_size
         picked = {key: raw.get(key) for key in RESUME_KEYS}
         return hashlib.sha256(json.dumps(picked, sort_keys=True).encode()).hexdigest()
 
@@ -137,6 +171,41 @@ def _lora(raw) -> LoraSettings:
                         dropout=_float(raw, "dropout", 0.05, 0.0, 0.99), target_modules=targets)
 
 
+def _recipe(raw, base: Path) -> list[RecipeSource] | None:
+    if raw is None:
+        return None
+    example = "[{\"path\": \"domain.jsonl\", \"ratio\": 0.5, \"kind\": \"text\"}, ...]"
+    if not isinstance(raw, list) or not raw or not all(isinstance(item, dict) for item in raw):
+        raise _bad("recipe", "must be a non-empty list of {path, ratio, kind}.", f"Write it like {example}.")
+    sources = []
+    for index, item in enumerate(raw):
+        key = f"recipe[{index}]"
+        unknown = sorted(set(item) - {"path", "ratio", "kind"})
+        if unknown:
+            raise _bad(f"{key}.{unknown[0]}", "is not a known key.", "Each recipe entry has only path, ratio and kind.")
+        if item.get("ratio") is None or _float(item, "ratio", None, 0.0) <= 0:
+            raise _bad(f"{key}.ratio", f"must be a number > 0, not {item.get('ratio')!r}.", "Give every source a positive ratio.")
+        if item.get("kind") not in RECIPE_KINDS:
+            raise _bad(f"{key}.kind", f"must be \"chat\" or \"text\", not {item.get('kind')!r}.",
+                       "Use \"chat\" for {\"messages\": [...]} lines and \"text\" for {\"text\": \"...\"} lines.")
+        path = _files(item.get("path"), f"{key}.path", base, required=True)
+        sources.append(RecipeSource(path=path[0], ratio=float(item["ratio"]), kind=item["kind"]))
+    return sources
+
+
+def _devices(raw) -> int | list[int]:
+    value = raw.get("devices", 1)
+    if value is None or value == []:  # the engine's "no choice": one process on the picked device
+        return 1
+    if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value) \
+            and len(set(value)) == len(value):
+        return list(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 64:
+        return value
+    raise _bad("devices", f"must be a process count (1-64) or a list of distinct GPU indices, not {value!r}.",
+               "Set `devices` to 1, to 2 for two GPUs (or processes on CPU), or to GPU indices such as [0, 1].")
+
+
 def load_config(path: Path) -> RunConfig:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -157,6 +226,12 @@ def load_config(path: Path) -> RunConfig:
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise _bad(key, "is required (a folder path).", f"Set `{key}` to a folder path.")
     data = raw.get("data")
+    recipe = _recipe(raw.get("recipe"), base)
+    if recipe is not None and isinstance(data, dict) and data.get("train"):
+        raise _bad("recipe", "and `data.train` are both set.", "Put every training file in `recipe` and keep only "
+                   "`data.validation`, or drop `recipe`.")
+    if recipe is not None and data is None:
+        data = {"validation": None}
     if not isinstance(data, dict):
         raise _bad("data", "is required: {\"train\": [...], \"validation\": [...] | null}.",
                    "Add a `data` object with a `train` list of .jsonl files.")
@@ -166,7 +241,7 @@ def load_config(path: Path) -> RunConfig:
     return RunConfig(
         base_model=str((base / raw["base_model"]).expanduser().resolve()),
         output_dir=str((base / raw["output_dir"]).expanduser().resolve()),
-        train_files=_files(data.get("train"), "data.train", base, required=True),
+        train_files=[] if recipe else _files(data.get("train"), "data.train", base, required=True),
         validation_files=_files(data.get("validation"), "data.validation", base, required=False),
         method=_choice(raw, "method", "lora", METHODS),
         objective=_choice(raw, "objective", "sft", OBJECTIVES),
@@ -187,6 +262,15 @@ def load_config(path: Path) -> RunConfig:
         weight_decay=_float(raw, "weight_decay", 0.0),
         grad_clip=_float(raw, "grad_clip", 1.0),
         min_lr_ratio=_float(raw, "min_lr_ratio", 0.0, 0.0, 1.0),
+        precision=_choice(raw, "precision", "auto", PRECISIONS),
+        gradient_checkpointing=_flag(raw, "gradient_checkpointing"),
+        attn_implementation=_choice(raw, "attn_implementation", "sdpa", ATTENTION),
+        # Continued pre-training packs by default (documents are cut into blocks anyway); SFT pads unless asked.
+        packing=_flag(raw, "packing") if raw.get("packing") is not None else (raw.get("objective") == "cpt" or recipe is not None),
+        recipe=recipe,
+        devices=_devices(raw),
+        heartbeat_seconds=_float(raw, "heartbeat_seconds", 10.0, 0.0, 3600.0),
         debug_inject_nan_at_step=_int(raw, "debug_inject_nan_at_step", None, 1),
         debug_stop_after_step=_int(raw, "debug_stop_after_step", None, 1),
+        debug_fake_oom_at_step=_int(raw, "debug_fake_oom_at_step", None, 1),
     )

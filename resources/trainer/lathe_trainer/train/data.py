@@ -4,6 +4,8 @@ SFT: the base tokenizer's own chat template renders the conversation; labels are
 the assistant turns' content and the end-of-turn token that closes them (the model must learn to stop),
 found by character offsets so the tokenisation is exactly the one the template produces at inference.
 CPT: plain texts, each followed by EOS, concatenated and cut into max_seq_len blocks; every token is a label.
+Each block remembers where its documents start (position ids that restart at 0), so with packing the model
+attends only within a document (see `collate`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ IGNORE_INDEX = -100
 class Encoded:
     input_ids: list[int]
     labels: list[int]
+    position_ids: list[int] | None = None  # restart at 0 where a document starts (CPT blocks); None: 0..n-1
+    source: int = 0                        # index of the recipe source it came from
 
 
 def read_jsonl(path: str, objective: str) -> list:
@@ -86,10 +90,21 @@ def encode_cpt(tokenizer, texts: list[str], max_seq_len: int) -> list[Encoded]:
         return []
     eos = tokenizer.eos_token_id
     stream: list[int] = []
+    positions: list[int] = []  # within its document; a block that starts mid-document restarts at 0 as well
     for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]:
         stream.extend(ids + [eos])
-    blocks = [stream[i:i + max_seq_len] for i in range(0, len(stream), max_seq_len)]
-    return [Encoded(block, list(block)) for block in blocks if len(block) > 1]
+        positions.extend(range(len(ids) + 1))
+    blocks = []
+    for i in range(0, len(stream), max_seq_len):
+        block, pos = stream[i:i + max_seq_len], positions[i:i + max_seq_len]
+        offset, fixed = pos[0], []
+        for p in pos:  # shift the leading partial document so the block starts at 0
+            if p == 0:
+                offset = 0
+            fixed.append(p - offset)
+        if len(block) > 1:
+            blocks.append(Encoded(block, list(block), fixed))
+    return blocks
 
 
 def encode_files(tokenizer, paths: list[str], objective: str, max_seq_len: int) -> tuple[list[Encoded], int]:
@@ -108,10 +123,44 @@ def encode_files(tokenizer, paths: list[str], objective: str, max_seq_len: int) 
     return examples, dropped
 
 
-def collate(examples: list[Encoded], pad_id: int):
-    """Right-padded tensors: input_ids, attention_mask, labels (-100 on padding)."""
+@dataclass
+class Batch:
+    input_ids: object                 # LongTensor [rows, width]
+    labels: object                    # LongTensor, -100 where there is nothing to learn
+    attention_mask: object | None     # padded rows; None when packed (the mask comes from position_ids)
+    position_ids: object | None       # packed rows: restart at 0 for every example/document
+    tokens: int                       # real tokens (no padding): what tokens/s counts
+
+    @property
+    def label_count(self) -> int:
+        return int((self.labels[:, 1:] != IGNORE_INDEX).sum())
+
+    def to(self, device) -> "Batch":
+        move = (lambda t: None if t is None else t.to(device))
+        return Batch(move(self.input_ids), move(self.labels), move(self.attention_mask), move(self.position_ids),
+                     self.tokens)
+
+
+def collate(examples: list[Encoded], pad_id: int, packed: bool = False) -> Batch:
+    """Right-padded rows with an attention mask, or (packed) one padding-free row of all the examples.
+
+    Packed: position ids restart at 0 where each example (or CPT document) starts and no attention mask is
+    passed, so transformers builds a block-diagonal causal mask from the position ids (masking_utils
+    `find_packed_sequence_indices`; SDPA and eager alike) and rotary positions are per example. The label at
+    each restart is -100: the previous example's last token must not be trained to predict it.
+    """
     import torch
 
+    tokens = sum(len(e.input_ids) for e in examples)
+    if packed:
+        ids, labels, positions = [], [], []
+        for e in examples:
+            pos = e.position_ids or list(range(len(e.input_ids)))
+            ids.extend(e.input_ids)
+            positions.extend(pos)
+            labels.extend(IGNORE_INDEX if p == 0 else label for p, label in zip(pos, e.labels))
+        row = (lambda values: torch.tensor([values], dtype=torch.long))
+        return Batch(row(ids), row(labels), None, row(positions), tokens)
     width = max(len(e.input_ids) for e in examples)
     ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
@@ -121,39 +170,59 @@ def collate(examples: list[Encoded], pad_id: int):
         ids[row, :n] = torch.tensor(e.input_ids)
         labels[row, :n] = torch.tensor(e.labels)
         mask[row, :n] = 1
-    return ids, mask, labels
+    return Batch(ids, labels, mask, None, tokens)
 
 
 @dataclass
 class DataPosition:
-    """Where the loader is: the permutation of an epoch is a pure function of (seed, epoch)."""
+    """Where the sample stream is: the order of an epoch is a pure function of (seed, epoch)."""
     epoch: int = 0
-    batch_index: int = 0  # micro-batches already consumed in this epoch
+    sample_index: int = 0  # samples already consumed in this epoch
 
 
-class BatchOrder:
-    """Seeded, resumable micro-batch order over a fixed list of examples."""
+def permutation_seed(seed: int, epoch: int, salt: int = 0) -> int:
+    return seed * 1_000_003 + epoch + salt * 7_919
 
-    def __init__(self, size: int, micro_batch_size: int, seed: int, position: DataPosition | None = None):
-        self.size, self.micro_batch_size, self.seed = size, micro_batch_size, seed
-        self.position = position or DataPosition()
-        self.batches_per_epoch = -(-size // micro_batch_size)
-        self._epoch_batches = self._batches_for(self.position.epoch)
 
-    def permutation_seed(self, epoch: int) -> int:
-        return self.seed * 1_000_003 + epoch
-
-    def _batches_for(self, epoch: int) -> list[list[int]]:
+def shuffled_epoch(size: int, seed: int):
+    """An epoch order function: a seeded permutation of all examples."""
+    def order(epoch: int) -> list[int]:
         import torch
 
-        generator = torch.Generator().manual_seed(self.permutation_seed(epoch))
-        order = torch.randperm(self.size, generator=generator).tolist()
-        return [order[i:i + self.micro_batch_size] for i in range(0, self.size, self.micro_batch_size)]
+        generator = torch.Generator().manual_seed(permutation_seed(seed, epoch))
+        return torch.randperm(size, generator=generator).tolist()
+    return order
 
-    def next(self) -> list[int]:
-        if self.position.batch_index >= self.batches_per_epoch:
-            self.position = DataPosition(self.position.epoch + 1, 0)
-            self._epoch_batches = self._batches_for(self.position.epoch)
-        batch = self._epoch_batches[self.position.batch_index]
-        self.position = DataPosition(self.position.epoch, self.position.batch_index + 1)
-        return batch
+
+class SampleStream:
+    """Seeded, resumable stream of example indices, epoch after epoch.
+
+    A step takes the next `effective batch` samples; how they are split into micro-batches does not change
+    which samples a step sees, so halving the micro-batch after an out-of-memory error keeps the order.
+    """
+
+    def __init__(self, epoch_order, position: DataPosition | None = None):
+        self._epoch_order = epoch_order
+        self.position = position or DataPosition()
+        self._epoch = self._epoch_order(self.position.epoch)
+
+    @property
+    def epoch_length(self) -> int:
+        return len(self._epoch)
+
+    def take(self, count: int) -> list[int]:
+        picked: list[int] = []
+        while len(picked) < count:
+            epoch, index = self.position.epoch, self.position.sample_index
+            if index >= len(self._epoch):
+                epoch, index = epoch + 1, 0
+                self._epoch = self._epoch_order(epoch)
+            chunk = self._epoch[index:index + count - len(picked)]
+            picked.extend(chunk)
+            self.position = DataPosition(epoch, index + len(chunk))
+        return picked
+
+    def rewind(self, position: DataPosition) -> None:
+        if position.epoch != self.position.epoch:
+            self._epoch = self._epoch_order(position.epoch)
+        self.position = position

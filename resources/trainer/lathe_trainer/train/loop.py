@@ -1,7 +1,9 @@
 """`train`: setup -> fit -> validate -> checkpoint, in that order, in one function you can read top to bottom.
 
 Deliberately not transformers.Trainer: see README ("Why a lean loop"). The helpers hold the details:
-config.py (run.json), data.py (tokenisation, masking, order), model.py (loading), checkpoint.py, manifest.py.
+config.py (run.json), data.py (tokenisation, masking, packing, order), recipe.py (mixing sources),
+model.py (loading, precision), step.py (forward/backward and the out-of-memory fallback), distributed.py
+(torchrun + DDP), checkpoint.py, manifest.py.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ import random
 import shutil
 import signal
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 from .. import environment
+from ..heartbeat import Heartbeat
 from ..protocol import EXIT_CANCELLED, LatheError, ProtocolWriter, log
 from . import checkpoint as ckpt
 from .config import RunConfig, load_config
-from .data import IGNORE_INDEX, BatchOrder, DataPosition, collate, encode_files
+from .data import DataPosition, SampleStream, collate, encode_files, shuffled_epoch
+from .distributed import Dist, SilentWriter, inside_torchrun, relaunch, unwrap
 from .manifest import EventSummary, base_model_hashes, write_run_manifest
-from .model import check_base_folder, load_model, load_tokenizer, pick_device, require_gpu_for
+from .model import check_base_folder, load_model, load_tokenizer, pick_device, require_gpu_for, resolve_precision
+from .recipe import encode_recipe, recipe_order
+from .step import FakeOOM, MicroBatching, StepSettings, step_with_fallback, token_loss_sum
 
 
 class Events:
@@ -64,43 +69,27 @@ def learning_rate(step: int, c: RunConfig, total_steps: int) -> float:
     return c.lr * (c.min_lr_ratio + (1 - c.min_lr_ratio) * shape)
 
 
-def token_loss_sum(model, batch, device: str):
-    """Summed next-token cross-entropy over label positions, in float32 (bf16 autocast on CUDA only)."""
-    import torch
-    import torch.nn.functional as F
-
-    ids, mask, labels = (t.to(device) for t in batch)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else nullcontext()
-    with autocast:
-        logits = model(input_ids=ids, attention_mask=mask).logits
-    logits = logits[:, :-1].float()
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels[:, 1:].reshape(-1),
-                           ignore_index=IGNORE_INDEX, reduction="sum")
-
-
-def label_count(batch) -> int:
-    return int((batch[2][:, 1:] != IGNORE_INDEX).sum())
-
-
-def validate(model, examples, c: RunConfig, pad_id: int, device: str) -> float:
+def validate(model, examples, micro_size: int, s: StepSettings, dist: Dist) -> float:
+    """Token-mean validation loss; each process takes every world-th example and the sums are all-reduced."""
     import torch
 
+    mine = examples[dist.rank::dist.world]
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad():
-        for start in range(0, len(examples), c.micro_batch_size):
-            batch = collate(examples[start:start + c.micro_batch_size], pad_id)
-            total += float(token_loss_sum(model, batch, device))
-            count += label_count(batch)
+        for start in range(0, len(mine), micro_size):
+            batch = collate(mine[start:start + micro_size], s.pad_id, s.packed)
+            total += float(token_loss_sum(model, batch, s))
+            count += batch.label_count
     model.train()
-    return total / max(1, count)
+    return dist.sum(total) / max(1.0, dist.sum(count))
 
 
 def memory_bytes(device: str) -> int | None:
     import torch
 
-    if device == "cuda":
-        return int(torch.cuda.max_memory_allocated())
+    if device.startswith("cuda"):
+        return int(torch.cuda.max_memory_allocated(device))
     try:
         import resource
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # peak RSS; kilobytes on Linux
@@ -119,33 +108,62 @@ def seed_everything(seed: int, device: str) -> None:
         torch.use_deterministic_algorithms(True)
 
 
-def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None) -> None:
-    started = time.monotonic()
+def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None) -> int | None:
     c = load_config(config_path)  # a bad run.json fails here, before hello, like bad arguments
-    events = Events(writer)
-
-    # ---- setup -------------------------------------------------------------------------------------
+    if c.world_size > 1 and not inside_torchrun():
+        return relaunch(writer, config_path, resume, c.devices)  # rank 0's lines come back through this process
     import torch
 
-    device = pick_device(c.device)
+    dist = Dist()
+    device = dist.start(pick_device(c.device))
+    writer = writer if dist.is_main else SilentWriter()
     gpus, _ = environment.probe_gpus(torch)
     writer.hello("train", environment.versions(),
-                 environment.best_device(gpus) if device == "cuda" else environment.cpu_device(), environment.memory())
+                 environment.best_device(gpus) if device.startswith("cuda") else environment.cpu_device(),
+                 environment.memory())
+    try:
+        with Heartbeat(writer, c.heartbeat_seconds) as heartbeat:
+            _train(c, writer, Events(writer), dist, device, heartbeat, config_path, resume)
+    except torch.OutOfMemoryError as exc:  # outside a training step (loading, validation): no fallback there
+        raise LatheError("out_of_memory", "The GPU ran out of memory outside a training step (loading or validation).",
+                         "Lower `max_seq_len` or `micro_batch_size`, or use method \"qlora\".") from exc
+    finally:
+        dist.close()
+    return None
+
+
+def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, device: str, heartbeat: Heartbeat,
+           config_path: Path, resume: Path | None) -> None:
+    import torch
+
+    started = time.monotonic()
+    # ---- setup -------------------------------------------------------------------------------------
     require_gpu_for(c.method, device)
+    precision = resolve_precision(c.precision, device)
     base = Path(c.base_model)
     base_weights = check_base_folder(base)
     fingerprint = c.fingerprint()
     resume_state = ckpt.read_state(resume) if resume else None
     if resume_state is not None and resume_state.get("config_fingerprint") != fingerprint:
         raise LatheError("resume_mismatch", f"{resume} was made with different training settings than {config_path.name}.",
-                         "Resume with the run.json the checkpoint came from (only output, eval, checkpoint and "
-                         "debug settings may change).")
+                         "Resume with the run.json the checkpoint came from (only output, eval, checkpoint, micro-batch "
+                         "(with the same effective batch), heartbeat and debug settings may change).")
     seed_everything(c.seed, device)
+    if dist.world > 1:
+        events.emit("event", kind="distributed", world_size=dist.world, backend=dist.backend,
+                    message=f"Training on {dist.world} processes ({dist.backend}); each step takes "
+                            f"{c.effective_batch} samples per process.")
 
     writer.progress("setup", 0.0, "Tokenising the data.")
     tokenizer = load_tokenizer(base)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    train_set, dropped = encode_files(tokenizer, c.train_files, c.objective, c.max_seq_len)
+    mix = None
+    if c.recipe:
+        train_set, dropped, mix = encode_recipe(tokenizer, c.recipe, c.max_seq_len)
+        events.emit("event", kind="data_mix", sources=mix, message="Mixing " + ", ".join(
+            f"{Path(m['path']).name} ({m['kind']}, {m['share']:.0%} of tokens)" for m in mix) + ".")
+    else:
+        train_set, dropped = encode_files(tokenizer, c.train_files, c.objective, c.max_seq_len)
     val_set, _ = encode_files(tokenizer, c.validation_files, c.objective, c.max_seq_len)
     if not train_set:
         raise LatheError("data_empty", "No training example has a token to learn from after truncation.",
@@ -153,123 +171,153 @@ def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None)
     if dropped:
         log(f"dropped {dropped} example(s) whose assistant turns fell beyond max_seq_len={c.max_seq_len}")
 
-    writer.progress("setup", 0.0, f"Loading {base.name} for {c.method} on {device}.")
-    model = load_model(base, c.method, c.lora, device)
-    trainable = [p for p in model.parameters() if p.requires_grad]
+    writer.progress("setup", 0.0, f"Loading {base.name} for {c.method} on {device} ({precision}).")
+    heartbeat.pulse(phase="setup")
+    core = load_model(base, c.method, c.lora, device, precision, c.attn_implementation, c.gradient_checkpointing)
+    model = dist.wrap(core)
+    core = unwrap(model)
+    trainable = [p for p in core.parameters() if p.requires_grad]
     decay = [p for p in trainable if p.ndim >= 2]
     no_decay = [p for p in trainable if p.ndim < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": c.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=c.lr, foreach=False)
-    order = BatchOrder(len(train_set), c.micro_batch_size, c.seed)
-    total_steps = c.max_steps or max(1, math.ceil(c.epochs * order.batches_per_epoch / c.grad_accum))
-    step, position = 0, DataPosition()
+    scaler = torch.amp.GradScaler("cuda") if precision == "fp16" else None  # bf16 needs no loss scaling
+    stream = SampleStream(recipe_order(train_set, c.recipe, c.seed) if c.recipe else shuffled_epoch(len(train_set), c.seed))
+    per_step = c.effective_batch * dist.world
+    total_steps = c.max_steps or max(1, math.ceil(c.epochs * stream.epoch_length / per_step))
+    micro = MicroBatching(c.micro_batch_size, c.effective_batch)
+    step, trained_tokens = 0, [0] * len(mix or [None])
     if resume is not None:
-        state = ckpt.load_checkpoint(resume, model, optimizer, c.method)
-        step, position = state["step"], DataPosition(**state["data_position"])
+        state = ckpt.load_checkpoint(resume, core, optimizer, c.method)
+        step = state["step"]
+        stream.rewind(DataPosition(**state["data_position"]))
+        micro.size = min(micro.size, state.get("micro_batch_size", micro.size))  # keep a fallback that happened
+        trained_tokens = state.get("trained_tokens", trained_tokens)
+        if scaler is not None and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
         ckpt.restore_rng(state["rng_tensors"], state["rng"])  # last: loading must not disturb the streams
-        log(f"resumed from {resume} at step {step}")
-    order = BatchOrder(len(train_set), c.micro_batch_size, c.seed, position)
+        log(f"resumed from {resume} at step {step} (micro-batch {micro.size})")
+    settings = StepSettings(device, precision, pad_id, c.packing, c.debug_inject_nan_at_step)
     out = Path(c.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    n_trainable, n_total = sum(p.numel() for p in trainable), sum(p.numel() for p in model.parameters())
+    n_trainable, n_total = sum(p.numel() for p in trainable), sum(p.numel() for p in core.parameters())
     writer.progress("train", step / total_steps, f"Training {n_trainable:,} of {n_total:,} parameters for "
                     f"{total_steps} steps on {len(train_set)} examples ({len(val_set)} for validation).")
 
     def save(at_step: int, at_position: DataPosition, loss: float | None) -> Path:
-        state = {"step": at_step, "total_steps": total_steps, "loss": loss, "config_fingerprint": fingerprint,
-                 "data_position": {"epoch": at_position.epoch, "batch_index": at_position.batch_index},
-                 "permutation_seed": order.permutation_seed(at_position.epoch), "method": c.method}
-        path, digest = ckpt.save_checkpoint(out / "checkpoints", at_step, model, optimizer, state)
-        events.emit("checkpoint", path=str(path), step=at_step, sha256=digest)
+        heartbeat.pulse(phase="checkpoint")
+        path = out / "checkpoints" / f"step-{at_step:06d}"
+        if dist.is_main:
+            state = {"step": at_step, "total_steps": total_steps, "loss": loss, "config_fingerprint": fingerprint,
+                     "data_position": {"epoch": at_position.epoch, "sample_index": at_position.sample_index},
+                     "micro_batch_size": micro.size, "trained_tokens": trained_tokens, "method": c.method,
+                     "scaler": scaler.state_dict() if scaler is not None else None}
+            path, digest = ckpt.save_checkpoint(out / "checkpoints", at_step, core, optimizer, state)
+            events.emit("checkpoint", path=str(path), step=at_step, sha256=digest)
+        dist.barrier()  # nobody runs ahead (or exits) before the checkpoint is complete
+        heartbeat.pulse(phase="train")
         return path
+
+    def evaluate(at_step: int) -> None:
+        heartbeat.pulse(phase="eval")
+        events.emit("eval", step=at_step, val_loss=validate(core, val_set, micro.size, settings, dist))
+        heartbeat.pulse(phase="train")
 
     # The base model's validation loss, so a report can show what tuning changed (no RNG is consumed).
     if val_set and c.eval_at_start and step == 0:
-        events.emit("eval", step=0, val_loss=validate(model, val_set, c, pad_id, device))
+        evaluate(0)
 
     # ---- fit ---------------------------------------------------------------------------------------
     model.train()
-    loss_value, last_checkpoint = None, None
+    loss_value, last_checkpoint, overflows = None, None, 0
+    tokens_total, fit_seconds, fit_cpu = 0, 0.0, 0.0  # for the done payload: what a benchmark divides
     every_progress = max(1, total_steps // 20)
-    try:
-        with StopRequest() as stop:
-            while step < total_steps:
-                t0 = time.monotonic()
-                committed = order.position  # where to resume from if this step is abandoned
-                lr = learning_rate(step, c, total_steps)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                batches = [collate([train_set[i] for i in order.next()], pad_id) for _ in range(c.grad_accum)]
-                labels_in_step = max(1, sum(label_count(b) for b in batches))
-                optimizer.zero_grad(set_to_none=True)
-                loss_total = 0.0
-                for batch in batches:
-                    loss = token_loss_sum(model, batch, device) / labels_in_step
-                    if c.debug_inject_nan_at_step == step + 1:
-                        loss = loss * float("nan")
-                    if not torch.isfinite(loss.detach()):
-                        raise LatheError("non_finite_loss", f"The loss became {float(loss.detach())} at step {step + 1}; "
-                                         "training stopped before applying it.",
-                                         "Lower `lr` or raise `warmup_steps`, then resume from the last checkpoint "
-                                         "or start again.")
-                    loss.backward()
-                    loss_total += float(loss.detach())
-                    if stop.signal_name:
-                        break
-                if stop.signal_name:
-                    order.position = committed
-                    last_checkpoint = save(step, committed, loss_value)
-                    raise LatheError("cancelled", f"Stopped by {stop.signal_name} at step {step}; checkpoint saved.",
-                                     f"Continue later with --resume {last_checkpoint}.", exit_code=EXIT_CANCELLED)
-                grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, c.grad_clip or float("inf")))
-                if not math.isfinite(grad_norm):
-                    raise LatheError("non_finite_loss", f"The gradient norm became {grad_norm} at step {step + 1}; "
-                                     "training stopped before applying it.",
-                                     "Lower `lr` or raise `warmup_steps`, then resume from the last checkpoint.")
+    fake_oom = FakeOOM(c.debug_fake_oom_at_step)
+    heartbeat.pulse(step=step, phase="train")
+    with StopRequest() as stop:
+        while step < total_steps:
+            t0, cpu0 = time.monotonic(), time.process_time()
+            committed = stream.position  # where to resume from if this step is abandoned
+            stopping = dist.any(stop.signal_name is not None) if dist.world > 1 else False
+            lr = learning_rate(step, c, total_steps)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            samples = stream.take(per_step)
+            mine = samples[dist.rank * c.effective_batch:(dist.rank + 1) * c.effective_batch]
+            result = None if stopping else step_with_fallback(
+                model, optimizer, [train_set[i] for i in mine], micro, settings, step + 1, dist, fake_oom,
+                events.emit, heartbeat.pulse, lambda: stop.signal_name is not None)
+            if result is None:
+                stream.rewind(committed)
+                last_checkpoint = save(step, committed, loss_value)
+                raise LatheError("cancelled", f"Stopped by {stop.signal_name or 'a signal'} at step {step}; "
+                                 "checkpoint saved.", f"Continue later with --resume {last_checkpoint}.",
+                                 exit_code=EXIT_CANCELLED)
+            loss_value, tokens = result
+            if scaler is not None:
+                scaler.unscale_(optimizer)
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, c.grad_clip or float("inf")))
+            if not math.isfinite(grad_norm) and (scaler is None or overflows >= 10):
+                raise LatheError("non_finite_loss", f"The gradient norm became {grad_norm} at step {step + 1}; "
+                                 "training stopped before applying it.",
+                                 "Lower `lr` or raise `warmup_steps`, then resume from the last checkpoint.")
+            if scaler is not None:  # fp16: an overflowing step is skipped and the loss scale lowered
+                overflows = overflows + 1 if not math.isfinite(grad_norm) else 0
+                scaler.step(optimizer)
+                scaler.update()
+            else:
                 optimizer.step()
-                step += 1
-                loss_value = loss_total
-                seconds = time.monotonic() - t0
-                tokens = sum(int(b[1].sum()) for b in batches)
-                events.emit("metrics", step=step, loss=loss_value, lr=lr, grad_norm=grad_norm,
-                            tokens_per_s=round(tokens / max(seconds, 1e-9), 1), memory_bytes=memory_bytes(device))
-                if step % every_progress == 0 or step == total_steps:
-                    writer.progress("train", step / total_steps, f"step {step}/{total_steps} loss {loss_value:.4f}")
+            step += 1
+            for i in samples:
+                trained_tokens[train_set[i].source] += len(train_set[i].input_ids)
+            seconds = time.monotonic() - t0
+            tokens_total, fit_seconds = tokens_total + tokens, fit_seconds + seconds
+            fit_cpu += time.process_time() - cpu0
+            events.emit("metrics", step=step, loss=loss_value, lr=lr, grad_norm=grad_norm,
+                        tokens_per_s=round(tokens / max(seconds, 1e-9), 1), memory_bytes=memory_bytes(device))
+            heartbeat.pulse(step=step)
+            if step % every_progress == 0 or step == total_steps:
+                writer.progress("train", step / total_steps, f"step {step}/{total_steps} loss {loss_value:.4f}")
 
-                # ---- validate ------------------------------------------------------------------------
-                if val_set and ((c.eval_every and step % c.eval_every == 0) or step == total_steps):
-                    events.emit("eval", step=step, val_loss=validate(model, val_set, c, pad_id, device))
+            # ---- validate ----------------------------------------------------------------------------
+            if val_set and ((c.eval_every and step % c.eval_every == 0) or step == total_steps):
+                evaluate(step)
 
-                # ---- checkpoint ----------------------------------------------------------------------
-                if (c.checkpoint_every and step % c.checkpoint_every == 0) or step == total_steps:
-                    last_checkpoint = save(step, order.position, loss_value)
-                if c.debug_stop_after_step == step and step < total_steps:
-                    if last_checkpoint is None or not last_checkpoint.name.endswith(f"{step:06d}"):
-                        last_checkpoint = save(step, order.position, loss_value)
-                    log(f"debug_stop_after_step: stopping at step {step}")
-                    break
-    except torch.OutOfMemoryError as exc:
-        raise LatheError("out_of_memory", f"The GPU ran out of memory at step {step + 1}.",
-                         "Lower `micro_batch_size` (raise `grad_accum` to keep the effective batch) or "
-                         "`max_seq_len`, or use method \"qlora\".") from exc
+            # ---- checkpoint --------------------------------------------------------------------------
+            if (c.checkpoint_every and step % c.checkpoint_every == 0) or step == total_steps:
+                last_checkpoint = save(step, stream.position, loss_value)
+            if c.debug_stop_after_step == step and step < total_steps:
+                if last_checkpoint is None or not last_checkpoint.name.endswith(f"{step:06d}"):
+                    last_checkpoint = save(step, stream.position, loss_value)
+                log(f"debug_stop_after_step: stopping at step {step}")
+                break
 
     # ---- output ------------------------------------------------------------------------------------
+    if not dist.is_main:
+        return
+    heartbeat.pulse(phase="output")
     final = out / ("model" if c.method == "full" else "adapter")
     staging = out / f".tmp-{final.name}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        model.save_pretrained(staging, safe_serialization=True)
+        core.save_pretrained(staging, safe_serialization=True)
         if c.method == "full":
             tokenizer.save_pretrained(staging)  # a full model folder must load on its own
         shutil.rmtree(final, ignore_errors=True)
         os.replace(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if mix:
+        for fact, trained in zip(mix, trained_tokens):
+            fact["trained_tokens"] = trained
     manifest = write_run_manifest(
         out, config=c.as_dict(), base_weights=base_model_hashes(base_weights),
-        data_files={p: ckpt.sha256_file(Path(p)) for p in c.train_files + c.validation_files},
-        device={"kind": device, "torch": torch.__version__}, output_dir=final,
-        resumed_from=str(resume) if resume else None, steps=step, summary=events.summary, dropped_examples=dropped)
+        data_files={p: ckpt.sha256_file(Path(p)) for p in c.train_files + c.validation_files +
+                    [s.path for s in c.recipe or []]},
+        device={"kind": device, "torch": torch.__version__, "precision": precision, "world_size": dist.world},
+        output_dir=final, resumed_from=str(resume) if resume else None, steps=step, summary=events.summary,
+        dropped_examples=dropped, data_mix=mix)
     writer.done({f"{final.name}_dir": str(final), "final_loss": loss_value, "steps": step, "total_steps": total_steps,
                  "completed": step >= total_steps, "checkpoint": str(last_checkpoint) if last_checkpoint else None,
-                 "manifest": str(manifest), "seconds": round(time.monotonic() - started, 2)})
+                 "manifest": str(manifest), "seconds": round(time.monotonic() - started, 2),
+                 "tokens": tokens_total, "train_seconds": round(fit_seconds, 3), "train_cpu_seconds": round(fit_cpu, 3)})

@@ -22,6 +22,7 @@ class EventSummary:
         self.losses: list[float] = []
         self.evals: list[dict] = []
         self.checkpoints: list[dict] = []
+        self.events: list[dict] = []  # `event` lines: out-of-memory fallbacks, the data mix, distributed setup
 
     def record(self, type_: str, fields: dict) -> None:
         self.counts[type_] = self.counts.get(type_, 0) + 1
@@ -31,11 +32,13 @@ class EventSummary:
             self.evals.append({"step": fields["step"], "val_loss": fields["val_loss"]})
         elif type_ == "checkpoint":
             self.checkpoints.append({"step": fields["step"], "path": fields["path"], "sha256": fields["sha256"]})
+        elif type_ == "event":
+            self.events.append(dict(fields))
 
     def as_dict(self) -> dict:
         return {"counts": self.counts, "first_loss": self.losses[0] if self.losses else None,
                 "final_loss": self.losses[-1] if self.losses else None, "evals": self.evals,
-                "checkpoints": self.checkpoints}
+                "checkpoints": self.checkpoints, "events": self.events}
 
 
 def base_model_hashes(weights: list[Path]) -> dict:
@@ -44,7 +47,7 @@ def base_model_hashes(weights: list[Path]) -> dict:
 
 def write_run_manifest(out: Path, *, config: dict, base_weights: dict, data_files: dict, device: dict,
                        output_dir: Path, resumed_from: str | None, steps: int, summary: EventSummary,
-                       dropped_examples: int) -> Path:
+                       dropped_examples: int, data_mix: list[dict] | None = None) -> Path:
     manifest = {
         "format": MANIFEST_FORMAT,
         "manifest_version": 1,
@@ -54,6 +57,7 @@ def write_run_manifest(out: Path, *, config: dict, base_weights: dict, data_file
         "base_model": {"path": config["base_model"], "safetensors_sha256": base_weights},
         "data_files": data_files,
         "dropped_examples": dropped_examples,
+        "data_mix": data_mix,  # recipe runs: per source path, kind, ratio, share, examples, tokens, trained_tokens
         "versions": {**environment.versions(), **{name: environment.package_version(name) for name in LIBRARIES}},
         "hardware": {"device": device, "platform": environment.platform_info(), "memory": environment.memory()},
         "resumed_from": resumed_from,

@@ -42,9 +42,35 @@ def pick_device(requested: str) -> str:
 
 
 def require_gpu_for(method: str, device: str) -> None:
-    if method == "qlora" and device != "cuda":
-        raise LatheError("qlora_needs_gpu", "QLoRA quantises the base model to 4 bits with bitsandbytes, which needs a CUDA GPU.",
+    if method == "qlora" and not device.startswith("cuda"):
+        raise LatheError("qlora_needs_gpu", "QLoRA quantises the base model to 4 bits with bitsandbytes, which needs an NVIDIA "
+                         "GPU (CUDA).",
                          "Choose method \"lora\" (or \"full\" for a small model) to train on the CPU, or run on a machine with a CUDA GPU.")
+
+
+def resolve_precision(requested: str, device: str) -> str:
+    """fp32 | bf16 | fp16. auto: bf16 on GPUs that have it, else fp16 on GPU; fp32 on CPU."""
+    import torch
+
+    cuda = device.startswith("cuda")
+    if requested == "auto":
+        return ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "fp32"
+    if requested == "fp16" and not cuda:
+        raise LatheError("precision_unsupported", "fp16 mixed precision needs a CUDA GPU (it relies on loss scaling there).",
+                         "Set `precision` to \"auto\", \"fp32\" or \"bf16\" on the CPU.")
+    if requested == "bf16" and cuda and not torch.cuda.is_bf16_supported():
+        raise LatheError("precision_unsupported", "This GPU has no bf16 support.", "Set `precision` to \"fp16\" or \"auto\".")
+    return requested
+
+
+def autocast_for(device: str, precision: str):
+    """The autocast context of a forward pass; master weights and the loss stay float32."""
+    import torch
+    from contextlib import nullcontext
+
+    if precision == "fp32":
+        return nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
 
 
 def load_tokenizer(base: Path):
@@ -57,32 +83,53 @@ def load_tokenizer(base: Path):
     return tokenizer
 
 
-def load_model(base: Path, method: str, lora, device: str):
-    """The trainable model on `device`: a PEFT LoRA wrapper, or the full model for method "full"."""
+def enable_checkpointing(model) -> None:
+    """Activation (gradient) checkpointing, non-reentrant; transformers >= 5.2x renamed the method."""
+    if hasattr(model, "activation_checkpointing_enable"):
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    else:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+
+
+def load_model(base: Path, method: str, lora, device: str, precision: str = "fp32", attn_implementation: str = "sdpa",
+               gradient_checkpointing: bool = False):
+    """The trainable model on `device`: a PEFT LoRA wrapper, or the full model for method "full".
+
+    Full fine-tuning keeps float32 master weights (autocast does the half-precision math). LoRA on a GPU
+    loads the frozen base in the half dtype - half the memory - while PEFT keeps the adapter in float32.
+    """
     import torch
     from transformers import AutoModelForCausalLM
 
-    kwargs = dict(trust_remote_code=False, local_files_only=True, use_safetensors=True, dtype=torch.float32)
+    half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    dtype = half if half is not None and method == "lora" and device.startswith("cuda") else torch.float32
+    kwargs = dict(trust_remote_code=False, local_files_only=True, use_safetensors=True, dtype=dtype,
+                  attn_implementation=attn_implementation)
     if method == "qlora":
         try:
-            import bitsandbytes  # noqa: F401
+            import bitsandbytes  # noqa: F401  - lazily: it is not in requirements.txt (GPU-only, large)
         except ImportError as exc:
             raise LatheError("bitsandbytes_missing", "QLoRA needs the bitsandbytes package, which is not installed.",
-                             "Install bitsandbytes from the offline wheel set, or choose method \"lora\".") from exc
+                             "Run `.venv/bin/python -m pip install bitsandbytes` (pip install bitsandbytes into .venv, "
+                             "from a local wheel when offline), or choose method \"lora\".") from exc
         from transformers import BitsAndBytesConfig
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16)
-        kwargs["device_map"] = {"": 0}
+            bnb_4bit_compute_dtype=torch.bfloat16 if precision != "fp16" else torch.float16)
+        kwargs["device_map"] = {"": torch.device(device).index or 0}
     model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
     if method != "qlora":
         model.to(device)
+    if gradient_checkpointing and method != "qlora":
+        # Non-reentrant: works with frozen inputs (LoRA) and keeps dropout's RNG identical on recompute.
+        enable_checkpointing(model)
     if method == "full":
         return model
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
     if method == "qlora":
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing,
+                                                gradient_checkpointing_kwargs={"use_reentrant": False})
     config = LoraConfig(r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=lora.target_modules, task_type="CAUSAL_LM", bias="none")
     return get_peft_model(model, config)

@@ -5,6 +5,8 @@ import { LatheError } from '../../../shared/contract/errors.js';
 import type { FileType } from '../../../shared/contract/features/datasets.js';
 import { type TextEncoding } from './encoding.js';
 import { readLines } from './line-reader.js';
+import { parquetRecords } from './parquet-reader.js';
+import { duplicateKeysByItem, findDuplicateKey } from './json-keys.js';
 
 export interface SourceRecord {
   /** "line 12", "row 7 (line 9)", "item 3": where a person finds it in the file. */
@@ -32,6 +34,7 @@ export function fileTypeFromPath(path: string): FileType | null {
   if (ext === 'json') return 'json';
   if (ext === 'csv') return 'csv';
   if (ext === 'tsv' || ext === 'tab') return 'tsv';
+  if (ext === 'parquet' || ext === 'pq') return 'parquet';
   return null;
 }
 
@@ -45,6 +48,8 @@ export function readRecords(path: string, opts: RecordReaderOptions): AsyncGener
     case 'csv':
     case 'tsv':
       return csvRecords(path, opts);
+    case 'parquet':
+      return parquetRecords(path, opts.onChunk);
   }
 }
 
@@ -63,6 +68,10 @@ async function* jsonlRecords(path: string, opts: RecordReaderOptions): AsyncGene
     } catch (err) {
       const t = line.text.trim();
       problem = t === '[' || t === ']' || t === ']' + ',' ? `expected a JSON object, got '${t}' (is this a JSON array file? name it .json)` : `is not valid JSON (${(err as Error).message})`;
+    }
+    if (!problem) {
+      const dup = findDuplicateKey(line.text);
+      if (dup) problem = duplicateProblem(dup.key);
     }
     yield { locator, value, problem, raw: line.text, bytesRead: line.bytesRead };
   }
@@ -88,11 +97,20 @@ async function* jsonArrayRecords(path: string, opts: RecordReaderOptions): Async
   } catch (err) {
     throw new LatheError('INVALID_ARGUMENTS', `${path} is not valid JSON: ${(err as Error).message}.`, 'Fix the file, or save it as JSON Lines so one bad record does not stop the rest.');
   }
+  const dup = findDuplicateKey(text);
+  const dupItems = dup && Array.isArray(doc) ? duplicateKeysByItem(text) : new Map<number, string>();
+  if (dup && dup.item === null) throw new LatheError('INVALID_ARGUMENTS', `${path}: ${duplicateProblem(dup.key)}.`, 'Remove the repeated key so each value is chosen on purpose, then import again.');
   const items = Array.isArray(doc) ? doc : findArray(doc);
   if (!items) throw new LatheError('INVALID_ARGUMENTS', `${path} holds no list of examples.`, 'Expected a JSON array of objects, or an object with a "data", "examples", "rows" or "items" array.');
   for (let i = 0; i < items.length; i++) {
-    yield { locator: `item ${i + 1}`, value: items[i], problem: null, raw: '', bytesRead: Math.round(((i + 1) / items.length) * size) };
+    const dupKey = dupItems.get(i);
+    const problem = dupKey !== undefined ? duplicateProblem(dupKey) : null;
+    yield { locator: `item ${i + 1}`, value: problem ? undefined : items[i], problem, raw: problem ? JSON.stringify(items[i]) : '', bytesRead: Math.round(((i + 1) / items.length) * size) };
   }
+}
+
+function duplicateProblem(key: string): string {
+  return `has the key "${key}" twice in one object (JSON would silently keep the last value)`;
 }
 
 function findArray(doc: unknown): unknown[] | null {

@@ -15,7 +15,7 @@ export type ExampleContent = z.infer<typeof exampleContentSchema>;
 export const TASK_FORMATS = ['openai-chat', 'sharegpt', 'alpaca', 'prompt-completion', 'text'] as const;
 export const taskFormatSchema = z.enum(TASK_FORMATS);
 export type TaskFormat = z.infer<typeof taskFormatSchema>;
-export const fileTypeSchema = z.enum(['jsonl', 'json', 'csv', 'tsv']);
+export const fileTypeSchema = z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet']);
 export type FileType = z.infer<typeof fileTypeSchema>;
 
 /** Which source field feeds which part of an example; detection proposes it, the user may correct it. */
@@ -45,6 +45,15 @@ export const detectionSchema = z.object({
 });
 export type Detection = z.infer<typeof detectionSchema>;
 
+export const chunkingSchema = z.object({
+  unit: z.enum(['tokens', 'words']),
+  tokenizer: z.string().nullable(),
+  tokenizerSha256: z.string().nullable(),
+  note: z.string().nullable(),
+  size: z.number().int(),
+  overlap: z.number().int(),
+});
+
 export const importResultSchema = z.object({
   importId: z.string(),
   datasetId: z.string(),
@@ -58,8 +67,31 @@ export const importResultSchema = z.object({
   rejectsPath: z.string().nullable(),
   sourceSha256: z.string(),
   durationMs: z.number(),
+  /** Documents only: how chunks were measured (tokens of a tokenizer.json, or words and a note saying so). */
+  chunking: chunkingSchema.optional(),
 });
 export type ImportResult = z.infer<typeof importResultSchema>;
+
+
+/** Chunking of documents for continued pre-training; without a tokenizer, size and overlap are in words. */
+const documentChunkArgs = {
+  chunkSize: z.number().int().min(16).max(100_000).default(512),
+  overlap: z.number().int().min(0).max(10_000).default(64),
+  /** A tokenizer.json, or a model folder holding one; omitted: chunks are measured in words. */
+  tokenizerPath: z.string().min(1).optional(),
+};
+
+export const documentPreviewSchema = z.object({
+  path: z.string(),
+  kind: z.enum(['folder', 'file', 'archive']),
+  files: z.array(z.object({ file: z.string(), type: z.string(), bytes: z.number().int() })),
+  fileCount: z.number().int(),
+  totalBytes: z.number().int(),
+  chunking: chunkingSchema,
+  chunks: z.array(z.object({ locator: z.string(), text: z.string() })),
+  problems: z.array(z.string()),
+});
+export type DocumentPreview = z.infer<typeof documentPreviewSchema>;
 
 export const datasetSummarySchema = z.object({
   id: z.string(),
@@ -141,18 +173,25 @@ export const datasetHandlers = {
     writes: true,
   }),
   'datasets.importDocuments': handler({
-    summary: 'Imports a .txt/.md file or a folder of them as text chunks (with overlap) for continued pre-training.',
+    summary: 'Imports documents (.txt .md .html .pdf .docx, a folder of them or a .zip) as token chunks with overlap for continued pre-training.',
     args: z
       .object({
         path: z.string().min(1),
         datasetName: z.string().trim().min(1).max(200),
         jobId: z.string().min(1).max(100).optional(),
-        chunkWords: z.number().int().min(16).max(100_000).default(512),
-        overlapWords: z.number().int().min(0).max(10_000).default(64),
+        ...documentChunkArgs,
+        /** abort: the first unreadable file (encrypted/corrupt PDF, …) stops the import; skip: it is listed in the rejects file. */
+        onError: z.enum(['abort', 'skip']).default('abort'),
       })
       .strict(),
     result: importResultSchema,
     writes: true,
+  }),
+  'datasets.previewDocuments': handler({
+    summary: 'Lists the documents at a path (file, folder or .zip) and chunks the first ones, with pages and offsets.',
+    args: z.object({ path: z.string().min(1), ...documentChunkArgs, limit: z.number().int().min(1).max(50).default(6) }).strict(),
+    result: documentPreviewSchema,
+    writes: false,
   }),
   'datasets.versions': handler({
     summary: 'The versions of one dataset, newest first.',
@@ -162,7 +201,15 @@ export const datasetHandlers = {
   }),
   'datasets.examples': handler({
     summary: 'A page of a version\'s examples, in order.',
-    args: z.object({ versionId: z.string().min(1), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    args: z
+      .object({
+        versionId: z.string().min(1),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+        /** Only one split ("none": not yet split); offset then counts within the split. */
+        split: z.union([splitSchema, z.literal('none')]).optional(),
+      })
+      .strict(),
     result: z.object({
       total: z.number().int(),
       examples: z.array(z.object({ position: z.number().int(), contentHash: z.string(), content: exampleContentSchema, source: z.string(), split: splitSchema.nullable() })),

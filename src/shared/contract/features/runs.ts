@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { handler } from '../define.js';
 
-export const runStatusSchema = z.enum(['running', 'completed', 'failed', 'stopped', 'interrupted']);
+export const runStatusSchema = z.enum(['queued', 'running', 'completed', 'failed', 'stopped', 'interrupted']);
+
+/** Something that happened to a run beyond its metrics: queued, started, resumed, OOM fallback, heartbeat lost… */
+export const runEventSchema = z.object({ seq: z.number().int(), at: z.string(), kind: z.string(), message: z.string(), data: z.unknown().nullable() });
+export type RunEvent = z.infer<typeof runEventSchema>;
 
 export const runSummarySchema = z.object({
   id: z.string(),
@@ -15,6 +19,14 @@ export const runSummarySchema = z.object({
   stderrTail: z.string().nullable(),
   result: z.record(z.string(), z.unknown()).nullable(),
   checkpoints: z.array(z.object({ step: z.number().int(), path: z.string(), sha256: z.string(), createdAt: z.string() })),
+  /** The newest events (at most 200), oldest first. */
+  events: z.array(runEventSchema),
+  /** The run this one retries (with a new config), if any. */
+  retryOf: z.string().nullable(),
+  /** The device slot the run holds or waits for: 'cpu' or 'cuda:0', 'cuda:0,1'. */
+  slot: z.string().nullable(),
+  /** 1-based place in its slot's queue while queued. */
+  queuePosition: z.number().int().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -39,9 +51,53 @@ export const startRunArgs = z
     /** Measure the base model's validation loss before the first step (a before/after comparison). */
     evalAtStart: z.boolean().default(false),
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /** auto: bf16 on GPUs that have it, else fp16 on GPU, fp32 on CPU. */
+    precision: z.enum(['auto', 'fp32', 'bf16', 'fp16']).default('auto'),
+    gradientCheckpointing: z.boolean().default(false),
+    /** Pack short examples into full sequences (continued pre-training always packs). */
+    packing: z.boolean().default(false),
+    /** GPU indices for one run (more than one → multi-GPU); empty: the first free GPU. */
+    devices: z.array(z.number().int().min(0).max(63)).max(64).default([]),
+    /** Seconds without any trainer output (metrics, progress or heartbeat) before the run counts as hung. */
+    hangTimeoutS: z.number().min(1).max(86_400).default(300),
   })
   .strict();
 export type StartRunArgs = z.output<typeof startRunArgs>;
+export type StartRunInput = z.input<typeof startRunArgs>;
+
+export const estimateArgs = z
+  .object({
+    baseModelDir: z.string().min(1),
+    method: z.enum(['lora', 'full', 'qlora']).default('lora'),
+    loraRank: z.number().int().min(1).max(1024).default(16),
+    maxSeqLen: z.number().int().min(16).max(131_072).default(512),
+    microBatchSize: z.number().int().min(1).max(1024).default(4),
+    gradAccum: z.number().int().min(1).max(1024).default(1),
+    maxSteps: z.number().int().min(1).max(1_000_000).default(100),
+    precision: z.enum(['auto', 'fp32', 'bf16', 'fp16']).default('auto'),
+    gradientCheckpointing: z.boolean().default(false),
+    device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  })
+  .strict();
+
+export const estimateSchema = z.object({
+  parameters: z.number(),
+  trainableParameters: z.number(),
+  device: z.object({ kind: z.enum(['cpu', 'cuda']), name: z.string(), memoryBytes: z.number().nullable() }),
+  precision: z.enum(['fp32', 'bf16', 'fp16']),
+  bytes: z.object({ weights: z.number(), gradients: z.number(), optimizer: z.number(), activations: z.number(), overhead: z.number(), total: z.number() }),
+  fits: z.boolean().nullable(),
+  tokensPerSecond: z.number(),
+  seconds: z.number(),
+  /** Largest model (parameters) that fits on this device with this method and shape; null when memory is unknown. */
+  largestParametersThatFit: z.number().nullable(),
+  notes: z.array(z.string()),
+});
+export type RunEstimate = z.infer<typeof estimateSchema>;
+
+export const presetArgs = z
+  .object({ preset: z.enum(['quick', 'balanced', 'thorough']), trainExamples: z.number().int().min(0), parameters: z.number().min(0), medianTokens: z.number().min(0).optional() })
+  .strict();
 
 export const runHandlers = {
   'runs.start': handler({
@@ -63,6 +119,31 @@ export const runHandlers = {
     args: z.object({ runId: z.string().min(1) }).strict(),
     result: z.object({ stopping: z.boolean() }),
     writes: true,
+  }),
+  'runs.cancel': handler({
+    summary: 'Takes a queued run off the queue; it is kept as stopped, never started.',
+    args: z.object({ runId: z.string().min(1) }).strict(),
+    result: runSummarySchema,
+    writes: true,
+  }),
+  'runs.retry': handler({
+    // `changes` are start-run fields (not the dataset version); the merged settings are checked by startRunArgs.
+    summary: 'Starts a new run with the settings of a finished one, changed by `changes`; the new run links to the old.',
+    args: z.object({ runId: z.string().min(1), changes: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    result: runSummarySchema,
+    writes: true,
+  }),
+  'runs.estimate': handler({
+    summary: 'Memory and time a run needs on the detected hardware, and the largest model that fits.',
+    args: estimateArgs,
+    result: estimateSchema,
+    writes: false,
+  }),
+  'runs.preset': handler({
+    summary: 'Hyper-parameters for a preset, chosen from the dataset size and the model size.',
+    args: presetArgs,
+    result: z.object({ values: z.record(z.string(), z.number()), why: z.array(z.string()) }),
+    writes: false,
   }),
   'runs.resume': handler({
     summary: 'Continues a stopped or interrupted run from its latest checkpoint (or a chosen step).',

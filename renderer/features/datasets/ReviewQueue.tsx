@@ -1,0 +1,296 @@
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { DatasetVersion, ExampleContent, LatheErrorData, ResultOf } from '../../../src/shared/contract/index.js';
+import type { ExampleFilter, ReviewAction, ReviewedExample, ReviewEntry, ReviewState } from '../../../src/shared/contract/features/review.js';
+import { ErrorAlert } from '../../components/Alert.js';
+import { Button } from '../../components/Button.js';
+import { GitCommitIcon } from '../../components/icons.js';
+import { getClient } from '../../stores/connection.js';
+import { asErrorData } from '../../stores/errors.js';
+import { useToasts } from '../../stores/toasts.js';
+import { summarizeExample } from './example-summary.js';
+import { ReviewCard, type CardMode } from './ReviewCard.js';
+import { ReviewFilters, STATUS_LABELS } from './ReviewFilters.js';
+import '../../styles/review.css';
+
+const PAGE = 200;
+const REVIEWER_KEY = 'lathe.reviewer';
+type Summary = ResultOf<'reviews.summary'>;
+
+/**
+ * The review queue of one version. Keyboard first: A accept, R reject, E edit, S skip, C comment, T tag,
+ * U or Ctrl+Z undo, J/K next/previous. A verdict moves on to the next example in the filtered list.
+ */
+export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersion; onVersionMade(v: DatasetVersion): void }) {
+  const [filter, setFilter] = useState<ExampleFilter>({});
+  const [items, setItems] = useState<ReviewedExample[]>([]);
+  const [total, setTotal] = useState(0);
+  const [cursor, setCursor] = useState(0);
+  const [summary, setSummary] = useState<Summary | null>(null);
+  const [state, setState] = useState<ReviewState | null>(null);
+  const [history, setHistory] = useState<ReviewEntry[]>([]);
+  const [mode, setMode] = useState<CardMode>('view');
+  const [error, setError] = useState<LatheErrorData | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [includeUnreviewed, setIncludeUnreviewed] = useState(false);
+  const [reviewer, setReviewer] = useState(() => localStorage.getItem(REVIEWER_KEY) ?? '');
+  const root = useRef<HTMLDivElement>(null);
+  const current = items[cursor] ?? null;
+
+  // The list is a window of up to PAGE matches starting at `windowStart`, so a version of millions pages smoothly.
+  const windowStart = useRef(0);
+  const load = useCallback(
+    async (keepPosition: number | null, after = false) => {
+      const client = getClient();
+      if (keepPosition === null) windowStart.current = 0;
+      const [page, sum] = await Promise.all([
+        client.send('reviews.examples', { versionId: version.id, filter, fromPosition: windowStart.current, limit: PAGE }),
+        client.send('reviews.summary', { versionId: version.id }),
+      ]);
+      setItems(page.examples);
+      setTotal(page.total);
+      setSummary(sum);
+      if (keepPosition === null) setCursor(0);
+      else {
+        const i = page.examples.findIndex((e) => (after ? e.position > keepPosition : e.position >= keepPosition));
+        setCursor(i === -1 ? Math.max(0, page.examples.length - 1) : i);
+      }
+    },
+    [version.id, filter],
+  );
+
+  /** Past either end of the window: fetch the next (or previous) matches and keep going. */
+  const move = useCallback(
+    async (delta: 1 | -1) => {
+      if (delta === 1 && cursor < items.length - 1) return setCursor(cursor + 1);
+      if (delta === -1 && cursor > 0) return setCursor(cursor - 1);
+      const edge = items[cursor];
+      if (!edge) return;
+      const client = getClient();
+      const page =
+        delta === 1
+          ? await client.send('reviews.examples', { versionId: version.id, filter, fromPosition: edge.position + 1, limit: PAGE })
+          : await client.send('reviews.examples', { versionId: version.id, filter, beforePosition: edge.position, limit: PAGE });
+      if (!page.examples.length) return;
+      const next = delta === 1 ? page.examples : [...page.examples].reverse();
+      windowStart.current = next[0]!.position;
+      setItems(next);
+      setTotal(page.total);
+      setCursor(delta === 1 ? 0 : next.length - 1);
+    },
+    [cursor, items, version.id, filter],
+  );
+
+  useEffect(() => {
+    setError(null);
+    load(null).catch((err) => setError(asErrorData(err)));
+  }, [load]);
+
+  // The focused example's verdicts and history follow the cursor.
+  const position = current?.position ?? null;
+  useEffect(() => {
+    if (position === null) return;
+    let live = true;
+    getClient()
+      .send('reviews.history', { versionId: version.id, position })
+      .then((h) => {
+        if (!live) return;
+        setHistory(h.entries);
+        setState(h.state);
+      })
+      .catch((err) => live && setError(asErrorData(err)));
+    return () => {
+      live = false;
+    };
+  }, [version.id, position, items]);
+
+  useEffect(() => {
+    root.current?.focus({ preventScroll: true });
+  }, []);
+  useEffect(() => {
+    document.querySelector(`[data-review-item="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [cursor]);
+
+  const who = reviewer.trim() || undefined;
+
+  async function act(action: ReviewAction, extra: { content?: ExampleContent; tag?: string; reason?: string } = {}) {
+    if (!current || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await getClient().send('reviews.act', { versionId: version.id, position: current.position, action, ...extra, ...(who ? { reviewer: who } : {}) });
+      const advance = action === 'accept' || action === 'reject' || action === 'skip' || action === 'edit';
+      await load(current.position, advance);
+      setMode('view');
+    } catch (err) {
+      setError(asErrorData(err));
+    } finally {
+      setBusy(false);
+      root.current?.focus({ preventScroll: true });
+    }
+  }
+
+  async function undo() {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await getClient().send('reviews.undo', { versionId: version.id, ...(who ? { reviewer: who } : {}) });
+      if (r.undone && !items.some((it) => it.position === r.undone!.position)) windowStart.current = r.undone.position;
+      if (!r.undone) useToasts.getState().push({ tone: 'info', title: 'Nothing to undo', message: `${who ?? 'You'} made no review action in v${version.number} that is still in effect.`, hint: null });
+      await load(r.undone?.position ?? current?.position ?? null);
+    } catch (err) {
+      setError(asErrorData(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function makeVersion() {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await getClient().send('reviews.makeVersion', { versionId: version.id, includeUnreviewed });
+      useToasts.getState().push({
+        tone: 'success',
+        title: `Version ${r.version.number}: kept ${r.kept} (${r.edited} edited), left out ${r.dropped}`,
+        message: `Made from the review of v${version.number}${r.disagreements ? `; ${r.disagreements} disputed examples left out` : ''}. v${version.number} stays as it was.`,
+        hint: null,
+      });
+      onVersionMade(r.version);
+    } catch (err) {
+      setError(asErrorData(err));
+      setBusy(false);
+    }
+  }
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const target = e.target as HTMLElement;
+    if (target.closest('input, select, textarea') || mode !== 'view') return;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') {
+      e.preventDefault();
+      void undo();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const keys: Record<string, () => void> = {
+      a: () => void act('accept'),
+      r: () => void act('reject'),
+      s: () => void act('skip'),
+      e: () => current && setMode('edit'),
+      c: () => current && setMode('comment'),
+      t: () => current && setMode('tag'),
+      u: () => void undo(),
+      j: () => void move(1).catch((err) => setError(asErrorData(err))),
+      k: () => void move(-1).catch((err) => setError(asErrorData(err))),
+      ArrowDown: () => void move(1).catch((err) => setError(asErrorData(err))),
+      ArrowUp: () => void move(-1).catch((err) => setError(asErrorData(err))),
+    };
+    const run = keys[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+    if (run) {
+      e.preventDefault();
+      run();
+    }
+  };
+
+  const counts = summary?.byStatus;
+  const reviewed = summary ? summary.total - summary.byStatus.unreviewed : 0;
+  return (
+    <div className="review" ref={root} tabIndex={-1} onKeyDown={onKeyDown} data-testid="review-queue" aria-label={`Review v${version.number}`}>
+      <ReviewFilters filter={filter} onChange={setFilter} sources={summary?.sources.map((s) => s.source) ?? []} tags={summary?.tags.map((t) => t.tag) ?? []} />
+      <div className="review-bar">
+        <div className="review-progress" data-testid="review-progress">
+          <div className="review-meter" aria-hidden="true">
+            {counts &&
+              (['accepted', 'edited', 'rejected', 'skipped', 'disagreement'] as const).map((k) => (
+                <span key={k} className={`review-meter-part is-${k}`} style={{ width: `${(counts[k] / Math.max(1, summary!.total)) * 100}%` }} />
+              ))}
+          </div>
+          <span>
+            <strong data-testid="review-reviewed">{reviewed.toLocaleString('en')}</strong> of {(summary?.total ?? 0).toLocaleString('en')} reviewed
+          </span>
+          {counts &&
+            (['accepted', 'edited', 'rejected', 'skipped', 'disagreement'] as const)
+              .filter((k) => counts[k] > 0)
+              .map((k) => (
+                <span key={k} className={`review-count is-${k}`} data-testid={`review-count-${k}`}>
+                  {STATUS_LABELS[k]} {counts[k]}
+                </span>
+              ))}
+        </div>
+        <label className="text-input review-reviewer">
+          <span className="review-reviewer-label">Reviewer</span>
+          <input
+            value={reviewer}
+            placeholder="you"
+            aria-label="Reviewer name"
+            onChange={(e) => {
+              setReviewer(e.target.value);
+              localStorage.setItem(REVIEWER_KEY, e.target.value);
+            }}
+            data-testid="review-reviewer"
+          />
+        </label>
+        <label className="curate-check">
+          <input type="checkbox" checked={includeUnreviewed} onChange={(e) => setIncludeUnreviewed(e.target.checked)} data-testid="review-include-unreviewed" />
+          <span>Keep unreviewed</span>
+        </label>
+        <Button variant="primary" size="sm" icon={GitCommitIcon} disabled={busy || reviewed === 0} onClick={() => void makeVersion()} data-testid="review-make-version">
+          Make version
+        </Button>
+      </div>
+      {error && <ErrorAlert title="The engine said no" error={error} />}
+      {items.length === 0 ? (
+        <div className="table-empty" data-testid="review-empty">
+          {Object.keys(filter).length ? 'No example matches these filters.' : 'This version holds no examples.'}
+        </div>
+      ) : (
+        <div className="review-body">
+          <ol className="review-list" role="listbox" aria-label={`${total} examples`} data-testid="review-list">
+            {items.map((it, i) => (
+              <li
+                key={it.position}
+                role="option"
+                aria-selected={i === cursor}
+                className={`review-item${i === cursor ? ' is-current' : ''}`}
+                data-review-item={i}
+                data-testid="review-item"
+                onClick={() => setCursor(i)}
+              >
+                <span className={`review-dot is-${it.status}`} title={STATUS_LABELS[it.status]} />
+                <span className="review-item-pos">{it.position + 1}</span>
+                <span className="review-item-text">{summarizeExample(it.edited ?? it.content).prompt}</span>
+              </li>
+            ))}
+            {total > items.length && (
+              <li className="review-item-more" data-testid="review-window">
+                Showing #{(items[0]!.position + 1).toLocaleString('en')}–#{(items[items.length - 1]!.position + 1).toLocaleString('en')} of {total.toLocaleString('en')} matches · J/K past the end loads more
+              </li>
+            )}
+          </ol>
+          {current && (
+            <ReviewCard
+              key={current.position}
+              example={current}
+              state={state}
+              history={history}
+              mode={mode}
+              knownTags={summary?.tags.map((t) => t.tag) ?? []}
+              onSaveEdit={(content) => void act('edit', { content })}
+              onSaveNote={(text) => {
+                if (mode === 'comment') void act('comment', { reason: text });
+                else void act(current.tags.includes(text) ? 'untag' : 'tag', { tag: text });
+              }}
+              onCancel={() => {
+                setMode('view');
+                root.current?.focus({ preventScroll: true });
+              }}
+            />
+          )}
+        </div>
+      )}
+      <p className="key-hints review-keys" aria-label="Keyboard shortcuts">
+        <kbd>A</kbd> accept <kbd>R</kbd> reject <kbd>E</kbd> edit <kbd>S</kbd> skip <kbd>C</kbd> comment <kbd>T</kbd> tag <kbd>U</kbd>/<kbd>Ctrl+Z</kbd> undo <kbd>J</kbd>/<kbd>K</kbd> next/previous
+      </p>
+    </div>
+  );
+}

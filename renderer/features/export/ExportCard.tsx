@@ -1,0 +1,40 @@
+import type { ExportSummary } from '../../../src/shared/contract/index.js';
+import { formatBytes, formatRelative, shortHash } from '../../lib/format.js';
+
+/** One export folder: status (draft until a release gate exists), path, every file with its sha256, verification. */
+export function ExportCard({ exp }: { exp: ExportSummary }) {
+  const merged = exp.verification.merged as { maxAbsDiff?: number; tolerance?: number; passed?: boolean } | undefined;
+  const ggufs = Object.keys((exp.verification.gguf as Record<string, unknown> | undefined) ?? {});
+  return (
+    <article className="export-card" data-testid="export-card" data-status={exp.status}>
+      <div className="export-card-head">
+        <h3>{exp.name}</h3>
+        <span className={`kind-badge is-${exp.status}`} data-testid="export-status">{exp.status}</span>
+        <span className="cell-muted">{formatRelative(exp.createdAt)}</span>
+      </div>
+      <div className="path mono" title={exp.path}>{exp.path}</div>
+      {exp.error && <p className="field-hint">{exp.error}</p>}
+      {exp.files.length > 0 && (
+        <table className="export-files" data-testid="export-files">
+          <tbody>
+            {exp.files.map((f) => (
+              <tr key={f.path}>
+                <td className="mono">{f.path}</td>
+                <td className="cell-muted">{f.quant ?? f.format}</td>
+                <td className="num">{formatBytes(f.bytes)}</td>
+                <td><code title={f.sha256}>{shortHash(f.sha256, 16)}</code></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {(merged || ggufs.length > 0) && (
+        <div className="export-verify">
+          {merged && <div>Merged logits vs base+adapter: max |Δ| {merged.maxAbsDiff?.toExponential(1)} (tolerance {merged.tolerance}) {merged.passed ? '✓' : '✗'}</div>}
+          {ggufs.length > 0 && <div>Loaded and generated in llama.cpp: {ggufs.join(', ')} ✓</div>}
+          {exp.manifestSha256 && <div>SHA256SUMS <code>{shortHash(exp.manifestSha256, 16)}</code></div>}
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,128 @@
+import { useEffect, useState } from 'react';
+import type { GgufOuttype, LatheErrorData, ModelSummary } from '../../../src/shared/contract/index.js';
+import { ErrorAlert } from '../../components/Alert.js';
+import { Button } from '../../components/Button.js';
+import { Drawer } from '../../components/Drawer.js';
+import { LayersIcon } from '../../components/icons.js';
+import { formatBytes, formatDateTime, shortHash } from '../../lib/format.js';
+import { getClient } from '../../stores/connection.js';
+import { asErrorData } from '../../stores/errors.js';
+import { JobProgress } from './JobProgress.js';
+import { followJob, formatParams, KIND_LABEL, newJobId, type JobState } from './models-store.js';
+
+const OUTTYPES: Record<string, GgufOuttype[]> = {
+  hf: ['F16', 'BF16', 'Q8_0', 'Q4_K_M', 'Q5_K_M', 'Q6_K'],
+  peft: ['F16', 'BF16', 'Q8_0'],
+  gguf: ['Q8_0', 'Q4_K_M', 'Q5_K_M', 'Q6_K'],
+};
+
+/** One model: its facts, where it came from, what was made from it, and a conversion to GGUF. */
+export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: string | null; onClose(): void; onOpen(id: string): void; onChanged(): void }) {
+  const [detail, setDetail] = useState<{ model: ModelSummary; parent: ModelSummary | null; children: ModelSummary[] } | null>(null);
+  const [error, setError] = useState<LatheErrorData | null>(null);
+  const [outtype, setOuttype] = useState<GgufOuttype>('F16');
+  const [job, setJob] = useState<JobState | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  const load = async (id: string) => {
+    try {
+      setDetail(await getClient().send('models.get', { modelId: id }));
+    } catch (err) {
+      setError(asErrorData(err));
+    }
+  };
+  useEffect(() => {
+    setDetail(null); setError(null); setJob(null);
+    if (modelId) void load(modelId);
+  }, [modelId]);
+
+  const m = detail?.model;
+  const choices = m ? (m.kind === 'gguf' ? (['F32', 'F16', 'BF16'].includes(m.quantization ?? '') ? OUTTYPES.gguf! : []) : m.kind === 'gguf-lora' ? [] : OUTTYPES[m.format] ?? []) : [];
+  useEffect(() => {
+    if (choices.length && !choices.includes(outtype)) setOuttype(choices[0]!);
+  }, [m?.id]);
+
+  const convert = async () => {
+    if (!m) return;
+    const id = newJobId('model-convert');
+    setJobId(id); setError(null);
+    setJob({ fraction: 0, message: 'Starting…', state: 'running' });
+    const stop = followJob(id, setJob);
+    try {
+      await getClient().send('models.convert', { modelId: m.id, outtype, jobId: id });
+      await load(m.id);
+      onChanged();
+    } catch (err) {
+      const e = asErrorData(err);
+      if (e.code !== 'CANCELLED') setError(e);
+    } finally {
+      stop();
+      setJobId(null);
+    }
+  };
+
+  return (
+    <Drawer open={modelId !== null} title={m?.name ?? 'Model'} subtitle={m ? `${KIND_LABEL[m.kind]} · ${m.format.toUpperCase()}${m.quantization ? ` · ${m.quantization}` : ''}` : undefined} onClose={onClose} testId="model-drawer">
+      {error && <ErrorAlert title="Something went wrong" error={error} />}
+      {!m ? (
+        <div className="drawer-loading">Loading…</div>
+      ) : (
+        <>
+          <section className="drawer-section">
+            <h3 className="drawer-section-title">Facts</h3>
+            <dl className="fact-grid">
+              <div><dt>Architecture</dt><dd>{m.architecture ?? '—'}</dd></div>
+              <div><dt>Parameters</dt><dd>{formatParams(m.parameters)}</dd></div>
+              <div><dt>Context length</dt><dd>{m.contextLength?.toLocaleString() ?? '—'}</dd></div>
+              <div><dt>Size</dt><dd>{formatBytes(m.sizeBytes)}</dd></div>
+              <div><dt>License</dt><dd>{m.license ?? 'not stated'}</dd></div>
+              <div><dt>Chat template</dt><dd>{m.chatTemplate ? 'yes' : 'none'}</dd></div>
+              <div><dt>Registered</dt><dd>{formatDateTime(m.createdAt)} by {m.createdBy}</dd></div>
+              <div><dt>Files</dt><dd>{m.copied ? 'copied into the library' : 'referenced in place'}</dd></div>
+            </dl>
+            <div className="path mono" title={m.path}>{m.path}</div>
+            <div className="model-sha"><span className="field-label">sha256</span> <code data-testid="model-sha">{m.sha256}</code></div>
+          </section>
+          <section className="drawer-section" data-testid="model-lineage">
+            <h3 className="drawer-section-title">Lineage</h3>
+            {detail!.parent ? (
+              <p>Made from <button type="button" className="link-btn" onClick={() => onOpen(detail!.parent!.id)}>{detail!.parent.name}</button> <code>{shortHash(detail!.parent.sha256)}</code></p>
+            ) : (
+              <p className="cell-muted">An original import: no parent in the library.</p>
+            )}
+            {detail!.children.length > 0 ? (
+              <ul className="lineage-list">
+                {detail!.children.map((c) => (
+                  <li key={c.id}>
+                    <button type="button" className="link-btn" onClick={() => onOpen(c.id)}>{c.name}</button>
+                    <span className="kind-badge">{KIND_LABEL[c.kind]}</span>
+                    {c.quantization && <span className="kind-badge">{c.quantization}</span>}
+                    <code>{shortHash(c.sha256)}</code>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="cell-muted">Nothing made from it yet.</p>
+            )}
+          </section>
+          {choices.length > 0 && (
+            <section className="drawer-section">
+              <h3 className="drawer-section-title">Convert to GGUF</h3>
+              <p className="field-hint">With llama.cpp’s own converter (the version node-llama-cpp runs); k-quants with llama-quantize. The output is hashed and registered as a child of this model.</p>
+              <div className="convert-row">
+                <span className="select-input">
+                  <select aria-label="Output type" value={outtype} onChange={(e) => setOuttype(e.target.value as GgufOuttype)} data-testid="convert-outtype" disabled={jobId !== null}>
+                    {choices.map((c) => <option key={c} value={c}>{c}</option>)}
+                  </select>
+                </span>
+                <Button variant="primary" icon={LayersIcon} busy={jobId !== null} onClick={convert} data-testid="convert-start">Convert</Button>
+                {jobId && <Button variant="ghost" onClick={() => void getClient().send('jobs.cancel', { jobId })}>Cancel</Button>}
+              </div>
+              {job && <JobProgress job={job} testId="convert-progress" />}
+            </section>
+          )}
+        </>
+      )}
+    </Drawer>
+  );
+}

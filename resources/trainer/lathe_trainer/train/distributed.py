@@ -1,0 +1,152 @@
+"""Several GPUs (or CPU processes) on one machine: torchrun starts the workers, PyTorch DDP keeps them in step.
+
+`train` with `devices` > 1 relaunches itself under `python -m torch.distributed.run --standalone` and relays
+the workers' protocol lines; inside torchrun (RANK/WORLD_SIZE set) every worker trains on its own share of each
+step's samples. Only rank 0 writes protocol lines, checkpoints, outputs and the manifest. Backends: nccl on
+CUDA, gloo on CPU. The loss of a step is the global token mean: label counts and loss sums are all-reduced,
+and each worker's loss is scaled by world_size because DDP averages the gradients.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+from ..protocol import LatheError, ProtocolWriter, log
+
+
+def inside_torchrun() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
+
+
+def relaunch(writer: ProtocolWriter, config_path: Path, resume: Path | None, devices) -> int:
+    """Runs the same command under torchrun and relays its protocol lines; returns the exit status."""
+    count = devices if isinstance(devices, int) else len(devices)
+    env = dict(os.environ)
+    if isinstance(devices, list):
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(str(d) for d in devices)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={count}",
+               "-m", "lathe_trainer", "train", "--config", str(config_path)]
+    if resume is not None:
+        command += ["--resume", str(resume)]
+    log(f"relaunching under torchrun with {count} processes: {' '.join(command)}")
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=None, env=env, text=True, bufsize=1)
+
+    forwarded = []
+
+    def forward(signum, _frame):
+        # Stop = the signal to torchrun, which passes it to the workers; they agree on a step, checkpoint and
+        # exit. Once only: when the engine signals the whole process group, torchrun already has it, and a
+        # second one would cut its wait for the workers short. We keep relaying until every worker closed the pipe.
+        if not forwarded:
+            forwarded.append(signum)
+            log(f"{signal.Signals(signum).name}: passing it to torchrun")
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    finished = False
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                sys.stderr.write(line)  # torchrun's own chatter
+                continue
+            writer.relay(record)
+            finished = finished or record.get("type") in ("done", "error")
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not finished:
+        raise LatheError("distributed_failed", f"The torchrun workers exited with status {code} without a result.",
+                         "Read the trainer log (stderr) for the failing rank, or set `devices` to 1.")
+    return code
+
+
+class Dist:
+    """The process group, or a stand-in with the same methods for a single process."""
+
+    def __init__(self) -> None:
+        self.rank, self.world, self.local_rank = 0, 1, 0
+        self.backend: str | None = None
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def start(self, device: str) -> str:
+        """Joins the group when under torchrun; returns this worker's device."""
+        if not inside_torchrun():
+            return device
+        import torch
+        import torch.distributed as dist
+
+        self.rank, self.world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.backend = "nccl" if device == "cuda" else "gloo"
+        if device == "cuda":
+            torch.cuda.set_device(self.local_rank)
+            device = f"cuda:{self.local_rank}"
+        dist.init_process_group(backend=self.backend)
+        self._device = device
+        return device
+
+    def sum(self, value: float) -> float:
+        if self.world == 1:
+            return value
+        import torch
+        import torch.distributed as dist
+
+        tensor = torch.tensor([float(value)], dtype=torch.float64, device=self._reduce_device())
+        dist.all_reduce(tensor)
+        return float(tensor.item())
+
+    def any(self, flag: bool) -> bool:
+        return self.sum(1.0 if flag else 0.0) > 0
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+    def wrap(self, model):
+        if self.world == 1:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [self.local_rank] if self._device.startswith("cuda") else None
+        # Buffers (rotary tables) are identical everywhere; broadcasting them each forward only costs time.
+        return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
+
+    def no_sync(self, model, last: bool):
+        """Skip the gradient all-reduce on all but the last micro-batch of a step."""
+        return model.no_sync() if self.world > 1 and not last else nullcontext()
+
+    def close(self) -> None:
+        if self.world > 1:
+            import torch.distributed as dist
+
+            if dist.is_initialized():
+                dist.destroy_process_group()
+
+    def _reduce_device(self) -> str:
+        return self._device if self.backend == "nccl" else "cpu"
+
+
+def unwrap(model):
+    return getattr(model, "module", model)
+
+
+class SilentWriter(ProtocolWriter):
+    """Ranks other than 0 say nothing on the protocol stream (their logs still reach stderr)."""
+
+    def __init__(self) -> None:
+        super().__init__(open(os.devnull, "w", encoding="utf-8"))

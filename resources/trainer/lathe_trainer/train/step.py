@@ -1,0 +1,146 @@
+"""One optimizer step's forward and backward passes, and the out-of-memory fallback around them.
+
+A step owns a fixed list of samples (the effective batch, taken from the SampleStream). The micro-batch
+size only decides how that list is cut for the forward passes; the loss is the summed token cross-entropy
+over all of them divided by their label count, so any cut gives the same loss and gradient (up to float
+rounding). That is what makes the fallback safe: on an out-of-memory error the step's gradients are
+dropped, the RNG is put back to where the step began, the micro-batch is halved (accumulation doubles)
+and the same samples are tried again. Only at a micro-batch of 1 does the run stop with `out_of_memory`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from ..protocol import LatheError
+from .data import IGNORE_INDEX, Batch, Encoded, collate
+from .model import autocast_for
+
+FAKE_OOM_ENV = "LATHE_TRAINER_FAKE_OOM_AT_STEP"
+
+
+@dataclass
+class StepSettings:
+    device: str
+    precision: str
+    pad_id: int
+    packed: bool
+    nan_at_step: int | None = None
+
+
+def token_loss_sum(model, batch: Batch, s: StepSettings):
+    """Summed next-token cross-entropy over label positions, in float32 whatever the autocast dtype."""
+    import torch.nn.functional as F
+
+    b = batch.to(s.device)
+    with autocast_for(s.device, s.precision):
+        logits = model(input_ids=b.input_ids, attention_mask=b.attention_mask, position_ids=b.position_ids,
+                       use_cache=False).logits
+    logits = logits[:, :-1].float()
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.labels[:, 1:].reshape(-1),
+                           ignore_index=IGNORE_INDEX, reduction="sum")
+
+
+class FakeOOM:
+    """Test hook: raise an out-of-memory error during step N (`debug_fake_oom_at_step`, or the environment
+    variable LATHE_TRAINER_FAKE_OOM_AT_STEP=N, or N:always to fail at every micro-batch size)."""
+
+    def __init__(self, config_step: int | None):
+        raw = os.environ.get(FAKE_OOM_ENV, "")
+        at, _, mode = raw.partition(":")
+        self.step = int(at) if at.strip().isdigit() else config_step
+        self.always = mode == "always"
+        self.fired = False
+
+    def check(self, step: int, micro_index: int, micro_count: int) -> None:
+        if self.step != step or (self.fired and not self.always):
+            return
+        if micro_index == min(1, micro_count - 1):  # after a backward when there are two: gradients must be reset
+            import torch
+
+            self.fired = True
+            raise torch.OutOfMemoryError(f"CUDA out of memory (simulated by {FAKE_OOM_ENV} at step {step}).")
+
+
+class MicroBatching:
+    """The current micro-batch size; accumulation follows from it so the effective batch never changes."""
+
+    def __init__(self, size: int, effective: int):
+        self.size, self.effective = size, effective
+
+    @property
+    def grad_accum(self) -> int:
+        return math.ceil(self.effective / self.size)
+
+    def split(self, samples: list) -> list[list]:
+        return [samples[i:i + self.size] for i in range(0, len(samples), self.size)]
+
+
+def forward_backward(model, examples: list[Encoded], micro: MicroBatching, s: StepSettings, step: int, dist,
+                     fake_oom: FakeOOM, pulse, stop_requested) -> tuple[float, int] | None:
+    """Accumulates the gradient of one step; returns (loss, tokens) over all processes, or None if stopped."""
+    import torch
+
+    batches = [collate(chunk, s.pad_id, s.packed) for chunk in micro.split(examples)]
+    labels = dist.sum(sum(b.label_count for b in batches))
+    scale = dist.world / max(1.0, labels)  # DDP averages gradients over processes; undo that for a token mean
+    loss_sum = 0.0
+    for index, batch in enumerate(batches):
+        fake_oom.check(step, index, len(batches))
+        with dist.no_sync(model, last=index == len(batches) - 1):
+            loss = token_loss_sum(model, batch, s)
+            if s.nan_at_step == step:
+                loss = loss * float("nan")
+            value = float(loss.detach())
+            if dist.world == 1 and not math.isfinite(value):
+                raise non_finite(value, step)  # before backward: nothing of this step is applied
+            (loss * scale).backward()
+        loss_sum += value
+        pulse()
+        if dist.world == 1 and stop_requested():
+            return None
+    loss_value = dist.sum(loss_sum) / max(1.0, labels)
+    if not math.isfinite(loss_value):
+        raise non_finite(loss_value, step)
+    return loss_value, int(dist.sum(sum(b.tokens for b in batches)))
+
+
+def non_finite(value: float, step: int) -> LatheError:
+    return LatheError("non_finite_loss", f"The loss became {value} at step {step}; training stopped before applying it.",
+                      "Lower `lr` or raise `warmup_steps`, then resume from the last checkpoint or start again.")
+
+
+def out_of_memory(step: int, micro: MicroBatching, distributed: bool) -> LatheError:
+    where = "in one of the processes" if distributed else f"with a micro-batch of {micro.size}"
+    return LatheError("out_of_memory", f"The GPU ran out of memory at step {step} {where}.",
+                      "Lower `max_seq_len` (shorter sequences), use method \"qlora\" or a smaller LoRA `rank`, or turn "
+                      "on `gradient_checkpointing`; the effective batch can stay as it is.")
+
+
+def step_with_fallback(model, optimizer, examples, micro: MicroBatching, s: StepSettings, step: int, dist,
+                       fake_oom: FakeOOM, emit, pulse, stop_requested):
+    """forward_backward, halving the micro-batch on out-of-memory until it fits or is 1."""
+    import torch
+
+    from .checkpoint import capture_torch_rng, restore_torch_rng
+
+    rng = capture_torch_rng()
+    while True:
+        optimizer.zero_grad(set_to_none=True)
+        try:
+            return forward_backward(model, examples, micro, s, step, dist, fake_oom, pulse, stop_requested)
+        except torch.OutOfMemoryError:
+            pass  # handled below, outside the except block, so the failed attempt's tensors are freed first
+        optimizer.zero_grad(set_to_none=True)
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        if micro.size == 1 or dist.world > 1:  # no coordinated retry across processes (yet): stop cleanly
+            raise out_of_memory(step, micro, dist.world > 1)
+        before = micro.size
+        micro.size = max(1, micro.size // 2)
+        restore_torch_rng(rng)  # the retry draws the same dropout masks as a run that used this size from the start
+        emit("event", kind="oom_fallback", step=step, micro_batch=micro.size, grad_accum=micro.grad_accum,
+             message=f"Out of memory at step {step} with a micro-batch of {before}: retrying the step with "
+                     f"{micro.size} x {micro.grad_accum} accumulation (effective batch {micro.effective} unchanged).")

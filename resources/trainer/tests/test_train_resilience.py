@@ -1,0 +1,117 @@
+"""`train` under pressure, on the tiny model: out-of-memory fallback, heartbeat, gradient checkpointing, packing
+and mixed precision on CPU, and two processes under torchrun (gloo).
+
+Runs are short (6 steps, max_seq_len 128) and share one baseline per module.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_error, run_trainer
+from test_train_sft import losses, write_config
+
+SHORT = dict(max_steps=6, eval_every=0, checkpoint_every=0, warmup_steps=1)
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory, tiny_hf):
+    """micro-batch 2 x accumulation 2 (dropout on), and the same effective batch as 1 x 4."""
+    runs = {}
+    for name, micro, accum in (("2x2", 2, 2), ("1x4", 1, 4)):
+        folder = tmp_path_factory.mktemp(f"baseline-{name}")
+        run = run_trainer("train", "--config", str(write_config(folder, tiny_hf, micro_batch_size=micro,
+                                                                 grad_accum=accum, **SHORT)))
+        assert run.returncode == 0, run.stderr[-3000:]
+        runs[name] = run
+    return runs
+
+
+def test_fake_oom_halves_the_micro_batch_and_matches_a_run_that_started_halved(baseline, tmp_path, tiny_hf):
+    """Fallback at step 1: from then on the run must be the 1 x 4 run exactly (same samples, same dropout)."""
+    config = write_config(tmp_path, tiny_hf, micro_batch_size=2, grad_accum=2, heartbeat_seconds=0.05, **SHORT)
+    run = run_trainer("train", "--config", str(config), env={"LATHE_TRAINER_FAKE_OOM_AT_STEP": "1"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    fallback = [e for e in run.of_type("event") if e["kind"] == "oom_fallback"]
+    assert len(fallback) == 1
+    assert {k: fallback[0][k] for k in ("step", "micro_batch", "grad_accum")} == {"step": 1, "micro_batch": 1, "grad_accum": 4}
+    assert "effective batch 4 unchanged" in fallback[0]["message"]
+    assert losses(run) == losses(baseline["1x4"]), "identical to a run that used micro-batch 1 from the start"
+    assert losses(run) != losses(baseline["2x2"]), "the comparison must be able to tell the two apart"
+
+    manifest = json.loads(Path(run.last["payload"]["manifest"]).read_text())
+    assert [e["kind"] for e in manifest["events"]["events"]] == ["oom_fallback"]
+    state = json.loads((Path(run.of_type("checkpoint")[-1]["path"]) / "trainer_state.json").read_text())
+    assert state["micro_batch_size"] == 1, "a resume keeps the micro-batch that fitted"
+
+    beats = run.of_type("heartbeat")
+    assert beats, "heartbeat_seconds=0.05 must print heartbeats during a run of several seconds"
+    assert all(set(b) == {"v", "type", "step", "phase", "idle_s"} for b in beats)
+    assert {b["phase"] for b in beats} <= {"setup", "train", "eval", "checkpoint", "output"}
+    assert max(b["step"] for b in beats) >= 1
+    assert run.lines[0]["type"] == "hello" and run.last["type"] == "done", "heartbeats only between hello and done"
+
+
+def test_fake_oom_later_keeps_the_steps_before_and_the_sample_order(baseline, tmp_path, tiny_hf):
+    config = write_config(tmp_path, tiny_hf, micro_batch_size=2, grad_accum=2, debug_fake_oom_at_step=4, **SHORT)
+    run = run_trainer("train", "--config", str(config))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert [(e["step"], e["micro_batch"]) for e in run.of_type("event")] == [(4, 1)]
+    assert losses(run)[:3] == losses(baseline["2x2"])[:3]
+    assert [m["step"] for m in run.of_type("metrics")] == list(range(1, 7))
+    assert run.last["payload"]["steps"] == 6 and losses(run)[3:] != losses(baseline["2x2"])[3:]
+
+
+def test_oom_at_micro_batch_one_stops_with_a_hint(tmp_path, tiny_hf):
+    config = write_config(tmp_path, tiny_hf, micro_batch_size=2, grad_accum=2, **SHORT)
+    run = run_trainer("train", "--config", str(config), env={"LATHE_TRAINER_FAKE_OOM_AT_STEP": "2:always"})
+    error = assert_error(run, "out_of_memory")
+    assert "step 2" in error["message"] and "micro-batch of 1" in error["message"]
+    assert "qlora" in error["hint"] and "max_seq_len" in error["hint"] and "rank" in error["hint"]
+    assert [e["micro_batch"] for e in run.of_type("event")] == [1]
+    assert [m["step"] for m in run.of_type("metrics")] == [1]
+
+
+def test_gradient_checkpointing_trains_with_the_same_losses(baseline, tmp_path, tiny_hf):
+    config = write_config(tmp_path, tiny_hf, micro_batch_size=2, grad_accum=2, gradient_checkpointing=True, **SHORT)
+    run = run_trainer("train", "--config", str(config))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert losses(run) == pytest.approx(losses(baseline["2x2"]), abs=1e-5, rel=0)
+
+
+def test_packed_sft_in_bf16_autocast_learns(tmp_path, tiny_hf):
+    config = write_config(tmp_path, tiny_hf, packing=True, precision="bf16", max_steps=10, eval_every=0,
+                          checkpoint_every=0)
+    run = run_trainer("train", "--config", str(config))
+    assert run.returncode == 0, run.stderr[-3000:]
+    values = losses(run)
+    assert sum(values[-3:]) / 3 < 0.8 * sum(values[:3]) / 3, values
+    manifest = json.loads(Path(run.last["payload"]["manifest"]).read_text())
+    assert manifest["hardware"]["device"]["precision"] == "bf16" and manifest["config"]["packing"] is True
+
+
+def test_fp16_on_cpu_is_refused(tmp_path, tiny_hf):
+    error = assert_error(run_trainer("train", "--config", str(write_config(tmp_path, tiny_hf, precision="fp16"))),
+                         "precision_unsupported")
+    assert "CUDA" in error["message"]
+
+
+def test_two_processes_under_torchrun_train_as_one_run(tmp_path, tiny_hf):
+    config = write_config(tmp_path, tiny_hf, devices=2, micro_batch_size=1, grad_accum=2, max_steps=8,
+                          eval_every=4, checkpoint_every=4, heartbeat_seconds=0)
+    run = run_trainer("train", "--config", str(config), timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert [line["type"] for line in run.lines].count("hello") == 1, "only rank 0 speaks"
+    assert [m["step"] for m in run.of_type("metrics")] == list(range(1, 9))
+    assert [c["step"] for c in run.of_type("checkpoint")] == [4, 8]
+    assert [e["step"] for e in run.of_type("eval")] == [4, 8]
+    distributed = [e for e in run.of_type("event") if e["kind"] == "distributed"]
+    assert distributed and distributed[0]["world_size"] == 2 and distributed[0]["backend"] == "gloo"
+    values = losses(run)
+    assert sum(values[-3:]) / 3 < sum(values[:3]) / 3, values
+    assert run.last["type"] == "done" and Path(run.last["payload"]["adapter_dir"], "adapter_model.safetensors").is_file()
+    checkpoints = sorted(p.name for p in Path(run.of_type("checkpoint")[-1]["path"]).parent.iterdir())
+    assert checkpoints == ["step-000004", "step-000008"], "one set of checkpoints, no leftovers from other ranks"

@@ -1,0 +1,37 @@
+import type { HandlerImpls } from '../../shared/contract/index.js';
+import type { EngineContext } from '../context.js';
+import { requireDb } from '../require-db.js';
+import { makeReviewedVersion, recordReview, reviewHistory, undoReview } from './review.js';
+import { ClusterCache, filteredExamples, reviewDisagreements, reviewSummary, SourceCountCache } from './review-examples.js';
+import { toVersion } from './version-view.js';
+
+type ReviewImpls = Pick<HandlerImpls, 'reviews.act' | 'reviews.undo' | 'reviews.history' | 'reviews.examples' | 'reviews.summary' | 'reviews.disagreements' | 'reviews.makeVersion'>;
+
+/** The review queue. The reviewer is who the caller says (two people can share one engine); default: the engine's actor. */
+export function reviewHandlers(ctx: EngineContext): ReviewImpls {
+  const db = () => requireDb(ctx).db;
+  const clusters = new ClusterCache();
+  const sources = new SourceCountCache();
+  return {
+    'reviews.act': async (args) => {
+      const { entryId, state, audit } = recordReview(db(), { ...args, reviewer: args.reviewer ?? ctx.actor });
+      ctx.events.emit('audit.appended', audit);
+      return { entryId, state };
+    },
+    'reviews.undo': async ({ versionId, reviewer }) => {
+      const { undone, state, audit } = undoReview(db(), versionId, reviewer ?? ctx.actor);
+      if (audit) ctx.events.emit('audit.appended', audit);
+      return { undone, state };
+    },
+    'reviews.history': async ({ versionId, position }) => reviewHistory(db(), versionId, position),
+    'reviews.examples': async ({ versionId, filter, offset, limit, fromPosition, beforePosition }) =>
+      filteredExamples(db(), clusters, versionId, filter, offset, limit, { fromPosition, beforePosition }),
+    'reviews.summary': async ({ versionId }) => reviewSummary(db(), versionId, sources),
+    'reviews.disagreements': async ({ versionId, limit }) => reviewDisagreements(db(), versionId, limit),
+    'reviews.makeVersion': async ({ versionId, includeUnreviewed }) => {
+      const { version, audit, ...counts } = makeReviewedVersion(db(), versionId, includeUnreviewed, ctx.actor);
+      ctx.events.emit('audit.appended', audit);
+      return { version: toVersion(version), ...counts };
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { FileType } from '../../shared/contract/features/datasets.js';
+import { isArchive, openArchive } from './archive/archive-source.js';
+import { documentRecords, listDocuments, tokenCounterFor } from './documents.js';
+import { readRecords, type SourceRecord } from './readers/record-reader.js';
+import type { ChunkingRecord, ImportParams } from './run-import.js';
+
+export interface ImportSource {
+  records: AsyncIterable<SourceRecord>;
+  totalBytes: number;
+  /** The `source` stored with each example: "qa.jsonl:line 3", "manual/a.pdf:p.2:chars 0-1830". */
+  sourceOf: (rec: SourceRecord) => string;
+  chunking: ChunkingRecord | null;
+  /** The import's sha256: a file's bytes; a folder's relative paths + bytes; an archive's bytes. Ready after `records` ends. */
+  sha256: () => string;
+  cleanup: () => void;
+}
+
+/** Opens what an import reads: one task file, documents (file or folder), or a zip of either (unpacked safely first). */
+export async function openImportSource(p: ImportParams): Promise<ImportSource> {
+  const hash = createHash('sha256');
+  const name = path.basename(p.path);
+  let cleanup = () => {};
+  let root = p.path;
+  let label: ((f: string) => string) | null = null;
+  let taskFiles: Array<{ file: string; fileType: FileType }> | null = null;
+  let documents: string[] | null = null;
+  if (isArchive(p.path)) {
+    for await (const chunk of fs.createReadStream(p.path) as AsyncIterable<Buffer>) hash.update(chunk);
+    const archive = await openArchive(p.path, path.join(p.rejectsDir, `${p.importId}.unzipped`));
+    cleanup = archive.cleanup;
+    root = archive.dir;
+    label = archive.label;
+    if (p.fileType === 'documents') {
+      documents = archive.documents;
+      if (!documents.length) {
+        cleanup();
+        throw new LatheError('INVALID_ARGUMENTS', `${name} holds no documents (.txt .md .html .pdf .docx).`, 'Import it as task data instead, or choose another archive.');
+      }
+    } else {
+      taskFiles = archive.taskFiles.filter((t) => t.fileType === p.fileType);
+      const other = archive.taskFiles.find((t) => t.fileType !== p.fileType);
+      if (other || !taskFiles.length) {
+        cleanup();
+        throw new LatheError('INVALID_ARGUMENTS', `${name} mixes task files of different types (${other ? label(other.file) : 'none'} is not ${p.fileType}).`, 'Put one kind of task file in an archive (all .jsonl, or all .csv, …).');
+      }
+    }
+  } else if (p.fileType === 'documents') {
+    documents = listDocuments(p.path);
+    if (!fs.statSync(p.path).isDirectory()) root = path.dirname(p.path);
+  } else {
+    taskFiles = [{ file: p.path, fileType: p.fileType }];
+  }
+
+  const hashFiles = !isArchive(p.path);
+  if (documents) {
+    const chunk = p.chunk ?? { size: 512, overlap: 64, tokenizerPath: null };
+    const counter = tokenCounterFor(chunk);
+    const relative = label ?? ((f: string) => path.relative(root, f) || path.basename(f));
+    return {
+      records: documentRecords(documents, { chunk, counter, relative, onFile: hashFiles ? (rel, b) => hash.update(rel).update('\0').update(b) : undefined }),
+      totalBytes: documents.reduce((n, f) => n + fs.statSync(f).size, 0),
+      sourceOf: (rec) => rec.locator,
+      chunking: { ...counter.describe, size: chunk.size, overlap: chunk.overlap },
+      sha256: () => hash.digest('hex'),
+      cleanup,
+    };
+  }
+  const files = taskFiles!;
+  const sizes = files.map((t) => fs.statSync(t.file).size);
+  const multi = label !== null;
+  async function* chained(): AsyncGenerator<SourceRecord> {
+    let before = 0;
+    for (let i = 0; i < files.length; i++) {
+      const { file, fileType } = files[i]!;
+      const prefix = multi ? `${label!(file).slice(name.length + 1)}:` : '';
+      for await (const rec of readRecords(file, { fileType, encoding: p.encoding, onChunk: hashFiles ? (c) => hash.update(c) : undefined })) {
+        yield { ...rec, locator: prefix + rec.locator, bytesRead: before + rec.bytesRead };
+      }
+      before += sizes[i]!;
+    }
+  }
+  return {
+    records: chained(),
+    totalBytes: sizes.reduce((a, b) => a + b, 0),
+    sourceOf: (rec) => `${name}:${rec.locator}`,
+    chunking: null,
+    sha256: () => hash.digest('hex'),
+    cleanup,
+  };
+}

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { LatheError } from '../../shared/contract/errors.js';
+
+/**
+ * Reads a Hugging Face model or PEFT adapter folder without loading weights: config.json, the safetensors
+ * headers (for the parameter count), tokenizer files, the chat template and the license. Pickle weights are
+ * refused: unpickling runs arbitrary code, which an offline, audited tool cannot allow.
+ */
+export const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.ckpt', '.pkl', '.pickle'];
+
+export interface HfFolderFacts {
+  kind: 'base' | 'adapter';
+  architecture: string | null;
+  parameters: number;
+  contextLength: number | null;
+  chatTemplate: string | null;
+  license: string | null;
+  tokenizer: string[];
+  weights: string[];
+  /** Relative paths of every file that belongs to the model (what is hashed and copied). */
+  files: string[];
+  ignoredPickles: string[];
+  adapter: { baseModel: string | null; rank: number | null; alpha: number | null; targetModules: string[] } | null;
+  name: string;
+}
+
+export function refusePickle(file: string): LatheError {
+  return new LatheError(
+    'INVALID_ARGUMENTS',
+    `${path.basename(file)} is a pickle file (PyTorch .bin/.pt/.pth/.ckpt). Lathe does not load pickles: opening one can run any code hidden inside it.`,
+    'Convert the weights to safetensors on a trusted machine (for example `model.save_pretrained(dir, safe_serialization=True)` in transformers, or the safetensors "convert" script), then import the folder with the .safetensors files.',
+  );
+}
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer.model', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'added_tokens.json', 'chat_template.jinja', 'chat_template.json'];
+const META_FILES = ['config.json', 'generation_config.json', 'adapter_config.json', 'README.md', 'LICENSE', 'LICENSE.txt', 'LICENSE.md', 'model.safetensors.index.json'];
+
+export function inspectHfFolder(dir: string): HfFolderFacts {
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  const weights = entries.filter((f) => f.endsWith('.safetensors')).sort();
+  const pickles = entries.filter((f) => PICKLE_EXTENSIONS.includes(path.extname(f).toLowerCase()));
+  if (!weights.length) {
+    if (pickles.length) throw refusePickle(path.join(dir, pickles[0]!));
+    throw new LatheError('INVALID_ARGUMENTS', `${dir} holds no .safetensors weights.`, 'Pick the folder that contains config.json and model*.safetensors (or adapter_model.safetensors), or a .gguf file.');
+  }
+  const isAdapter = entries.includes('adapter_config.json');
+  if (!isAdapter && !entries.includes('config.json')) {
+    throw new LatheError('INVALID_ARGUMENTS', `${dir} has weights but no config.json.`, 'Import the whole Hugging Face model folder, including config.json and the tokenizer files.');
+  }
+  let parameters = 0;
+  for (const w of weights) parameters += safetensorsParameters(path.join(dir, w));
+  const config = isAdapter ? null : readJson(path.join(dir, 'config.json'));
+  const adapterConfig = isAdapter ? readJson(path.join(dir, 'adapter_config.json')) : null;
+  const tokenizerConfig = entries.includes('tokenizer_config.json') ? readJson(path.join(dir, 'tokenizer_config.json')) : null;
+  const files = [...weights, ...entries.filter((f) => TOKENIZER_FILES.includes(f) || META_FILES.includes(f))].sort();
+  return {
+    kind: isAdapter ? 'adapter' : 'base',
+    architecture: config ? (first(config.architectures) ?? str(config.model_type)) : str(adapterConfig?.peft_type),
+    parameters,
+    contextLength: config ? num(config.max_position_embeddings) ?? num(config.n_positions) ?? num(config.max_sequence_length) : null,
+    chatTemplate: entries.includes('chat_template.jinja') ? fs.readFileSync(path.join(dir, 'chat_template.jinja'), 'utf8') : str(tokenizerConfig?.chat_template),
+    license: readLicense(dir, entries),
+    tokenizer: entries.filter((f) => TOKENIZER_FILES.includes(f)).sort(),
+    weights,
+    files,
+    ignoredPickles: pickles,
+    adapter: adapterConfig
+      ? {
+          baseModel: str(adapterConfig.base_model_name_or_path),
+          rank: num(adapterConfig.r),
+          alpha: num(adapterConfig.lora_alpha),
+          targetModules: Array.isArray(adapterConfig.target_modules) ? adapterConfig.target_modules.map(String) : [],
+        }
+      : null,
+    name: path.basename(path.resolve(dir)),
+  };
+}
+
+/** Element count from a safetensors header (8-byte little-endian length, then JSON), every length checked. */
+export function safetensorsParameters(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const bad = (why: string) =>
+      new LatheError('INVALID_ARGUMENTS', `${path.basename(file)} is not a valid safetensors file: ${why}.`, 'The file is truncated or damaged; copy it again from its source. Nothing was imported.');
+    if (size < 8) throw bad(`it is only ${size} bytes long`);
+    const lenBuf = Buffer.alloc(8);
+    fs.readSync(fd, lenBuf, 0, 8, 0);
+    const headerLen = Number(lenBuf.readBigUInt64LE(0));
+    if (headerLen < 2 || headerLen > 100 * 1024 * 1024 || 8 + headerLen > size) throw bad(`its header length ${headerLen} does not fit the file`);
+    const header = Buffer.alloc(headerLen);
+    fs.readSync(fd, header, 0, headerLen, 8);
+    let json: Record<string, { shape?: number[]; data_offsets?: [number, number] }>;
+    try {
+      json = JSON.parse(header.toString('utf8'));
+    } catch {
+      throw bad('its header is not JSON');
+    }
+    let count = 0;
+    for (const [name, t] of Object.entries(json)) {
+      if (name === '__metadata__') continue;
+      if (!Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor ${name} has no shape or offsets`);
+      if (t.data_offsets[1] + 8 + headerLen > size) throw bad(`tensor ${name} runs past the end of the file — it looks truncated`);
+      count += t.shape.reduce((a, b) => a * b, 1);
+    }
+    return count;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readLicense(dir: string, entries: string[]): string | null {
+  if (entries.includes('README.md')) {
+    const head = fs.readFileSync(path.join(dir, 'README.md'), 'utf8').slice(0, 4000);
+    const m = /^---\s*\n([\s\S]*?)\n---/m.exec(head);
+    const lic = m ? /^license:\s*["']?([^"'\n]+)/m.exec(m[1]!) : null;
+    if (lic) return lic[1]!.trim();
+  }
+  const licenseFile = entries.find((f) => /^LICENSE(\.txt|\.md)?$/i.test(f));
+  if (licenseFile) return fs.readFileSync(path.join(dir, licenseFile), 'utf8').split('\n').find((l) => l.trim())?.trim().slice(0, 120) ?? null;
+  return null;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new LatheError('INVALID_ARGUMENTS', `${path.basename(file)} in ${path.dirname(file)} is not valid JSON: ${(err as Error).message}.`, 'Fix or replace the file, then import again.');
+  }
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const first = (v: unknown) => (Array.isArray(v) && typeof v[0] === 'string' ? (v[0] as string) : null);

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { LatheError } from '../../shared/contract/errors.js';
+import { findPythonEnv } from '../training/python-env.js';
+import { llamaSource } from './llama-source.js';
+import { ensureLlamaTools } from './llama-tools.js';
+
+/**
+ * llama.cpp's own converters and quantizer, from the source node-llama-cpp was built from, so every GGUF Lathe
+ * writes is one that exact runtime loads. Python converters run with the trainer's Python and
+ * PYTHONPATH=<clone>/gguf-py (converter and gguf-py always one version). Each call is cancellable (SIGTERM) and
+ * reports progress parsed from the tools' own output; a partial output file is deleted on failure.
+ */
+export interface ConvertOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number | null, message: string) => void;
+  dataDir?: string;
+}
+
+export type ConverterOuttype = 'f16' | 'bf16' | 'q8_0' | 'f32';
+export const K_QUANTS = ['Q4_K_M', 'Q5_K_M', 'Q6_K'] as const;
+
+export async function convertHfToGguf(hfDir: string, outFile: string, outtype: ConverterOuttype, opts: ConvertOptions = {}): Promise<void> {
+  const src = llamaSource();
+  await runTool(findPythonEnv(opts.dataDir).python, [`${src.dir}/convert_hf_to_gguf.py`, hfDir, '--outfile', outFile, '--outtype', outtype], outFile, 'convert_hf_to_gguf.py', {
+    ...opts, cwd: src.dir, env: converterEnv(src.dir),
+  });
+}
+
+export async function convertLoraToGguf(adapterDir: string, baseHfDir: string, outFile: string, outtype: ConverterOuttype, opts: ConvertOptions = {}): Promise<void> {
+  const src = llamaSource();
+  await runTool(findPythonEnv(opts.dataDir).python, [`${src.dir}/convert_lora_to_gguf.py`, adapterDir, '--base', baseHfDir, '--outfile', outFile, '--outtype', outtype], outFile, 'convert_lora_to_gguf.py', {
+    ...opts, cwd: src.dir, env: converterEnv(src.dir),
+  });
+}
+
+/** k-quants need llama-quantize, built once from the same source (see llama-tools.ts). */
+export async function quantizeGguf(inFile: string, outFile: string, type: string, opts: ConvertOptions = {}): Promise<void> {
+  opts.onProgress?.(null, 'Preparing llama-quantize (built once from the bundled llama.cpp; minutes the first time)…');
+  const tools = await ensureLlamaTools({ signal: opts.signal, onLog: (l) => opts.onProgress?.(null, `Building llama-quantize: ${l.slice(0, 120)}`) });
+  const threads = String(Math.max(1, os.availableParallelism() - 1));
+  await runTool(tools.quantize, [inFile, outFile, type, threads], outFile, 'llama-quantize', opts);
+}
+
+function converterEnv(dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: `${dir}/gguf-py`, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', PYTHONUNBUFFERED: '1' };
+  delete env.NO_LOCAL_GGUF;
+  return env;
+}
+
+function runTool(cmd: string, args: string[], outFile: string, label: string, opts: ConvertOptions & { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<void> {
+  if (opts.signal?.aborted) return Promise.reject(cancelled(label));
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const onData = (chunk: Buffer) => {
+      // tqdm redraws with \r; llama-quantize prints "[ n/ N] tensor" lines.
+      for (const line of chunk.toString('utf8').split(/[\r\n]+/)) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        const pct = /(\d{1,3})%\|/.exec(line);
+        const step = /^\[\s*(\d+)\/\s*(\d+)\]/.exec(line);
+        if (pct) opts.onProgress?.(Number(pct[1]) / 100, `${label}: ${pct[1]}%`);
+        else if (step) opts.onProgress?.(Number(step[1]) / Number(step[2]), `${label}: tensor ${step[1]} of ${step[2]}`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const onAbort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (err) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(new LatheError('PYTHON_MISSING', `Could not start ${label}: ${err.message}`, 'Run `npm run setup:python`, then `lathe doctor`.'));
+    });
+    child.on('close', (code) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (opts.signal?.aborted) {
+        fs.rmSync(outFile, { force: true });
+        return reject(cancelled(label));
+      }
+      if (code === 0 && fs.existsSync(outFile)) return resolve();
+      fs.rmSync(outFile, { force: true });
+      const detail = tail.filter((l) => /error|exception|not supported|failed/i.test(l)).slice(-3).join(' | ') || tail.slice(-3).join(' | ');
+      reject(new LatheError('INTERNAL', `${label} failed (exit ${code}): ${detail.slice(0, 600)}`,
+        'The model may use an architecture this llama.cpp version cannot convert, or files are missing (config.json, tokenizer). Nothing was registered.'));
+    });
+  });
+}
+
+function cancelled(label: string): LatheError {
+  return new LatheError('CANCELLED', `${label} was cancelled; the partial output was deleted.`, 'Start the conversion again when you are ready.');
+}

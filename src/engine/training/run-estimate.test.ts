@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../engine.js';
+import { finished, trainingEngine, waitForRun } from './training-test-kit.js';
+
+/**
+ * The memory estimate against what the real trainer measures on the tiny model (CPU: peak RSS). Library and
+ * interpreter memory is the same for every run, so the check compares the difference between a large and a
+ * small step shape: estimated extra bytes vs measured extra peak RSS.
+ */
+let engines: Engine[] = [];
+afterEach(async () => {
+  for (const e of engines) await e.dispose();
+  engines = [];
+});
+
+/** The estimate must be within this factor of the measurement, either way. */
+const FACTOR = 1.5;
+
+describe('memory and time estimate', () => {
+  it('matches the measured peak memory of the tiny model within a factor of 1.5', async () => {
+    const { engine, versionId, baseModelDir } = await trainingEngine(engines);
+    const shapes = { small: { maxSeqLen: 32, microBatchSize: 1 }, large: { maxSeqLen: 512, microBatchSize: 16 } };
+    const common = { baseModelDir, method: 'lora' as const, loraRank: 8, gradAccum: 1, maxSteps: 1, device: 'cpu' as const };
+    const est = {
+      small: await engine.call('runs.estimate', { ...common, ...shapes.small }),
+      large: await engine.call('runs.estimate', { ...common, ...shapes.large }),
+    };
+    expect(est.small).toMatchObject({ parameters: 158_016, precision: 'fp32', fits: true, device: { kind: 'cpu' } });
+    expect(est.large.bytes.activations).toBeGreaterThan(est.small.bytes.activations * 50);
+    expect(est.large.seconds).toBeGreaterThan(0);
+
+    const peak: Record<string, number> = {};
+    for (const [name, shape] of Object.entries(shapes)) {
+      const started = await engine.call('runs.start', { ...common, ...shape, datasetVersionId: versionId, objective: 'cpt', lr: 0.01, checkpointEvery: 0 });
+      const run = await waitForRun(engine, started.id, finished);
+      expect(run.status).toBe('completed');
+      const { series } = await engine.call('runs.metrics', { runId: run.id });
+      peak[name] = Math.max(...series.memory_bytes!.map(([, v]) => v));
+    }
+    const measured = peak.large! - peak.small!;
+    const estimated = est.large.bytes.total - est.small.bytes.total;
+    console.log(`estimate vs measured (large - small step): ${(estimated / 2 ** 20).toFixed(1)} MiB vs ${(measured / 2 ** 20).toFixed(1)} MiB`);
+    expect(measured).toBeGreaterThan(0);
+    expect(estimated / measured).toBeGreaterThan(1 / FACTOR);
+    expect(estimated / measured).toBeLessThan(FACTOR);
+
+    // The measured speed now replaces the FLOPs guess for this model on the CPU.
+    const again = await engine.call('runs.estimate', { ...common, ...shapes.large });
+    expect(again.notes.join(' ')).toMatch(/earlier runs of this model/);
+  }, 240_000);
+
+  it('says what is wrong with a folder that is not a model', async () => {
+    const { engine } = await trainingEngine(engines);
+    await expect(engine.call('runs.estimate', { baseModelDir: '/no/such/folder', device: 'cpu' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: /config\.json/ });
+  });
+});

@@ -1,0 +1,89 @@
+import type Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { RunEstimate } from '../../shared/contract/features/runs.js';
+import { flopsPerToken, largestParametersThatFit, memoryBreakdown, shapeFromHfConfig, type EstimateSettings, type Precision } from '../../shared/training/memory-estimate.js';
+import { runQueries } from '../db/queries/runs.js';
+import type { TrainingHardware } from './training-hardware.js';
+
+export type EstimateInput = Omit<EstimateSettings, 'precision'> & { baseModelDir: string; precision: Precision | 'auto'; device: 'auto' | 'cpu' | 'cuda' };
+
+/** Sustained share of peak FLOP/s a LoRA step reaches (H100-class measurements put bf16 LoRA at 30–45 %). */
+const GPU_MFU = 0.35;
+/** bf16 dense peak by GPU family, FLOP/s; unknown GPUs count as 100 TFLOP/s. */
+const GPU_PEAKS: Array<[RegExp, number]> = [[/H200|H100/i, 790e12], [/A100/i, 312e12], [/L40|4090/i, 165e12], [/A10|3090/i, 70e12]];
+/** A CPU core sustains ~10 GFLOP/s in fp32 training kernels; small models run far below that (overheads). */
+const CPU_FLOPS_PER_CORE = 10e9;
+
+/**
+ * Memory and time for a run before it starts: the model's shape from its config.json, the method's memory rule
+ * (src/shared/training/memory-estimate.ts), the detected hardware, and — when this model already trained on
+ * this kind of device — the median tokens/s measured by earlier runs rather than a FLOPs guess.
+ */
+export function estimateRun(db: Database.Database | null, input: EstimateInput, hw: TrainingHardware): RunEstimate {
+  const configPath = path.join(input.baseModelDir, 'config.json');
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new LatheError('NOT_FOUND', missing ? `There is no config.json in ${input.baseModelDir}.` : `${configPath} is not valid JSON.`, 'Choose a Hugging Face model folder (config.json, tokenizer and *.safetensors).');
+  }
+  let shape;
+  try {
+    shape = shapeFromHfConfig(config);
+  } catch (err) {
+    throw new LatheError('INVALID_ARGUMENTS', `${configPath}: ${(err as Error).message}.`, 'Lathe estimates decoder-only (Llama/Qwen/Mistral-style) models.');
+  }
+  const gpu = input.device === 'cpu' ? null : hw.gpus[0] ?? null;
+  const kind = gpu ? 'cuda' : 'cpu';
+  const precision: Precision = input.precision !== 'auto' ? input.precision : kind === 'cuda' ? 'bf16' : 'fp32';
+  const b = memoryBreakdown(shape, { ...input, precision }, kind);
+  const memoryBytes = gpu ? gpu.vramBytes : hw.ramTotalBytes;
+  const notes: string[] = [];
+  if (input.method === 'qlora' && kind === 'cpu') notes.push('QLoRA needs a CUDA GPU; on this machine the trainer refuses it.');
+  if (input.device === 'cuda' && !gpu) notes.push('No CUDA GPU was detected; the run would fail at start.');
+
+  const tokensPerStep = input.maxSeqLen * input.microBatchSize * input.gradAccum;
+  const measured = db ? measuredTokensPerSecond(db, path.resolve(input.baseModelDir), kind) : null;
+  let tokensPerSecond: number;
+  if (measured) {
+    tokensPerSecond = measured;
+    notes.push(`Speed from earlier runs of this model on ${kind === 'cuda' ? 'the GPU' : 'the CPU'} (median ${Math.round(measured)} tokens/s).`);
+  } else {
+    const peak = gpu ? (GPU_PEAKS.find(([re]) => re.test(gpu.name))?.[1] ?? 100e12) * GPU_MFU : CPU_FLOPS_PER_CORE * Math.max(1, hw.cpuCount - 1);
+    tokensPerSecond = peak / flopsPerToken(b.parameters, input.method, input.gradientCheckpointing);
+    notes.push('Speed is a FLOPs-based guess (no earlier run of this model on this device); real data is often shorter than the sequence length, so the time is an upper bound.');
+  }
+  if (memoryBytes !== null && b.total > memoryBytes * 0.9 && !input.gradientCheckpointing) notes.push('Turning on gradient checkpointing trades ~30 % speed for much less activation memory.');
+  return {
+    parameters: b.parameters,
+    trainableParameters: b.trainable,
+    device: { kind, name: gpu ? gpu.name : `CPU (${hw.cpuCount} cores)`, memoryBytes },
+    precision,
+    bytes: { weights: b.weights, gradients: b.gradients, optimizer: b.optimizer, activations: b.activations, overhead: b.overhead, total: b.total },
+    fits: memoryBytes === null ? null : b.total <= memoryBytes * 0.9,
+    tokensPerSecond,
+    seconds: (tokensPerStep * input.maxSteps) / tokensPerSecond,
+    largestParametersThatFit: memoryBytes === null ? null : largestParametersThatFit(memoryBytes * 0.9, b),
+    notes,
+  };
+}
+
+function measuredTokensPerSecond(db: Database.Database, baseModel: string, kind: 'cpu' | 'cuda'): number | null {
+  const q = runQueries(db);
+  const rates: number[] = [];
+  for (const run of q.list()) {
+    if (run.base_model !== baseModel || (run.slot ?? 'cpu').startsWith('cpu') !== (kind === 'cpu')) continue;
+    const tps = q.metrics(run.id).filter((m) => m.name === 'tokens_per_s' && m.step > 1).map((m) => m.value);
+    if (tps.length) rates.push(median(tps));
+    if (rates.length >= 5) break;
+  }
+  return rates.length ? median(rates) : null;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}

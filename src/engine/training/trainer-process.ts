@@ -1,0 +1,110 @@
+import readline from 'node:readline';
+import { spawnTrainer, type TrainerEvent } from './trainer-command.js';
+
+const STDERR_TAIL = 40;
+
+export interface TrainerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the watchdog killed a trainer that went silent. */
+  hungAfterS: number | null;
+  stderrTail: string;
+}
+
+export interface TrainerProcessOptions {
+  dataDir: string;
+  /** Seconds without any protocol line (metrics, progress, heartbeat…) before the trainer counts as hung. */
+  hangTimeoutS: number;
+  onEvent: (e: TrainerEvent) => void;
+  onExit: (exit: TrainerExit) => void;
+}
+
+/**
+ * One trainer process in its own process group, so a stop, a hang kill or a crash clean-up reaches everything
+ * it started (torchrun workers, data-loader workers) and nothing is left orphaned. A watchdog kills the group
+ * when no JSON line arrived for `hangTimeoutS`: the trainer prints a heartbeat every few seconds even while it
+ * loads a model, so silence means a deadlock, a stopped process or a wedged driver.
+ */
+export class TrainerProcess {
+  readonly pid: number | null;
+  private readonly child: ReturnType<typeof spawnTrainer>;
+  private lastSeen = Date.now();
+  private hungAfterS: number | null = null;
+  private readonly watchdog: NodeJS.Timeout;
+  private exited = false;
+
+  constructor(args: string[], private readonly opts: TrainerProcessOptions) {
+    this.child = spawnTrainer(args, { dataDir: opts.dataDir, detached: true });
+    this.pid = this.child.pid ?? null;
+    const tail: string[] = [];
+    readline.createInterface({ input: this.child.stderr }).on('line', (l) => {
+      tail.push(l);
+      if (tail.length > STDERR_TAIL) tail.shift();
+    });
+    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
+      let e: TrainerEvent;
+      try {
+        e = JSON.parse(line) as TrainerEvent;
+      } catch {
+        return; // not protocol: the trainer points fd 1 at stderr, so this is a library writing to the pipe
+      }
+      this.lastSeen = Date.now();
+      opts.onEvent(e);
+    });
+    const checkEveryMs = Math.max(200, Math.min(5000, (opts.hangTimeoutS * 1000) / 4));
+    this.watchdog = setInterval(() => this.check(), checkEveryMs);
+    this.watchdog.unref();
+    this.child.on('error', (err) => tail.push(`could not start the trainer: ${err.message}`));
+    this.child.on('close', (code, signal) => {
+      this.exited = true;
+      clearInterval(this.watchdog);
+      // Whatever the trainer started dies with it (no-op when the group is already gone).
+      this.signalGroup('SIGKILL');
+      opts.onExit({ code, signal, hungAfterS: this.hungAfterS, stderrTail: tail.join('\n') });
+    });
+  }
+
+  /** SIGTERM: the trainer checkpoints at the last completed step, then exits. */
+  stop(): void {
+    this.signalGroup('SIGTERM');
+  }
+
+  kill(): void {
+    this.signalGroup('SIGKILL');
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  whenExited(): Promise<void> {
+    return this.exited ? Promise.resolve() : new Promise((r) => this.child.once('close', () => r()));
+  }
+
+  private check(): void {
+    const silentS = (Date.now() - this.lastSeen) / 1000;
+    if (this.exited || this.hungAfterS !== null || silentS < this.opts.hangTimeoutS) return;
+    this.hungAfterS = Math.round(silentS);
+    // SIGKILL: a hung or SIGSTOPped process cannot run its SIGTERM handler.
+    this.signalGroup('SIGKILL');
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    if (!this.pid) return;
+    try {
+      process.kill(process.platform === 'win32' ? this.pid : -this.pid, signal);
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  }
+}
+
+/** True while any process of the group led by `pid` exists. */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

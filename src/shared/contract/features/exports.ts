@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { handler } from '../define.js';
+
+/** What an export folder can hold. GGUFs come from the merged model (or the model itself when it has no adapter). */
+export const EXPORT_FORMATS = ['merged', 'gguf-f16', 'gguf-q8_0', 'gguf-q4_k_m', 'modelfile'] as const;
+export const exportFormatSchema = z.enum(EXPORT_FORMATS);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+
+export const exportFileSchema = z.object({ path: z.string(), format: z.string(), quant: z.string().nullable(), sha256: z.string(), bytes: z.number().int() });
+
+export const exportSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  modelId: z.string(),
+  baseModelId: z.string().nullable(),
+  runId: z.string().nullable(),
+  path: z.string(),
+  formats: z.array(exportFormatSchema),
+  /** 'draft' until a release gate approves it (none exists yet). */
+  status: z.enum(['running', 'draft', 'failed']),
+  manifestSha256: z.string().nullable(),
+  verification: z.record(z.string(), z.unknown()),
+  error: z.string().nullable(),
+  files: z.array(exportFileSchema),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  createdBy: z.string(),
+});
+export type ExportSummary = z.infer<typeof exportSummarySchema>;
+
+export const exportHandlers = {
+  'exports.create': handler({
+    summary: 'Writes one export folder (merged safetensors, GGUFs, Modelfile, model card, SHA256SUMS), verifies every artefact, records it as a draft.',
+    args: z
+      .object({
+        modelId: z.string().min(1),
+        formats: z.array(exportFormatSchema).min(1).default(['merged', 'gguf-f16', 'gguf-q8_0', 'gguf-q4_k_m', 'modelfile']),
+        name: z.string().trim().min(1).max(200).optional(),
+        intendedUse: z.string().max(5000).optional(),
+        limitations: z.string().max(5000).optional(),
+        jobId: z.string().min(1).max(100).optional(),
+      })
+      .strict(),
+    result: exportSummarySchema,
+    writes: true,
+  }),
+  'exports.list': handler({
+    summary: 'Every export, newest first, with its files and hashes.',
+    args: z.object({}).strict(),
+    result: z.object({ exports: z.array(exportSummarySchema) }),
+    writes: false,
+  }),
+};

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { handler } from '../define.js';
+import { exampleContentSchema, splitSchema, versionSchema } from './datasets.js';
+
+/** What a reviewer can do to one example. Edits carry the new content; it becomes a new revision (new hash). */
+export const reviewActionSchema = z.enum(['accept', 'reject', 'edit', 'skip', 'comment', 'tag', 'untag']);
+export type ReviewAction = z.infer<typeof reviewActionSchema>;
+export const reviewVerdictSchema = z.enum(['accept', 'reject', 'edit', 'skip']);
+/** An example's combined state over all reviewers; two reviewers with different verdicts is a disagreement. */
+export const reviewStatusSchema = z.enum(['unreviewed', 'accepted', 'rejected', 'edited', 'skipped', 'disagreement']);
+export type ReviewStatus = z.infer<typeof reviewStatusSchema>;
+
+const reviewerSchema = z.string().trim().min(1).max(200);
+const tagSchema = z.string().trim().min(1).max(60);
+
+export const reviewStateSchema = z.object({
+  position: z.number().int(),
+  status: reviewStatusSchema,
+  /** Content hash the example will have in a version made from this review (an edit's revision). */
+  finalHash: z.string().nullable(),
+  tags: z.array(z.string()),
+  verdicts: z.array(z.object({ reviewer: z.string(), verdict: reviewVerdictSchema, afterHash: z.string().nullable(), at: z.string() })),
+  comments: z.number().int(),
+});
+export type ReviewState = z.infer<typeof reviewStateSchema>;
+
+export const reviewEntrySchema = z.object({
+  id: z.number().int(),
+  position: z.number().int(),
+  reviewer: z.string(),
+  action: z.enum(['accept', 'reject', 'edit', 'skip', 'comment', 'tag', 'untag', 'undo']),
+  beforeHash: z.string(),
+  afterHash: z.string().nullable(),
+  /** For an edit: the content before and after, so the history shows what changed. */
+  before: exampleContentSchema.nullable(),
+  after: exampleContentSchema.nullable(),
+  tag: z.string().nullable(),
+  reason: z.string().nullable(),
+  undoes: z.number().int().nullable(),
+  undone: z.boolean(),
+  at: z.string(),
+});
+export type ReviewEntry = z.infer<typeof reviewEntrySchema>;
+
+export const exampleFilterSchema = z
+  .object({
+    status: reviewStatusSchema.optional(),
+    tag: tagSchema.optional(),
+    /** Source file name (the part of an example's source before ":"). */
+    source: z.string().min(1).max(1000).optional(),
+    split: z.union([splitSchema, z.literal('none')]).optional(),
+    /** Only examples with (true) or without (false) PII hits from the built-in detectors. */
+    pii: z.boolean().optional(),
+    /** Only examples in a near-duplicate cluster (MinHash, Jaccard >= 0.8); each then carries its cluster number. */
+    duplicates: z.boolean().optional(),
+    search: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+export type ExampleFilter = z.infer<typeof exampleFilterSchema>;
+
+export const reviewedExampleSchema = z.object({
+  position: z.number().int(),
+  contentHash: z.string(),
+  content: exampleContentSchema,
+  source: z.string(),
+  split: splitSchema.nullable(),
+  status: reviewStatusSchema,
+  /** The edited revision, when the example was edited. */
+  edited: exampleContentSchema.nullable(),
+  tags: z.array(z.string()),
+  cluster: z.number().int().nullable(),
+});
+export type ReviewedExample = z.infer<typeof reviewedExampleSchema>;
+
+const place = { versionId: z.string().min(1), position: z.number().int().min(0) };
+
+export const reviewHandlers = {
+  'reviews.act': handler({
+    summary: 'Records one review action (accept, reject, edit, skip, comment, tag, untag) on an example of a version.',
+    args: z
+      .object({
+        ...place,
+        action: reviewActionSchema,
+        content: exampleContentSchema.optional(),
+        tag: tagSchema.optional(),
+        reason: z.string().trim().max(2000).optional(),
+        reviewer: reviewerSchema.optional(),
+      })
+      .strict(),
+    result: z.object({ entryId: z.number().int(), state: reviewStateSchema }),
+    writes: true,
+  }),
+  'reviews.undo': handler({
+    summary: "Cancels the reviewer's latest action in this version (repeat to go further back); history keeps both.",
+    args: z.object({ versionId: z.string().min(1), reviewer: reviewerSchema.optional() }).strict(),
+    result: z.object({ undone: reviewEntrySchema.nullable(), state: reviewStateSchema.nullable() }),
+    writes: true,
+  }),
+  'reviews.history': handler({
+    summary: 'Every review action on one example of a version, oldest first, with its current state.',
+    args: z.object(place).strict(),
+    result: z.object({ entries: z.array(reviewEntrySchema), state: reviewStateSchema }),
+    writes: false,
+  }),
+  'reviews.examples': handler({
+    summary: 'A filtered page of a version\'s examples with review status and tags (status, tag, source, split, PII, duplicates, search).',
+    args: z
+      .object({
+        versionId: z.string().min(1),
+        filter: exampleFilterSchema.default({}),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+        /** A window for paging through millions: matches at or after this position, in order… */
+        fromPosition: z.number().int().min(0).optional(),
+        /** …or the matches just before this position, nearest first. `total` always counts every match. */
+        beforePosition: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    result: z.object({ total: z.number().int(), examples: z.array(reviewedExampleSchema) }),
+    writes: false,
+  }),
+  'reviews.summary': handler({
+    summary: 'Review progress of a version: counts per status, tags, reviewers, sources.',
+    args: z.object({ versionId: z.string().min(1) }).strict(),
+    result: z.object({
+      total: z.number().int(),
+      byStatus: z.record(reviewStatusSchema, z.number().int()),
+      tags: z.array(z.object({ tag: z.string(), count: z.number().int() })),
+      reviewers: z.array(z.object({ reviewer: z.string(), actions: z.number().int() })),
+      sources: z.array(z.object({ source: z.string(), count: z.number().int() })),
+    }),
+    writes: false,
+  }),
+  'reviews.disagreements': handler({
+    summary: 'Examples where reviewers gave different verdicts, with each verdict.',
+    args: z.object({ versionId: z.string().min(1), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: z.object({ total: z.number().int(), items: z.array(reviewStateSchema) }),
+    writes: false,
+  }),
+  'reviews.makeVersion': handler({
+    summary: 'Makes a new immutable version from the review: accepted and edited examples (edits as their new revision).',
+    args: z.object({ versionId: z.string().min(1), includeUnreviewed: z.boolean().default(false) }).strict(),
+    result: z.object({ version: versionSchema, kept: z.number().int(), edited: z.number().int(), dropped: z.number().int(), disagreements: z.number().int() }),
+    writes: true,
+  }),
+};

@@ -1,0 +1,140 @@
+/**
+ * Memory and time needed by a training run, from the model's shape (its HF config.json) and the run settings.
+ * Pure arithmetic, so the Train page, the engine and tests share one rule. The counts follow what the trainer
+ * keeps alive during a step: weights, gradients and AdamW state for what trains, the activations saved for
+ * the backward pass (SDPA keeps no seq×seq score matrix) and the fp32 logits of the loss.
+ */
+
+export interface ModelShape {
+  vocab: number;
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  intermediate: number;
+  tiedEmbeddings: boolean;
+}
+
+export type Precision = 'fp32' | 'bf16' | 'fp16';
+export type Method = 'lora' | 'full' | 'qlora';
+
+export interface EstimateSettings {
+  method: Method;
+  loraRank: number;
+  maxSeqLen: number;
+  microBatchSize: number;
+  gradAccum: number;
+  maxSteps: number;
+  precision: Precision;
+  gradientCheckpointing: boolean;
+}
+
+export interface MemoryBreakdown {
+  weights: number;
+  gradients: number;
+  optimizer: number;
+  activations: number;
+  overhead: number;
+  total: number;
+}
+
+/** Reads the fields of a Llama/Qwen/Mistral-style config.json; throws a plain Error naming a missing field. */
+export function shapeFromHfConfig(config: Record<string, unknown>): ModelShape {
+  const text = (config.text_config as Record<string, unknown> | undefined) ?? config;
+  const num = (key: string, fallback?: number): number => {
+    const v = text[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
+    if (fallback !== undefined) return fallback;
+    throw new Error(`config.json has no usable "${key}"`);
+  };
+  const hidden = num('hidden_size');
+  const heads = num('num_attention_heads');
+  return {
+    vocab: num('vocab_size'),
+    hidden,
+    layers: num('num_hidden_layers'),
+    heads,
+    kvHeads: num('num_key_value_heads', heads),
+    headDim: num('head_dim', hidden / heads),
+    intermediate: num('intermediate_size', 4 * hidden),
+    tiedEmbeddings: text.tie_word_embeddings === true || config.tie_word_embeddings === true,
+  };
+}
+
+/** Linear layers of one decoder layer as [in, out]: q, k, v, o, gate, up, down ("all-linear" LoRA targets). */
+function layerLinears(s: ModelShape): Array<[number, number]> {
+  const q = s.heads * s.headDim;
+  const kv = s.kvHeads * s.headDim;
+  return [[s.hidden, q], [s.hidden, kv], [s.hidden, kv], [q, s.hidden], [s.hidden, s.intermediate], [s.hidden, s.intermediate], [s.intermediate, s.hidden]];
+}
+
+export function parameterCount(s: ModelShape): number {
+  const perLayer = layerLinears(s).reduce((sum, [i, o]) => sum + i * o, 0) + 2 * s.hidden;
+  const embeddings = s.vocab * s.hidden * (s.tiedEmbeddings ? 1 : 2);
+  return embeddings + s.layers * perLayer + s.hidden;
+}
+
+export function loraParameterCount(s: ModelShape, rank: number): number {
+  return s.layers * layerLinears(s).reduce((sum, [i, o]) => sum + rank * (i + o), 0);
+}
+
+const BYTES: Record<Precision, number> = { fp32: 4, bf16: 2, fp16: 2 };
+
+export function memoryBreakdown(s: ModelShape, x: EstimateSettings, device: 'cpu' | 'cuda'): MemoryBreakdown & { parameters: number; trainable: number } {
+  const parameters = parameterCount(s);
+  const act = BYTES[x.precision];
+  let weights: number;
+  let trainable: number;
+  if (x.method === 'full') {
+    trainable = parameters;
+    weights = parameters * 4; // fp32 master weights; autocast makes 16-bit copies per op
+  } else {
+    trainable = loraParameterCount(s, x.loraRank);
+    const embed = s.vocab * s.hidden * (s.tiedEmbeddings ? 1 : 2);
+    const frozen = x.method === 'qlora' ? (parameters - embed) * 0.5625 + embed * 2 : parameters * act;
+    weights = frozen + trainable * 4;
+  }
+  const gradients = trainable * 4;
+  const optimizer = trainable * 8; // AdamW: two fp32 moments
+  const tokens = x.maxSeqLen * x.microBatchSize;
+  const kv = s.kvHeads * s.headDim;
+  // Elements saved per token per layer for backward: norms, q/k/v (+rotary), attention output, o_proj input,
+  // residuals, gate/up/act/product, down input; LoRA adds its dropout'd inputs of the seven linears.
+  let perTokenLayer = 9 * s.hidden + 3 * kv + 5 * s.intermediate;
+  if (x.method !== 'full') perTokenLayer += 6 * s.hidden + s.intermediate;
+  const layerActs = x.gradientCheckpointing
+    ? tokens * s.hidden * act * s.layers + tokens * perTokenLayer * act // layer inputs + one layer recomputed
+    : tokens * perTokenLayer * act * s.layers;
+  // On CUDA, SDPA's fused kernels keep no seq×seq matrix. On CPU (and with a padding mask) torch falls back to
+  // the math path, which keeps the scores and probabilities per head: Korthikanti et al.'s 5·a·s²·b bytes at
+  // 16 bit, i.e. 2.5 elements. Measured on the tiny model on CPU, this term is most of a long step's memory.
+  const scores = device === 'cpu' ? s.layers * s.heads * x.maxSeqLen * x.maxSeqLen * x.microBatchSize * 2.5 * act : 0;
+  const logits = tokens * s.vocab * 4 * 3; // fp32 logits, log-softmax and their gradient
+  const activations = layerActs + scores + logits + tokens * s.hidden * act * 2;
+  const overhead = device === 'cuda' ? 600 * 2 ** 20 : 0; // CUDA context and allocator reserve
+  const subtotal = weights + gradients + optimizer + activations;
+  const total = subtotal * 1.1 + overhead; // fragmentation and temporaries
+  return { parameters, trainable, weights, gradients, optimizer, activations, overhead: total - subtotal, total };
+}
+
+/** FLOPs per trained token: 6N for full fine-tuning, 4N for (Q)LoRA (no weight gradients), +2N to recompute. */
+export function flopsPerToken(parameters: number, method: Method, checkpointing: boolean): number {
+  return (method === 'full' ? 6 : 4) * parameters + (checkpointing ? 2 * parameters : 0);
+}
+
+/** The largest parameter count whose memory fits `budget` with this method and per-parameter cost, same sequence shape. */
+export function largestParametersThatFit(budget: number, b: MemoryBreakdown & { parameters: number }): number {
+  const perParam = (b.weights + b.gradients + b.optimizer) / b.parameters;
+  const fixed = b.activations + b.overhead;
+  // Activations grow with the hidden size (about the square root of the parameter count) for a fixed shape.
+  let lo = 0;
+  let hi = 1e13;
+  for (let i = 0; i < 80; i += 1) {
+    const mid = (lo + hi) / 2;
+    const need = mid * perParam + fixed * Math.sqrt(mid / b.parameters);
+    if (need <= budget) lo = mid;
+    else hi = mid;
+  }
+  return Math.floor(lo);
+}

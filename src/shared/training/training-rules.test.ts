@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { largestParametersThatFit, loraParameterCount, memoryBreakdown, parameterCount, shapeFromHfConfig, type EstimateSettings } from './memory-estimate.js';
+import { presetValues } from './presets.js';
+
+const tinyConfig = {
+  hidden_size: 64, head_dim: 8, intermediate_size: 176, num_attention_heads: 8, num_hidden_layers: 2,
+  num_key_value_heads: 4, tie_word_embeddings: false, vocab_size: 512,
+};
+// Qwen2.5-0.5B's published shape: 494,032,768 parameters (tied embeddings, biases on q/k/v not counted here).
+const qwenHalfB = {
+  hidden_size: 896, intermediate_size: 4864, num_attention_heads: 14, num_hidden_layers: 24, num_key_value_heads: 2,
+  tie_word_embeddings: true, vocab_size: 151936,
+};
+
+const settings: EstimateSettings = { method: 'lora', loraRank: 8, maxSeqLen: 512, microBatchSize: 4, gradAccum: 1, maxSteps: 100, precision: 'bf16', gradientCheckpointing: false };
+
+describe('parameter counts from config.json', () => {
+  it('match the tiny model and a published Qwen shape', () => {
+    expect(parameterCount(shapeFromHfConfig(tinyConfig))).toBe(158_016); // the tiny model's manifest says 158,016
+    const qwen = parameterCount(shapeFromHfConfig(qwenHalfB));
+    expect(Math.abs(qwen - 494_032_768) / 494_032_768).toBeLessThan(0.001);
+    // LoRA on all seven linears: rank × (in + out) each.
+    expect(loraParameterCount(shapeFromHfConfig(tinyConfig), 4)).toBe(2 * 4 * (64 + 64 + 64 + 32 + 64 + 32 + 64 + 64 + 64 + 176 + 64 + 176 + 176 + 64));
+  });
+
+  it('names the missing field of a config that is not a decoder', () => {
+    expect(() => shapeFromHfConfig({ vocab_size: 10 })).toThrow(/hidden_size/);
+  });
+});
+
+describe('memory estimate', () => {
+  const shape = shapeFromHfConfig(qwenHalfB);
+  it('orders methods and options the way the memory really goes', () => {
+    const lora = memoryBreakdown(shape, settings, 'cuda');
+    const full = memoryBreakdown(shape, { ...settings, method: 'full' }, 'cuda');
+    const qlora = memoryBreakdown(shape, { ...settings, method: 'qlora' }, 'cuda');
+    const ckpt = memoryBreakdown(shape, { ...settings, gradientCheckpointing: true }, 'cuda');
+    expect(full.total).toBeGreaterThan(lora.total);
+    expect(qlora.weights).toBeLessThan(lora.weights);
+    // Checkpointing drops the saved layer activations (not the fp32 logits of the loss).
+    const logits = 512 * 4 * qwenHalfB.vocab_size * 4 * 3;
+    expect(lora.activations - ckpt.activations).toBeGreaterThan(0.7 * (lora.activations - logits));
+    expect(full.optimizer).toBe(full.parameters * 8);
+    const longer = memoryBreakdown(shape, { ...settings, maxSeqLen: 1024 }, 'cuda');
+    expect(longer.activations).toBeCloseTo(lora.activations * 2, -3);
+  });
+
+  it('finds a largest model that grows with the budget and fits it', () => {
+    const b = memoryBreakdown(shape, settings, 'cuda');
+    const at80 = largestParametersThatFit(80 * 2 ** 30, b);
+    const at140 = largestParametersThatFit(140 * 2 ** 30, b);
+    expect(at140).toBeGreaterThan(at80);
+    expect(at80).toBeGreaterThan(b.parameters);
+    expect(largestParametersThatFit(b.total / 10, b)).toBeLessThan(b.parameters);
+  });
+});
+
+describe('presets', () => {
+  it('scale steps with the dataset, within each preset\'s bounds', () => {
+    const small = presetValues({ preset: 'balanced', trainExamples: 400, parameters: 1.5e9 }).values;
+    const big = presetValues({ preset: 'balanced', trainExamples: 40_000, parameters: 1.5e9 }).values;
+    expect(small.maxSteps).toBe(Math.ceil((2 * 400) / 16));
+    expect(big.maxSteps).toBe(2000);
+    expect(small.microBatchSize * small.gradAccum).toBe(16);
+    expect(small.checkpointEvery).toBeLessThanOrEqual(small.maxSteps);
+  });
+
+  it('lower the learning rate and micro batch for larger models, and raise rank with thoroughness', () => {
+    const p1 = presetValues({ preset: 'balanced', trainExamples: 1000, parameters: 1e9 }).values;
+    const p70 = presetValues({ preset: 'balanced', trainExamples: 1000, parameters: 70e9 }).values;
+    expect(p70.lr).toBeLessThan(p1.lr);
+    expect(p70.microBatchSize).toBe(1);
+    const q = presetValues({ preset: 'quick', trainExamples: 1000, parameters: 1e9 }).values;
+    const t = presetValues({ preset: 'thorough', trainExamples: 1000, parameters: 1e9 }).values;
+    expect(q.loraRank).toBeLessThan(t.loraRank);
+    expect(q.maxSteps * q.microBatchSize * q.gradAccum).toBeLessThan(t.maxSteps * t.microBatchSize * t.gradAccum);
+    expect(t.lr).toBeLessThan(q.lr);
+  });
+
+  it('fits the tiny demo model and sizes the context from the data', () => {
+    const tiny = presetValues({ preset: 'quick', trainExamples: 52, parameters: 158_016, medianTokens: 90 });
+    expect(tiny.values.lr).toBe(5e-3);
+    expect(tiny.values.maxSeqLen).toBe(256);
+    expect(tiny.why.join(' ')).toMatch(/passes over 52 examples/);
+  });
+});

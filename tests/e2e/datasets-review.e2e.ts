@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, shot } from './datasets-page.js';
+import { startE2eSession, type E2eSession } from './session.js';
+
+let session: E2eSession;
+let browser: Browser;
+let fixtures: string;
+let datasetId: string;
+
+const QA: Array<[string, string]> = [
+  ['What does LOTO stand for?', 'Lock-out, tag-out: isolate every energy source before work starts.'],
+  ['Who may switch a feeder back on?', 'Anyone on the crew.'],
+  ['What must be worn near a live 11 kV bay?', 'Arc-rated clothing and a face shield.'],
+  ['How often are reclosers inspected?', 'Every twelve months, or after three trips in a week.'],
+  ['What is the minimum approach distance at 33 kV?', '1.0 metre for qualified staff.'],
+  ['Who signs the permit to work?', 'The authorised person in charge of the switching.'],
+  ['What is an earth switch for?', 'It connects isolated conductors to earth so stored charge cannot hurt anyone.'],
+  ['When is a transformer oil sample taken?', 'Once a year, and after any fault that tripped it.'],
+  ['What does a Buchholz relay detect?', 'Gas or oil surges inside an oil-filled transformer.'],
+  ['Who do I call after a trip?', 'Call the control room on 0161 555 0134 at once.'],
+  ['What is a recloser?', 'A breaker that closes again automatically after a fault clears.'],
+  ['What is a recloser device?', 'A breaker that closes again automatically after a fault clears.'],
+];
+
+beforeAll(async () => {
+  session = await startE2eSession('lathe-e2e-review-');
+  browser = session.browser;
+  fixtures = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-review-fixtures-'));
+  const file = path.join(fixtures, 'switching-faq.jsonl');
+  fs.writeFileSync(file, QA.map(([q, a]) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] })).join('\n') + '\n');
+  // The import path itself is covered by the import specs; here the engine imports, the UI reviews.
+  const r = await session.server.engine.call('datasets.import', { path: file, datasetName: 'switching-faq' });
+  datasetId = r.datasetId;
+});
+
+afterAll(async () => {
+  await session?.close();
+  if (fixtures) await fs.promises.rm(fixtures, { recursive: true, force: true });
+});
+
+const card = (page: Page) => page.getByTestId('review-card');
+const cardPos = (page: Page) => card(page).getAttribute('data-position');
+const bodyText = async (page: Page) => (await page.locator('body').textContent()) ?? '';
+
+describe('review queue', () => {
+  it('reviews five examples by keyboard, makes a version, compares it and exports it', async () => {
+    const { context, page, problems } = await openApp(browser, session.server.url, 'light', `#/datasets/${datasetId}`);
+    try {
+      await expect.poll(() => page.getByTestId('examples-meta').textContent()).toBe('v1 · 12');
+      // To the Review tab with the arrow keys; the queue takes focus.
+      await page.getByTestId('detail-tab-examples').focus();
+      await page.keyboard.press('ArrowRight');
+      await page.getByTestId('review-queue').waitFor({ state: 'visible' });
+      await expect.poll(() => cardPos(page)).toBe('0');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('review-queue');
+      await page.getByTestId('review-reviewer').fill('ana');
+      await page.getByTestId('review-queue').focus();
+
+      await page.keyboard.press('a'); // #1 accepted
+      await expect.poll(() => cardPos(page)).toBe('1');
+      await page.keyboard.press('r'); // #2 rejected
+      await expect.poll(() => cardPos(page)).toBe('2');
+      await page.keyboard.press('e'); // #3 edited: a new revision
+      await page.getByTestId('review-editor').waitFor({ state: 'visible' });
+      await page.keyboard.press('End');
+      await page.keyboard.type(' Check the rating plate first.');
+      await page.keyboard.press('Control+Enter');
+      await expect.poll(() => cardPos(page)).toBe('3');
+      await page.keyboard.press('s'); // #4 skipped
+      await expect.poll(() => cardPos(page)).toBe('4');
+      await page.keyboard.press('t'); // #5 tagged, then accepted
+      await page.getByTestId('review-tag-input').waitFor({ state: 'visible' });
+      await page.keyboard.type('needs-source');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => card(page).getByTestId('review-tag').allTextContents()).toEqual(['needs-source']);
+      await page.keyboard.press('c');
+      await page.keyboard.type('Check against the 2024 safety rules.');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => card(page).getByTestId('review-history-entry').count()).toBe(2);
+      await page.keyboard.press('a');
+      await expect.poll(() => cardPos(page)).toBe('5');
+      // Undo takes back the last action and returns to it; Ctrl+Z does the same.
+      await page.keyboard.press('a');
+      await expect.poll(() => cardPos(page)).toBe('6');
+      await page.keyboard.press('u');
+      await expect.poll(() => cardPos(page)).toBe('5');
+      await expect.poll(() => page.getByTestId('review-status').textContent()).toBe('Unreviewed');
+      await expect.poll(() => page.getByTestId('review-reviewed').textContent()).toBe('5');
+      expect(await card(page).getByTestId('review-history-entry').first().textContent()).toMatch(/accepted.*\(undone\)/);
+
+      // A second reviewer disagrees on #1.
+      await page.getByTestId('review-reviewer').fill('bob');
+      await page.getByTestId('review-queue').focus();
+      for (let i = 0; i < 5; i++) await page.keyboard.press('k');
+      await expect.poll(() => cardPos(page)).toBe('0');
+      await page.keyboard.press('r');
+      await expect.poll(() => cardPos(page)).toBe('1');
+      await page.keyboard.press('k');
+      await expect.poll(() => cardPos(page)).toBe('0');
+      await expect.poll(() => page.getByTestId('review-status').textContent()).toBe('Disagreement');
+      expect(await page.getByTestId('review-verdict').allTextContents()).toEqual(['ana accepted', 'bob rejected']);
+      await shot(page, 'datasets-review-light');
+
+      // Filters: status and tag narrow the list.
+      await page.getByTestId('filter-status').selectOption('edited');
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(1);
+      expect(await card(page).textContent()).toContain('Check the rating plate first.');
+      await page.getByTestId('filter-status').selectOption('');
+      await page.getByTestId('filter-tag').selectOption('needs-source');
+      await expect.poll(() => cardPos(page)).toBe('4');
+      await page.getByTestId('filter-clear').click();
+      await page.getByTestId('filter-duplicates').selectOption('yes');
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(2);
+      await page.getByTestId('filter-duplicates').selectOption('');
+      await page.getByTestId('filter-search').fill('Buchholz');
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(1);
+      await shot(page, 'datasets-review-filtered-light');
+      await page.getByTestId('filter-clear').click();
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(12);
+
+      // Make a version from the review: #5 accepted and #3 edited; the disputed #1 and the rest stay out.
+      await page.getByTestId('review-make-version').click();
+      await expect.poll(() => bodyText(page)).toMatch(/Version 2: kept 2 \(1 edited\), left out 10/);
+      await expect.poll(() => page.getByTestId('examples-meta').textContent()).toBe('v2 · 2');
+      expect(await page.getByTestId('version-row').first().textContent()).toMatch(/Reviewed.*v1/);
+
+      // The diff against v1: one changed (the edit), one unchanged, ten removed.
+      await page.getByTestId('versions-compare').click();
+      await page.getByTestId('compare-panel').waitFor({ state: 'visible' });
+      await expect.poll(() => page.getByTestId('diff-removed').textContent()).toMatch(/^10/);
+      expect(await page.getByTestId('diff-changed').textContent()).toMatch(/^1/);
+      expect(await page.getByTestId('diff-unchanged').textContent()).toMatch(/^1/);
+      await shot(page, 'datasets-review-compare-light');
+
+      // Export v2 as OpenAI chat JSONL with its manifest.
+      const out = path.join(fixtures, 'export', 'reviewed.jsonl');
+      await page.getByTestId('version-export').click();
+      await page.getByTestId('export-dialog').waitFor({ state: 'visible' });
+      await page.getByTestId('export-path').fill(out);
+      await page.getByTestId('export-confirm').click();
+      await expect.poll(() => page.getByTestId('export-result-lines').textContent()).toBe('2');
+      await shot(page, 'datasets-review-export-light');
+      const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: Array<{ content: string }> });
+      expect(lines.map((l) => l.messages[0]!.content)).toEqual([QA[2]![0], QA[4]![0]]);
+      expect(lines[0]!.messages[1]!.content).toBe(`${QA[2]![1]} Check the rating plate first.`);
+      const manifest = JSON.parse(fs.readFileSync(path.join(fixtures, 'export', 'reviewed.manifest.json'), 'utf8'));
+      expect(manifest).toMatchObject({ version: { number: 2 }, counts: { examples: 2 }, operations: [{ operation: 'import' }, { operation: 'review' }] });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
+
+      // Stats for v2 with the tiny model's tokenizer: a histogram.
+      const hf = path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/hf');
+      await page.getByTestId('detail-tab-stats').click();
+      await expect.poll(() => page.getByTestId('stats-examples').textContent()).toBe('2');
+      if (fs.existsSync(path.join(hf, 'tokenizer.json'))) {
+        await page.getByTestId('stats-tokenizer').fill(hf);
+        await page.getByTestId('stats-count').click();
+        await page.getByTestId('stats-histogram').waitFor({ state: 'visible' });
+        await expect.poll(() => page.getByTestId('stats-tokens').textContent()).toMatch(/^\d+$/);
+      }
+      await shot(page, 'datasets-review-stats-light');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the review and a recipe in dark', async () => {
+    const { context, page, problems } = await openApp(browser, session.server.url, 'dark', `#/datasets/${datasetId}`);
+    try {
+      await page.getByTestId('version-row').nth(1).click(); // v1, the reviewed one
+      await expect.poll(() => page.getByTestId('examples-meta').textContent()).toBe('v1 · 12');
+      await page.getByTestId('detail-tab-review').click();
+      await expect.poll(() => page.getByTestId('review-reviewed').textContent()).toBe('5');
+      await shot(page, 'datasets-review-dark');
+
+      await page.goto(session.server.url + '#/datasets');
+      await page.getByTestId('recipe-new').click();
+      await page.getByTestId('recipe-name').fill('faq-mix');
+      const hf = path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/hf');
+      if (fs.existsSync(path.join(hf, 'tokenizer.json'))) await page.getByTestId('recipe-tokenizer').fill(hf);
+      await page.getByTestId('recipe-add').click();
+      // The second component: the unreviewed v1, at a smaller share.
+      await page.getByTestId('recipe-row').nth(1).getByLabel('Version').selectOption({ label: 'v1 · 12' });
+      await page.getByTestId('recipe-ratio').nth(1).fill('25');
+      await page.getByTestId('recipe-save').click();
+      await expect.poll(() => page.getByTestId('recipe').count()).toBe(1);
+      expect(await page.getByTestId('recipe-component').allTextContents()).toEqual([expect.stringMatching(/switching-faq v2chat67%2 ex\./), expect.stringMatching(/switching-faq v1chat33%12 ex\./)]);
+      await shot(page, 'datasets-recipes-dark');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

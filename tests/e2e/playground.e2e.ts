@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTestLora } from '../../src/engine/inference/test-lora.js';
+import { importChatDataset, registerGguf } from '../../src/engine/playground/playground-kit.js';
+import { openApp, shot } from './datasets-page.js';
+import { startE2eSession, type E2eSession } from './session.js';
+
+/**
+ * Playground in browser mode: empty state, then the tiny GGUF base and base + a GGUF LoRA side by side with real
+ * llama.cpp streaming, and the correction loop into a dataset (a new version, checked in the engine).
+ */
+const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
+
+let s: E2eSession;
+beforeAll(async () => {
+  if (!fs.existsSync(TINY_GGUF)) throw new Error(`The tiny model is missing at ${TINY_GGUF}: run \`npm run demo\` to build it.`);
+  s = await startE2eSession('lathe-e2e-playground-');
+});
+afterAll(async () => s?.close());
+
+describe('playground (browser mode, real llama.cpp)', () => {
+  it('shows a helpful empty state before any GGUF is registered', async () => {
+    const { context, page, problems } = await openApp(s.browser, s.server.url, 'light', '#/playground');
+    await expect.poll(() => page.getByTestId('empty-state-playground').isVisible()).toBe(true);
+    await shot(page, 'playground-empty');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('chats side by side, corrects an answer into a dataset, and finds the conversation in history', async () => {
+    const engine = s.server.engine;
+    const base = registerGguf(engine, TINY_GGUF, 'tiny-base · F32');
+    registerGguf(engine, ensureTestLora(TINY_GGUF), 'tiny-tuned adapter', 'gguf-lora', base.id);
+    const imported = await importChatDataset(engine, s.dataDir, 'Grid QA');
+
+    const { context, page, problems } = await openApp(s.browser, s.server.url, 'light', '#/playground');
+    await expect.poll(() => page.getByTestId('pg-input').isVisible()).toBe(true);
+    await page.getByTestId('pg-mode-side').click();
+    await expect.poll(() => page.getByTestId('pg-adapter-1').inputValue()).not.toBe('');
+    await page.getByTestId('pg-temperature').fill('0');
+    await page.getByTestId('pg-maxTokens').fill('24');
+    await page.getByTestId('pg-system').fill('You are a grid engineer.');
+
+    const input = page.getByTestId('pg-input');
+    await input.click();
+    await input.pressSequentially('What is a substation?');
+    await input.press('Shift+Enter');
+    await input.pressSequentially('Answer briefly.');
+    expect(await input.inputValue()).toBe('What is a substation?\nAnswer briefly.');
+    await input.press('Enter');
+    await expect.poll(() => page.getByTestId('pg-answer').count(), { timeout: 60_000 }).toBe(2);
+    expect(await input.inputValue()).toBe('');
+    const left = (await page.getByTestId('pg-lane-0').getByTestId('pg-answer').textContent()) ?? '';
+    const right = (await page.getByTestId('pg-lane-1').getByTestId('pg-answer').textContent()) ?? '';
+    expect(left).not.toBe(right);
+    await expect.poll(() => page.getByTestId('pg-stats').first().textContent()).toMatch(/tok\/s · TTFT \d+ ms/);
+    await shot(page, 'playground-side-by-side');
+
+    await page.getByTestId('pg-lane-0').getByTestId('pg-correct').click();
+    await expect.poll(() => page.getByTestId('pg-correct-dialog').isVisible()).toBe(true);
+    await page.getByTestId('pg-correct-text').fill('A substation steps voltage down between transmission and distribution.');
+    await expect.poll(() => page.getByTestId('pg-correct-dataset').inputValue()).toBe(imported.datasetId);
+    await shot(page, 'playground-correct-dialog');
+    await page.getByTestId('pg-correct-save').click();
+    await expect.poll(() => page.getByText('Saved to Grid QA v2').isVisible()).toBe(true);
+    await expect.poll(() => page.getByText('Saved as a training example').isVisible()).toBe(true);
+    await shot(page, 'playground-corrected');
+
+    const { versions } = await engine.call('datasets.versions', { datasetId: imported.datasetId });
+    const v2 = versions.find((v) => v.number === 2)!;
+    expect(v2).toMatchObject({ parentId: imported.versionId, operation: 'playground-correction', exampleCount: 4 });
+    const last = await engine.call('datasets.examples', { versionId: v2.id, offset: 3, limit: 1 });
+    expect(last.examples[0]!.content).toMatchObject({ kind: 'chat', messages: expect.arrayContaining([{ role: 'assistant', content: 'A substation steps voltage down between transmission and distribution.' }]) });
+
+    await page.getByTestId('pg-new').click();
+    await expect.poll(() => page.getByTestId('pg-answer').count()).toBe(0);
+    await page.getByTestId('pg-history-item').first().click();
+    await expect.poll(() => page.getByTestId('pg-answer').count()).toBe(2);
+    expect(problems).toEqual([]);
+    await context.close();
+
+    const dark = await openApp(s.browser, s.server.url, 'dark', '#/playground');
+    await dark.page.getByTestId('pg-history-item').first().click();
+    await expect.poll(() => dark.page.getByTestId('pg-answer').count()).toBe(2);
+    await shot(dark.page, 'playground-side-by-side-dark');
+    await dark.context.close();
+  });
+});
