@@ -4,16 +4,23 @@
  * `llama-bench`, built from the source node-llama-cpp ships (ensureLlamaTools), on the same GGUF, threads and
  * context, in the same run. Rounds alternate the two so a busy machine slows both alike; the best round counts.
  *
- *   npx tsx bench/inference-bench.ts [model.gguf=tiny model] [--pp 128] [--tg 64] [--threads N] [--reps 3] [--rounds 2]
+ *   npx tsx bench/inference-bench.ts [model.gguf | tiny | medium | medium-q8] [--pp 128] [--tg 64] [--threads N] [--reps 3] [--rounds 2]
+ *
+ * "tiny" (default) is the 2-layer test model: its tokens cost microseconds, so per-call overhead dominates and the
+ * ratio says little. "medium" builds (once, ~15 s, cached) an 85M-parameter random Llama as F16 GGUF with
+ * bench/make-bench-model.py, where compute dominates as it does for real models; "medium-q8" is it quantized to
+ * Q8_0 with llama-quantize.
  *
  * Goals: generation >= 0.95 of llama-bench, prompt processing >= 0.90.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { ForkedInferenceHost } from '../src/engine/inference/inference-process.js';
 import { ensureLlamaTools } from '../src/engine/models/llama-tools.js';
 import { ensureTinyModel } from '../src/engine/models/tiny-model.js';
+import { cacheDir } from '../src/engine/paths.js';
 import { inferenceThreads } from '../src/inference/llama-runtime.js';
 
 const { values, positionals } = parseArgs({
@@ -42,10 +49,12 @@ async function ours(host: ForkedInferenceHost, model: string): Promise<Speeds> {
 }
 
 async function main(): Promise<void> {
-  const model = positionals[0] ?? (await ensureTinyModel({ seed: 0 })).ggufPath;
-  if (!fs.existsSync(model)) throw new Error(`no such GGUF: ${model}`);
+  const which = positionals[0] ?? 'tiny';
+  const tiny = (await ensureTinyModel({ seed: 0 })).ggufPath;
   const started = Date.now();
   const tools = await ensureLlamaTools({ onLog: (l) => process.stderr.write(`[llama-tools] ${l}\n`) });
+  const model = which === 'tiny' ? tiny : which === 'medium' ? mediumModel(tiny) : which === 'medium-q8' ? quantized(mediumModel(tiny), tools.quantize) : which;
+  if (!fs.existsSync(model)) throw new Error(`no such GGUF: ${model}`);
   if (Date.now() - started > 5000) console.log(`built llama-bench in ${((Date.now() - started) / 1000).toFixed(0)} s (cached from now on)`);
   // llama-bench here is a CPU build (GGML_NATIVE=OFF, see llama-tools.ts): run our host on CPU too, like with like.
   process.env.LATHE_LLAMA_GPU = 'cpu';
@@ -69,6 +78,26 @@ async function main(): Promise<void> {
   } finally {
     await host.dispose();
   }
+}
+
+/** The 85M-parameter bench model, built once with the project's Python and llama.cpp's converter. */
+function mediumModel(tinyGguf: string): string {
+  const out = path.join(cacheDir(), 'bench-model', 'bench-85m-f16.gguf');
+  if (fs.existsSync(out)) return out;
+  const llamaCache = path.join(cacheDir(), 'llama.cpp');
+  const source = fs.readdirSync(llamaCache).map((d) => path.join(llamaCache, d)).find((d) => fs.existsSync(path.join(d, 'convert_hf_to_gguf.py')));
+  if (!source) throw new Error(`no llama.cpp source under ${llamaCache}: run the unit tests or \`npm run demo\` once`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  console.log('building the 85M bench model (once)…');
+  execFileSync(path.resolve('.venv/bin/python'), [path.resolve('bench/make-bench-model.py'), path.join(path.dirname(tinyGguf), 'hf'), source, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
+
+function quantized(f16: string, quantize: string): string {
+  const out = f16.replace(/-f16\.gguf$/, '-q8_0.gguf');
+  if (!fs.existsSync(out)) execFileSync(quantize, [f16, `${out}.tmp`, 'Q8_0', '1'], { stdio: 'ignore' });
+  if (!fs.existsSync(out)) fs.renameSync(`${out}.tmp`, out);
+  return out;
 }
 
 main().catch((err: unknown) => {

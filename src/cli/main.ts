@@ -4,6 +4,7 @@
  */
 import { describeError, toErrorData } from '../shared/contract/errors.js';
 import { auditCommand } from './commands/audit.js';
+import { chatCommand } from './commands/chat.js';
 import { demoCommand } from './commands/demo.js';
 import { devCommand } from './commands/dev.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -16,6 +17,7 @@ import { exportCommand } from './commands/export.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
   demo: { run: demoCommand, about: 'build the tiny model from the bundled sample and chat with it' },
+  chat: { run: chatCommand, about: 'chat with a registered GGUF model (or a .gguf file) in the terminal' },
   serve: { run: serveCommand, about: 'run the engine with the interface in your browser (127.0.0.1, token)' },
   import: { run: importCommand, about: 'import task data (JSONL, JSON, CSV, TSV) into a dataset version' },
   dataset: { run: datasetCommand, about: 'export a version (JSONL + manifest), stats, filters, data recipes' },

@@ -178,6 +178,16 @@ describe('review queue', () => {
       await expect.poll(() => page.getByTestId('review-reviewed').textContent()).toBe('5');
       await shot(page, 'datasets-review-dark');
 
+      // A filter step from the toolbar: keep only the recloser questions, as a new version.
+      await page.getByTestId('curate-filter').click();
+      await page.getByTestId('filter-dialog').waitFor({ state: 'visible' });
+      await page.getByTestId('filter-include').fill('recloser');
+      await page.getByTestId('filter-confirm').click();
+      await page.getByTestId('filter-dialog').waitFor({ state: 'detached' });
+      await expect.poll(() => bodyText(page)).toMatch(/Version 3: removed 9/);
+      await expect.poll(() => page.getByTestId('examples-meta').textContent()).toBe('v3 · 3');
+      expect(await page.getByTestId('version-row').first().textContent()).toMatch(/Filtered/);
+
       await page.goto(session.server.url + '#/datasets');
       await page.getByTestId('recipe-new').click();
       await page.getByTestId('recipe-name').fill('faq-mix');
@@ -189,7 +199,7 @@ describe('review queue', () => {
       await page.getByTestId('recipe-ratio').nth(1).fill('25');
       await page.getByTestId('recipe-save').click();
       await expect.poll(() => page.getByTestId('recipe').count()).toBe(1);
-      expect(await page.getByTestId('recipe-component').allTextContents()).toEqual([expect.stringMatching(/switching-faq v2chat67%2 ex\./), expect.stringMatching(/switching-faq v1chat33%12 ex\./)]);
+      expect(await page.getByTestId('recipe-component').allTextContents()).toEqual([expect.stringMatching(/switching-faq v3chat67%3 ex\./), expect.stringMatching(/switching-faq v1chat33%12 ex\./)]);
       await shot(page, 'datasets-recipes-dark');
       expect(problems).toEqual([]);
     } finally {

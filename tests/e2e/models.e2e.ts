@@ -77,7 +77,7 @@ describe('Export page', () => {
     const started = await e.call('runs.start', { baseModelDir: TINY_HF, datasetVersionId: imported.versionId, maxSteps: 6, lr: 0.01, loraRank: 4, maxSeqLen: 128, microBatchSize: 2, device: 'cpu' });
     await expect.poll(async () => (await e.call('runs.get', { runId: started.id })).status, { timeout: 120_000, interval: 500 }).toBe('completed');
     const run = await e.call('runs.get', { runId: started.id });
-    const base = (await e.call('models.list', {})).models.find((m) => m.kind === 'base')!;
+    const base = (await e.call('models.import', { path: TINY_HF, name: 'Tiny Llama' })).model; // already registered when the test above ran
     await e.call('models.import', { path: path.join(run.outputDir, 'adapter'), name: 'Northwind adapter', parentId: base.id, runId: run.id });
 
     const { context, page, problems } = await openApp(s.browser, s.server.url, 'dark', '#/export');

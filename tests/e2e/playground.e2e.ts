@@ -31,7 +31,7 @@ describe('playground (browser mode, real llama.cpp)', () => {
 
   it('chats side by side, corrects an answer into a dataset, and finds the conversation in history', async () => {
     const engine = s.server.engine;
-    const base = registerGguf(engine, TINY_GGUF, 'tiny-base · F32');
+    const base = registerGguf(engine, TINY_GGUF, 'tiny-base');
     registerGguf(engine, ensureTestLora(TINY_GGUF), 'tiny-tuned adapter', 'gguf-lora', base.id);
     const imported = await importChatDataset(engine, s.dataDir, 'Grid QA');
 
@@ -78,6 +78,15 @@ describe('playground (browser mode, real llama.cpp)', () => {
     await expect.poll(() => page.getByTestId('pg-answer').count()).toBe(0);
     await page.getByTestId('pg-history-item').first().click();
     await expect.poll(() => page.getByTestId('pg-answer').count()).toBe(2);
+    await page.getByTestId('pg-serving-toggle').click();
+    await expect.poll(() => page.getByTestId('pg-serving-url').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const serving = await engine.call('serving.status', {});
+    const models = await fetch(`${serving.url}/models`, { headers: { authorization: `Bearer ${serving.apiKey}` } });
+    expect(((await models.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toContain('tiny-base');
+    await page.getByTestId('pg-serving').scrollIntoViewIfNeeded();
+    await shot(page, 'playground-local-api');
+    await page.getByTestId('pg-serving-toggle').click();
+    await expect.poll(() => engine.call('serving.status', {}).then((st) => st.running)).toBe(false);
     expect(problems).toEqual([]);
     await context.close();
 

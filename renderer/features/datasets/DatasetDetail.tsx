@@ -217,7 +217,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
               </span>
             )}
           </div>
-          <div role="tabpanel" id={`detail-panel-${tab}`} aria-labelledby={`detail-tab-${tab}`}>
+          <div className="detail-tabpanel" role="tabpanel" id={`detail-panel-${tab}`} aria-labelledby={`detail-tab-${tab}`}>
             {tab === 'examples' && <ExamplesPane key={version.id} version={version} kind={dataset.kind} />}
             {tab === 'review' && (
               <ReviewQueue

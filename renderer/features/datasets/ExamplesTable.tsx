@@ -166,11 +166,17 @@ export function ExamplesTable({ cache, total, kind, selected, onSelect, onOpen, 
   );
 }
 
+/** "manual.pdf:p.2-3:chars 0-1830" → file "manual.pdf", where "p.2-3 · chars 0-1830"; "qa.jsonl:line 4" → "qa.jsonl", "line 4". */
+export function splitSource(source: string): { file: string; where: string } {
+  const m = /^(.*?):((?:p\.\d|chars |line |row |item |words ).*)$/.exec(source);
+  if (m) return { file: m[1]!, where: m[2]!.replace(/^(p\.[\d-]+):/, '$1 · ') };
+  const colon = source.lastIndexOf(':');
+  return colon > 0 ? { file: source.slice(0, colon), where: source.slice(colon + 1) } : { file: source, where: '' };
+}
+
 function RowCells({ example, kind }: { example: Example; kind: 'task' | 'documents' }) {
   const s = summaryOf(example);
-  const colon = example.source.lastIndexOf(':');
-  const file = colon > 0 ? example.source.slice(0, colon) : example.source;
-  const where = colon > 0 ? example.source.slice(colon + 1) : '';
+  const { file, where } = splitSource(example.source);
   return (
     <>
       {kind === 'documents' || example.content.kind === 'text' ? (

@@ -45,7 +45,7 @@ export function ImportWizard() {
       open={s.open}
       onClose={s.close}
       title="Import data"
-      subtitle="Task examples from JSON Lines, JSON, CSV or TSV — read in place, never uploaded."
+      subtitle="Task examples (JSON Lines, JSON, CSV, TSV, Parquet) or documents (PDF, DOCX, HTML, Markdown, text, zip) — read in place, never uploaded."
       testId="import-wizard"
       focusKey={s.step}
       onKeyDown={onKeyDown}

@@ -119,12 +119,15 @@ function ImportResultView({ job }: { job: ImportJob }) {
 
       <dl className="hash-list">
         <HashRow label="Content hash" value={r.contentHash} hint="of the version's examples, in order" testId="import-content-hash" />
-        <HashRow label="Source SHA-256" value={r.sourceSha256} hint="of the file, as read" testId="import-source-sha" />
+        <HashRow label="Source SHA-256" value={r.sourceSha256} hint={r.fileType === 'documents' ? 'of the files (paths and bytes) or the archive' : 'of the file, as read'} testId="import-source-sha" />
       </dl>
 
       {r.rowsRejected > 0 && r.rejectsPath && (
-        <Alert tone="warning" title={`${r.rowsRejected.toLocaleString('en')} ${r.rowsRejected === 1 ? 'row was' : 'rows were'} skipped`}>
-          <p>Each is kept with its line and the reason in the rejects file:</p>
+        <Alert
+          tone="warning"
+          title={`${r.rowsRejected.toLocaleString('en')} ${r.fileType === 'documents' ? (r.rowsRejected === 1 ? 'file was' : 'files were') : r.rowsRejected === 1 ? 'row was' : 'rows were'} skipped`}
+        >
+          <p>{r.fileType === 'documents' ? 'Each is listed with the reason in the rejects file:' : 'Each is kept with its line and the reason in the rejects file:'}</p>
           <code className="path" data-testid="import-rejects-path">
             {r.rejectsPath}
           </code>

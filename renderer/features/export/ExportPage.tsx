@@ -112,7 +112,7 @@ export function ExportPage() {
             {error && <ErrorAlert title="The export did not finish" error={error} />}
           </form>
           <div className="export-results" data-testid="export-results">
-            {exportsList.length === 0 ? <p className="cell-muted">No exports yet. Each export is one folder with a SHA256SUMS manifest; it is marked draft until a release gate approves it.</p> : exportsList.map((e) => <ExportCard key={e.id} exp={e} />)}
+            {exportsList.length === 0 ? <div className="export-empty"><PackageIcon size={20} /><p>No exports yet. Each export is one folder with a SHA256SUMS manifest; it is marked <strong>draft</strong> until a release gate approves it.</p></div> : exportsList.map((e) => <ExportCard key={e.id} exp={e} />)}
           </div>
         </div>
       )}

@@ -12,6 +12,7 @@ import { Composer } from './Composer.js';
 import { CorrectDialog } from './CorrectDialog.js';
 import { ModelPicker } from './ModelPicker.js';
 import { modelLabel, usePlayground } from './playground-store.js';
+import { ServingPanel } from './ServingPanel.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import '../../styles/playground.css';
 
@@ -91,6 +92,8 @@ export function PlaygroundPage() {
         <aside className="pg-side" aria-label="Settings">
           <h2 className="pg-side-title">Settings</h2>
           <SettingsPanel />
+          <h2 className="pg-side-title pg-side-gap">Local API</h2>
+          <ServingPanel />
         </aside>
       </div>
       <CorrectDialog message={correcting} onClose={() => setCorrecting(null)} />

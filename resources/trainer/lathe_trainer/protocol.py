@@ -93,6 +93,11 @@ class ProtocolWriter:
             self._stream.write(line + "\n")
             self._stream.flush()
 
+    def mute(self) -> None:
+        """From now on write nothing (torchrun ranks other than 0: rank 0 speaks for the run)."""
+        with self._lock:
+            self._stream = open(os.devnull, "w", encoding="utf-8")
+
     def relay(self, record: dict) -> None:
         """Passes on a line another trainer process already wrote (torchrun's rank 0)."""
         line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

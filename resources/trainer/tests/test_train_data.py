@@ -110,6 +110,12 @@ def test_packed_batch_gives_the_loss_of_separate_padded_examples(tiny_hf):
     separate = sum(float(_loss(model, collate([e], tok.eos_token_id)).detach()) for e in examples)
     assert float(_loss(model, packed).detach()) == pytest.approx(separate, abs=1e-4, rel=1e-5)
     assert float(_loss(model, padded).detach()) == pytest.approx(separate, abs=1e-4, rel=1e-5)
+    # Rows bounded by a length: the first two examples share a row, the third starts the next one (padded).
+    lengths = [len(e.input_ids) for e in examples]
+    rows = collate(examples, tok.eos_token_id, packed=True, row_len=lengths[0] + lengths[1])
+    assert rows.input_ids.shape == (2, lengths[0] + lengths[1]) and rows.tokens == packed.tokens
+    assert rows.label_count == packed.label_count
+    assert float(_loss(model, rows).detach()) == pytest.approx(separate, abs=1e-4, rel=1e-5)
     # Without the position-id restarts the examples would attend to each other: a different loss.
     flat = collate([Encoded(sum((e.input_ids for e in examples), []), sum((e.labels for e in examples), []))],
                    tok.eos_token_id, packed=True)

@@ -7,11 +7,15 @@ Runs are short (6 steps, max_seq_len 128) and share one baseline per module.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import assert_error, run_trainer
+from conftest import TRAINER_DIR, assert_error, parse_protocol, run_trainer, trainer_env
 from test_train_sft import losses, write_config
 
 SHORT = dict(max_steps=6, eval_every=0, checkpoint_every=0, warmup_steps=1)
@@ -99,19 +103,38 @@ def test_fp16_on_cpu_is_refused(tmp_path, tiny_hf):
     assert "CUDA" in error["message"]
 
 
-def test_two_processes_under_torchrun_train_as_one_run(tmp_path, tiny_hf):
+def test_two_processes_under_torchrun_stop_resume_and_finish_as_one_run(tmp_path, tiny_hf):
+    """devices=2 on CPU (gloo): one stream of protocol lines, SIGTERM to the process group (as the engine stops a
+    run) checkpoints once and exits 130, and --resume finishes the run."""
     config = write_config(tmp_path, tiny_hf, devices=2, micro_batch_size=1, grad_accum=2, max_steps=8,
-                          eval_every=4, checkpoint_every=4, heartbeat_seconds=0)
-    run = run_trainer("train", "--config", str(config), timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert [line["type"] for line in run.lines].count("hello") == 1, "only rank 0 speaks"
-    assert [m["step"] for m in run.of_type("metrics")] == list(range(1, 9))
-    assert [c["step"] for c in run.of_type("checkpoint")] == [4, 8]
-    assert [e["step"] for e in run.of_type("eval")] == [4, 8]
-    distributed = [e for e in run.of_type("event") if e["kind"] == "distributed"]
+                          eval_every=0, checkpoint_every=0, heartbeat_seconds=0)
+    proc = subprocess.Popen([sys.executable, "-m", "lathe_trainer", "train", "--config", str(config)], cwd=TRAINER_DIR,
+                            env=trainer_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    seen = []
+    for raw in proc.stdout:
+        seen.append(raw)
+        if json.loads(raw)["type"] == "metrics" and json.loads(raw)["step"] >= 2:
+            os.killpg(proc.pid, signal.SIGTERM)
+            break
+    rest, stderr = proc.communicate(timeout=180)
+    first = parse_protocol("".join(seen) + rest)
+    assert proc.returncode == 130, stderr[-3000:]
+    assert [line["type"] for line in first].count("hello") == 1, "only rank 0 speaks"
+    distributed = [e for e in first if e["type"] == "event" and e["kind"] == "distributed"]
     assert distributed and distributed[0]["world_size"] == 2 and distributed[0]["backend"] == "gloo"
-    values = losses(run)
+    checkpoints = [line for line in first if line["type"] == "checkpoint"]
+    errors = [line for line in first if line["type"] == "error"]
+    assert len(checkpoints) == 1 and len(errors) == 1 and errors[0]["code"] == "cancelled", first[-3:]
+    stopped_at = checkpoints[0]["step"]
+    assert stopped_at >= 2
+
+    resumed = run_trainer("train", "--config", str(config), "--resume", checkpoints[0]["path"], timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert [m["step"] for m in resumed.of_type("metrics")] == list(range(stopped_at + 1, 9))
+    assert [e["step"] for e in resumed.of_type("eval")] == [8]
+    values = [m["loss"] for m in first if m["type"] == "metrics"][:stopped_at] + losses(resumed)
     assert sum(values[-3:]) / 3 < sum(values[:3]) / 3, values
-    assert run.last["type"] == "done" and Path(run.last["payload"]["adapter_dir"], "adapter_model.safetensors").is_file()
-    checkpoints = sorted(p.name for p in Path(run.of_type("checkpoint")[-1]["path"]).parent.iterdir())
-    assert checkpoints == ["step-000004", "step-000008"], "one set of checkpoints, no leftovers from other ranks"
+    assert resumed.last["type"] == "done" and Path(resumed.last["payload"]["adapter_dir"], "adapter_model.safetensors").is_file()
+    names = sorted(p.name for p in Path(checkpoints[0]["path"]).parent.iterdir())
+    assert names == [f"step-{stopped_at:06d}", "step-000008"], "one set of checkpoints, no leftovers from other ranks"

@@ -83,8 +83,10 @@ export async function openImportSource(p: ImportParams): Promise<ImportSource> {
       before += sizes[i]!;
     }
   }
+  // One plain file: its reader directly (another async generator layer per row costs ~10% of staging).
+  const single = !multi && files.length === 1 ? files[0]! : null;
   return {
-    records: chained(),
+    records: single ? readRecords(single.file, { fileType: single.fileType, encoding: p.encoding, onChunk: (c) => hash.update(c) }) : chained(),
     totalBytes: sizes.reduce((a, b) => a + b, 0),
     sourceOf: (rec) => `${name}:${rec.locator}`,
     chunking: null,

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tempDir } from '../../../tests/support/temp-dir.js';
 import type { ModelSummary } from '../../shared/contract/index.js';
 import { Engine } from '../engine.js';
 import { finished, waitForRun } from '../training/training-test-kit.js';
+import { ensureLlamaTools } from './llama-tools.js';
 
 /**
  * The acceptance path of the registry: train a real LoRA adapter on the tiny model (torch, CPU) to memorise one
@@ -35,7 +35,9 @@ beforeAll(async () => {
   expect(run.error).toBeNull();
   base = (await engine.call('models.import', { path: hfDir, name: 'tiny base' })).model;
   adapter = (await engine.call('models.import', { path: path.join(run.outputDir, 'adapter'), name: 'fact adapter', parentId: base.id, runId: run.id })).model;
-}, 600_000);
+  // The export needs llama-quantize: built once per llama.cpp version (~5–8 min on 2 cores), then cached.
+  await ensureLlamaTools();
+}, 1_200_000);
 
 afterAll(async () => {
   await engine?.dispose();
@@ -87,8 +89,6 @@ describe('HF → GGUF and PEFT → GGUF LoRA, loaded in node-llama-cpp', () => {
 
 describe('export of the trained adapter', () => {
   it('writes merged safetensors, GGUF F16/Q8_0/Q4_K_M, a Modelfile, a model card and SHA256SUMS; all verified; a draft', async () => {
-    const { ensureLlamaTools } = await import('./llama-tools.js');
-    await ensureLlamaTools(); // cached after the first build (see k-quants.test.ts)
     const exp = await engine.call('exports.create', { modelId: adapter.id, name: 'Zorbia facts' });
     expect(exp.status).toBe('draft');
     const names = exp.files.map((f) => f.path);
@@ -126,6 +126,18 @@ describe('export of the trained adapter', () => {
     const children = (await engine.call('models.get', { modelId: adapter.id })).children;
     expect(children.some((c) => c.kind === 'merged')).toBe(true);
   }, 600_000);
+
+  it('a cancelled export removes its folder and is recorded as failed, with an audit entry', async () => {
+    const jobId = 'export-cancel';
+    const stop = engine.ctx.events.listen('job.progress', (p) => p.jobId === jobId && p.state === 'running' && (p.fraction ?? 0) > 0 && void engine.call('jobs.cancel', { jobId }));
+    const err = await engine.call('exports.create', { modelId: adapter.id, name: 'to cancel', jobId }).catch((e: { code: string }) => e);
+    stop();
+    expect((err as { code: string }).code).toBe('CANCELLED');
+    const row = (await engine.call('exports.list', {})).exports.find((e) => e.name === 'to cancel')!;
+    expect(row).toMatchObject({ status: 'failed', files: [] });
+    expect(fs.existsSync(row.path)).toBe(false);
+    expect((await engine.call('audit.list', { actionPrefix: 'export.' })).entries[0]).toMatchObject({ action: 'export.failed', objectId: row.id });
+  }, 120_000);
 
   it('refuses a merged export of a model with no adapter, before writing anything', async () => {
     const before = (await engine.call('exports.list', {})).exports.length;

@@ -2,7 +2,7 @@ import crypto, { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
-import type { ExportFormat, ExportSummary } from '../../shared/contract/features/exports.js';
+import { EXPORT_FORMATS, type ExportFormat, type ExportSummary } from '../../shared/contract/features/exports.js';
 import type { EngineContext } from '../context.js';
 import { exportQueries, type ExportFileRow } from '../db/queries/exports.js';
 import { modelQueries, type ModelRow } from '../db/queries/models.js';
@@ -21,7 +21,7 @@ import { ollamaModelfile } from './ollama-modelfile.js';
 
 export interface CreateExportArgs {
   modelId: string;
-  formats: ExportFormat[];
+  formats?: ExportFormat[] | undefined;
   name?: string | undefined;
   intendedUse?: string | undefined;
   limitations?: string | undefined;
@@ -45,7 +45,7 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
   const q = exportQueries(db);
   const source = models.get(args.modelId);
   if (!source) throw new LatheError('NOT_FOUND', `No model ${args.modelId}.`, 'Pick a registered model or adapter.');
-  const formats = [...new Set(args.formats)];
+  const formats = [...new Set(args.formats ?? EXPORT_FORMATS.filter((f) => f !== 'merged' || source.kind === 'adapter'))];
   const base = source.kind === 'adapter' ? (source.parent_id ? models.get(source.parent_id) ?? null : null) : null;
   if (source.kind === 'adapter' && (!base || base.format !== 'hf')) {
     throw new LatheError('INVALID_ARGUMENTS', `Adapter ${source.name} has no registered Hugging Face base model.`, 'Import the base model folder, then the adapter with that base as its parent.');

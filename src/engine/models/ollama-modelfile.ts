@@ -43,7 +43,8 @@ export function ollamaModelfile(input: ModelfileInput): { text: string; template
   } else {
     lines.push('# No TEMPLATE: Ollama reads the Jinja chat template stored in the GGUF.');
   }
-  if (input.system) lines.push(`SYSTEM """${input.system.replace(/"""/g, '"\\""')}"""`);
+  // A triple-quoted block cannot contain three quotes in a row, nor end with a quote: fold runs, pad the end.
+  if (input.system) lines.push(`SYSTEM """${input.system.replace(/"{2,}/g, '"').replace(/"$/, '" ')}"""`);
   lines.push('PARAMETER temperature 0.7', 'PARAMETER top_p 0.9');
   if (input.contextLength) lines.push(`PARAMETER num_ctx ${input.contextLength}`);
   return { text: `${lines.join('\n')}\n`, templateFamily: family?.name ?? null };

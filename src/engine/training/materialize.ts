@@ -12,7 +12,7 @@ const PAGE = 5000;
  * Writes a dataset version as the trainer's JSONL: examples in the validation split go to validation.jsonl,
  * the rest (train, or no split yet) to train.jsonl. Chat examples train SFT; text examples train CPT.
  */
-export function materializeVersion(db: Database.Database, versionId: string, dir: string, objective: 'sft' | 'cpt') {
+export function materializeVersion(db: Database.Database, versionId: string, dir: string, objective: 'sft' | 'cpt', opts: { allowEmptyTrain?: boolean } = {}) {
   const q = datasetQueries(db);
   const version = q.versionById(versionId);
   if (!version) throw new LatheError('NOT_FOUND', `There is no dataset version ${versionId}.`, 'Pick a dataset version on the Train page.');
@@ -42,7 +42,7 @@ export function materializeVersion(db: Database.Database, versionId: string, dir
     fs.closeSync(train);
     fs.closeSync(val);
   }
-  if (trainCount === 0) throw new LatheError('INVALID_ARGUMENTS', 'This dataset version has no training examples.', 'Import examples, or make a split with a train share above zero.');
+  if (trainCount === 0 && !opts.allowEmptyTrain) throw new LatheError('INVALID_ARGUMENTS', 'This dataset version has no training examples.', 'Import examples, or make a split with a train share above zero.');
   return { train: trainPath, validation: valCount ? valPath : null, trainCount, valCount };
 }
 
@@ -60,13 +60,19 @@ function toTrainerLine(content: ExampleContent, objective: 'sft' | 'cpt', source
  * later (precision, gradient checkpointing, packing, devices) are written only when they differ from the
  * trainer's default, so a run.json stays readable and an older trainer is not handed keys it would refuse.
  */
-export function trainerConfig(args: StartRunArgs, outputDir: string, data: { train: string; validation: string | null }): Record<string, unknown> {
+export function trainerConfig(
+  args: StartRunArgs,
+  outputDir: string,
+  data: { train: string; validation: string | null },
+  recipe: Array<{ path: string; ratio: number; kind: 'chat' | 'text' }> | null = null,
+): Record<string, unknown> {
   const config: Record<string, unknown> = {
     base_model: path.resolve(args.baseModelDir),
     output_dir: outputDir,
     method: args.method,
     objective: args.objective,
-    data: { train: [data.train], validation: data.validation ? [data.validation] : null },
+    data: recipe ? { validation: data.validation ? [data.validation] : null } : { train: [data.train], validation: data.validation ? [data.validation] : null },
+    ...(recipe ? { recipe } : {}),
     lora: { rank: args.loraRank, alpha: args.loraRank * 2, dropout: 0.05, target_modules: 'all-linear' },
     max_seq_len: args.maxSeqLen,
     micro_batch_size: args.microBatchSize,
@@ -86,4 +92,18 @@ export function trainerConfig(args: StartRunArgs, outputDir: string, data: { tra
   if (args.packing) config.packing = true;
   if (args.devices.length) config.devices = args.devices;
   return config;
+}
+
+/**
+ * Each source of a recipe as its own JSONL (train split only; validation comes from the run's main version):
+ * chat examples as {"messages"} lines (kind "chat"), documents as {"text"} lines (kind "text").
+ */
+export function materializeRecipe(db: Database.Database, recipe: NonNullable<StartRunArgs['recipe']>, dir: string) {
+  return recipe.map((source, i) => {
+    const q = datasetQueries(db);
+    const first = q.versionById(source.datasetVersionId) ? q.page(source.datasetVersionId, 0, 1)[0] : undefined;
+    const kind = first && (JSON.parse(first.content) as ExampleContent).kind === 'text' ? 'text' : 'chat';
+    const out = materializeVersion(db, source.datasetVersionId, path.join(dir, `source-${i + 1}`), kind === 'text' ? 'cpt' : 'sft');
+    return { path: out.train, ratio: source.ratio, kind: kind as 'chat' | 'text', examples: out.trainCount };
+  });
 }

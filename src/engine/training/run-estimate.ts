@@ -76,7 +76,9 @@ function measuredTokensPerSecond(db: Database.Database, baseModel: string, kind:
   const rates: number[] = [];
   for (const run of q.list()) {
     if (run.base_model !== baseModel || (run.slot ?? 'cpu').startsWith('cpu') !== (kind === 'cpu')) continue;
-    const tps = q.metrics(run.id).filter((m) => m.name === 'tokens_per_s' && m.step > 1).map((m) => m.value);
+    const all = q.metrics(run.id).filter((m) => m.name === 'tokens_per_s');
+    // The first step pays for warm-up; skip it when there are others.
+    const tps = (all.length > 1 ? all.filter((m) => m.step > 1) : all).map((m) => m.value);
     if (tps.length) rates.push(median(tps));
     if (rates.length >= 5) break;
   }

@@ -6,7 +6,7 @@ import { startRunArgs, type RunSummary, type StartRunArgs } from '../../shared/c
 import type { EngineContext } from '../context.js';
 import { runQueries, type RunRow, type StoredRunStatus } from '../db/queries/runs.js';
 import { requireDb } from '../require-db.js';
-import { materializeVersion, trainerConfig } from './materialize.js';
+import { materializeRecipe, materializeVersion, trainerConfig } from './materialize.js';
 import type { TrainerEvent } from './trainer-command.js';
 import { TrainerProcess, type TrainerExit } from './trainer-process.js';
 import { runSlot, trainingHardwareProbe, type TrainingHardware } from './training-hardware.js';
@@ -34,8 +34,9 @@ export class RunSupervisor {
     const { db, audit } = requireDb(this.ctx);
     const id = randomUUID();
     const outputDir = path.join(this.ctx.dataDir, 'runs', id);
-    const data = materializeVersion(db, args.datasetVersionId, path.join(outputDir, 'data'), args.objective);
-    const config = trainerConfig(args, outputDir, data);
+    const data = materializeVersion(db, args.datasetVersionId, path.join(outputDir, 'data'), args.objective, { allowEmptyTrain: !!args.recipe });
+    const recipe = args.recipe ? materializeRecipe(db, args.recipe, path.join(outputDir, 'data', 'recipe')) : null;
+    const config = trainerConfig(args, outputDir, data, recipe?.map(({ path: p, ratio, kind }) => ({ path: p, ratio, kind })) ?? null);
     fs.writeFileSync(path.join(outputDir, 'run.json'), JSON.stringify(config, null, 2));
     const slot = runSlot(args.device, args.devices, args.device === 'cpu' ? null : await this.hardware()).join(',');
     const now = new Date().toISOString();
@@ -53,7 +54,7 @@ export class RunSupervisor {
         q.addEvent(retryOf, 'retried', `Retried as run ${id.slice(0, 8)}.`, { runId: id });
       }
     })();
-    this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, retryOf, slot, trainExamples: data.trainCount, validationExamples: data.valCount } }));
+    this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, retryOf, slot, trainExamples: recipe ? recipe.reduce((n, r) => n + r.examples, 0) : data.trainCount, validationExamples: data.valCount, recipe: args.recipe ?? null } }));
     if (retryOf) this.emit(retryOf);
     this.pump();
     this.noteIfWaiting(id);
@@ -226,8 +227,9 @@ export class RunSupervisor {
     const q = runQueries(requireDb(this.ctx).db);
     let outcome = l?.final ?? null;
     if (!outcome && exit.hungAfterS !== null) {
-      q.addEvent(runId, 'heartbeat_lost', `No output from the trainer for ${exit.hungAfterS} s: stopped it and everything it started.`);
-      outcome = { status: 'interrupted', result: null, error: { code: 'trainer_hung', message: `The trainer sent nothing for ${exit.hungAfterS} s (no metrics, progress or heartbeat), so Lathe stopped it.`, hint: 'A hang is often a stuck data loader, a deadlock between GPUs or a wedged driver: read the log below, then resume from the latest checkpoint.' } };
+      const what = exit.aliveButStuck ? `made no progress for ${exit.hungAfterS} s (its heartbeat said it was stuck)` : `sent nothing for ${exit.hungAfterS} s (no metrics, progress or heartbeat)`;
+      q.addEvent(runId, 'heartbeat_lost', `The trainer ${what}: stopped it and everything it started.`);
+      outcome = { status: 'interrupted', result: null, error: { code: 'trainer_hung', message: `The trainer ${what}, so Lathe stopped it.`, hint: 'A hang is often a stuck data loader, a deadlock between GPUs or a wedged driver: read the log below, then resume from the latest checkpoint.' } };
     } else if (!outcome) {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       q.addEvent(runId, 'crashed', `The trainer ${how} without finishing.`);
@@ -253,7 +255,7 @@ export class RunSupervisor {
       q.addCheckpoint(runId, Number(e.step), String(e.path), String(e.sha256));
       this.emit(runId);
     } else if (e.type === 'event') {
-      // Things the trainer decided on its own, e.g. {"kind": "oom_fallback", micro_batch_size, grad_accum}.
+      // Things the trainer decided on its own, e.g. {"kind": "oom_fallback", step, micro_batch, grad_accum, message}.
       const { v: _v, type: _t, kind, message, ...data } = e;
       q.addEvent(runId, String(kind ?? 'event'), String(message ?? describeTrainerEvent(String(kind), data)), data);
       this.emit(runId);
@@ -289,7 +291,7 @@ export class RunSupervisor {
 
 function describeTrainerEvent(kind: string, data: Record<string, unknown>): string {
   if (kind === 'oom_fallback') {
-    return `Out of memory: micro batch → ${String(data.micro_batch_size ?? '?')}, accumulation → ${String(data.grad_accum ?? '?')} (same effective batch).`;
+    return `Out of memory: micro batch → ${String(data.micro_batch ?? '?')}, accumulation → ${String(data.grad_accum ?? '?')} (same effective batch).`;
   }
   return kind.replace(/_/g, ' ');
 }

@@ -52,4 +52,20 @@ describe('trainer watchdog', () => {
     const audit = (await engine.call('audit.list', { actionPrefix: 'run.' })).entries.map((e) => e.action);
     expect(audit).toContain('run.interrupted');
   }, 180_000);
+
+  it('records the trainer\'s out-of-memory fallback as a run event (fake OOM at step 2, via the trainer\'s test hook)', async () => {
+    const { engine, versionId, baseModelDir } = await trainingEngine(engines);
+    process.env.LATHE_TRAINER_FAKE_OOM_AT_STEP = '2';
+    let started;
+    try {
+      started = await engine.call('runs.start', { baseModelDir, datasetVersionId: versionId, ...quick, maxSteps: 3, microBatchSize: 4, checkpointEvery: 0 });
+    } finally {
+      delete process.env.LATHE_TRAINER_FAKE_OOM_AT_STEP;
+    }
+    const run = await waitForRun(engine, started.id, finished);
+    expect(run.status).toBe('completed');
+    const oom = run.events.find((e) => e.kind === 'oom_fallback');
+    expect(oom?.message).toMatch(/micro-batch of 4/);
+    expect(oom?.data).toMatchObject({ step: 2, micro_batch: 2, grad_accum: 2 });
+  }, 120_000);
 });

@@ -103,4 +103,19 @@ describe('training runs (real trainer, tiny model, CPU)', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'base_model_missing' });
   }, 120_000);
+
+  it('trains on a recipe: a chat version and a document version mixed by ratio', async () => {
+    const { engine, versionId, baseModelDir } = await setup();
+    const docs = await engine.call('datasets.import', { path: path.resolve('resources/samples/corpus/northwind-01-company-and-grid.txt'), datasetName: 'manual' });
+    const started = await engine.call('runs.start', {
+      baseModelDir, datasetVersionId: versionId, ...quick, maxSteps: 3, checkpointEvery: 0,
+      recipe: [{ datasetVersionId: versionId, ratio: 1 }, { datasetVersionId: docs.versionId, ratio: 1 }],
+    });
+    expect(started.config.recipe).toEqual([expect.objectContaining({ kind: 'chat', ratio: 1 }), expect.objectContaining({ kind: 'text', ratio: 1 })]);
+    expect(started.config.data).toEqual({ validation: null });
+    const run = await waitFor(engine, started.id, (r) => r.status !== 'running' && r.status !== 'queued');
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('completed');
+    await expect(engine.call('runs.start', { baseModelDir, datasetVersionId: versionId, recipe: [{ datasetVersionId: 'missing', ratio: 1 }] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  }, 120_000);
 });

@@ -8,6 +8,8 @@ export interface TrainerExit {
   signal: NodeJS.Signals | null;
   /** Set when the watchdog killed a trainer that went silent. */
   hungAfterS: number | null;
+  /** True when heartbeats still came but reported no progress (a deadlock rather than a frozen process). */
+  aliveButStuck: boolean;
   stderrTail: string;
 }
 
@@ -30,6 +32,8 @@ export class TrainerProcess {
   private readonly child: ReturnType<typeof spawnTrainer>;
   private lastSeen = Date.now();
   private hungAfterS: number | null = null;
+  /** The last line was a heartbeat reporting no progress: alive but stuck, rather than frozen. */
+  private stuckWhileAlive = false;
   private readonly watchdog: NodeJS.Timeout;
   private exited = false;
 
@@ -48,7 +52,13 @@ export class TrainerProcess {
       } catch {
         return; // not protocol: the trainer points fd 1 at stderr, so this is a library writing to the pipe
       }
-      this.lastSeen = Date.now();
+      // A heartbeat comes from a side thread; in the train and eval phases its idle_s (seconds since the main
+      // thread last made progress) is what counts, so a deadlocked step is caught even while the process lives.
+      // Setup, checkpoint and output phases (loading or writing large weights) may legitimately take long.
+      const idle = e.type === 'heartbeat' && (e.phase === 'train' || e.phase === 'eval') && typeof e.idle_s === 'number' ? e.idle_s : 0;
+      this.lastSeen = Date.now() - idle * 1000;
+      if (idle) this.stuckWhileAlive = true;
+      else if (e.type !== 'heartbeat' || e.idle_s === undefined || e.idle_s === 0) this.stuckWhileAlive = false;
       opts.onEvent(e);
     });
     const checkEveryMs = Math.max(200, Math.min(5000, (opts.hangTimeoutS * 1000) / 4));
@@ -60,7 +70,7 @@ export class TrainerProcess {
       clearInterval(this.watchdog);
       // Whatever the trainer started dies with it (no-op when the group is already gone).
       this.signalGroup('SIGKILL');
-      opts.onExit({ code, signal, hungAfterS: this.hungAfterS, stderrTail: tail.join('\n') });
+      opts.onExit({ code, signal, hungAfterS: this.hungAfterS, aliveButStuck: this.hungAfterS !== null && this.stuckWhileAlive, stderrTail: tail.join('\n') });
     });
   }
 

@@ -141,26 +141,41 @@ class Batch:
                      self.tokens)
 
 
-def collate(examples: list[Encoded], pad_id: int, packed: bool = False) -> Batch:
-    """Right-padded rows with an attention mask, or (packed) one padding-free row of all the examples.
+def collate(examples: list[Encoded], pad_id: int, packed: bool = False, row_len: int | None = None) -> Batch:
+    """Right-padded rows with an attention mask, or (packed) padding-free rows of several examples each.
 
-    Packed: position ids restart at 0 where each example (or CPT document) starts and no attention mask is
-    passed, so transformers builds a block-diagonal causal mask from the position ids (masking_utils
+    Packed: examples are laid end to end, in order, into rows of at most `row_len` tokens (one row when None);
+    position ids restart at 0 where each example (or CPT document) starts and no attention mask is passed, so
+    transformers builds a block-diagonal causal mask from the position ids (masking_utils
     `find_packed_sequence_indices`; SDPA and eager alike) and rotary positions are per example. The label at
-    each restart is -100: the previous example's last token must not be trained to predict it.
+    each restart is -100: the previous example's last token must not be trained to predict it. Rows shorter
+    than the longest are filled with padding that forms its own segment (positions from 0, no labels), which
+    no real token can see. Bounding rows by max_seq_len keeps SDPA's masked attention at most seq_len^2 per row.
     """
     import torch
 
     tokens = sum(len(e.input_ids) for e in examples)
     if packed:
-        ids, labels, positions = [], [], []
+        rows: list[list[Encoded]] = [[]]
         for e in examples:
-            pos = e.position_ids or list(range(len(e.input_ids)))
-            ids.extend(e.input_ids)
-            positions.extend(pos)
-            labels.extend(IGNORE_INDEX if p == 0 else label for p, label in zip(pos, e.labels))
-        row = (lambda values: torch.tensor([values], dtype=torch.long))
-        return Batch(row(ids), row(labels), None, row(positions), tokens)
+            if rows[-1] and row_len and sum(len(x.input_ids) for x in rows[-1]) + len(e.input_ids) > row_len:
+                rows.append([])
+            rows[-1].append(e)
+        width = max(sum(len(x.input_ids) for x in row) for row in rows)
+        ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
+        positions = torch.zeros((len(rows), width), dtype=torch.long)
+        for r, row in enumerate(rows):
+            at = 0
+            for e in row:
+                n = len(e.input_ids)
+                pos = torch.tensor(e.position_ids or list(range(n)))
+                ids[r, at:at + n] = torch.tensor(e.input_ids)
+                labels[r, at:at + n] = torch.where(pos == 0, IGNORE_INDEX, torch.tensor(e.labels))
+                positions[r, at:at + n] = pos
+                at += n
+            positions[r, at:] = torch.arange(width - at)
+        return Batch(ids, labels, None, positions, tokens)
     width = max(len(e.input_ids) for e in examples)
     ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)

@@ -17,7 +17,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from ..protocol import LatheError, ProtocolWriter, log
+from ..protocol import EXIT_BAD_ARGUMENTS, EXIT_CANCELLED, EXIT_ERROR, LatheError, ProtocolWriter, log
 
 
 def inside_torchrun() -> bool:
@@ -49,7 +49,7 @@ def relaunch(writer: ProtocolWriter, config_path: Path, resume: Path | None, dev
             child.send_signal(signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
-    finished = False
+    last = None
     try:
         assert child.stdout is not None
         for line in child.stdout:
@@ -59,15 +59,18 @@ def relaunch(writer: ProtocolWriter, config_path: Path, resume: Path | None, dev
                 sys.stderr.write(line)  # torchrun's own chatter
                 continue
             writer.relay(record)
-            finished = finished or record.get("type") in ("done", "error")
+            if record.get("type") in ("done", "error"):
+                last = last if last and last.get("type") == "error" else record  # the first error wins
         code = child.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if not finished:
+    if last is None:
         raise LatheError("distributed_failed", f"The torchrun workers exited with status {code} without a result.",
                          "Read the trainer log (stderr) for the failing rank, or set `devices` to 1.")
-    return code
+    if last["type"] == "done":
+        return 0 if code == 0 else EXIT_ERROR
+    return {"cancelled": EXIT_CANCELLED, "bad_config": EXIT_BAD_ARGUMENTS}.get(last.get("code"), EXIT_ERROR)
 
 
 class Dist:
@@ -143,10 +146,3 @@ class Dist:
 
 def unwrap(model):
     return getattr(model, "module", model)
-
-
-class SilentWriter(ProtocolWriter):
-    """Ranks other than 0 say nothing on the protocol stream (their logs still reach stderr)."""
-
-    def __init__(self) -> None:
-        super().__init__(open(os.devnull, "w", encoding="utf-8"))

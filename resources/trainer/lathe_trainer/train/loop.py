@@ -22,7 +22,7 @@ from ..protocol import EXIT_CANCELLED, LatheError, ProtocolWriter, log
 from . import checkpoint as ckpt
 from .config import RunConfig, load_config
 from .data import DataPosition, SampleStream, collate, encode_files, shuffled_epoch
-from .distributed import Dist, SilentWriter, inside_torchrun, relaunch, unwrap
+from .distributed import Dist, inside_torchrun, relaunch, unwrap
 from .manifest import EventSummary, base_model_hashes, write_run_manifest
 from .model import check_base_folder, load_model, load_tokenizer, pick_device, require_gpu_for, resolve_precision
 from .recipe import encode_recipe, recipe_order
@@ -78,7 +78,7 @@ def validate(model, examples, micro_size: int, s: StepSettings, dist: Dist) -> f
     total, count = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(mine), micro_size):
-            batch = collate(mine[start:start + micro_size], s.pad_id, s.packed)
+            batch = collate(mine[start:start + micro_size], s.pad_id, s.packed, s.row_len)
             total += float(token_loss_sum(model, batch, s))
             count += batch.label_count
     model.train()
@@ -116,7 +116,8 @@ def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None)
 
     dist = Dist()
     device = dist.start(pick_device(c.device))
-    writer = writer if dist.is_main else SilentWriter()
+    if not dist.is_main:
+        writer.mute()  # also silences the error line cli.main would write for this rank
     gpus, _ = environment.probe_gpus(torch)
     writer.hello("train", environment.versions(),
                  environment.best_device(gpus) if device.startswith("cuda") else environment.cpu_device(),
@@ -197,7 +198,7 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
             scaler.load_state_dict(state["scaler"])
         ckpt.restore_rng(state["rng_tensors"], state["rng"])  # last: loading must not disturb the streams
         log(f"resumed from {resume} at step {step} (micro-batch {micro.size})")
-    settings = StepSettings(device, precision, pad_id, c.packing, c.debug_inject_nan_at_step)
+    settings = StepSettings(device, precision, pad_id, c.packing, c.debug_inject_nan_at_step, row_len=c.max_seq_len)
     out = Path(c.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     n_trainable, n_total = sum(p.numel() for p in trainable), sum(p.numel() for p in core.parameters())

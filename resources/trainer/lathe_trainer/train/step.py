@@ -28,6 +28,7 @@ class StepSettings:
     pad_id: int
     packed: bool
     nan_at_step: int | None = None
+    row_len: int | None = None  # packed rows hold at most this many tokens (max_seq_len)
 
 
 def token_loss_sum(model, batch: Batch, s: StepSettings):
@@ -83,7 +84,7 @@ def forward_backward(model, examples: list[Encoded], micro: MicroBatching, s: St
     """Accumulates the gradient of one step; returns (loss, tokens) over all processes, or None if stopped."""
     import torch
 
-    batches = [collate(chunk, s.pad_id, s.packed) for chunk in micro.split(examples)]
+    batches = [collate(chunk, s.pad_id, s.packed, s.row_len) for chunk in micro.split(examples)]
     labels = dist.sum(sum(b.label_count for b in batches))
     scale = dist.world / max(1.0, labels)  # DDP averages gradients over processes; undo that for a token mean
     loss_sum = 0.0

@@ -32,35 +32,40 @@ function scan(text: string, all: boolean): DuplicateKey[] {
   const found: DuplicateKey[] = [];
   // Fast path: a line with fewer than two quoted keys cannot repeat one.
   if (text.indexOf('":') === text.lastIndexOf('":')) return found;
-  const keys: Array<Set<string> | null> = []; // null for arrays
+  const keys: Array<string[] | null> = []; // null for arrays; objects have few keys, so a list beats a Set
   let expectKey = false;
   let rootIsArray = false;
   let item = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
+      // Jump to the closing quote with indexOf (most of a line is inside strings); a quote preceded by an odd
+      // number of backslashes is escaped.
       const start = i + 1;
       let escaped = false;
-      for (i = start; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          escaped = true;
-          i++;
-        } else if (d === QUOTE) break;
+      let end = text.indexOf('"', start);
+      for (;;) {
+        if (end < 0) return found; // unterminated: JSON.parse already said so
+        let k = end - 1;
+        while (k >= start && text.charCodeAt(k) === BACKSLASH) k--;
+        if ((end - 1 - k) % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
       }
+      if (expectKey) escaped = text.indexOf('\\', start) >= 0 && text.indexOf('\\', start) < end;
+      i = end;
       if (expectKey) {
         const raw = text.slice(start, i);
         const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
         const set = keys[keys.length - 1]!;
-        if (set.has(key)) {
+        if (set.includes(key)) {
           found.push({ key, item: rootIsArray ? item : null });
           if (!all || !rootIsArray) return found;
         }
-        set.add(key);
+        set.push(key);
         expectKey = false;
       }
     } else if (c === OPEN_OBJ) {
-      keys.push(new Set());
+      keys.push([]);
       expectKey = true;
     } else if (c === OPEN_ARR) {
       if (keys.length === 0) rootIsArray = true;

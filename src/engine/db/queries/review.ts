@@ -126,10 +126,8 @@ function prepareReviewQueries(db: Database.Database) {
     },
     filteredCount: (versionId: string, f: FilterSql) => {
       const { where, params } = filterWhere(versionId, f);
-      // The join is only needed to filter by status; without it the count is an index range scan.
-      const join = f.status ? 'LEFT JOIN review_status s ON s.version_id = v.version_id AND s.position = v.position' : '';
       return db
-        .prepare<unknown[], number>(`SELECT count(*) FROM version_examples v ${join} WHERE ${where}`)
+        .prepare<unknown[], number>(`SELECT count(*) FROM version_examples v WHERE ${where}`)
         .pluck()
         .get(...params)!;
     },
@@ -139,9 +137,13 @@ function prepareReviewQueries(db: Database.Database) {
 function filterWhere(versionId: string, f: FilterSql): { where: string; params: unknown[] } {
   const clauses = ['v.version_id = ?'];
   const params: unknown[] = [versionId];
-  if (f.status) {
-    clauses.push("coalesce(s.status, 'unreviewed') = ?");
-    params.push(f.status);
+  // Status through the small review_status table (indexed by version and status), not a join over every row.
+  if (f.status === 'unreviewed') {
+    clauses.push('v.position NOT IN (SELECT position FROM review_status WHERE version_id = ?)');
+    params.push(versionId);
+  } else if (f.status) {
+    clauses.push('v.position IN (SELECT position FROM review_status WHERE version_id = ? AND status = ?)');
+    params.push(versionId, f.status);
   }
   if (f.split) {
     clauses.push(f.split === 'none' ? 'v.split IS NULL' : 'v.split = ?');

@@ -34,7 +34,8 @@ export const exportHandlers = {
     args: z
       .object({
         modelId: z.string().min(1),
-        formats: z.array(exportFormatSchema).min(1).default(['merged', 'gguf-f16', 'gguf-q8_0', 'gguf-q4_k_m', 'modelfile']),
+        /** Default: everything that applies (merged only for an adapter). */
+        formats: z.array(exportFormatSchema).min(1).optional(),
         name: z.string().trim().min(1).max(200).optional(),
         intendedUse: z.string().max(5000).optional(),
         limitations: z.string().max(5000).optional(),

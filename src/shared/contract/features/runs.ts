@@ -60,6 +60,11 @@ export const startRunArgs = z
     devices: z.array(z.number().int().min(0).max(63)).max(64).default([]),
     /** Seconds without any trainer output (metrics, progress or heartbeat) before the run counts as hung. */
     hangTimeoutS: z.number().min(1).max(86_400).default(300),
+    /**
+     * A data recipe: several dataset versions mixed by ratio of training tokens (e.g. half domain text, half
+     * general text). When set, these are the training data and `datasetVersionId` only supplies validation.
+     */
+    recipe: z.array(z.object({ datasetVersionId: z.string().min(1), ratio: z.number().positive().max(1000) }).strict()).min(1).max(16).optional(),
   })
   .strict();
 export type StartRunArgs = z.output<typeof startRunArgs>;
