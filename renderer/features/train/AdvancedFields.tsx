@@ -69,10 +69,10 @@ export function AdvancedFields({ form, update }: { form: TrainForm; update(patch
           </label>
           <label className="field advanced-check">
             <span className="check-row">
-              <input type="checkbox" data-testid="train-field-packing" disabled={form.objective === 'cpt'} checked={form.objective === 'cpt' || form.packing} onChange={(e) => update({ packing: e.target.checked })} />
+              <input type="checkbox" data-testid="train-field-packing" checked={form.packing ?? form.objective === 'cpt'} onChange={(e) => update({ packing: e.target.checked })} />
               <span className="field-label">Pack examples</span>
             </span>
-            <span className="field-hint">{form.objective === 'cpt' ? 'Text for continued pre-training is always packed.' : 'Joins short conversations into full sequences without padding: faster on many short examples.'}</span>
+            <span className="field-hint">{form.objective === 'cpt' ? 'On by default for documents: each chunk attends only to itself inside a packed row.' : 'Joins short conversations into full rows without padding: faster on many short examples.'}</span>
           </label>
           <label className="field advanced-check">
             <span className="check-row">

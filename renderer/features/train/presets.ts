@@ -31,7 +31,6 @@ export const defaultForm: TrainForm = {
   device: 'auto',
   precision: 'auto',
   gradientCheckpointing: false,
-  packing: false,
   devices: [],
   hangTimeoutS: 300,
   ...presetValues({ preset: 'quick', trainExamples: 0, parameters: 0 }).values,

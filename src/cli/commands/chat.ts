@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
-import { chatModels, resolveTarget } from '../../engine/playground/targets.js';
+import { assertLoadableGguf, chatModels, resolveTarget } from '../../engine/playground/targets.js';
 import { intFlag, parseFlags } from '../args.js';
 
 const USAGE = 'lathe chat --model NAME|ID|FILE.gguf [--adapter FILE.gguf] [--system TEXT] [--max-tokens N] [--temperature T] [--seed N] [PROMPT]';
@@ -61,8 +61,12 @@ export async function chatCommand(argv: string[]): Promise<number> {
 }
 
 function pickModel(engine: Engine, model: string, adapterFiles: string[]) {
+  for (const file of adapterFiles) assertLoadableGguf(file);
   const adapters = adapterFiles.map((path) => ({ path }));
-  if (model.endsWith('.gguf') && fs.existsSync(model)) return { modelPath: model, adapters };
+  if (model.endsWith('.gguf') && fs.existsSync(model)) {
+    assertLoadableGguf(model);
+    return { modelPath: model, adapters };
+  }
   const db = engine.ctx.db;
   if (!db) throw new LatheError('DB_CORRUPT', 'The library database is unavailable, so registered models cannot be looked up.', 'Pass a GGUF file path instead, or run `lathe doctor`.');
   const found = chatModels(db).find((m) => m.id === model || m.name === model);

@@ -5,7 +5,7 @@ import type { PlaygroundMessage } from '../../shared/contract/features/playgroun
 import type { EngineContext } from '../context.js';
 import { playgroundQueries, type MessageRow } from '../db/queries/playground.js';
 import { requireDb } from '../require-db.js';
-import { resolveTarget, type ResolvedTarget } from './targets.js';
+import { checkTargetFiles, resolveTarget, type ResolvedTarget } from './targets.js';
 
 type ChatArgs = ParsedArgsOf<'playground.chat'>;
 
@@ -77,6 +77,7 @@ export class PlaygroundChat {
   }
 
   private async answer(args: ChatArgs, conversationId: string, lane: number, target: ResolvedTarget, history: Array<{ role: 'user' | 'assistant'; content: string }>, state: { current: string | null }): Promise<PlaygroundMessage> {
+    checkTargetFiles(target);
     const inferenceId = `${args.requestId}:${lane}`;
     const client = this.ctx.inference.client();
     const stop = client.listen('inference.token', (t) => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
@@ -110,6 +111,13 @@ describe('playground (engine + forked inference host + SQLite)', () => {
     const gone = await engine.call('playground.chat', { requestId: 'b4', targets: [{ modelId: missing.id }, { modelId: base.id }], settings, content: 'Hello' });
     expect(gone.answers[0]!.error).toMatchObject({ code: 'MODEL_MISSING' });
     expect(gone.answers[1]!.message).not.toBeNull();
+    // A registered file that was truncated on disk since import is refused before llama.cpp sees it.
+    const cut = path.join(dir, 'cut.gguf');
+    fs.writeFileSync(cut, fs.readFileSync(inject('tinyGguf')).subarray(0, 4096));
+    const damaged = registerGguf(engine, cut, 'damaged');
+    const refused = await engine.call('playground.chat', { requestId: 'b5', targets: [{ modelId: damaged.id }, { modelId: base.id }], settings, content: 'Hello' });
+    expect(refused.answers[0]!.error?.message).toMatch(/cut\.gguf is not a valid GGUF file/);
+    expect(refused.answers[1]!.message).not.toBeNull();
   });
 
   it('reports a killed inference host as an error event; the engine and DB carry on and the host restarts', async () => {

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ChatModel } from '../../shared/contract/features/playground.js';
 import { modelQueries, type ModelRow } from '../db/queries/models.js';
+import { readGgufHeader } from '../models/gguf-header.js';
 
 export interface ResolvedTarget {
   model: ModelRow;
@@ -51,6 +53,22 @@ export function resolveTarget(db: Database.Database, target: { modelId: string; 
   }
   const label = [model.name, ...adapters.map((a) => a.name)].join(' + ');
   return { model, adapters, label };
+}
+
+/**
+ * The registry checked these files on import, but they live on the user's disk and may have changed since:
+ * llama.cpp must never see a truncated or crafted file (it would crash the inference host, not refuse it).
+ */
+export function checkTargetFiles(target: ResolvedTarget): void {
+  for (const m of [target.model, ...target.adapters]) assertLoadableGguf(m.path);
+}
+
+/** Reads and bounds-checks a GGUF header; throws a LatheError naming the file when it is missing or unsound. */
+export function assertLoadableGguf(file: string): void {
+  if (!fs.existsSync(file)) {
+    throw new LatheError('MODEL_MISSING', `The model file ${file} is not there any more.`, 'Put the file back, or register the model again from where it now lives (Models page).');
+  }
+  readGgufHeader(file);
 }
 
 export function baseGgufOf(db: Database.Database, adapter: ModelRow): ModelRow | null {

@@ -7,7 +7,7 @@ import { LatheError, toErrorData } from '../../shared/contract/errors.js';
 import type { GenerationResult } from '../../shared/inference-contract.js';
 import type { EngineContext } from '../context.js';
 import { requireDb } from '../require-db.js';
-import { chatModels, resolveTarget } from '../playground/targets.js';
+import { chatModels, checkTargetFiles, resolveTarget } from '../playground/targets.js';
 import { errorBody, finishReason, samplingFrom, splitMessages, usage, type ChatBody, type CompletionBody } from './openai-protocol.js';
 
 export interface ServingStatus { running: boolean; url: string | null; host: string | null; port: number | null; apiKey: string; startedAt: string | null }
@@ -104,7 +104,9 @@ export class OpenAiServing {
     if (typeof model !== 'string' || !model) throw new LatheError('INVALID_ARGUMENTS', 'model is required.', 'Pass one of the ids from GET /v1/models.');
     const m = this.models().find((x) => x.id === model || x.modelId === model);
     if (!m) throw new LatheError('NOT_FOUND', `The model "${model}" does not exist.`, 'Pass one of the ids from GET /v1/models.');
-    return resolveTarget(requireDb(this.ctx).db, { modelId: m.modelId, adapterIds: [] });
+    const target = resolveTarget(requireDb(this.ctx).db, { modelId: m.modelId, adapterIds: [] });
+    checkTargetFiles(target);
+    return target;
   }
 
   private async chat(req: http.IncomingMessage, res: http.ServerResponse, body: ChatBody): Promise<void> {

@@ -89,7 +89,7 @@ export function trainerConfig(
   };
   if (args.precision !== 'auto') config.precision = args.precision;
   if (args.gradientCheckpointing) config.gradient_checkpointing = true;
-  if (args.packing) config.packing = true;
+  if (args.packing !== undefined) config.packing = args.packing;
   if (args.devices.length) config.devices = args.devices;
   return config;
 }

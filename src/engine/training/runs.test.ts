@@ -106,7 +106,7 @@ describe('training runs (real trainer, tiny model, CPU)', () => {
 
   it('trains on a recipe: a chat version and a document version mixed by ratio', async () => {
     const { engine, versionId, baseModelDir } = await setup();
-    const docs = await engine.call('datasets.import', { path: path.resolve('resources/samples/corpus/northwind-01-company-and-grid.txt'), datasetName: 'manual' });
+    const docs = await engine.call('datasets.importDocuments', { path: path.resolve('resources/samples/corpus/northwind-01-company-and-grid.txt'), datasetName: 'manual' });
     const started = await engine.call('runs.start', {
       baseModelDir, datasetVersionId: versionId, ...quick, maxSteps: 3, checkpointEvery: 0,
       recipe: [{ datasetVersionId: versionId, ratio: 1 }, { datasetVersionId: docs.versionId, ratio: 1 }],

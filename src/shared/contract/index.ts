@@ -12,6 +12,7 @@ import { modelHandlers } from './features/models.js';
 import { exportHandlers } from './features/exports.js';
 import { playgroundHandlers } from './features/playground.js';
 import { servingHandlers } from './features/serving.js';
+import { syntheticHandlers } from './features/synthetic.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -31,6 +32,7 @@ export const handlerSpecs = {
   ...exportHandlers,
   ...playgroundHandlers,
   ...servingHandlers,
+  ...syntheticHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;

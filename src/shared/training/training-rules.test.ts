@@ -84,3 +84,16 @@ describe('presets', () => {
     expect(tiny.why.join(' ')).toMatch(/passes over 52 examples/);
   });
 });
+
+describe('attention memory', () => {
+  it('adds the seq² score matrices only for eager attention, growing with the square of the length', () => {
+    const tiny = shapeFromHfConfig(tinyConfig);
+    const base = { ...settings, precision: 'fp32' as const, maxSeqLen: 512 };
+    const sdpa = memoryBreakdown(tiny, base, 'cpu');
+    const eager = memoryBreakdown(tiny, { ...base, attention: 'eager' }, 'cpu');
+    const eagerLong = memoryBreakdown(tiny, { ...base, attention: 'eager', maxSeqLen: 1024 }, 'cpu');
+    const sdpaLong = memoryBreakdown(tiny, { ...base, maxSeqLen: 1024 }, 'cpu');
+    expect(eager.activations - sdpa.activations).toBe(2 * 8 * 512 * 512 * 4 * 2.5 * 4);
+    expect(eagerLong.activations - sdpaLong.activations).toBe(4 * (eager.activations - sdpa.activations));
+  });
+});

@@ -73,7 +73,7 @@ class RunConfig:
     precision: str = "auto"              # auto: bf16 (or fp16) autocast on CUDA, fp32 on CPU
     gradient_checkpointing: bool = False
     attn_implementation: str = "sdpa"
-    packing: bool = False                # padding-free: a micro-batch is one row, attention per example/document
+    packing: bool = False                # padding-free rows of <= max_seq_len, attention per example/document
     recipe: list[RecipeSource] | None = None
     devices: int | list[int] = 1         # processes (CPU) or GPU count, or a list of GPU indices (torchrun)
     heartbeat_seconds: float = 10.0      # 0: no heartbeat lines

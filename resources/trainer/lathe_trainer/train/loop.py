@@ -116,6 +116,12 @@ def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None)
 
     dist = Dist()
     device = dist.start(pick_device(c.device))
+    if device == "cuda" and isinstance(c.devices, list) and len(c.devices) == 1:  # one chosen GPU, e.g. [1]
+        if c.devices[0] >= torch.cuda.device_count():
+            raise LatheError("cuda_unavailable", f"`devices` names GPU {c.devices[0]}, but torch sees "
+                             f"{torch.cuda.device_count()} GPU(s).", "Pick a GPU index that `lathe doctor` lists.")
+        device = f"cuda:{c.devices[0]}"
+        torch.cuda.set_device(device)
     if not dist.is_main:
         writer.mute()  # also silences the error line cli.main would write for this rank
     gpus, _ = environment.probe_gpus(torch)

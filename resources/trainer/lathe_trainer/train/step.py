@@ -82,8 +82,6 @@ class MicroBatching:
 def forward_backward(model, examples: list[Encoded], micro: MicroBatching, s: StepSettings, step: int, dist,
                      fake_oom: FakeOOM, pulse, stop_requested) -> tuple[float, int] | None:
     """Accumulates the gradient of one step; returns (loss, tokens) over all processes, or None if stopped."""
-    import torch
-
     batches = [collate(chunk, s.pad_id, s.packed, s.row_len) for chunk in micro.split(examples)]
     labels = dist.sum(sum(b.label_count for b in batches))
     scale = dist.world / max(1.0, labels)  # DDP averages gradients over processes; undo that for a token mean

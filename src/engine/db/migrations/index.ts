@@ -9,10 +9,12 @@ import { migration008 } from './008-reviews.js';
 import { migration009 } from './009-recipes.js';
 import { migration010 } from './010-model-artifacts.js';
 import { migration011 } from './011-run-queue.js';
+import { migration012 } from './012-evals.js';
+import { migration013 } from './013-synthetic.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
 export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006,
-  migration007, migration008, migration009, migration010, migration011];
+  migration007, migration008, migration009, migration010, migration011, migration012, migration013];
 
 export type { Migration } from './types.js';

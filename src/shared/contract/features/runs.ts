@@ -54,8 +54,8 @@ export const startRunArgs = z
     /** auto: bf16 on GPUs that have it, else fp16 on GPU, fp32 on CPU. */
     precision: z.enum(['auto', 'fp32', 'bf16', 'fp16']).default('auto'),
     gradientCheckpointing: z.boolean().default(false),
-    /** Pack short examples into full sequences (continued pre-training always packs). */
-    packing: z.boolean().default(false),
+    /** Padding-free packing of examples into full rows; unset: the trainer's default (on for CPT and recipes, off for SFT). */
+    packing: z.boolean().optional(),
     /** GPU indices for one run (more than one → multi-GPU); empty: the first free GPU. */
     devices: z.array(z.number().int().min(0).max(63)).max(64).default([]),
     /** Seconds without any trainer output (metrics, progress or heartbeat) before the run counts as hung. */

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { ExampleContent } from '../../shared/contract/features/datasets.js';
+import type { GeneratedItem, SyntheticJob, SyntheticSampling, TemplateInput } from '../../shared/contract/features/synthetic.js';
+import type { EngineContext } from '../context.js';
+import { exampleHash, serializeExample } from '../datasets/content-hash.js';
+import { recordReview } from '../datasets/review.js';
+import { requireVersion, writeDerivedVersion } from '../datasets/version-writer.js';
+import { syntheticQueries, type SyntheticJobRow } from '../db/queries/synthetic.js';
+import { requireDb } from '../require-db.js';
+import { loadChunks } from './chunks.js';
+import { generateFromChunk, resolveTeacher, type TeacherSetup } from './teacher.js';
+import { resolveTemplate, type ResolvedTemplate } from './templates.js';
+
+export interface StartArgs {
+  sourceVersionId: string;
+  modelId: string;
+  adapterIds: string[];
+  template: TemplateInput;
+  sampling: SyntheticSampling;
+  chunkLimit?: number | undefined;
+}
+
+/** Who flags examples in the review queue: tags only, never a verdict, so every example stays unreviewed. */
+export const CHECKER = 'lathe:synthetic-check';
+
+/** Creates the job row; nothing is generated yet. Checks everything a user can get wrong before any work starts. */
+export function createJob(ctx: EngineContext, args: StartArgs): SyntheticJobRow {
+  const { db, audit } = requireDb(ctx);
+  const template = resolveTemplate(args.template);
+  const { chunks } = loadChunks(db, args.sourceVersionId, args.chunkLimit);
+  const target = resolveTeacher(db, args.modelId, args.adapterIds);
+  const row: SyntheticJobRow = {
+    id: randomUUID(),
+    source_version_id: args.sourceVersionId,
+    model_id: target.model.id,
+    model_sha256: target.model.sha256,
+    adapter_ids: JSON.stringify(target.adapters.map((a) => a.id)),
+    template: JSON.stringify({ kind: template.kind, version: template.version, system: template.system, prompt: template.prompt, labels: template.labels ?? null }),
+    sampling: JSON.stringify(args.sampling),
+    chunk_limit: chunks.length,
+    status: 'running',
+    error: null,
+    target_version_id: null,
+    created_at: new Date().toISOString(),
+    created_by: ctx.actor,
+    finished_at: null,
+  };
+  const entry = db.transaction(() => {
+    syntheticQueries(db).insertJob(row);
+    return audit.append({ actor: ctx.actor, action: 'synthetic.start', objectType: 'synthetic_job', objectId: row.id, details: { sourceVersionId: row.source_version_id, model: target.model.id, modelSha256: target.model.sha256, template: template.version, sampling: args.sampling, chunks: chunks.length } });
+  }).immediate();
+  ctx.events.emit('audit.appended', entry);
+  return row;
+}
+
+export function jobTemplate(row: SyntheticJobRow): ResolvedTemplate {
+  const t = JSON.parse(row.template) as TemplateInput;
+  return resolveTemplate({ kind: t.kind, system: t.system!, prompt: t.prompt!, ...(t.labels ? { labels: t.labels } : {}) });
+}
+
+export interface JobHandle {
+  cancel(): void;
+  done: Promise<void>;
+}
+
+/**
+ * Runs (or resumes) a job: chunks already in the ledger are skipped, each finished chunk commits with its items in
+ * one transaction, so a crash or cancel loses at most the chunk in flight. When every chunk is done the items become
+ * a new version of the documents dataset, unreviewed, with ungrounded and PII items tagged for the reviewer.
+ */
+export function runJob(ctx: EngineContext, jobId: string): JobHandle {
+  const { db } = requireDb(ctx);
+  const q = syntheticQueries(db);
+  const row = q.job(jobId)!;
+  const state = { cancelled: false, current: null as string | null };
+  const label = `Generating ${JSON.parse(row.template).kind} examples`;
+  const progress = (fraction: number | null, message: string, s: 'running' | 'done' | 'failed' | 'cancelled') =>
+    ctx.events.emit('job.progress', { jobId, kind: 'synthetic.generate', label, fraction, message, state: s });
+
+  const work = async () => {
+    const setup: TeacherSetup = {
+      target: resolveTeacher(db, row.model_id, JSON.parse(row.adapter_ids) as string[]),
+      template: jobTemplate(row),
+      sampling: JSON.parse(row.sampling) as SyntheticSampling,
+      sourceVersionId: row.source_version_id,
+      jobId,
+    };
+    if (setup.target.model.sha256 !== row.model_sha256) {
+      throw new LatheError('INVALID_ARGUMENTS', 'The teacher model registered for this job has changed since it started.', 'Start a new generation; mixing two teachers in one version would break its provenance.');
+    }
+    const { chunks } = loadChunks(db, row.source_version_id, row.chunk_limit);
+    const done = q.doneChunks(jobId);
+    let sessionTokens = 0;
+    let sessionMs = 0;
+    let finished = done.size;
+    for (const chunk of chunks) {
+      if (state.cancelled) break;
+      if (done.has(chunk.position)) continue;
+      state.current = `synthetic:${jobId}:${chunk.position}:${randomUUID().slice(0, 8)}`;
+      const r = await generateFromChunk(ctx, setup, chunk, state.current);
+      state.current = null;
+      if (r.aborted || state.cancelled) break;
+      saveChunk(db, jobId, chunk.position, chunk.hash, r);
+      finished++;
+      sessionTokens += r.outputTokens;
+      sessionMs += r.durationMs;
+      const tps = sessionMs > 0 ? (sessionTokens * 1000) / sessionMs : 0;
+      const eta = ((chunks.length - finished) * sessionMs) / Math.max(1, finished - done.size) / 1000;
+      progress(finished / chunks.length, `${finished}/${chunks.length} chunks · ${tps.toFixed(1)} tokens/s · ETA ${Math.ceil(eta)} s`, 'running');
+    }
+    if (state.cancelled) {
+      q.setStatus(jobId, 'cancelled');
+      progress(finished / chunks.length, `Cancelled after ${finished}/${chunks.length} chunks; resume to continue.`, 'cancelled');
+      return;
+    }
+    const version = finalize(ctx, db, row);
+    progress(1, version ? `${version.example_count} examples ready for review as version ${version.number}` : 'No examples were generated.', 'done');
+  };
+
+  const done = work().catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    q.setStatus(jobId, 'failed', message);
+    progress(null, message, 'failed');
+  });
+  return {
+    cancel: () => {
+      state.cancelled = true;
+      if (state.current) void ctx.inference.client().send('inference.cancel', { requestId: state.current }).catch(() => undefined);
+    },
+    done,
+  };
+}
+
+/** One chunk's items and its ledger row, together: a resumed job never sees half a chunk. */
+function saveChunk(db: Database.Database, jobId: string, position: number, chunkHash: string, r: Awaited<ReturnType<typeof generateFromChunk>>) {
+  const q = syntheticQueries(db);
+  db.transaction(() => {
+    let items = 0;
+    let duplicates = 0;
+    if (r.item) {
+      const text = serializeExample({ kind: 'chat', messages: r.item.messages } satisfies ExampleContent);
+      const hash = exampleHash(text);
+      // Exact dedup against this job and the whole library: a duplicate adds nothing to a training set.
+      if (q.isDuplicate(jobId, hash)) duplicates++;
+      else {
+        q.insertItem({ job_id: jobId, chunk_position: position, item_index: 0, content_hash: hash, content: text, source: r.item.provenance.locator, provenance: JSON.stringify(r.item.provenance), grounded: r.item.grounding.grounded ? 1 : 0, grounding: JSON.stringify(r.item.grounding), pii: JSON.stringify(r.item.pii), version_position: null });
+        items++;
+      }
+    }
+    q.insertChunk({ job_id: jobId, chunk_position: position, chunk_hash: chunkHash, prompt_tokens: r.promptTokens, output_tokens: r.outputTokens, duration_ms: r.durationMs, items, duplicates, problem: r.problem });
+  }).immediate();
+}
+
+function finalize(ctx: EngineContext, db: Database.Database, row: SyntheticJobRow) {
+  const q = syntheticQueries(db);
+  const items = q.items(row.id);
+  if (items.length === 0) {
+    q.setStatus(row.id, 'done', 'The teacher produced no usable examples.');
+    return null;
+  }
+  const parent = requireVersion(db, row.source_version_id);
+  const template = JSON.parse(row.template) as { kind: string; version: string };
+  const totals = q.totals(row.id);
+  const { version } = db.transaction(() => {
+    const written = writeDerivedVersion(db, parent, items.map((i) => ({ hash: i.content_hash, text: i.content, source: i.source, split: null })), {
+      operation: 'synthetic',
+      params: { jobId: row.id, template: template.version, model: row.model_id, modelSha256: row.model_sha256, sampling: JSON.parse(row.sampling), needsReview: true },
+      actor: ctx.actor,
+      auditAction: 'dataset.synthetic',
+      auditDetails: { generated: items.length, duplicates: totals.duplicates, problems: totals.problems, ungrounded: items.filter((i) => !i.grounded).length },
+    });
+    items.forEach((i, position) => q.setPosition(row.id, i.chunk_position, i.item_index, position));
+    q.setTarget(row.id, written.version.id);
+    q.setStatus(row.id, 'done');
+    return written;
+  })();
+  // Flags go through the review history so reviewers can filter on them; tags are not verdicts.
+  items.forEach((i, position) => {
+    if (!i.grounded) recordReview(db, { versionId: version.id, position, action: 'tag', reviewer: CHECKER, tag: 'ungrounded', reason: (JSON.parse(i.grounding) as GeneratedItem['grounding']).reason });
+    if (i.pii !== '[]') recordReview(db, { versionId: version.id, position, action: 'tag', reviewer: CHECKER, tag: 'pii', reason: 'The PII scan found personal data in this example.' });
+  });
+  return version;
+}
+
+export function jobSummary(db: Database.Database, row: SyntheticJobRow): SyntheticJob {
+  const t = syntheticQueries(db).totals(row.id);
+  const tps = t.duration_ms > 0 ? (t.output_tokens * 1000) / t.duration_ms : 0;
+  const left = row.chunk_limit - t.chunks;
+  const template = JSON.parse(row.template) as { kind: SyntheticJob['templateKind']; version: string };
+  return {
+    id: row.id,
+    sourceVersionId: row.source_version_id,
+    modelId: row.model_id,
+    templateKind: template.kind,
+    templateVersion: template.version,
+    status: row.status,
+    error: row.error,
+    chunksTotal: row.chunk_limit,
+    chunksDone: t.chunks,
+    items: t.items,
+    duplicates: t.duplicates,
+    problems: t.problems,
+    outputTokens: t.output_tokens,
+    tokensPerSecond: tps,
+    etaSeconds: row.status === 'running' && t.chunks > 0 ? (left * t.duration_ms) / t.chunks / 1000 : null,
+    targetVersionId: row.target_version_id,
+    createdAt: row.created_at,
+  };
+}

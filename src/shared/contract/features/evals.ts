@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { handler } from '../define.js';
+
+export const evalMetricSchema = z.enum(['exact', 'f1', 'rougeL']);
+export type EvalMetric = z.infer<typeof evalMetricSchema>;
+export const evalSplitSchema = z.enum(['train', 'validation', 'test', 'all']);
+
+const scoresSchema = z.object({ exact: z.number(), f1: z.number(), rougeL: z.number() });
+
+export const evalSummarySchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  modelId: z.string(),
+  adapterIds: z.array(z.string()),
+  datasetVersionId: z.string(),
+  split: evalSplitSchema,
+  status: z.enum(['running', 'done', 'failed', 'cancelled']),
+  itemCount: z.number().int(),
+  doneItems: z.number().int(),
+  /** Mean scores over the stored items, 0..1; null before the first item. */
+  scores: scoresSchema.nullable(),
+  meanLatencyMs: z.number().nullable(),
+  totalTokens: z.number().int(),
+  settings: z.object({ maxTokens: z.number().int(), seed: z.number().int(), temperature: z.number() }),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type EvalSummary = z.infer<typeof evalSummarySchema>;
+
+export const evalItemSchema = z.object({
+  position: z.number().int(),
+  exampleHash: z.string(),
+  prompt: z.string(),
+  reference: z.string(),
+  output: z.string(),
+  scores: scoresSchema,
+  latencyMs: z.number(),
+  tokens: z.number().int(),
+  promptTokens: z.number().int(),
+});
+export type EvalItem = z.infer<typeof evalItemSchema>;
+
+const intervalSchema = z.object({ delta: z.number(), low: z.number(), high: z.number(), confidence: z.number(), resamples: z.number().int(), n: z.number().int() });
+
+export const evalComparisonSchema = z.object({
+  a: evalSummarySchema,
+  b: evalSummarySchema,
+  /** Per metric: means of a and b over the paired items, and the bootstrap interval of b − a. */
+  metrics: z.array(z.object({ metric: evalMetricSchema, a: z.number(), b: z.number(), interval: intervalSchema })),
+  /** Items where b scored lower than a on the chosen metric, worst drop first. */
+  regressions: z.array(z.object({ position: z.number().int(), prompt: z.string(), reference: z.string(), outputA: z.string(), outputB: z.string(), scoreA: z.number(), scoreB: z.number() })),
+  improvements: z.number().int(),
+  unchanged: z.number().int(),
+});
+export type EvalComparison = z.infer<typeof evalComparisonSchema>;
+
+/**
+ * A release criterion. Scores are in points (0..100) so "F1 ≥ base + 5" reads as the user wrote it.
+ * min-gain: candidate ≥ baseline + points; min-score: candidate ≥ points; max-regressions: at most `count`
+ * items whose score fell by more than `points` against the baseline.
+ */
+export const gateCriterionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('min-gain'), metric: evalMetricSchema, points: z.number().min(-100).max(100) }),
+  z.object({ kind: z.literal('min-score'), metric: evalMetricSchema, points: z.number().min(0).max(100) }),
+  z.object({ kind: z.literal('max-regressions'), metric: evalMetricSchema, points: z.number().min(0).max(100), count: z.number().int().min(0) }),
+]);
+export type GateCriterion = z.infer<typeof gateCriterionSchema>;
+
+const targetSchema = z.object({ modelId: z.string().min(1), adapterIds: z.array(z.string().min(1)).max(4).default([]) });
+
+export const gateCheckSchema = z.object({
+  passed: z.boolean(),
+  candidateEvalId: z.string().nullable(),
+  baselineEvalId: z.string().nullable(),
+  results: z.array(z.object({ criterion: gateCriterionSchema, passed: z.boolean(), actual: z.number().nullable(), required: z.number().nullable(), detail: z.string() })),
+  /** Why the gate could not decide (no eval yet, no baseline), as sentences; empty when it could. */
+  problems: z.array(z.string()),
+});
+export type GateCheck = z.infer<typeof gateCheckSchema>;
+
+export const releaseSchema = z.object({
+  id: z.string(),
+  modelId: z.string(),
+  adapterIds: z.array(z.string()),
+  evalId: z.string(),
+  baselineEvalId: z.string().nullable(),
+  decision: z.enum(['released', 'overridden']),
+  passed: z.boolean(),
+  reason: z.string().nullable(),
+  reviewer: z.string().nullable(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+export type Release = z.infer<typeof releaseSchema>;
+
+const gateTargetArgs = { project: z.string().min(1).default('default'), candidate: targetSchema, baseline: targetSchema };
+
+export const evalHandlers = {
+  'evals.start': handler({
+    summary: 'Runs a registered model (+ GGUF LoRA adapters) over a split of a dataset version with greedy decoding; per-item outputs, scores, latency and tokens are stored as they finish. With resumeEvalId, continues an interrupted eval, skipping stored items.',
+    args: z
+      .object({
+        jobId: z.string().min(1).max(100).optional(),
+        modelId: z.string().min(1).optional(),
+        adapterIds: z.array(z.string().min(1)).max(4).default([]),
+        datasetVersionId: z.string().min(1).optional(),
+        split: evalSplitSchema.default('test'),
+        maxTokens: z.number().int().min(1).max(4096).default(64),
+        limit: z.number().int().min(1).max(100_000).optional(),
+        label: z.string().max(200).optional(),
+        resumeEvalId: z.string().min(1).optional(),
+      })
+      .strict(),
+    result: evalSummarySchema,
+    writes: true,
+  }),
+  'evals.list': handler({
+    summary: 'Evaluations, newest first, with their mean scores.',
+    args: z.object({ limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: z.object({ evals: z.array(evalSummarySchema) }),
+    writes: false,
+  }),
+  'evals.get': handler({
+    summary: 'One evaluation with its mean scores.',
+    args: z.object({ evalId: z.string().min(1) }).strict(),
+    result: evalSummarySchema,
+    writes: false,
+  }),
+  'evals.items': handler({
+    summary: 'The per-item outputs and scores of one evaluation, in dataset order.',
+    args: z.object({ evalId: z.string().min(1) }).strict(),
+    result: z.object({ items: z.array(evalItemSchema) }),
+    writes: false,
+  }),
+  'evals.compare': handler({
+    summary: 'Compares eval b against eval a on the same items: metric deltas with paired bootstrap intervals, and the items that got worse.',
+    args: z
+      .object({
+        aEvalId: z.string().min(1),
+        bEvalId: z.string().min(1),
+        metric: evalMetricSchema.default('f1'),
+        resamples: z.number().int().min(100).max(100_000).default(2000),
+        seed: z.number().int().min(0).default(0),
+      })
+      .strict(),
+    result: evalComparisonSchema,
+    writes: false,
+  }),
+  'gate.get': handler({
+    summary: 'The project’s release criteria and its release decisions, newest first.',
+    args: z.object({ project: z.string().min(1).default('default') }).strict(),
+    result: z.object({ criteria: z.array(gateCriterionSchema), updatedAt: z.string().nullable(), releases: z.array(releaseSchema) }),
+    writes: false,
+  }),
+  'gate.set': handler({
+    summary: 'Replaces the project’s release criteria (audited).',
+    args: z.object({ project: z.string().min(1).default('default'), criteria: z.array(gateCriterionSchema).max(20) }).strict(),
+    result: z.object({ criteria: z.array(gateCriterionSchema) }),
+    writes: true,
+  }),
+  'gate.check': handler({
+    summary: 'Evaluates the release criteria on the candidate’s latest eval against the baseline’s latest eval on the same data.',
+    args: z.object(gateTargetArgs).strict(),
+    result: gateCheckSchema,
+    writes: false,
+  }),
+  'gate.release': handler({
+    summary: 'Releases the candidate when its latest evals pass the criteria; refuses otherwise (audited).',
+    args: z.object(gateTargetArgs).strict(),
+    result: z.object({ release: releaseSchema, check: gateCheckSchema }),
+    writes: true,
+  }),
+  'gate.override': handler({
+    summary: 'Releases a candidate that does not pass, with the reviewer’s name and a written reason (audited).',
+    args: z
+      .object({
+        ...gateTargetArgs,
+        reason: z.string().trim().min(20, 'Write the reason in a sentence or two (20 characters at least).').max(5000),
+        reviewer: z.string().trim().min(2, 'Give the reviewer’s name.').max(200),
+      })
+      .strict(),
+    result: z.object({ release: releaseSchema, check: gateCheckSchema }),
+    writes: true,
+  }),
+};
