@@ -3,6 +3,7 @@ import { AuditPage } from './features/audit/AuditPage.js';
 import { DatasetsPage } from './features/datasets/DatasetsPage.js';
 import { EvaluatePage } from './features/evaluate/EvaluatePage.js';
 import { ExportPage } from './features/export/ExportPage.js';
+import { GeneratePage } from './features/generate/GeneratePage.js';
 import { ModelsPage } from './features/models/ModelsPage.js';
 import { PlaygroundPage } from './features/playground/PlaygroundPage.js';
 import { RunsPage } from './features/runs/RunsPage.js';
@@ -12,6 +13,7 @@ import { TrainPage } from './features/train/TrainPage.js';
 /** Which component draws each page; the titles and icons live in features/shell/pages.ts. */
 export const routes: Record<PageId, ComponentType> = {
   datasets: DatasetsPage,
+  generate: GeneratePage,
   models: ModelsPage,
   train: TrainPage,
   runs: RunsPage,

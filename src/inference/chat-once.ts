@@ -79,7 +79,7 @@ export async function complete(runtime: LlamaRuntime, req: CompleteRequest, onTe
   }).catch(rethrow);
 }
 
-function samplingOptions(req: SamplingArgs) {
+export function samplingOptions(req: SamplingArgs) {
   return {
     maxTokens: req.maxTokens,
     temperature: req.temperature,
@@ -92,7 +92,7 @@ function samplingOptions(req: SamplingArgs) {
   };
 }
 
-async function jsonGrammar(runtime: LlamaRuntime, schema: Record<string, unknown> | undefined): Promise<LlamaGrammar | null> {
+export async function jsonGrammar(runtime: LlamaRuntime, schema: Record<string, unknown> | undefined): Promise<LlamaGrammar | null> {
   if (!schema) return null;
   const problem = schemaProblem(schema, '$');
   if (problem) throw new LatheError('INVALID_ARGUMENTS', `The JSON schema cannot be used to constrain the answer: ${problem}.`, 'Use a plain JSON schema (object, array, string, number, integer, boolean, null, enum, const).');
@@ -121,7 +121,7 @@ function schemaProblem(node: unknown, where: string): string | null {
 }
 
 /** Time to first token from the call, generation speed from the first token on (prompt time excluded). */
-function startMeter(sequence: LlamaContextSequence, onText: (text: string) => void) {
+export function startMeter(sequence: LlamaContextSequence, onText: (text: string) => void) {
   const started = performance.now();
   let firstTokenAt: number | null = null;
   let tokens = 0;

@@ -78,6 +78,22 @@ export const inferenceHandlerSpecs = {
     result: generationResultSchema,
     writes: false,
   }),
+  'inference.chatBatch': handler({
+    summary: 'Answers many independent prompts on parallel sequences of one context (batched decoding); results in order.',
+    args: z
+      .object({
+        requestId: target.requestId,
+        modelPath: target.modelPath,
+        adapters: target.adapters,
+        items: z.array(z.object({ system: z.string().max(20_000).optional(), prompt: z.string().min(1).max(200_000), seed: z.number().int().min(0) })).min(1).max(256),
+        parallel: z.number().int().min(1).max(64).default(4),
+        sequenceTokens: z.number().int().min(64).max(131_072).default(2048),
+        ...samplingSchema.omit({ seed: true }).shape,
+      })
+      .strict(),
+    result: z.object({ results: z.array(generationResultSchema) }),
+    writes: false,
+  }),
   'inference.complete': handler({
     summary: 'Continues raw text with no chat template (OpenAI /v1/completions), streaming tokens.',
     args: z.object({ ...target, prompt: z.string().min(1).max(200_000), ...samplingSchema.shape }).strict(),

@@ -6,11 +6,12 @@ import {
   DatabaseIcon,
   PackageIcon,
   ShieldCheckIcon,
+  SparklesIcon,
   ZapIcon,
   type IconComponent,
 } from '../../components/icons.js';
 
-export type PageId = 'datasets' | 'models' | 'train' | 'runs' | 'playground' | 'evaluate' | 'export' | 'audit';
+export type PageId = 'datasets' | 'generate' | 'models' | 'train' | 'runs' | 'playground' | 'evaluate' | 'export' | 'audit';
 
 export interface PageMeta {
   id: PageId;
@@ -31,6 +32,14 @@ export const pages: Record<PageId, PageMeta> = {
     title: 'Datasets',
     purpose: 'Import, curate and version the examples and documents your model learns from.',
     icon: DatabaseIcon,
+    group: 'workflow',
+  },
+  generate: {
+    id: 'generate',
+    label: 'Generate',
+    title: 'Generate training data',
+    purpose: 'Turn document chunks into question/answer pairs with a local teacher model, then review them.',
+    icon: SparklesIcon,
     group: 'workflow',
   },
   models: {
@@ -91,7 +100,7 @@ export const pages: Record<PageId, PageMeta> = {
   },
 };
 
-export const pageOrder: PageId[] = ['datasets', 'models', 'train', 'runs', 'playground', 'evaluate', 'export', 'audit'];
+export const pageOrder: PageId[] = ['datasets', 'generate', 'models', 'train', 'runs', 'playground', 'evaluate', 'export', 'audit'];
 
 export const defaultPage: PageId = 'datasets';
 

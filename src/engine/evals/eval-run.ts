@@ -27,7 +27,7 @@ export async function runEval(ctx: EngineContext, args: StartArgs): Promise<stri
   const q = evalQueries(db);
   const row = args.resumeEvalId ? resumable(q.get(args.resumeEvalId), args.resumeEvalId) : createEval(ctx, args);
   if (row.status === 'done') return row.id;
-  const target = resolveTarget(db, { modelId: row.adapter_ids === '[]' ? row.model_id : row.model_id, adapterIds: JSON.parse(row.adapter_ids) as string[] });
+  const target = resolveTarget(db, { modelId: row.model_id, adapterIds: JSON.parse(row.adapter_ids) as string[] });
   const settings = JSON.parse(row.settings) as EvalSettings;
   const questions = loadQuestions(ctx, row.dataset_version_id, row.split, settings.limit);
   if (args.resumeEvalId) {
@@ -40,7 +40,10 @@ export async function runEval(ctx: EngineContext, args: StartArgs): Promise<stri
       await askAll(ctx, row, target, settings, questions, report, signal);
       return { result: null, message: `Evaluated ${questions.length} items.` };
     });
-  } catch (err) {
+  } catch (caught) {
+    const err = (caught as { code?: string }).code === 'TRANSPORT_CLOSED'
+      ? new LatheError('INFERENCE_FAILED', `The inference host stopped during the eval (it crashed or was killed); the ${q.storedPositions(row.id).size} items scored so far are kept.`, 'Resume the eval: the inference host restarts on its own. If it keeps crashing, pick a smaller model or quantization.')
+      : caught;
     const cancelled = (err as { code?: string }).code === 'CANCELLED';
     q.setStatus(row.id, cancelled ? 'cancelled' : 'failed', (err as Error).message);
     ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: cancelled ? 'eval.cancel' : 'eval.fail', objectType: 'eval', objectId: row.id, details: { stored: q.storedPositions(row.id).size, total: questions.length, error: (err as Error).message } }));
@@ -151,7 +154,7 @@ function loadQuestions(ctx: EngineContext, versionId: string, split: string, lim
   }
   if (questions.length === 0) {
     throw new LatheError(
-      'NO_EVAL_ITEMS',
+      'INVALID_ARGUMENTS',
       split === 'all' ? 'This dataset version has no chat examples with a reference answer to evaluate on.' : `This dataset version has no chat examples in its ${split} split.`,
       split === 'all' ? 'Evaluate on a chat dataset (user → assistant examples).' : `Split the dataset first (Datasets → Curate → Split), or evaluate on all examples.`,
     );

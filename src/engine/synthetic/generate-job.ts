@@ -10,7 +10,7 @@ import { requireVersion, writeDerivedVersion } from '../datasets/version-writer.
 import { syntheticQueries, type SyntheticJobRow } from '../db/queries/synthetic.js';
 import { requireDb } from '../require-db.js';
 import { loadChunks } from './chunks.js';
-import { generateFromChunk, resolveTeacher, type TeacherSetup } from './teacher.js';
+import { generateBatch, generateFromChunk, resolveTeacher, type TeacherSetup } from './teacher.js';
 import { resolveTemplate, type ResolvedTemplate } from './templates.js';
 
 export interface StartArgs {
@@ -20,6 +20,14 @@ export interface StartArgs {
   template: TemplateInput;
   sampling: SyntheticSampling;
   chunkLimit?: number | undefined;
+  /** Chunks decoded together on parallel sequences; 1 = one request at a time. */
+  parallel: number;
+}
+
+/** The sampling settings of a job, without the hardware knob stored beside them. */
+function samplingOf(row: SyntheticJobRow): SyntheticSampling {
+  const { parallel: _parallel, ...sampling } = JSON.parse(row.sampling) as SyntheticSampling & { parallel?: number };
+  return sampling;
 }
 
 /** Who flags examples in the review queue: tags only, never a verdict, so every example stays unreviewed. */
@@ -38,7 +46,7 @@ export function createJob(ctx: EngineContext, args: StartArgs): SyntheticJobRow 
     model_sha256: target.model.sha256,
     adapter_ids: JSON.stringify(target.adapters.map((a) => a.id)),
     template: JSON.stringify({ kind: template.kind, version: template.version, system: template.system, prompt: template.prompt, labels: template.labels ?? null }),
-    sampling: JSON.stringify(args.sampling),
+    sampling: JSON.stringify({ ...args.sampling, parallel: args.parallel }),
     chunk_limit: chunks.length,
     status: 'running',
     error: null,
@@ -83,7 +91,7 @@ export function runJob(ctx: EngineContext, jobId: string): JobHandle {
     const setup: TeacherSetup = {
       target: resolveTeacher(db, row.model_id, JSON.parse(row.adapter_ids) as string[]),
       template: jobTemplate(row),
-      sampling: JSON.parse(row.sampling) as SyntheticSampling,
+      sampling: samplingOf(row),
       sourceVersionId: row.source_version_id,
       jobId,
     };
@@ -95,17 +103,21 @@ export function runJob(ctx: EngineContext, jobId: string): JobHandle {
     let sessionTokens = 0;
     let sessionMs = 0;
     let finished = done.size;
-    for (const chunk of chunks) {
-      if (state.cancelled) break;
-      if (done.has(chunk.position)) continue;
-      state.current = `synthetic:${jobId}:${chunk.position}:${randomUUID().slice(0, 8)}`;
-      const r = await generateFromChunk(ctx, setup, chunk, state.current);
+    const parallel = (JSON.parse(row.sampling) as { parallel?: number }).parallel ?? 1;
+    const pending = chunks.filter((c) => !done.has(c.position));
+    // Batches of `parallel` chunks decode together (inference.chatBatch); each chunk still commits on its own.
+    for (let at = 0; at < pending.length && !state.cancelled; at += parallel) {
+      const batch = pending.slice(at, at + parallel);
+      state.current = `synthetic:${jobId}:${batch[0]!.position}:${randomUUID().slice(0, 8)}`;
+      const results = parallel > 1 ? await generateBatch(ctx, setup, batch, state.current, parallel) : [await generateFromChunk(ctx, setup, batch[0]!, state.current)];
       state.current = null;
-      if (r.aborted || state.cancelled) break;
-      saveChunk(db, jobId, chunk.position, chunk.hash, r);
-      finished++;
-      sessionTokens += r.outputTokens;
-      sessionMs += r.durationMs;
+      for (const [i, r] of results.entries()) {
+        if (r.aborted) continue;
+        saveChunk(db, jobId, batch[i]!.position, batch[i]!.hash, r);
+        finished++;
+        sessionTokens += r.outputTokens;
+        sessionMs += r.durationMs;
+      }
       const tps = sessionMs > 0 ? (sessionTokens * 1000) / sessionMs : 0;
       const eta = ((chunks.length - finished) * sessionMs) / Math.max(1, finished - done.size) / 1000;
       progress(finished / chunks.length, `${finished}/${chunks.length} chunks · ${tps.toFixed(1)} tokens/s · ETA ${Math.ceil(eta)} s`, 'running');
@@ -166,7 +178,7 @@ function finalize(ctx: EngineContext, db: Database.Database, row: SyntheticJobRo
   const { version } = db.transaction(() => {
     const written = writeDerivedVersion(db, parent, items.map((i) => ({ hash: i.content_hash, text: i.content, source: i.source, split: null })), {
       operation: 'synthetic',
-      params: { jobId: row.id, template: template.version, model: row.model_id, modelSha256: row.model_sha256, sampling: JSON.parse(row.sampling), needsReview: true },
+      params: { jobId: row.id, template: template.version, model: row.model_id, modelSha256: row.model_sha256, sampling: samplingOf(row), needsReview: true },
       actor: ctx.actor,
       auditAction: 'dataset.synthetic',
       auditDetails: { generated: items.length, duplicates: totals.duplicates, problems: totals.problems, ungrounded: items.filter((i) => !i.grounded).length },

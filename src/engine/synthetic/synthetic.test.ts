@@ -45,7 +45,7 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
     const messages: string[] = [];
     const start = await engine.call('synthetic.start', { sourceVersionId: docs.versionId, modelId: teacher.id, template: { kind: 'qa' }, sampling, chunkLimit: 3 });
     const end = await finished(engine, start.jobId, (p) => messages.push(p.message));
-    expect(end.state).toBe('done');
+    expect(end.state, end.message).toBe('done');
     expect(messages.at(-1)).toMatch(/3\/3 chunks · [\d.]+ tokens\/s · ETA 0 s/);
     const job = await engine.call('synthetic.status', { jobId: start.jobId });
     expect(job).toMatchObject({ status: 'done', chunksTotal: 3, chunksDone: 3, templateVersion: 'builtin:qa@1' });
@@ -88,10 +88,13 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
 
   it('resumes a cancelled generation without duplicates and ends with the same count as an uninterrupted run', async () => {
     const { engine, teacher, docs } = await setup();
-    const args = { sourceVersionId: docs.versionId, modelId: teacher.id, template: { kind: 'qa' as const }, sampling, chunkLimit: 4 };
-    const whole = await engine.call('synthetic.start', args);
-    await finished(engine, whole.jobId);
+    const args = { sourceVersionId: docs.versionId, modelId: teacher.id, template: { kind: 'qa' as const }, sampling, chunkLimit: 4, parallel: 2 };
+    // The reference runs one chunk at a time; the interrupted run decodes two at a time: same results either way.
+    const whole = await engine.call('synthetic.start', { ...args, parallel: 1 });
+    const first = await finished(engine, whole.jobId);
+    expect(first.state, first.message).toBe('done');
     const reference = await engine.call('synthetic.status', { jobId: whole.jobId });
+    const referenceHashes = (await engine.call('datasets.examples', { versionId: reference.targetVersionId!, limit: 50 })).examples.map((x) => x.contentHash);
 
     // The reference run's examples now exist in the library; compare the interrupted run on a fresh engine.
     await engine.dispose();
@@ -111,12 +114,15 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
     expect(mid.targetVersionId).toBeNull();
 
     await e2.call('synthetic.resume', { jobId: run.jobId });
-    expect((await finished(e2, run.jobId)).state).toBe('done');
+    const resumed = await finished(e2, run.jobId);
+    expect(resumed.state, resumed.message).toBe('done');
     const final = await e2.call('synthetic.status', { jobId: run.jobId });
     expect(final).toMatchObject({ status: 'done', chunksDone: 4, items: reference.items, duplicates: reference.duplicates });
     const ex = await e2.call('datasets.examples', { versionId: final.targetVersionId!, limit: 50 });
     expect(ex.examples).toHaveLength(reference.items);
     expect(new Set(ex.examples.map((x) => x.contentHash)).size).toBe(ex.examples.length);
+    // Per-chunk seeds: the interrupted, resumed, batched run wrote exactly what the uninterrupted one did.
+    expect(ex.examples.map((x) => x.contentHash)).toEqual(referenceHashes);
     const rows = e2.ctx.db!.prepare('SELECT count(*) AS n FROM synthetic_chunks WHERE job_id = ?').get(run.jobId) as { n: number };
     expect(rows.n).toBe(4);
     await expect(e2.call('synthetic.resume', { jobId: run.jobId })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { GeneratedItem, Provenance, SyntheticSampling } from '../../shared/contract/features/synthetic.js';
+import type { GenerationResult } from '../../shared/inference-contract.js';
 import type { EngineContext } from '../context.js';
 import { findPii } from '../datasets/pii.js';
 import { checkTargetFiles, resolveTarget, type ResolvedTarget } from '../playground/targets.js';
@@ -40,7 +41,6 @@ export const chunkSeed = (seed: number, position: number) => seed + position;
  * then checks grounding and PII. The teacher runs in the inference host; a crash there rejects this promise.
  */
 export async function generateFromChunk(ctx: EngineContext, s: TeacherSetup, chunk: SourceChunk, requestId: string): Promise<ChunkResult> {
-  const seed = chunkSeed(s.sampling.seed, chunk.position);
   const started = Date.now();
   const r = await ctx.inference.client().send('inference.chat', {
     requestId,
@@ -52,10 +52,39 @@ export async function generateFromChunk(ctx: EngineContext, s: TeacherSetup, chu
     maxTokens: s.sampling.maxTokens,
     temperature: s.sampling.temperature,
     ...(s.sampling.topP !== undefined ? { topP: s.sampling.topP } : {}),
-    seed,
+    seed: chunkSeed(s.sampling.seed, chunk.position),
     jsonSchema: schemaWithin(s.template, s.sampling.maxTokens),
   });
-  const base = { promptTokens: r.promptTokens, outputTokens: r.tokens, tokensPerSecond: r.tokensPerSecond, durationMs: Date.now() - started };
+  return interpret(s, chunk, r, Date.now() - started);
+}
+
+/**
+ * The same for several chunks at once on `parallel` sequences of one context (inference.chatBatch): results in
+ * chunk order, each timed as its share of the batch so tokens/s and ETA stay comparable with single requests.
+ */
+export async function generateBatch(ctx: EngineContext, s: TeacherSetup, chunks: SourceChunk[], requestId: string, parallel: number): Promise<ChunkResult[]> {
+  const started = Date.now();
+  const longest = chunks.reduce((n, c) => Math.max(n, c.text.length), 0);
+  const { results } = await ctx.inference.client().send('inference.chatBatch', {
+    requestId,
+    modelPath: s.target.model.path,
+    adapters: s.target.adapters.map((a) => ({ path: a.path, scale: 1 })),
+    items: chunks.map((c) => ({ system: s.template.system, prompt: renderPrompt(s.template, c.text), seed: chunkSeed(s.sampling.seed, c.position) })),
+    parallel,
+    // Room for the longest prompt (a token is at least one character) and the answer; capped by the contract.
+    sequenceTokens: Math.min(131_072, Math.max(256, Math.ceil((longest + s.template.prompt.length + s.template.system.length) / 2) + s.sampling.maxTokens + 64)),
+    maxTokens: s.sampling.maxTokens,
+    temperature: s.sampling.temperature,
+    ...(s.sampling.topP !== undefined ? { topP: s.sampling.topP } : {}),
+    jsonSchema: schemaWithin(s.template, s.sampling.maxTokens),
+  });
+  const share = Math.round((Date.now() - started) / Math.max(1, chunks.length));
+  return chunks.map((c, i) => interpret(s, c, results[i]!, share));
+}
+
+function interpret(s: TeacherSetup, chunk: SourceChunk, r: GenerationResult, durationMs: number): ChunkResult {
+  const seed = chunkSeed(s.sampling.seed, chunk.position);
+  const base = { promptTokens: r.promptTokens, outputTokens: r.tokens, tokensPerSecond: r.tokensPerSecond, durationMs };
   if (r.stopReason === 'abort') return { item: null, problem: 'cancelled', aborted: true, ...base };
   let generated;
   try {

@@ -7,6 +7,7 @@ import type { EngineContext } from '../context.js';
 import { runQueries, type RunRow, type StoredRunStatus } from '../db/queries/runs.js';
 import { requireDb } from '../require-db.js';
 import { materializeRecipe, materializeVersion, trainerConfig } from './materialize.js';
+import { registerRunOutput } from './run-registration.js';
 import type { TrainerEvent } from './trainer-command.js';
 import { TrainerProcess, type TrainerExit } from './trainer-process.js';
 import { runSlot, trainingHardwareProbe, type TrainingHardware } from './training-hardware.js';
@@ -24,6 +25,8 @@ export class RunSupervisor {
   private readonly live = new Map<string, Live>();
   /** Set by dispose: nothing new starts, and late lines from dying trainers are not written. */
   private closing = false;
+  /** Registrations of finished runs' weights still hashing; dispose waits for them so the db stays open. */
+  private readonly registering = new Set<Promise<void>>();
   readonly hardware: () => Promise<TrainingHardware>;
 
   constructor(private readonly ctx: EngineContext) {
@@ -147,6 +150,7 @@ export class RunSupervisor {
     await Promise.race([Promise.all(lives.map((l) => l.proc.whenExited())), new Promise((r) => setTimeout(r, 10_000))]);
     for (const l of lives) l.proc.kill();
     await Promise.race([Promise.all(lives.map((l) => l.proc.whenExited())), new Promise((r) => setTimeout(r, 2_000))]);
+    await Promise.all([...this.registering]);
   }
 
   summary(runId: string): RunSummary {
@@ -237,11 +241,39 @@ export class RunSupervisor {
     } else {
       q.addEvent(runId, outcome.status, outcome.status === 'completed' ? 'Finished.' : String((outcome.error as { message?: string } | null)?.message ?? outcome.status));
     }
-    this.setState(runId, outcome.status, { pid: null, error: outcome.error, result: outcome.result, stderrTail: exit.stderrTail });
-    if (this.ctx.audit) {
-      this.ctx.events.emit('audit.appended', this.ctx.audit.append({ actor: this.ctx.actor, action: `run.${outcome.status}`, objectType: 'run', objectId: runId, details: { code: exit.code, signal: exit.signal, result: outcome.result, error: outcome.error } }));
-    }
+    const final = outcome;
+    const finish = () => {
+      this.setState(runId, final.status, { pid: null, error: final.error, result: final.result, stderrTail: exit.stderrTail });
+      if (this.ctx.audit) {
+        this.ctx.events.emit('audit.appended', this.ctx.audit.append({ actor: this.ctx.actor, action: `run.${final.status}`, objectType: 'run', objectId: runId, details: { code: exit.code, signal: exit.signal, result: final.result, error: final.error } }));
+      }
+    };
+    if (final.status === 'completed') this.register(runId, finish);
+    else finish();
     this.pump();
+  }
+
+  /**
+   * A completed run's adapter (or full weights) joins the model registry before the run is marked completed, so
+   * whoever sees "completed" also finds the model; a registration failure is a run event, never a failed run.
+   */
+  private register(runId: string, finish: () => void): void {
+    const db = requireDb(this.ctx).db;
+    runQueries(db).addEvent(runId, 'registering', 'Training finished: hashing the weights into the model registry.');
+    this.emit(runId);
+    const task = registerRunOutput(this.ctx, runId)
+      .then((r) => {
+        if (r && db.open) runQueries(db).addEvent(runId, 'adapter_registered', `${r.alreadyRegistered ? 'Already registered' : 'Registered'} as model ${r.name}.`, r);
+      })
+      .catch((err: unknown) => {
+        const e = err as { message?: string; hint?: string };
+        if (db.open) runQueries(db).addEvent(runId, 'registration_failed', `The weights could not be registered: ${e.message ?? String(err)}`, { hint: e.hint ?? 'Import the run folder on the Models page.' });
+      })
+      .finally(() => {
+        this.registering.delete(task);
+        if (db.open) finish();
+      });
+    this.registering.add(task);
   }
 
   private onEvent(runId: string, e: TrainerEvent): Outcome | null {

@@ -3,6 +3,7 @@ import { inferenceHandlerSpecs, type InferenceHandlerSpecs } from '../../shared/
 import { RpcServer, type Impls } from '../../shared/transport/rpc-server.js';
 import { benchModel } from '../bench-run.js';
 import { chat, complete } from '../chat-once.js';
+import { chatBatch } from '../chat-batch.js';
 import { LlamaRuntime } from '../llama-runtime.js';
 
 /** Serves the inference contract on one channel. A crash here never touches the database. */
@@ -29,6 +30,7 @@ export function serveInference(channel: FrameChannel): { dispose(): Promise<void
   const impls: Impls<InferenceHandlerSpecs> = {
     'inference.probe': () => runtime.probe(),
     'inference.chat': (args) => cancellable(args.requestId, (signal) => chat(runtime, args, stream(args.requestId), signal)),
+    'inference.chatBatch': (args) => cancellable(args.requestId, async (signal) => ({ results: await chatBatch(runtime, args, signal) })),
     'inference.complete': (args) => cancellable(args.requestId, (signal) => complete(runtime, args, stream(args.requestId), signal)),
     'inference.cancel': async ({ requestId }) => {
       const c = running.get(requestId);

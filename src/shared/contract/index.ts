@@ -12,6 +12,7 @@ import { modelHandlers } from './features/models.js';
 import { exportHandlers } from './features/exports.js';
 import { playgroundHandlers } from './features/playground.js';
 import { servingHandlers } from './features/serving.js';
+import { evalHandlers } from './features/evals.js';
 import { syntheticHandlers } from './features/synthetic.js';
 
 /**
@@ -32,6 +33,7 @@ export const handlerSpecs = {
   ...exportHandlers,
   ...playgroundHandlers,
   ...servingHandlers,
+  ...evalHandlers,
   ...syntheticHandlers,
 } satisfies Record<string, HandlerSpec>;
 

@@ -67,8 +67,10 @@ export const migration012: Migration = {
         reviewer         TEXT,
         created_at       TEXT NOT NULL,
         created_by       TEXT NOT NULL,
-        CHECK (decision = 'released' OR (length(reason) > 0 AND length(reviewer) > 0))
+        CHECK (decision = 'released' OR (coalesce(length(trim(reason)), 0) > 0 AND coalesce(length(trim(reviewer)), 0) > 0))
       ) STRICT;
+      CREATE TRIGGER releases_no_update BEFORE UPDATE ON releases BEGIN SELECT RAISE(ABORT, 'release decisions are append-only'); END;
+      CREATE TRIGGER releases_no_delete BEFORE DELETE ON releases BEGIN SELECT RAISE(ABORT, 'release decisions are append-only'); END;
     `);
   },
 };

@@ -107,7 +107,7 @@ export const syntheticHandlers = {
   }),
   'synthetic.start': handler({
     summary: 'Starts generating from the first `chunkLimit` chunks of a documents version; results become a new version to review.',
-    args: z.object({ ...teacher, chunkLimit: z.number().int().min(1).max(100_000).optional() }).strict(),
+    args: z.object({ ...teacher, chunkLimit: z.number().int().min(1).max(100_000).optional(), parallel: z.number().int().min(1).max(16).default(4) }).strict(),
     result: z.object({ jobId: z.string() }),
     writes: true,
   }),

@@ -1,0 +1,151 @@
+import { useEffect, useState } from 'react';
+import type { GateCheck, GateCriterion, Release } from '../../../src/shared/contract/features/evals.js';
+import { Button } from '../../components/Button.js';
+import { CheckCircleIcon, ShieldCheckIcon, XCircleIcon, XIcon } from '../../components/icons.js';
+import { getClient } from '../../stores/connection.js';
+import { toastError, useToasts } from '../../stores/toasts.js';
+import { targetLabel, useEvaluate } from './evaluate-store.js';
+
+const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
+
+export function describeCriterion(c: GateCriterion): string {
+  if (c.kind === 'min-gain') return `${METRIC[c.metric]} ≥ base + ${c.points} points`;
+  if (c.kind === 'min-score') return `${METRIC[c.metric]} ≥ ${c.points}`;
+  return `at most ${c.count} items lose more than ${c.points} ${METRIC[c.metric]} points`;
+}
+
+/**
+ * The release gate: the project's criteria, the decision for the compared candidate (B) against its baseline
+ * (A), and release — or an override that needs the reviewer's name and a written reason.
+ */
+export function GatePanel() {
+  const { evals, models, aId, bId } = useEvaluate();
+  const a = evals.find((e) => e.id === aId);
+  const b = evals.find((e) => e.id === bId);
+  const [criteria, setCriteria] = useState<GateCriterion[]>([]);
+  const [releases, setReleases] = useState<Release[]>([]);
+  const [draft, setDraft] = useState<GateCriterion>({ kind: 'min-gain', metric: 'f1', points: 5 });
+  const [check, setCheck] = useState<GateCheck | null>(null);
+  const [reviewer, setReviewer] = useState('');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const reload = async () => {
+    const g = await getClient().send('gate.get', {});
+    setCriteria(g.criteria);
+    setReleases(g.releases);
+  };
+  useEffect(() => void reload().catch((err) => toastError('Could not load the release gate', err)), []);
+  const targets = a && b ? { candidate: { modelId: b.modelId, adapterIds: b.adapterIds }, baseline: { modelId: a.modelId, adapterIds: a.adapterIds } } : null;
+  useEffect(() => {
+    if (!targets) return setCheck(null);
+    void getClient().send('gate.check', targets).then(setCheck, () => setCheck(null));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [aId, bId, criteria, evals.length]);
+
+  async function save(next: GateCriterion[]) {
+    try {
+      setCriteria((await getClient().send('gate.set', { criteria: next })).criteria);
+    } catch (err) {
+      toastError('Could not save the criteria', err);
+    }
+  }
+  async function decide(kind: 'release' | 'override') {
+    if (!targets) return;
+    setBusy(true);
+    try {
+      if (kind === 'release') await getClient().send('gate.release', targets);
+      else await getClient().send('gate.override', { ...targets, reviewer, reason });
+      useToasts.getState().push({ tone: 'success', title: kind === 'release' ? 'Released' : 'Released with an override', message: `${targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)} — recorded in the audit log.`, hint: null });
+      setReason('');
+      await reload();
+    } catch (err) {
+      toastError(kind === 'release' ? 'Not released' : 'Override not recorded', err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="ev-card" aria-labelledby="ev-gate-title">
+      <h2 className="ev-card-title" id="ev-gate-title"><ShieldCheckIcon size={15} /> Release gate</h2>
+      <ul className="ev-criteria" data-testid="ev-criteria">
+        {criteria.length === 0 && <li className="ev-muted">No criteria yet. A model cannot be released until some are set.</li>}
+        {criteria.map((c, i) => (
+          <li key={i}>
+            <span>{describeCriterion(c)}</span>
+            <button type="button" className="ev-icon-btn" aria-label={`Remove “${describeCriterion(c)}”`} onClick={() => void save(criteria.filter((_, j) => j !== i))}><XIcon size={13} /></button>
+          </li>
+        ))}
+      </ul>
+      <div className="ev-criterion-form">
+        <span className="select-input">
+          <select aria-label="Criterion kind" data-testid="ev-crit-kind" value={draft.kind} onChange={(e) => setDraft(e.target.value === 'max-regressions' ? { kind: 'max-regressions', metric: draft.metric, points: 10, count: 0 } : { kind: e.target.value as 'min-gain', metric: draft.metric, points: draft.points })}>
+            <option value="min-gain">Beats base by</option>
+            <option value="min-score">Scores at least</option>
+            <option value="max-regressions">Regressions at most</option>
+          </select>
+        </span>
+        <span className="select-input">
+          <select aria-label="Metric" data-testid="ev-crit-metric" value={draft.metric} onChange={(e) => setDraft({ ...draft, metric: e.target.value as 'f1' })}>
+            {Object.entries(METRIC).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
+          </select>
+        </span>
+        <span className="text-input ev-num"><input type="number" aria-label="Points" data-testid="ev-crit-points" value={draft.points} onChange={(e) => setDraft({ ...draft, points: Number(e.target.value) })} /></span>
+        {draft.kind === 'max-regressions' && <span className="text-input ev-num"><input type="number" min={0} aria-label="Items allowed" value={draft.count} onChange={(e) => setDraft({ ...draft, count: Math.max(0, Math.round(Number(e.target.value))) })} /></span>}
+        <Button size="sm" onClick={() => void save([...criteria, draft])} data-testid="ev-crit-add">Add</Button>
+      </div>
+
+      <h3 className="ev-sub-title">Decision</h3>
+      {!targets ? (
+        <p className="ev-muted">Pick a baseline (A) and a candidate (B) under Compare.</p>
+      ) : (
+        <div data-testid="ev-decision">
+          <p className="ev-muted">Candidate <strong>{targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)}</strong> against <strong>{targetLabel(models, targets.baseline.modelId, targets.baseline.adapterIds)}</strong>, on their latest evals.</p>
+          {check && (
+            <>
+              <div className={`ev-verdict ${check.passed ? 'is-pass' : 'is-fail'}`} data-testid="ev-verdict">
+                {check.passed ? <CheckCircleIcon size={16} /> : <XCircleIcon size={16} />}
+                {check.passed ? 'Passes the release gate' : 'Does not pass the release gate'}
+              </div>
+              <ul className="ev-results">
+                {check.problems.map((p) => <li key={p} className="is-fail">{p}</li>)}
+                {check.results.map((r, i) => <li key={i} className={r.passed ? 'is-pass' : 'is-fail'}>{r.passed ? '✓' : '✗'} {r.detail}</li>)}
+              </ul>
+            </>
+          )}
+          {check?.passed ? (
+            <Button variant="primary" icon={ShieldCheckIcon} busy={busy} onClick={() => void decide('release')} data-testid="ev-release">Release</Button>
+          ) : (
+            <div className="ev-override">
+              <label className="field">
+                <span className="field-label">Reviewer</span>
+                <span className="text-input"><input value={reviewer} onChange={(e) => setReviewer(e.target.value)} placeholder="Full name" data-testid="ev-reviewer" /></span>
+              </label>
+              <label className="field">
+                <span className="field-label">Reason for releasing anyway</span>
+                <textarea className="ev-textarea" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why this model may ship although it fails the gate (recorded in the audit log)." data-testid="ev-reason" />
+              </label>
+              <Button variant="danger" busy={busy} disabled={!check?.candidateEvalId || criteria.length === 0 || reviewer.trim().length < 2 || reason.trim().length < 20} onClick={() => void decide('override')} data-testid="ev-override">Release with override</Button>
+            </div>
+          )}
+        </div>
+      )}
+
+      {releases.length > 0 && (
+        <>
+          <h3 className="ev-sub-title">Releases</h3>
+          <ul className="ev-releases" data-testid="ev-releases">
+            {releases.map((r) => (
+              <li key={r.id}>
+                <span className={`run-status ${r.decision === 'released' ? 'is-completed' : 'is-failed'}`}>{r.decision === 'released' ? 'Released' : 'Override'}</span>
+                <span>{targetLabel(models, r.modelId, r.adapterIds)}</span>
+                <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}: “${r.reason}”` : ''}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,102 @@
+import { useEffect, useState } from 'react';
+import { Button } from '../../components/Button.js';
+import { GaugeIcon } from '../../components/icons.js';
+import { getClient } from '../../stores/connection.js';
+import { toastError } from '../../stores/toasts.js';
+import { useEvaluate } from './evaluate-store.js';
+
+/** Model, adapter, dataset version and split; runs the eval with greedy decoding and shows its progress. */
+export function StartEvalForm() {
+  const { models, datasets, refreshEvals } = useEvaluate();
+  const ggufs = models.filter((m) => m.kind === 'gguf');
+  const [modelId, setModelId] = useState('');
+  const [adapterId, setAdapterId] = useState('');
+  const [datasetId, setDatasetId] = useState('');
+  const [versions, setVersions] = useState<Array<{ id: string; number: number; exampleCount: number }>>([]);
+  const [versionId, setVersionId] = useState('');
+  const [split, setSplit] = useState<'test' | 'validation' | 'all'>('test');
+  const [maxTokens, setMaxTokens] = useState(64);
+  const [progress, setProgress] = useState<{ jobId: string; fraction: number | null; message: string } | null>(null);
+  const adapters = models.filter((m) => m.kind === 'gguf-lora' && (!m.baseModelId || m.baseModelId === modelId));
+
+  useEffect(() => {
+    if (!modelId && ggufs[0]) setModelId(ggufs[0].id);
+    if (!datasetId && datasets[0]) setDatasetId(datasets[0].id);
+  }, [ggufs, datasets, modelId, datasetId]);
+  useEffect(() => {
+    if (!datasetId) return;
+    void getClient().send('datasets.versions', { datasetId }).then((r) => {
+      setVersions(r.versions);
+      setVersionId(r.versions[0]?.id ?? '');
+    });
+  }, [datasetId]);
+
+  async function run() {
+    const jobId = `eval-${Date.now()}`;
+    const client = getClient();
+    setProgress({ jobId, fraction: 0, message: 'Starting…' });
+    const off = client.listen('job.progress', (p) => p.jobId === jobId && setProgress({ jobId, fraction: p.fraction, message: p.message }));
+    const poll = setInterval(() => void refreshEvals(), 1500);
+    try {
+      const s = await client.send('evals.start', { jobId, modelId, adapterIds: adapterId ? [adapterId] : [], datasetVersionId: versionId, split, maxTokens });
+      await refreshEvals();
+      useEvaluate.getState().set({ openId: s.id });
+    } catch (err) {
+      toastError('The eval stopped', err);
+      await refreshEvals();
+    } finally {
+      clearInterval(poll);
+      off();
+      setProgress(null);
+    }
+  }
+
+  const busy = progress !== null;
+  return (
+    <section className="ev-card" aria-labelledby="ev-new-title">
+      <h2 className="ev-card-title" id="ev-new-title">New evaluation</h2>
+      <div className="ev-form">
+        <Select label="Model" testId="ev-model" value={modelId} onChange={(v) => { setModelId(v); setAdapterId(''); }} disabled={busy} options={ggufs.map((m) => [m.id, m.quantization ? `${m.name} · ${m.quantization}` : m.name])} />
+        <Select label="Adapter" testId="ev-adapter" value={adapterId} onChange={setAdapterId} disabled={busy} options={[['', adapters.length ? 'None (base model)' : 'No adapters for this model'], ...adapters.map((a): [string, string] => [a.id, a.name])]} />
+        <Select label="Dataset" testId="ev-dataset" value={datasetId} onChange={setDatasetId} disabled={busy} options={datasets.map((d) => [d.id, d.name])} />
+        <Select label="Version" testId="ev-version" value={versionId} onChange={setVersionId} disabled={busy} options={versions.map((v) => [v.id, `v${v.number} · ${v.exampleCount} examples`])} />
+        <Select label="Split" testId="ev-split" value={split} onChange={(v) => setSplit(v as 'test')} disabled={busy} options={[['test', 'Test'], ['validation', 'Validation'], ['all', 'All examples']]} />
+        <label className="field">
+          <span className="field-label">Max tokens</span>
+          <span className="text-input">
+            <input type="number" min={1} max={4096} value={maxTokens} disabled={busy} data-testid="ev-max-tokens" onChange={(e) => setMaxTokens(Math.max(1, Number(e.target.value) || 1))} />
+          </span>
+        </label>
+      </div>
+      <div className="ev-actions">
+        <Button variant="primary" icon={GaugeIcon} busy={busy} disabled={!modelId || !versionId} onClick={() => void run()} data-testid="ev-run">Run evaluation</Button>
+        {busy ? (
+          <>
+            <div className="ev-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((progress.fraction ?? 0) * 100)}>
+              <span style={{ width: `${(progress.fraction ?? 0) * 100}%` }} />
+            </div>
+            <span className="ev-muted" data-testid="ev-progress">{progress.message}</span>
+            <Button variant="ghost" size="sm" onClick={() => void getClient().send('jobs.cancel', { jobId: progress.jobId })}>Stop</Button>
+          </>
+        ) : (
+          <span className="ev-muted">Greedy decoding (temperature 0, seed 0): the same model gives the same answers.</span>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Select({ label, testId, value, onChange, options, disabled }: { label: string; testId: string; value: string; onChange: (v: string) => void; options: Array<[string, string]>; disabled?: boolean }) {
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      <span className="select-input">
+        <select data-testid={testId} value={value} disabled={disabled || options.length === 0} onChange={(e) => onChange(e.target.value)}>
+          {options.map(([v, text]) => (
+            <option key={v} value={v}>{text}</option>
+          ))}
+        </select>
+      </span>
+    </label>
+  );
+}

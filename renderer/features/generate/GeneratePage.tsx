@@ -1,0 +1,128 @@
+import { useEffect, useState } from 'react';
+import type { LatheErrorData } from '../../../src/shared/contract/index.js';
+import type { SyntheticJob } from '../../../src/shared/contract/features/synthetic.js';
+import { ErrorAlert } from '../../components/Alert.js';
+import { Button, ButtonLink } from '../../components/Button.js';
+import { EmptyState } from '../../components/EmptyState.js';
+import { ArrowRightIcon, FileTextIcon, SparklesIcon } from '../../components/icons.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { getClient, useConnection } from '../../stores/connection.js';
+import { useDatasets } from '../../stores/datasets.js';
+import { asErrorData } from '../../stores/errors.js';
+import { JobProgress } from '../models/JobProgress.js';
+import { followJob, type JobState } from '../models/models-store.js';
+import { pages } from '../shell/pages.js';
+import { PreviewPanel } from './PreviewPanel.js';
+import { useGenerateForm, type Kind } from './use-generate-form.js';
+import '../../styles/models.css';
+import '../../styles/generate.css';
+
+const KINDS: Array<{ id: Kind; label: string }> = [
+  { id: 'qa', label: 'Q&A' },
+  { id: 'summary', label: 'Summary' },
+  { id: 'extraction', label: 'Extraction' },
+  { id: 'classification', label: 'Classification' },
+];
+
+/** Documents → training examples with a local teacher: pick chunks, teacher and template, preview one chunk, generate. */
+export function GeneratePage() {
+  const connected = useConnection((s) => s.status === 'open');
+  const datasets = useDatasets((s) => s.datasets);
+  const f = useGenerateForm(connected);
+  const [job, setJob] = useState<JobState | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [last, setLast] = useState<SyntheticJob | null>(null);
+  const [error, setError] = useState<LatheErrorData | null>(null);
+
+  useEffect(() => {
+    if (!jobId || !job || job.state === 'running') return;
+    void getClient().send('synthetic.status', { jobId }).then(setLast).catch((err) => setError(asErrorData(err)));
+  }, [job?.state, jobId]);
+
+  const start = async () => {
+    setError(null); setLast(null);
+    setJob({ fraction: 0, message: 'Starting…', state: 'running' });
+    try {
+      const { jobId: id } = await getClient().send('synthetic.start', { ...f.request(), chunkLimit: f.count, parallel: f.parallel });
+      setJobId(id);
+      followJob(id, setJob);
+    } catch (err) {
+      setJob(null);
+      setError(asErrorData(err));
+    }
+  };
+  const running = job?.state === 'running';
+  const docs = datasets.filter((d) => d.kind === 'documents');
+  const target = last?.targetVersionId ? datasets.find((d) => d.id === f.datasetId) : null;
+
+  if (connected && docs.length === 0) {
+    return (
+      <>
+        <PageHeader {...pages.generate} />
+        <EmptyState id="generate" icon={SparklesIcon} title="Import documents first" description="Generation turns document chunks (manuals, policies, reports) into question/answer pairs with a local teacher model; nothing leaves this machine." />
+      </>
+    );
+  }
+  return (
+    <>
+      <PageHeader {...pages.generate} />
+      <div className="generate-layout">
+        <form className="generate-form" data-testid="generate-form" onSubmit={(e) => { e.preventDefault(); if (f.ready && !running) void start(); }}>
+          <label className="field">
+            <span className="field-label">Documents</span>
+            <span className="select-input">
+              <select value={f.datasetId} onChange={(e) => f.setDatasetId(e.target.value)} data-testid="generate-dataset" disabled={running}>
+                {docs.map((d) => <option key={d.id} value={d.id}>{d.name}{d.latestVersion ? ` · v${d.latestVersion.number} · ${d.latestVersion.exampleCount} chunks` : ''}</option>)}
+              </select>
+            </span>
+            <span className="field-hint">{f.source ? `Chunks of v${f.source.number}` : 'The newest version of chunks'} (not earlier generations); each keeps its file, page and offsets.</span>
+          </label>
+          <label className="field">
+            <span className="field-label">Teacher model</span>
+            <span className="select-input">
+              <select value={f.modelId} onChange={(e) => f.setModelId(e.target.value)} data-testid="generate-model" disabled={running}>
+                {f.models.length === 0 && <option value="">No GGUF models registered</option>}
+                {f.models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.kind === 'gguf-lora' ? ' (adapter)' : ''}</option>)}
+              </select>
+            </span>
+          </label>
+          <div className="field">
+            <span className="field-label" id="generate-kind-label">Template</span>
+            <div className="segmented" role="radiogroup" aria-labelledby="generate-kind-label" data-testid="generate-kind">
+              {KINDS.map((k) => (
+                <button key={k.id} type="button" role="radio" aria-checked={f.kind === k.id} className={f.kind === k.id ? 'is-selected' : ''} data-testid={`generate-kind-${k.id}`} onClick={() => f.setKind(k.id)} disabled={running}>{k.label}</button>
+              ))}
+            </div>
+          </div>
+          <label className="field">
+            <span className="field-label">Prompt <span className="field-optional">{f.edited ? 'edited' : f.version}</span></span>
+            <textarea className="generate-prompt mono" rows={7} value={f.prompt} onChange={(e) => f.setPrompt(e.target.value)} data-testid="generate-prompt" disabled={running} spellCheck={false} />
+            <span className="field-hint">Keep {'{{chunk}}'} where the passage goes. The answer is constrained to a JSON schema, so every result parses.</span>
+          </label>
+          <div className="generate-row">
+            <label className="field"><span className="field-label">Chunks</span><span className="text-input"><input type="number" min={1} value={f.count} onChange={(e) => f.setCount(Math.max(1, Number(e.target.value) || 1))} data-testid="generate-count" disabled={running} /></span></label>
+            <label className="field"><span className="field-label">Max tokens</span><span className="text-input"><input type="number" min={16} value={f.maxTokens} onChange={(e) => f.setMaxTokens(Math.max(16, Number(e.target.value) || 16))} data-testid="generate-max-tokens" disabled={running} /></span></label>
+            <label className="field"><span className="field-label">Parallel</span><span className="text-input"><input type="number" min={1} max={16} value={f.parallel} onChange={(e) => f.setParallel(Math.min(16, Math.max(1, Number(e.target.value) || 1)))} data-testid="generate-parallel" disabled={running} /></span></label>
+          </div>
+          <p className="generate-estimate" data-testid="generate-estimate" role="status">
+            {f.estimate ? `${f.estimate.chunks} chunks · ~${f.estimate.promptTokens.toLocaleString()} prompt tokens · up to ${f.estimate.maxOutputTokens.toLocaleString()} output tokens${f.estimate.seconds !== null ? ` · about ${Math.ceil(f.estimate.seconds)} s at the preview's speed` : ' · preview once to estimate the time'}` : 'Estimating…'}
+          </p>
+          <div className="convert-row">
+            <Button type="submit" variant="primary" icon={SparklesIcon} busy={running} disabled={!f.ready} data-testid="generate-start">Generate</Button>
+            {running && jobId && <Button variant="ghost" onClick={() => void getClient().send('synthetic.cancel', { jobId })} data-testid="generate-cancel">Cancel</Button>}
+            {job?.state === 'cancelled' && jobId && <Button onClick={() => { setJob({ fraction: null, message: 'Resuming…', state: 'running' }); void getClient().send('synthetic.resume', { jobId }).catch((err) => setError(asErrorData(err))); }} data-testid="generate-resume">Resume</Button>}
+          </div>
+          {job && <JobProgress job={job} testId="generate-progress" />}
+          {error && <ErrorAlert title="Generation did not start" error={error} />}
+          {last?.targetVersionId && target && (
+            <div className="generate-done" data-testid="generate-done">
+              <p><strong>{last.items}</strong> examples are waiting for review{last.duplicates ? ` · ${last.duplicates} duplicates skipped` : ''}{last.problems ? ` · ${last.problems} chunks gave no example` : ''}. Ungrounded and PII items are tagged.</p>
+              <ButtonLink href={`#/datasets/${encodeURIComponent(target.id)}`} variant="primary" icon={ArrowRightIcon}>Open the review queue</ButtonLink>
+            </div>
+          )}
+        </form>
+        <PreviewPanel form={f} disabled={running} icon={FileTextIcon} />
+      </div>
+    </>
+  );
+}

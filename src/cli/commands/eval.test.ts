@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { tempDir } from '../../../tests/support/temp-dir.js';
+import { Engine } from '../../engine/engine.js';
+import { registerGguf } from '../../engine/playground/playground-kit.js';
+import { evalCommand } from './eval.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+async function lathe(args: string[]): Promise<string> {
+  let out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    expect(await evalCommand(args)).toBe(0);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return out;
+}
+
+describe('lathe eval', () => {
+  it('evaluates a registered model on a dataset version, compares two evals, and explains bad input', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'data');
+    const file = path.join(dir, 'grid.jsonl');
+    fs.writeFileSync(file, ['What is LOTO?|Lock-out, tag-out.', 'Who signs?|The supervisor.', 'What is a relay?|A switch.'].map((l) => JSON.stringify({ prompt: l.split('|')[0], completion: l.split('|')[1] })).join('\n'));
+    const engine = Engine.open({ dataDir, mode: 'test' });
+    registerGguf(engine, inject('tinyGguf'), 'tiny');
+    await engine.call('datasets.import', { path: file, datasetName: 'grid' });
+    await engine.dispose();
+    const d = ['--data-dir', dataDir];
+    const first = await lathe(['--model', 'tiny', '--dataset', 'grid@1', '--split', 'all', '--max-tokens', '6', ...d]);
+    expect(first).toMatch(/^Eval [0-9a-f-]{36}\n {2}tiny · grid v1 all\n {2}3 items · exact \d+\.\d · F1/);
+    const second = await lathe(['--model', 'tiny', '--dataset', 'grid', '--split', 'all', '--max-tokens', '6', ...d]);
+    const ids = [first, second].map((s) => /^Eval (\S+)/.exec(s)![1]!);
+    const cmp = await lathe(['compare', ids[0]!, ids[1]!, ...d]);
+    expect(cmp).toMatch(/3 paired items/);
+    expect(cmp).toMatch(/f1 +[\d.]+ → [\d.]+ {2}Δ \+0\.0 \[\+0\.0, \+0\.0\] 95% CI/);
+    await expect(evalCommand(['--model', 'tiny', '--dataset', 'grid@9', ...d])).rejects.toMatchObject({ message: '"grid" has no version 9.' });
+    await expect(evalCommand(['--model', 'tiny', '--dataset', 'grid', ...d])).rejects.toMatchObject({ message: expect.stringMatching(/no chat examples in its test split/) });
+    await expect(evalCommand(['--dataset', 'grid', ...d])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+  });
+});

@@ -1,0 +1,85 @@
+import { LatheError } from '../../shared/contract/errors.js';
+import type { EvalSummary } from '../../shared/contract/features/evals.js';
+import { Engine } from '../../engine/engine.js';
+import { resolveDataDir } from '../../engine/paths.js';
+import { intFlag, parseFlags } from '../args.js';
+
+const USAGE = `lathe eval --model NAME|ID [--adapter NAME|ID] --dataset DATASET[@N] [--split test|validation|train|all] [--max-tokens N] [--limit N]
+       lathe eval --resume EVAL_ID
+       lathe eval compare EVAL_A EVAL_B [--metric f1|exact|rougeL]
+  (every form takes --data-dir DIR; DATASET@N picks version N, the latest otherwise)`;
+
+/**
+ * Runs an eval headless through the same engine service as the app (greedy decoding, per-item results stored,
+ * resumable), or compares two evals with paired bootstrap intervals.
+ */
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      model: { type: 'string' }, adapter: { type: 'string', multiple: true }, dataset: { type: 'string' }, split: { type: 'string' },
+      'max-tokens': { type: 'string' }, limit: { type: 'string' }, resume: { type: 'string' }, metric: { type: 'string' }, 'data-dir': { type: 'string' },
+    },
+    USAGE,
+  );
+  const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
+  const out = (s: string) => process.stdout.write(s);
+  try {
+    if (positionals[0] === 'compare') {
+      const [, a, b] = positionals;
+      if (!a || !b) throw new LatheError('INVALID_ARGUMENTS', 'compare needs two eval ids.', `Usage: ${USAGE}`);
+      const metric = (values.metric ?? 'f1') as 'f1' | 'exact' | 'rougeL';
+      const c = await engine.call('evals.compare', { aEvalId: a, bEvalId: b, metric });
+      out(`${c.b.label}  vs  ${c.a.label}  (${c.metrics[0]!.interval.n} paired items)\n`);
+      for (const m of c.metrics) {
+        const i = m.interval;
+        out(`  ${m.metric.padEnd(7)} ${pts(m.a)} → ${pts(m.b)}  Δ ${signed(i.delta)} [${signed(i.low)}, ${signed(i.high)}] ${Math.round(i.confidence * 100)}% CI\n`);
+      }
+      out(`  ${c.improvements} better, ${c.unchanged} unchanged, ${c.regressions.length} worse on ${metric}\n`);
+      for (const r of c.regressions.slice(0, 10)) out(`    #${r.position} ${pts(r.scoreA)} → ${pts(r.scoreB)}  ${r.prompt.slice(0, 60)}\n`);
+      return 0;
+    }
+    const split = (values.split ?? 'test') as 'test';
+    if (!['test', 'validation', 'train', 'all'].includes(split)) throw new LatheError('INVALID_ARGUMENTS', `--split must be test, validation, train or all, got "${values.split}".`, `Usage: ${USAGE}`);
+    let args: Parameters<typeof engine.call<'evals.start'>>[1];
+    if (values.resume) args = { resumeEvalId: values.resume };
+    else {
+      if (!values.model || !values.dataset) throw new LatheError('INVALID_ARGUMENTS', 'Which model and which dataset? --model and --dataset are required.', `Usage: ${USAGE}`);
+      const models = (await engine.call('playground.models', {})).models;
+      const find = (key: string) => {
+        const m = models.find((x) => x.id === key || x.name === key);
+        if (!m) throw new LatheError('NOT_FOUND', `No registered GGUF model or adapter is called "${key}".`, 'Register it with `lathe models import`, or convert it to GGUF.');
+        return m.id;
+      };
+      args = {
+        modelId: find(values.model), adapterIds: (values.adapter ?? []).map(find), datasetVersionId: await versionOf(engine, values.dataset), split,
+        maxTokens: intFlag(values['max-tokens'], 'max-tokens', 64), ...(values.limit ? { limit: intFlag(values.limit, 'limit', 1) } : {}),
+      };
+    }
+    const stop = engine.ctx.events.listen('job.progress', (p) => p.kind === 'eval' && p.state === 'running' && process.stderr.isTTY && process.stderr.write(`\r${p.message}   `));
+    let s: EvalSummary;
+    try {
+      s = await engine.call('evals.start', args);
+    } finally {
+      stop();
+      if (process.stderr.isTTY) process.stderr.write('\n');
+    }
+    out(`Eval ${s.id}\n  ${s.label}\n  ${s.doneItems} items · exact ${pts(s.scores?.exact ?? 0)} · F1 ${pts(s.scores?.f1 ?? 0)} · ROUGE-L ${pts(s.scores?.rougeL ?? 0)} · ${Math.round(s.meanLatencyMs ?? 0)} ms/item\n`);
+    return 0;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+const pts = (x: number) => (x * 100).toFixed(1);
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+
+async function versionOf(engine: Engine, spec: string): Promise<string> {
+  const m = /^(.*?)(?:@(\d+))?$/.exec(spec)!;
+  const dataset = (await engine.call('datasets.list', {})).datasets.find((d) => d.name === m[1]);
+  if (!dataset) throw new LatheError('NOT_FOUND', `There is no dataset named "${m[1]}".`, 'Import it first with `lathe import`.');
+  if (!m[2]) return dataset.latestVersion!.id;
+  const v = (await engine.call('datasets.versions', { datasetId: dataset.id })).versions.find((x) => x.number === Number(m[2]));
+  if (!v) throw new LatheError('NOT_FOUND', `"${m[1]}" has no version ${m[2]}.`, `It has versions 1 to ${dataset.latestVersion!.number}.`);
+  return v.id;
+}

@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { tempDir } from '../../../tests/support/temp-dir.js';
+import { Engine } from '../../engine/engine.js';
+import { registerGguf } from '../../engine/playground/playground-kit.js';
+import { generateCommand } from './generate.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+/** Runs `lathe generate …` in-process; returns its exit code and what it printed on stdout. */
+async function lathe(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await generateCommand(args), out };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('lathe generate', () => {
+  it('generates from a documents version, prints the new version id and lists the job; bad input is a clear error', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const engine = Engine.open({ dataDir, mode: 'test' });
+    registerGguf(engine, inject('tinyGguf'), 'tiny teacher');
+    const docs = await engine.call('datasets.importDocuments', { path: path.resolve('resources/samples/corpus/northwind-06-inspection-intervals.txt'), datasetName: 'manual', chunkSize: 60, overlap: 6 });
+    await engine.dispose();
+
+    const r = await lathe(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'tiny teacher', '--chunks', '2', '--max-tokens', '80', '--parallel', '2']);
+    expect(r.code).toBe(0);
+    const versionId = r.out.trim();
+    const list = await lathe(['--data-dir', dataDir, '--list']);
+    expect(list.out).toMatch(/done\s+builtin:qa@1\s+2\/2 chunks/);
+    expect(list.out).toContain(versionId);
+    await expect(generateCommand(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'nope'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(generateCommand(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'tiny teacher', '--template', 'poem'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+  }, 120_000);
+});

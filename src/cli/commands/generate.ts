@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { TemplateInput } from '../../shared/contract/features/synthetic.js';
+import { Engine } from '../../engine/engine.js';
+import { resolveDataDir } from '../../engine/paths.js';
+import { chatModels } from '../../engine/playground/targets.js';
+import { intFlag, parseFlags } from '../args.js';
+
+const USAGE =
+  'lathe generate --version VERSION_ID --model NAME|ID [--template qa|summary|extraction|classification] [--prompt-file FILE] ' +
+  '[--chunks N] [--parallel N] [--max-tokens N] [--temperature T] [--seed N]   |   lathe generate --resume JOB_ID   |   lathe generate --list';
+const KINDS = new Set(['qa', 'summary', 'extraction', 'classification']);
+
+/**
+ * Synthetic examples from a documents version with a local teacher, headless: the same job as the Generate page.
+ * Progress goes to stderr; Ctrl-C cancels after the chunks in flight and the job can be resumed with --resume.
+ */
+export async function generateCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    {
+      version: { type: 'string' }, model: { type: 'string' }, template: { type: 'string' }, 'prompt-file': { type: 'string' }, chunks: { type: 'string' },
+      parallel: { type: 'string' }, 'max-tokens': { type: 'string' }, temperature: { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' },
+      list: { type: 'boolean' }, 'data-dir': { type: 'string' },
+    },
+    USAGE,
+  );
+  const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
+  try {
+    if (values.list) {
+      for (const j of (await engine.call('synthetic.list', {})).jobs) {
+        process.stdout.write(`${j.id}  ${j.status.padEnd(9)} ${j.templateVersion.padEnd(18)} ${j.chunksDone}/${j.chunksTotal} chunks  ${j.items} examples  ${j.targetVersionId ?? ''}\n`);
+      }
+      return 0;
+    }
+    let jobId: string;
+    if (values.resume) jobId = (await engine.call('synthetic.resume', { jobId: values.resume })).jobId;
+    else {
+      if (!values.version || !values.model) throw new LatheError('INVALID_ARGUMENTS', 'Which documents and which teacher? --version and --model are required.', `Usage: ${USAGE}`);
+      const kind = values.template ?? 'qa';
+      if (!KINDS.has(kind)) throw new LatheError('INVALID_ARGUMENTS', `There is no template "${kind}".`, 'Use --template qa, summary, extraction or classification.');
+      const template: TemplateInput = { kind: kind as TemplateInput['kind'], ...(values['prompt-file'] ? { prompt: fs.readFileSync(values['prompt-file'], 'utf8') } : {}) };
+      const model = chatModels(engine.ctx.db!).find((m) => m.id === values.model || m.name === values.model);
+      if (!model) throw new LatheError('NOT_FOUND', `No registered GGUF model is called "${values.model}".`, 'List models with `lathe models list`; register a GGUF first.');
+      const temperature = values.temperature === undefined ? 0.7 : Number(values.temperature);
+      jobId = (
+        await engine.call('synthetic.start', {
+          sourceVersionId: values.version,
+          modelId: model.id,
+          template,
+          sampling: { temperature, maxTokens: intFlag(values['max-tokens'], 'max-tokens', 256), seed: intFlag(values.seed, 'seed', 0) },
+          ...(values.chunks ? { chunkLimit: intFlag(values.chunks, 'chunks', 1) } : {}),
+          parallel: intFlag(values.parallel, 'parallel', 4),
+        })
+      ).jobId;
+    }
+    process.stderr.write(`job ${jobId}\n`);
+    const end = await new Promise<string>((resolve) => {
+      const onInt = () => void engine.call('synthetic.cancel', { jobId });
+      process.once('SIGINT', onInt);
+      engine.ctx.events.listen('job.progress', (p) => {
+        if (p.jobId !== jobId) return;
+        process.stderr.write(`${p.message}\n`);
+        if (p.state !== 'running') {
+          process.off('SIGINT', onInt);
+          resolve(p.state);
+        }
+      });
+    });
+    const job = await engine.call('synthetic.status', { jobId });
+    if (end === 'done' && job.targetVersionId) process.stdout.write(`${job.targetVersionId}\n`);
+    if (end === 'cancelled') process.stderr.write(`Resume with: lathe generate --resume ${jobId}\n`);
+    return end === 'done' ? 0 : 1;
+  } finally {
+    await engine.dispose();
+  }
+}

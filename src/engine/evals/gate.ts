@@ -1,0 +1,63 @@
+import type Database from 'better-sqlite3';
+import type { GateCheck, GateCriterion } from '../../shared/contract/features/evals.js';
+import { evalQueries, type EvalRow } from '../db/queries/evals.js';
+import { resolveTarget } from '../playground/targets.js';
+import { itemScore, pairItems } from './eval-compare.js';
+
+export interface GateTarget { modelId: string; adapterIds: string[] }
+
+export function readCriteria(db: Database.Database, project: string): GateCriterion[] {
+  const row = evalQueries(db).getGate(project);
+  return row ? (JSON.parse(row.criteria) as GateCriterion[]) : [];
+}
+
+/** The candidate's latest finished eval, and the baseline's latest finished eval on the same data and split. */
+export function latestEvals(db: Database.Database, candidate: GateTarget, baseline: GateTarget): { cand: EvalRow | undefined; base: EvalRow | undefined } {
+  const q = evalQueries(db);
+  const c = resolveTarget(db, candidate);
+  const b = resolveTarget(db, baseline);
+  const cand = q.latestDoneAny(c.model.id, JSON.stringify(c.adapters.map((a) => a.id)));
+  const base = cand ? q.latestDone(b.model.id, JSON.stringify(b.adapters.map((a) => a.id)), cand.dataset_version_id, cand.split) : undefined;
+  return { cand, base };
+}
+
+const pts = (x: number) => Math.round(x * 10_000) / 100; // 0..1 → points with 2 decimals
+const NAMES = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
+
+/**
+ * Evaluates each criterion on the latest evals. The gate decides only on finished evals of the same dataset
+ * version and split for candidate and baseline; anything missing is a problem that blocks release, not a pass.
+ */
+export function checkGate(db: Database.Database, project: string, candidate: GateTarget, baseline: GateTarget): GateCheck {
+  const criteria = readCriteria(db, project);
+  const { cand, base } = latestEvals(db, candidate, baseline);
+  const problems: string[] = [];
+  if (criteria.length === 0) problems.push('No release criteria are set for this project; set them before releasing.');
+  if (!cand) problems.push('The candidate has no finished eval; run one first.');
+  else if (!base && criteria.some((c) => c.kind !== 'min-score')) problems.push('The baseline has no finished eval on the same dataset version and split; run it first.');
+  const pairs = cand && base ? pairItems(db, base.id, cand.id) : [];
+  const mean = (side: 0 | 1, metric: GateCriterion['metric']) => pairs.length ? pairs.reduce((s, p) => s + itemScore(p[side], metric), 0) / pairs.length : null;
+  const candMean = (metric: GateCriterion['metric']) => {
+    if (!cand) return null;
+    const items = evalQueries(db).items(cand.id);
+    return items.length ? items.reduce((s, i) => s + itemScore(i, metric), 0) / items.length : null;
+  };
+  const results = criteria.map((criterion) => {
+    const name = NAMES[criterion.metric];
+    if (criterion.kind === 'min-score') {
+      const actual = candMean(criterion.metric);
+      const value = actual === null ? null : pts(actual);
+      return { criterion, passed: value !== null && value >= criterion.points, actual: value, required: criterion.points, detail: value === null ? 'no candidate eval' : `${name} ${value} (needs ≥ ${criterion.points})` };
+    }
+    const a = mean(0, criterion.metric);
+    const b = mean(1, criterion.metric);
+    if (a === null || b === null) return { criterion, passed: false, actual: null, required: null, detail: 'no paired baseline eval' };
+    if (criterion.kind === 'min-gain') {
+      const required = pts(a) + criterion.points;
+      return { criterion, passed: pts(b) >= required - 1e-9, actual: pts(b), required, detail: `${name} ${pts(b)} vs base ${pts(a)} (needs ≥ base + ${criterion.points} = ${required})` };
+    }
+    const worse = pairs.filter(([x, y]) => (itemScore(x, criterion.metric) - itemScore(y, criterion.metric)) * 100 > criterion.points).length;
+    return { criterion, passed: worse <= criterion.count, actual: worse, required: criterion.count, detail: `${worse} item(s) lost more than ${criterion.points} ${name} points (at most ${criterion.count} allowed)` };
+  });
+  return { passed: problems.length === 0 && results.every((r) => r.passed), candidateEvalId: cand?.id ?? null, baselineEvalId: base?.id ?? null, results, problems };
+}

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTestLora } from '../../src/engine/inference/test-lora.js';
+import { registerGguf } from '../../src/engine/playground/playground-kit.js';
+import { openApp, shot } from './datasets-page.js';
+import { startE2eSession, type E2eSession } from './session.js';
+
+/**
+ * Evaluate in browser mode with real llama.cpp: eval the tiny base and base + LoRA on a test split, open the
+ * per-item table, compare them with intervals, and decide the release (a failing gate, then an override).
+ */
+const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
+const QA = [
+  ['What is a feeder?', 'A line from a substation.'], ['What is LOTO?', 'Lock-out/tag-out.'], ['What is a relay?', 'A switch.'],
+  ['What is a breaker?', 'A switch that opens on a fault.'], ['What is a bus?', 'A conductor that joins circuits.'], ['What is SCADA?', 'Remote control of the grid.'],
+];
+
+let s: E2eSession;
+beforeAll(async () => {
+  if (!fs.existsSync(TINY_GGUF)) throw new Error(`The tiny model is missing at ${TINY_GGUF}: run \`npm run demo\` to build it.`);
+  s = await startE2eSession('lathe-e2e-evaluate-');
+});
+afterAll(async () => s?.close());
+
+describe('evaluate (browser mode, real llama.cpp)', () => {
+  it('runs two evals from the UI, compares them, refuses release at the gate and records an override', async () => {
+    const engine = s.server.engine;
+    const base = registerGguf(engine, TINY_GGUF, 'tiny-base');
+    const adapter = registerGguf(engine, ensureTestLora(TINY_GGUF), 'tiny-tuned', 'gguf-lora', base.id);
+    const file = path.join(s.dataDir, 'grid-qa.jsonl');
+    fs.writeFileSync(file, QA.map(([q, a]) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] })).join('\n') + '\n');
+    const imported = await engine.call('datasets.import', { path: file, datasetName: 'Grid QA' });
+    await engine.call('datasets.curate', { versionId: imported.versionId, operation: { op: 'split', seed: 0, validation: 0, test: 0.5 } });
+
+    const { context, page, problems } = await openApp(s.browser, s.server.url, 'light', '#/evaluate');
+    await expect.poll(() => page.getByTestId('ev-run').isEnabled()).toBe(true);
+    await page.getByTestId('ev-max-tokens').fill('12');
+    await page.getByTestId('ev-run').click();
+    await expect.poll(() => page.getByTestId('ev-items').isVisible(), { timeout: 60_000 }).toBe(true);
+    expect(await page.getByTestId('ev-row').count()).toBe(1);
+    const items = await page.getByTestId('ev-items').locator('tbody tr').count();
+    expect(items).toBeGreaterThanOrEqual(2);
+    await shot(page, 'evaluate-first-eval');
+
+    await page.getByTestId('ev-adapter').selectOption(adapter.id);
+    await page.getByTestId('ev-run').click();
+    await expect.poll(() => page.getByTestId('ev-row').count(), { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('ev-run').isEnabled(), { timeout: 60_000 }).toBe(true);
+
+    // Compare: A (base) and B (base + adapter) are preselected.
+    await page.getByTestId('ev-compare').click();
+    await expect.poll(() => page.getByTestId('ev-comparison').isVisible()).toBe(true);
+    expect(await page.getByTestId('ev-compare-counts').textContent()).toMatch(new RegExp(`^${items} paired items`));
+    await page.getByTestId('ev-comparison').scrollIntoViewIfNeeded();
+    await shot(page, 'evaluate-compare');
+
+    // Gate: "F1 ≥ base + 5" — a random adapter does not pass; release needs an override with reviewer and reason.
+    await page.getByTestId('ev-crit-add').click();
+    await expect.poll(() => page.getByTestId('ev-criteria').textContent()).toMatch(/token F1 ≥ base \+ 5 points/);
+    await expect.poll(() => page.getByTestId('ev-verdict').textContent()).toMatch(/Does not pass/);
+    expect(await page.getByTestId('ev-override').isDisabled()).toBe(true);
+    await page.getByTestId('ev-reviewer').fill('R. Diaz');
+    await page.getByTestId('ev-reason').fill('Pilot only: every answer is checked by a duty engineer.');
+    await shot(page, 'evaluate-gate-refused');
+    await page.getByTestId('ev-override').click();
+    await expect.poll(() => page.getByTestId('ev-releases').textContent()).toMatch(/Override.*R\. Diaz/);
+    await shot(page, 'evaluate-override-recorded');
+
+    const { releases } = await engine.call('gate.get', {});
+    expect(releases[0]).toMatchObject({ decision: 'overridden', reviewer: 'R. Diaz', modelId: base.id, adapterIds: [adapter.id] });
+    const log = await engine.call('audit.list', { limit: 50 });
+    expect(log.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['eval.start', 'eval.finish', 'gate.criteria.set', 'release.override']));
+    expect(problems).toEqual([]);
+    await context.close();
+
+    const dark = await openApp(s.browser, s.server.url, 'dark', '#/evaluate');
+    await expect.poll(() => dark.page.getByTestId('ev-row').count()).toBe(2);
+    await shot(dark.page, 'evaluate-dark');
+    await dark.context.close();
+  });
+});
