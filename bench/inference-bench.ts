@@ -12,6 +12,12 @@
  * Q8_0 with llama-quantize.
  *
  * Goals: generation >= 0.95 of llama-bench, prompt processing >= 0.90.
+ *
+ * Known gap, measured 2026-11-28 (do not chase it in our host): F16 prompt processing runs at ~0.45 of llama-bench.
+ * The same llama-bench source linked against node-llama-cpp 3.21.1's prebuilt libggml-cpu (zen4 and haswell
+ * variants alike) shows the same 0.45, with no Node involved: in the prebuilt tinyBLAS F16 kernel
+ * (gemm_bloc<4,3>) the 12 accumulators are stored to the stack on every loop pass (prebuilt built with GCC 11.4;
+ * our local GCC 12.2 build keeps them in registers). Q8_0 and K-quants use other kernels and pass (pp 1.31).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -74,7 +74,8 @@ describe('Export page', () => {
     // A quick real adapter: 6 LoRA steps of the tiny model on the Northwind sample (CPU).
     const e = s.server.engine;
     const imported = await e.call('datasets.import', { path: path.resolve('resources/samples/northwind-qa.jsonl'), datasetName: 'northwind' });
-    const started = await e.call('runs.start', { baseModelDir: TINY_HF, datasetVersionId: imported.versionId, maxSteps: 6, lr: 0.01, loraRank: 4, maxSeqLen: 128, microBatchSize: 2, device: 'cpu' });
+    // The run's name is its adapter's name: a completed run registers its adapter itself (the import below finds it).
+    const started = await e.call('runs.start', { name: 'Northwind adapter', baseModelDir: TINY_HF, datasetVersionId: imported.versionId, maxSteps: 6, lr: 0.01, loraRank: 4, maxSeqLen: 128, microBatchSize: 2, device: 'cpu' });
     await expect.poll(async () => (await e.call('runs.get', { runId: started.id })).status, { timeout: 120_000, interval: 500 }).toBe('completed');
     const run = await e.call('runs.get', { runId: started.id });
     const base = (await e.call('models.import', { path: TINY_HF, name: 'Tiny Llama' })).model; // already registered when the test above ran

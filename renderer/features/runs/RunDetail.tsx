@@ -80,6 +80,7 @@ export function RunDetail({ runId }: { runId: string }) {
           </p>
         </Alert>
       )}
+      <RegisteredModel run={run} />
       {run.status === 'running' || (series['loss']?.length ?? 0) > 0 ? (
         <>
           <ComparePicker runId={run.id} value={compareId} onChange={setCompareId} />
@@ -132,6 +133,38 @@ function ComparePicker({ runId, value, onChange }: { runId: string; value: strin
         </select>
       </span>
     </label>
+  );
+}
+
+/** The weights of a completed run are registered as a model by the engine; this says as what, or why not. */
+function RegisteredModel({ run }: { run: RunSummary }) {
+  const event = [...run.events].reverse().find((e) => e.kind === 'adapter_registered' || e.kind === 'registration_failed');
+  if (!event) return null;
+  if (event.kind === 'registration_failed') {
+    const hint = (event.data as { hint?: string } | null)?.hint;
+    return (
+      <Alert tone="warning" title="The adapter was not registered" testId="run-registration-failed">
+        <p>
+          <RichText text={event.message} />
+        </p>
+        {hint && <p className="alert-hint">{hint}</p>}
+      </Alert>
+    );
+  }
+  const data = event.data as { name?: string; modelId?: string } | null;
+  return (
+    <Alert tone="success" title="Adapter registered" testId="run-registered-model">
+      <p>
+        Adapter registered as model <strong>{data?.name ?? run.name}</strong>
+        {data?.modelId && (
+          <>
+            {' '}
+            (<span className="mono">{shortHash(data.modelId, 8)}</span>)
+          </>
+        )}
+        . <a href={pageHref('models')} data-testid="run-registered-model-link">Open the Models page</a>
+      </p>
+    </Alert>
   );
 }
 

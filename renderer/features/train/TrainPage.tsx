@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { LatheErrorData } from '../../../src/shared/contract/index.js';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button, ButtonLink } from '../../components/Button.js';
@@ -14,6 +14,7 @@ import { pageHref, pages } from '../shell/pages.js';
 import { AdvancedFields } from './AdvancedFields.js';
 import { DatasetPicker } from './DatasetPicker.js';
 import { EstimatePanel, useEstimate } from './EstimatePanel.js';
+import { RecipePicker, type RecipeChoice } from './RecipePicker.js';
 import { defaultForm, matchingPreset, presetFor, presets, type PresetId, type TrainForm } from './presets.js';
 import '../../styles/runs.css';
 
@@ -26,13 +27,18 @@ export function TrainPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<LatheErrorData | null>(null);
   const update = (patch: Partial<TrainForm>) => setForm((f) => ({ ...f, ...patch }));
+  // The data is one dataset version or a saved recipe (several versions mixed by ratio).
+  const [source, setSource] = useState<'version' | 'recipe'>('version');
+  const [recipe, setRecipe] = useState<RecipeChoice | null>(null);
+  const pickVersion = useCallback((datasetVersionId: string) => setForm((f) => ({ ...f, datasetVersionId })), []);
 
   useEffect(() => {
     if (datasets.status === 'idle') void datasets.load();
   }, [datasets.status, datasets.load]);
 
   const estimate = useEstimate(form);
-  const presetCtx = { trainExamples: versionExamples(datasets, form.datasetVersionId), parameters: estimate.estimate?.parameters ?? 0 };
+  const trainExamples = source === 'recipe' ? (recipe?.totalExamples ?? 0) : versionExamples(datasets, form.datasetVersionId);
+  const presetCtx = { trainExamples, parameters: estimate.estimate?.parameters ?? 0 };
   const preset = matchingPreset(form, presetCtx);
   // The chosen preset follows the dataset and model as they become known, until a preset field is edited by hand.
   const [chosen, setChosen] = useState<PresetId | null>('quick');
@@ -45,14 +51,16 @@ export function TrainPage() {
     update(patch);
   };
   if (datasets.status === 'ready' && datasets.datasets.length === 0) return <NoDatasets />;
-  const canLaunch = form.baseModelDir.trim() !== '' && form.datasetVersionId !== '' && !busy;
+  const hasData = source === 'recipe' ? Boolean(recipe?.validationVersionId) : form.datasetVersionId !== '';
+  const canLaunch = form.baseModelDir.trim() !== '' && hasData && !busy;
 
   const launch = async () => {
     setBusy(true);
     setError(null);
     try {
-      const { name, ...rest } = form;
-      const run = await getClient().send('runs.start', { ...rest, baseModelDir: form.baseModelDir.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      const { name, recipe: _r, ...rest } = form;
+      const data = source === 'recipe' && recipe ? { datasetVersionId: recipe.validationVersionId, recipe: recipe.components } : {};
+      const run = await getClient().send('runs.start', { ...rest, ...data, baseModelDir: form.baseModelDir.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
       localStorage.setItem(MODEL_KEY, form.baseModelDir.trim());
       useRuns.getState().upsert(run);
       window.location.hash = `#/runs/${encodeURIComponent(run.id)}`;
@@ -96,7 +104,21 @@ export function TrainPage() {
               </span>
             </span>
           </label>
-          <DatasetPicker versionId={form.datasetVersionId} onChange={(datasetVersionId) => update({ datasetVersionId })} />
+          <Choice<'version' | 'recipe'>
+            label="Data"
+            testId="train-data"
+            value={source}
+            onChange={setSource}
+            options={[
+              { value: 'version', label: 'Dataset version', note: 'One immutable dataset version' },
+              { value: 'recipe', label: 'Recipe', note: 'Several versions mixed by ratio of training tokens' },
+            ]}
+          />
+          {source === 'version' ? (
+            <DatasetPicker versionId={form.datasetVersionId} onChange={pickVersion} />
+          ) : (
+            <RecipePicker value={recipe} onChange={setRecipe} />
+          )}
           <label className="field">
             <span className="field-label">Run name <span className="field-optional">optional</span></span>
             <span className="text-input">
@@ -186,7 +208,7 @@ export function TrainPage() {
             Launch run
           </Button>
           <span className="train-actions-note">
-            {canLaunch ? `${form.maxSteps} steps on ${form.device === 'auto' ? 'the best device available' : form.device.toUpperCase()}` : 'Choose a base model folder and a dataset version.'}
+            {canLaunch ? `${form.maxSteps} steps on ${form.device === 'auto' ? 'the best device available' : form.device.toUpperCase()}` : `Choose a base model folder and ${source === 'recipe' ? 'a recipe' : 'a dataset version'}.`}
           </span>
         </div>
       </form>

@@ -13,7 +13,8 @@ afterEach(async () => {
   engines = [];
 });
 
-const registered = (r: RunSummary) => r.events.some((e) => e.kind === 'adapter_registered' || e.kind === 'registration_failed');
+// "completed" is announced only after the registration: waiting for it must be enough to find the model.
+const registered = (r: RunSummary) => r.status === 'completed' || r.status === 'failed' || r.status === 'interrupted';
 
 async function expectedSha(dir: string): Promise<string> {
   const i = inspectModelPath(dir);

@@ -21,16 +21,9 @@ export function stagingQueries(db: Database.Database) {
   );
   // Rows are buffered and written in batches inside one transaction each: autocommitting every row of a
   // temp table costs about ten times more.
-  // 100 rows per INSERT (500 bound values, far below SQLite's 32766 limit): one statement step per 100 rows
-  // instead of per row made the whole import ~10% faster in bench/import-bench.ts. Rows are kept flat (5 values
-  // each) so no per-row array is allocated.
-  const MULTI = 100;
-  const insertMany = db.prepare(`INSERT INTO temp.staged VALUES ${Array.from({ length: MULTI }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
-  const buffer: Array<number | string | null> = [];
+  const buffer: Array<[number, string, string, string, string | null]> = [];
   const flushTx = db.transaction(() => {
-    const full = buffer.length - (buffer.length % (MULTI * 5));
-    for (let i = 0; i < full; i += MULTI * 5) insertMany.run(buffer.slice(i, i + MULTI * 5));
-    for (let i = full; i < buffer.length; i += 5) insert.run(...(buffer.slice(i, i + 5) as [number, string, string, string, string | null]));
+    for (const row of buffer) insert.run(...row);
   });
   const flush = () => {
     if (buffer.length) flushTx();
@@ -38,8 +31,8 @@ export function stagingQueries(db: Database.Database) {
   };
   return {
     stage: (position: number, hash: string, content: string, source: string, split: string | null = null) => {
-      buffer.push(position, hash, content, source, split);
-      if (buffer.length >= 5000 * 5) flush();
+      buffer.push([position, hash, content, source, split]);
+      if (buffer.length >= 5000) flush();
     },
     flush,
     stagedHashes: () => hashes.iterate() as IterableIterator<string>,
