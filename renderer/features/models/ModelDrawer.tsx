@@ -108,7 +108,7 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
           {choices.length > 0 && (
             <section className="drawer-section">
               <h3 className="drawer-section-title">Convert to GGUF</h3>
-              <p className="field-hint">With llama.cpp’s own converter (the version node-llama-cpp runs); k-quants with llama-quantize. The output is hashed and registered as a child of this model.</p>
+              <p className="field-hint">With llama.cpp’s own converter (the same llama.cpp version the playground runs); k-quants with llama-quantize. The output is hashed and registered as a child of this model.</p>
               <div className="convert-row">
                 <span className="select-input">
                   <select aria-label="Output type" value={outtype} onChange={(e) => setOuttype(e.target.value as GgufOuttype)} data-testid="convert-outtype" disabled={jobId !== null}>
