@@ -1,14 +1,13 @@
 import type Database from 'better-sqlite3';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { AuditEntry } from '../../shared/contract/index.js';
 import type { CurateOperation, ExampleContent } from '../../shared/contract/features/datasets.js';
-import { AuditLog } from '../audit/audit-log.js';
-import { canonicalJson } from '../audit/audit-hash.js';
-import { datasetQueries, stagingQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
-import { exampleHash, serializeExample, versionHash } from './content-hash.js';
+import { datasetQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
+import { exampleHash, serializeExample } from './content-hash.js';
 import { DEFAULT_MINHASH, nearDuplicateClusters } from './minhash.js';
 import { compileCustomPatterns, findPii, redactPii } from './pii.js';
+import { writeDerivedVersion } from './version-writer.js';
 
 const PAGE = 5000;
 type Split = 'train' | 'validation' | 'test';
@@ -23,13 +22,11 @@ export function curateVersion(db: Database.Database, parentId: string, operation
   const parent = q.versionById(parentId);
   if (!parent) throw new LatheError('NOT_FOUND', `There is no dataset version ${parentId}.`, 'Refresh the dataset page and pick a version.');
   const step = makeStep(operation, operation.op === 'dedup-near' ? nearDuplicateDrops(db, parent, operation.threshold) : new Set());
-  const staging = stagingQueries(db);
   let removed = 0;
   let changed = 0;
-  let position = 0;
-  try {
-    for (let offset = 0; offset < parent.example_count; offset += PAGE) {
-      for (const r of q.page(parent.id, offset, PAGE)) {
+  function* rows() {
+    for (let offset = 0; offset < parent!.example_count; offset += PAGE) {
+      for (const r of q.page(parent!.id, offset, PAGE)) {
         const row = toRow(r);
         const out = step(row);
         if (!out) {
@@ -37,40 +34,18 @@ export function curateVersion(db: Database.Database, parentId: string, operation
           continue;
         }
         if (out.hash !== row.hash || out.split !== row.split) changed += 1;
-        staging.stage(position++, out.hash, out.text, out.source, out.split);
+        yield { hash: out.hash, text: out.text, source: out.source, split: out.split };
       }
     }
-    staging.flush();
-    const tx = db.transaction(() => {
-      const latest = q.latestVersion(parent.dataset_id)!;
-      const version: VersionRow = {
-        id: randomUUID(),
-        dataset_id: parent.dataset_id,
-        number: latest.number + 1,
-        parent_id: parent.id,
-        content_hash: versionHash(staging.stagedHashes()),
-        example_count: position,
-        operation: operation.op,
-        params: canonicalJson(operation),
-        created_at: new Date().toISOString(),
-        created_by: actor,
-      };
-      staging.insertStagedExamples();
-      q.insertVersion(version);
-      staging.linkStaged(version.id, 0);
-      const audit = new AuditLog(db).append({
-        actor,
-        action: `dataset.curate.${operation.op}`,
-        objectType: 'dataset_version',
-        objectId: version.id,
-        details: { parent: parent.id, number: version.number, operation, removed, changed, examples: position, contentHash: version.content_hash },
-      });
-      return { version, removed, changed, audit };
-    });
-    return tx.immediate();
-  } finally {
-    staging.drop();
   }
+  const { version, audit } = writeDerivedVersion(db, parent, rows(), {
+    operation: operation.op,
+    params: operation,
+    actor,
+    auditAction: `dataset.curate.${operation.op}`,
+    auditDetails: () => ({ operation, removed, changed }),
+  });
+  return { version, removed, changed, audit };
 }
 
 function toRow(r: ExamplePageRow): Row & { position: number } {
