@@ -58,6 +58,32 @@ describe('generate (browser mode, real llama.cpp)', () => {
     await page.keyboard.press('ArrowRight');
     await page.getByTestId('review-queue').waitFor({ state: 'visible' });
     await page.getByTestId('review-reviewer').fill('ana');
+
+    // Beside the current example: the chunk it was generated from, its grounding flag and the teacher.
+    const job = (await engine.call('synthetic.list', {})).jobs[0]!;
+    const first = await engine.call('synthetic.item', { versionId: job.targetVersionId!, position: 0 });
+    expect(first.chunk).toMatch(/\w+/);
+    await expect.poll(() => page.getByTestId('review-source-text').textContent()).toBe(first.chunk);
+    await expect.poll(() => page.getByTestId('review-source-grounding').textContent()).toMatch(first.item!.grounding.grounded ? /^Grounded/ : /^Not grounded/);
+    const sourceText = (await page.getByTestId('review-source').textContent()) ?? '';
+    expect(sourceText).toContain(first.item!.provenance.document);
+    expect(sourceText).toContain(`Teacher ${first.item!.provenance.teacher.name}`);
+    expect(sourceText).toContain(`template ${first.item!.provenance.template.version}`);
+    await page.getByTestId('review-card').scrollIntoViewIfNeeded();
+    await shot(page, 'generate-review-source');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await shot(page, 'generate-review-source-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('light');
+
+    // Moving on (J) brings the next example's own chunk.
+    const second = await engine.call('synthetic.item', { versionId: job.targetVersionId!, position: 1 });
+    await page.getByTestId('review-queue').focus();
+    await page.keyboard.press('j');
+    await expect.poll(() => page.getByTestId('review-source-text').textContent()).toBe(second.chunk);
+    await page.keyboard.press('k');
+    await expect.poll(() => page.getByTestId('review-source-text').textContent()).toBe(first.chunk);
     await page.getByTestId('review-queue').focus();
     for (let i = 0; i < made; i++) {
       await page.keyboard.press(i % 3 === 2 ? 'r' : 'a');
@@ -68,6 +94,14 @@ describe('generate (browser mode, real llama.cpp)', () => {
     const kept = made - Math.floor(made / 3);
     await expect.poll(() => page.locator('body').textContent()).toMatch(new RegExp(`kept ${kept}`));
     await shot(page, 'generate-reviewed-version-light');
+    // The reviewed version renumbers examples; an unedited one still finds its source by content hash.
+    const reviewed = (await engine.call('datasets.versions', { datasetId: docs.datasetId })).versions[0]!;
+    expect(reviewed.id).not.toBe(job.targetVersionId);
+    const keptFirst = (await engine.call('datasets.examples', { versionId: reviewed.id, limit: 1 })).examples[0]!;
+    const viaHash = await engine.call('synthetic.item', { versionId: reviewed.id, position: keptFirst.position, contentHash: keptFirst.contentHash });
+    expect(viaHash.item?.provenance.jobId).toBe(job.id);
+    expect(viaHash.chunk).toMatch(/\w+/);
+    expect((await engine.call('synthetic.item', { versionId: reviewed.id, position: keptFirst.position })).item).toBeNull();
 
     // Back on Generate, the source is still the chunks (v1), not the generated v2 or the reviewed v3 made from it.
     await page.getByTestId('nav-generate').click();

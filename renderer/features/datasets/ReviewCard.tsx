@@ -3,11 +3,14 @@ import type { ExampleContent } from '../../../src/shared/contract/features/datas
 import type { ReviewedExample, ReviewEntry, ReviewState } from '../../../src/shared/contract/features/review.js';
 import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 import { ExampleView } from './ExampleView.js';
+import { SourceChunkPanel } from './SourceChunkPanel.js';
 import { STATUS_LABELS } from './ReviewFilters.js';
 
 export type CardMode = 'view' | 'edit' | 'comment' | 'tag';
 
 interface Props {
+  /** The version under review: with the position, finds a generated example's source chunk. */
+  versionId: string;
   example: ReviewedExample;
   state: ReviewState | null;
   history: ReviewEntry[];
@@ -30,7 +33,7 @@ const ACTION_LABELS: Record<ReviewEntry['action'], string> = {
 };
 
 /** The example under review: its content (or the editor), every reviewer's verdict, and its history. */
-export function ReviewCard({ example, state, history, mode, knownTags, onSaveEdit, onSaveNote, onCancel }: Props) {
+export function ReviewCard({ versionId, example, state, history, mode, knownTags, onSaveEdit, onSaveNote, onCancel }: Props) {
   const shown = example.edited ?? example.content;
   const verdicts = state?.verdicts ?? [];
   return (
@@ -63,6 +66,8 @@ export function ReviewCard({ example, state, history, mode, knownTags, onSaveEdi
           <ExampleView content={shown} />
         </div>
       )}
+
+      <SourceChunkPanel versionId={versionId} position={example.position} contentHash={example.contentHash} content={shown} />
 
       {(mode === 'comment' || mode === 'tag') && (
         <NoteInput mode={mode} knownTags={knownTags} onSave={onSaveNote} onCancel={onCancel} />

@@ -270,6 +270,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
           {current && (
             <ReviewCard
               key={current.position}
+              versionId={version.id}
               example={current}
               state={state}
               history={history}

@@ -78,8 +78,9 @@ export function syntheticHandlers(ctx: EngineContext): SyntheticImpls {
     },
     'synthetic.status': async ({ jobId }) => jobSummary(db(), requireJob(jobId)),
     'synthetic.list': async () => ({ jobs: syntheticQueries(db()).jobs().map((r) => jobSummary(db(), r)) }),
-    'synthetic.item': async ({ versionId, position }) => {
-      const item = syntheticQueries(db()).itemAtVersionPosition(versionId, position);
+    'synthetic.item': async ({ versionId, position, contentHash }) => {
+      const q = syntheticQueries(db());
+      const item = q.itemAtVersionPosition(versionId, position) ?? (contentHash ? q.itemByContentHash(contentHash) : undefined);
       if (!item) return { item: null, chunk: null };
       const provenance = JSON.parse(item.provenance) as GeneratedItem['provenance'];
       const chunkRow = datasetQueries(db()).page(provenance.sourceVersionId, provenance.chunkPosition, 1)[0];

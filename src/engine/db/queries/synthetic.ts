@@ -44,6 +44,8 @@ export function syntheticQueries(db: Database.Database) {
   const hashInJob = db.prepare<[string, string], number>('SELECT 1 FROM synthetic_items WHERE job_id = ? AND content_hash = ?').pluck();
   const hashInLibrary = db.prepare<[string], number>('SELECT 1 FROM examples WHERE content_hash = ?').pluck();
   const itemAt = db.prepare<[string, number], SyntheticItemRow>('SELECT i.* FROM synthetic_items i JOIN synthetic_jobs j ON j.id = i.job_id WHERE j.target_version_id = ? AND i.version_position = ?');
+  // Fallback for versions derived from a generated one (e.g. the reviewed version): the unedited example keeps its hash.
+  const itemByHash = db.prepare<[string], SyntheticItemRow>('SELECT * FROM synthetic_items WHERE content_hash = ? LIMIT 1');
   return {
     insertJob: (r: SyntheticJobRow) => void insertJob.run(r),
     job: (id: string) => job.get(id),
@@ -60,5 +62,6 @@ export function syntheticQueries(db: Database.Database) {
     setPosition: (jobId: string, chunk: number, index: number, position: number) => void setPosition.run(position, jobId, chunk, index),
     isDuplicate: (jobId: string, hash: string) => hashInJob.get(jobId, hash) !== undefined || hashInLibrary.get(hash) !== undefined,
     itemAtVersionPosition: (versionId: string, position: number) => itemAt.get(versionId, position),
+    itemByContentHash: (contentHash: string) => itemByHash.get(contentHash),
   };
 }

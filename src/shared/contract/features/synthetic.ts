@@ -136,8 +136,8 @@ export const syntheticHandlers = {
     writes: false,
   }),
   'synthetic.item': handler({
-    summary: 'Provenance, grounding and PII findings of one generated example in the version it landed in.',
-    args: z.object({ versionId: z.string().min(1), position: z.number().int().min(0) }).strict(),
+    summary: 'Provenance, grounding and PII findings of one generated example in the version it landed in (or, given its content hash, in a version derived from it); null for an example that was not generated.',
+    args: z.object({ versionId: z.string().min(1), position: z.number().int().min(0), contentHash: z.string().min(1).optional() }).strict(),
     result: z.object({ item: generatedItemSchema.nullable(), chunk: z.string().nullable() }),
     writes: false,
   }),
