@@ -1,24 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { runCli } from '../../../tests/support/run-cli.js';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { Engine } from '../../engine/engine.js';
 import { datasetCommand } from './dataset.js';
 
 afterEach(() => vi.restoreAllMocks());
 
-/** Runs `lathe dataset …` in-process and returns what it printed. */
+/** Runs `lathe …` in-process; it must succeed. Returns what it printed. */
 async function lathe(args: string[]): Promise<string> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    expect(await datasetCommand(args)).toBe(0);
-  } finally {
-    vi.restoreAllMocks();
-  }
+  const { code, out } = await runCli(datasetCommand, args);
+  expect(code).toBe(0);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { runCli } from '../../../tests/support/run-cli.js';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { Engine } from '../../engine/engine.js';
 import { registerGguf } from '../../engine/playground/playground-kit.js';
@@ -8,17 +9,10 @@ import { evalCommand } from './eval.js';
 
 afterEach(() => vi.restoreAllMocks());
 
+/** Runs `lathe …` in-process; it must succeed. Returns what it printed. */
 async function lathe(args: string[]): Promise<string> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    expect(await evalCommand(args)).toBe(0);
-  } finally {
-    vi.restoreAllMocks();
-  }
+  const { code, out } = await runCli(evalCommand, args);
+  expect(code).toBe(0);
   return out;
 }
 

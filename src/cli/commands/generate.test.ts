@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { runCli } from '../../../tests/support/run-cli.js';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { Engine } from '../../engine/engine.js';
 import { registerGguf } from '../../engine/playground/playground-kit.js';
@@ -8,19 +9,7 @@ import { generateCommand } from './generate.js';
 afterEach(() => vi.restoreAllMocks());
 
 /** Runs `lathe generate …` in-process; returns its exit code and what it printed on stdout. */
-async function lathe(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { code: await generateCommand(args), out };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const lathe = (args: string[]) => runCli(generateCommand, args);
 
 describe('lathe generate', () => {
   it('generates from a documents version, prints the new version id and lists the job; bad input is a clear error', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import { exampleContentSchema } from '../../shared/contract/features/datasets.js';
 import type { EngineContext } from '../context.js';
-import { datasetQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
+import { datasetQueries, type ExamplePageRow } from '../db/queries/datasets.js';
 import { reviewQueries } from '../db/queries/review.js';
 import { requireDb } from '../require-db.js';
 import { curateVersion, diffVersions, findNearDuplicates, scanVersionForPii } from './curate.js';
@@ -14,6 +14,7 @@ import { previewDocuments } from './documents/preview.js';
 import { resolveTokenizerFile } from './documents/tokenizer.js';
 import { LatheError } from '../../shared/contract/errors.js';
 import { runImportJob } from './run-import-job.js';
+import { toVersion } from './version-view.js';
 
 type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.previewDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
 
@@ -128,16 +129,3 @@ export function ftsQuery(input: string): string {
     .join(' ');
 }
 
-function toVersion(v: VersionRow) {
-  return {
-    id: v.id,
-    number: v.number,
-    parentId: v.parent_id,
-    contentHash: v.content_hash,
-    exampleCount: v.example_count,
-    operation: v.operation,
-    params: JSON.parse(v.params) as Record<string, unknown>,
-    createdAt: v.created_at,
-    createdBy: v.created_by,
-  };
-}
