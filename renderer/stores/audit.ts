@@ -6,6 +6,22 @@ import { toastError } from './toasts.js';
 
 export const AUDIT_PAGE_SIZE = 50;
 
+export interface AuditExtraFilter { actor: string; objectType: string; from: string; to: string; text: string }
+export interface ExportOutcome { path: string; entries: number; sha256: string; complete: boolean }
+const NO_EXTRA: AuditExtraFilter = { actor: '', objectType: '', from: '', to: '', text: '' };
+
+/** The filter as handler arguments: empty fields left out; dates widened to whole days. */
+function filterArgs(prefix: string, extra: AuditExtraFilter) {
+  const args: Record<string, string> = {};
+  if (prefix.trim()) args.actionPrefix = prefix.trim();
+  if (extra.actor) args.actor = extra.actor;
+  if (extra.objectType) args.objectType = extra.objectType;
+  if (extra.text.trim()) args.text = extra.text.trim();
+  if (extra.from) args.from = `${extra.from}T00:00:00.000Z`;
+  if (extra.to) args.to = `${extra.to}T23:59:59.999Z`;
+  return args;
+}
+
 type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 interface VerifyState {
@@ -22,12 +38,17 @@ interface AuditStore {
   loadingMore: boolean;
   /** Action prefix filter, e.g. "dataset." */
   filter: string;
+  /** The other filters: actor, object type, time range, text in the details. */
+  extra: AuditExtraFilter;
   /** Entries that arrived live, so the table can mark them briefly. */
   fresh: number[];
   verify: VerifyState;
   load(): Promise<void>;
   loadMore(): Promise<void>;
   setFilter(prefix: string): void;
+  setExtra(change: Partial<AuditExtraFilter>): void;
+  /** Writes an export of what the filters match and hands the file to the browser as a download. */
+  exportAs(format: 'json' | 'csv'): Promise<ExportOutcome | null>;
   runVerify(): Promise<void>;
   receive(entry: AuditEntry): void;
 }
@@ -42,6 +63,7 @@ export const useAudit = create<AuditStore>((set, get) => ({
   error: null,
   loadingMore: false,
   filter: '',
+  extra: NO_EXTRA,
   fresh: [],
   verify: { status: 'idle', result: null, error: null },
 
@@ -49,11 +71,7 @@ export const useAudit = create<AuditStore>((set, get) => ({
     const mine = ++generation;
     set({ status: get().status === 'ready' ? 'ready' : 'loading', error: null });
     try {
-      const prefix = get().filter.trim();
-      const page = await getClient().send('audit.list', {
-        limit: AUDIT_PAGE_SIZE,
-        ...(prefix ? { actionPrefix: prefix } : {}),
-      });
+      const page = await getClient().send('audit.list', { limit: AUDIT_PAGE_SIZE, ...filterArgs(get().filter, get().extra) });
       if (mine !== generation) return;
       set({ entries: page.entries, total: page.total, status: 'ready', error: null, fresh: [] });
     } catch (err) {
@@ -69,12 +87,7 @@ export const useAudit = create<AuditStore>((set, get) => ({
     const mine = generation;
     set({ loadingMore: true });
     try {
-      const prefix = filter.trim();
-      const page = await getClient().send('audit.list', {
-        limit: AUDIT_PAGE_SIZE,
-        beforeSeq: last.seq,
-        ...(prefix ? { actionPrefix: prefix } : {}),
-      });
+      const page = await getClient().send('audit.list', { limit: AUDIT_PAGE_SIZE, beforeSeq: last.seq, ...filterArgs(filter, get().extra) });
       if (mine !== generation) return;
       const known = new Set(get().entries.map((e) => e.seq));
       set((s) => ({ entries: [...s.entries, ...page.entries.filter((e) => !known.has(e.seq))], total: page.total }));
@@ -90,6 +103,29 @@ export const useAudit = create<AuditStore>((set, get) => ({
     void get().load();
   },
 
+  setExtra(change) {
+    set((s) => ({ extra: { ...s.extra, ...change } }));
+    void get().load();
+  },
+
+  async exportAs(format) {
+    try {
+      const r = await getClient().send('audit.export', { format, includeContent: true, ...filterArgs(get().filter, get().extra) });
+      if (r.content !== null) {
+        const url = URL.createObjectURL(new Blob([r.content], { type: format === 'json' ? 'application/json' : 'text/csv' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = r.path.split(/[\\/]/).pop() ?? `audit.${format}`;
+        a.click();
+        window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      }
+      return { path: r.path, entries: r.entries, sha256: r.sha256, complete: r.complete };
+    } catch (err) {
+      toastError('Could not export the audit log', err);
+      return null;
+    }
+  },
+
   async runVerify() {
     set({ verify: { status: 'running', result: get().verify.result, error: null } });
     try {
@@ -101,10 +137,11 @@ export const useAudit = create<AuditStore>((set, get) => ({
   },
 
   receive(entry) {
-    const { status, entries, filter } = get();
+    const { status, entries, filter, extra } = get();
     if (status !== 'ready') return; // the next load will include it
     const prefix = filter.trim();
     if (prefix && !entry.action.startsWith(prefix)) return;
+    if (Object.values(extra).some((v) => v !== '')) return; // the engine decides what matches; shown on the next load
     if (entries.some((e) => e.seq === entry.seq)) return;
     set((s) => ({
       entries: [entry, ...s.entries],

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditExport } from '../../src/engine/audit/audit-verify-export.js';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
 import { startE2eSession, type E2eSession } from './session.js';
 
@@ -167,6 +168,27 @@ describe('browser mode shell', () => {
       // The filter narrows by action prefix.
       await page.getByTestId('audit-filter').fill('dataset.');
       await expect.poll(() => rows.count()).toBe(1);
+
+      // Families, actor and text filters; then a JSON export of what they match, which verifies on its own.
+      await page.getByTestId('audit-family-all').click();
+      await expect.poll(() => rows.count()).toBe(before + 1);
+      await page.getByTestId('audit-family-imports').click();
+      await expect.poll(() => rows.count()).toBe(1);
+      await page.getByTestId('audit-family-all').click();
+      await page.getByTestId('audit-actor').selectOption('e2e');
+      await page.getByTestId('audit-text').fill('ds_e2e');
+      await expect.poll(() => rows.count()).toBe(1);
+      await page.getByTestId('audit-text').fill('no-such-thing');
+      await page.getByTestId('audit-no-match').waitFor();
+      await page.getByTestId('audit-text').fill('');
+      await page.getByTestId('audit-actor').selectOption('');
+      await expect.poll(() => rows.count()).toBe(before + 1);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export-json').click()]);
+      const exported = fs.readFileSync(await download.path(), 'utf8');
+      expect(verifyAuditExport(exported, 'json')).toMatchObject({ ok: true, complete: true, checked: before + 1 });
+      await page.getByTestId('audit-exported').waitFor();
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'audit-filters-export-light.png'), fullPage: true });
 
       expect(problems).toEqual([]);
     } finally {

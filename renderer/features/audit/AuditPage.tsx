@@ -2,37 +2,63 @@ import { useEffect, useState } from 'react';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { EmptyState } from '../../components/EmptyState.js';
-import { LinkIcon, SearchIcon, ShieldCheckIcon, XIcon } from '../../components/icons.js';
+import { Alert } from '../../components/Alert.js';
+import { FileTextIcon, LinkIcon, SearchIcon, ShieldCheckIcon, TableIcon, XIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
-import { useAudit } from '../../stores/audit.js';
+import { useAudit, type ExportOutcome } from '../../stores/audit.js';
 import { useConnection } from '../../stores/connection.js';
 import { pages } from '../shell/pages.js';
+import { AuditFilters } from './AuditFilters.js';
 import { AuditTable } from './AuditTable.js';
 import { VerifyResult } from './VerifyResult.js';
 
 export function AuditPage() {
-  const { entries, total, status, error, filter, loadingMore, verify, load, loadMore, runVerify } = useAudit();
+  const { entries, total, status, error, filter, extra, loadingMore, verify, load, loadMore, runVerify, exportAs } = useAudit();
   const open = useConnection((s) => s.status === 'open');
+  const [exporting, setExporting] = useState<'json' | 'csv' | null>(null);
+  const [exported, setExported] = useState<ExportOutcome | null>(null);
+  const runExport = async (format: 'json' | 'csv') => {
+    setExporting(format);
+    setExported(await exportAs(format));
+    setExporting(null);
+  };
 
   useEffect(() => {
     if (open && useAudit.getState().status === 'idle') void load();
   }, [open, load]);
 
   const hasEntries = entries.length > 0;
-  const filtering = filter.trim() !== '';
+  const filtering = filter.trim() !== '' || Object.values(extra).some((v) => v !== '');
 
   return (
     <>
       <PageHeader
         {...pages.audit}
         actions={
-          <Button icon={LinkIcon} busy={verify.status === 'running'} onClick={() => void runVerify()} data-testid="audit-verify" disabled={!open}>
-            Verify chain
-          </Button>
+          <>
+            <Button icon={FileTextIcon} busy={exporting === 'json'} onClick={() => void runExport('json')} data-testid="audit-export-json" disabled={!open || !hasEntries}>
+              Export JSON
+            </Button>
+            <Button icon={TableIcon} busy={exporting === 'csv'} onClick={() => void runExport('csv')} data-testid="audit-export-csv" disabled={!open || !hasEntries}>
+              Export CSV
+            </Button>
+            <Button variant="primary" icon={LinkIcon} busy={verify.status === 'running'} onClick={() => void runVerify()} data-testid="audit-verify" disabled={!open}>
+              Verify chain
+            </Button>
+          </>
         }
       />
 
       <VerifyResult verify={verify} />
+
+      {exported && (
+        <Alert tone="success" title={`Exported ${exported.entries} ${exported.entries === 1 ? 'entry' : 'entries'}${exported.complete ? ' — the whole chain' : ' — filtered'}`} testId="audit-exported">
+          <span>
+            Saved as <span className="audit-export-note">{exported.path}</span> (sha256 <span className="audit-export-note">{exported.sha256.slice(0, 16)}…</span>). Anyone can check it without Lathe:{' '}
+            <code>node verify-audit-export.mjs {exported.path.split(/[\\/]/).pop()}</code> or <code>lathe audit verify-export FILE</code>.
+          </span>
+        </Alert>
+      )}
 
       {error && (
         <ErrorAlert
@@ -46,6 +72,9 @@ export function AuditPage() {
         />
       )}
 
+      {(hasEntries || filtering) && (
+        <AuditFilters />
+      )}
       {(hasEntries || filtering) && (
         <div className="toolbar">
           <FilterInput />
@@ -67,7 +96,7 @@ export function AuditPage() {
       )}
 
       {status === 'ready' && !hasEntries && filtering && (
-        <div className="table-empty">No entries whose action starts with “{filter.trim()}”.</div>
+        <div className="table-empty" data-testid="audit-no-match">No entries match these filters.</div>
       )}
 
       {hasEntries && (
@@ -90,6 +119,8 @@ function FilterInput() {
   const filter = useAudit((s) => s.filter);
   const setFilter = useAudit((s) => s.setFilter);
   const [value, setValue] = useState(filter);
+  // A family button sets the prefix too: show it here.
+  useEffect(() => setValue(filter), [filter]);
 
   useEffect(() => {
     if (value === filter) return;

@@ -9,6 +9,7 @@ import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { lastPoint, useRuns, type MetricSeries } from '../../stores/runs.js';
 import { pageHref } from '../shell/pages.js';
+import { ReproducePanel } from './ReproducePanel.js';
 import { RetryPanel } from './RetryPanel.js';
 import { RunCharts } from './RunCharts.js';
 import { RunEvents } from './RunEvents.js';
@@ -95,6 +96,7 @@ export function RunDetail({ runId }: { runId: string }) {
         <RunEvents run={run} />
         {(run.status === 'failed' || run.status === 'stopped' || run.status === 'interrupted' || run.status === 'completed') && <RetryPanel key={run.id} run={run} />}
       </div>
+      {(run.status === 'completed' || run.events.some((e) => e.kind === 'reproduction_checked')) && <ReproducePanel run={run} />}
       <div className="run-lower">
         <Checkpoints run={run} />
         <section className="run-panel" aria-labelledby="run-config-title">

@@ -1,19 +1,44 @@
 import { LatheError } from '../../shared/contract/errors.js';
 import { openDatabase } from '../../engine/db/connection.js';
+import fs from 'node:fs';
 import { AuditLog } from '../../engine/audit/audit-log.js';
+import { writeAuditExport } from '../../engine/audit/audit-export.js';
+import { verifyAuditExport } from '../../engine/audit/audit-verify-export.js';
+import type { AuditFilter } from '../../engine/db/queries/audit.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { intFlag, parseFlags } from '../args.js';
 
-const USAGE = 'lathe audit verify|list [--data-dir DIR] [--limit N] [--json]';
+const USAGE =
+  'lathe audit verify|list [--data-dir DIR] [--limit N] [--json] [--action PREFIX] [--actor NAME] [--object-type T] [--from ISO] [--to ISO] [--text T] | ' +
+  'lathe audit export --format json|csv [filters] | lathe audit verify-export FILE';
 
 /** Works on the database directly (no engine start, no inference host): it must run even on a damaged install. */
 export async function auditCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { 'data-dir': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      'data-dir': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, format: { type: 'string' },
+      action: { type: 'string' }, actor: { type: 'string' }, 'object-type': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, text: { type: 'string' },
+    },
     USAGE,
   );
   const verb = positionals[0];
+  if (verb === 'verify-export') return verifyExportFile(positionals[1], values.json === true);
+  const filter: AuditFilter = { actionPrefix: values.action, actor: values.actor, objectType: values['object-type'], from: values.from, to: values.to, text: values.text };
+  for (const k of Object.keys(filter) as Array<keyof AuditFilter>) if (filter[k] === undefined) delete filter[k];
+  if (verb === 'export') {
+    if (values.format !== 'json' && values.format !== 'csv') throw new LatheError('INVALID_ARGUMENTS', 'Give --format json or --format csv.', `Usage: ${USAGE}`);
+    const dataDir = resolveDataDir(values['data-dir']);
+    const { db } = openDatabase(dataDir);
+    try {
+      const r = writeAuditExport(db, dataDir, values.format, filter);
+      new AuditLog(db).append({ actor: process.env.USER || 'cli', action: 'audit.export', objectType: 'audit', details: { ...r, filter } });
+      process.stdout.write(`Wrote ${r.entries} entries to ${r.path}\nsha256 ${r.sha256}${r.complete ? '' : '  (filtered: entries verify one by one)'}\n`);
+      return 0;
+    } finally {
+      db.close();
+    }
+  }
   if (verb !== 'verify' && verb !== 'list') {
     throw new LatheError('INVALID_ARGUMENTS', `Unknown audit command "${verb ?? ''}".`, `Usage: ${USAGE}`);
   }
@@ -21,7 +46,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
   try {
     const log = new AuditLog(db);
     if (verb === 'list') {
-      const { entries, total } = log.list(intFlag(values.limit, 'limit', 50), undefined);
+      const { entries, total } = log.list(intFlag(values.limit, 'limit', 50), undefined, filter);
       if (values.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
       else {
         for (const e of entries) process.stdout.write(`#${e.seq}  ${e.at}  ${e.actor}  ${e.action}  ${e.objectType}${e.objectId ? `:${e.objectId}` : ''}\n`);
@@ -43,4 +68,16 @@ export async function auditCommand(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+/** Verifies an export file alone — no database needed; exit 0 intact, 1 broken. */
+function verifyExportFile(file: string | undefined, json: boolean): number {
+  if (!file) throw new LatheError('INVALID_ARGUMENTS', 'Name the export file to verify.', 'Example: lathe audit verify-export audit-2026-11-28.json');
+  if (!fs.existsSync(file)) throw new LatheError('NOT_FOUND', `There is no file ${file}.`, 'Check the path.');
+  const format = file.toLowerCase().endsWith('.csv') ? 'csv' : 'json';
+  const r = verifyAuditExport(fs.readFileSync(file, 'utf8'), format);
+  if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  else if (r.ok) process.stdout.write(`Export intact: ${r.checked} entries verified${r.complete ? ', an unbroken chain from #1' : `; ${r.gaps} gap(s) (a filtered export: links across a gap are not checked)`}.\n`);
+  else process.stdout.write(`Export BROKEN at entry #${r.firstBroken!.seq}: ${r.firstBroken!.reason}. ${r.checked} entries before it verified.\n`);
+  return r.ok ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditVerifyResult } from '../../shared/contract/index.js';
-import { auditQueries, type AuditRow } from '../db/queries/audit.js';
+import { auditQueries, type AuditFilter, type AuditRow } from '../db/queries/audit.js';
 import { auditEntryHash, canonicalJson, GENESIS_HASH } from './audit-hash.js';
 
 export interface AuditRecord {
@@ -46,9 +46,11 @@ export class AuditLog {
     return this.appendTx.immediate(record);
   }
 
-  list(limit: number, beforeSeq: number | undefined, actionPrefix = ''): { entries: AuditEntry[]; total: number } {
-    const rows = this.q.page(beforeSeq ?? Number.MAX_SAFE_INTEGER, actionPrefix, limit);
-    return { entries: rows.map(toEntry), total: this.q.count(actionPrefix) };
+  /** Newest first; `filter` is an action prefix or a full filter (actor, object, time range, text). */
+  list(limit: number, beforeSeq: number | undefined, filter: string | AuditFilter = ''): { entries: AuditEntry[]; total: number } {
+    const f = typeof filter === 'string' ? { actionPrefix: filter } : filter;
+    const rows = this.q.filteredPage(f, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit);
+    return { entries: rows.map(toEntry), total: this.q.filteredCount(f) };
   }
 
   /** Walks the chain from the first entry; names the first entry whose hash or link does not hold. */
@@ -79,7 +81,7 @@ export class AuditLog {
   }
 }
 
-function toHashed(row: Omit<AuditRow, 'hash'>) {
+export function toHashed(row: Omit<AuditRow, 'hash'>) {
   return {
     seq: row.seq,
     at: row.at,

@@ -9,7 +9,7 @@ import type { RunSupervisor } from './run-supervisor.js';
 
 type RunImpls = Pick<
   HandlerImpls,
-  'runs.start' | 'runs.list' | 'runs.get' | 'runs.metrics' | 'runs.stop' | 'runs.resume' | 'runs.cancel' | 'runs.retry' | 'runs.estimate' | 'runs.preset'
+  'runs.start' | 'runs.list' | 'runs.get' | 'runs.metrics' | 'runs.stop' | 'runs.resume' | 'runs.cancel' | 'runs.retry' | 'runs.reproduce' | 'runs.estimate' | 'runs.preset'
 >;
 
 export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
@@ -28,6 +28,7 @@ export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
     'runs.resume': async ({ runId, step }) => runs.resume(runId, step),
     'runs.cancel': async ({ runId }) => runs.cancel(runId),
     'runs.retry': async ({ runId, changes }) => runs.retry(runId, changes),
+    'runs.reproduce': async ({ runId }) => runs.reproduce(runId),
     // A CPU estimate needs no GPU probe (which imports torch: seconds).
     'runs.estimate': async (args) => estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnly() : await runs.hardware()),
     'runs.preset': async (args) => {

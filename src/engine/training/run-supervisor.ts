@@ -8,6 +8,7 @@ import { runQueries, type RunRow, type StoredRunStatus } from '../db/queries/run
 import { requireDb } from '../require-db.js';
 import { materializeRecipe, materializeVersion, trainerConfig } from './materialize.js';
 import { registerRunOutput } from './run-registration.js';
+import { checkReproduction, reproductionArgs } from './reproduce.js';
 import type { TrainerEvent } from './trainer-command.js';
 import { TrainerProcess, type TrainerExit } from './trainer-process.js';
 import { runSlot, trainingHardwareProbe, type TrainingHardware } from './training-hardware.js';
@@ -33,7 +34,7 @@ export class RunSupervisor {
     this.hardware = trainingHardwareProbe(ctx.dataDir);
   }
 
-  async start(args: StartRunArgs, retryOf: string | null = null): Promise<RunSummary> {
+  async start(args: StartRunArgs, retryOf: string | null = null, reproduces: string | null = null): Promise<RunSummary> {
     const { db, audit } = requireDb(this.ctx);
     const id = randomUUID();
     const outputDir = path.join(this.ctx.dataDir, 'runs', id);
@@ -56,9 +57,14 @@ export class RunSupervisor {
         q.addEvent(id, 'retry', `Retry of run ${retryOf.slice(0, 8)} with new settings.`, { retryOf });
         q.addEvent(retryOf, 'retried', `Retried as run ${id.slice(0, 8)}.`, { runId: id });
       }
+      if (reproduces) {
+        q.addEvent(id, 'reproduce', `Reproduction of run ${reproduces.slice(0, 8)}: same base model, data, seed and settings.`, { reproduces });
+        q.addEvent(reproduces, 'reproduced', `Reproduced as run ${id.slice(0, 8)}.`, { runId: id });
+      }
     })();
-    this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, retryOf, slot, trainExamples: recipe ? recipe.reduce((n, r) => n + r.examples, 0) : data.trainCount, validationExamples: data.valCount, recipe: args.recipe ?? null } }));
+    this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, retryOf, reproduces, slot, trainExamples: recipe ? recipe.reduce((n, r) => n + r.examples, 0) : data.trainCount, validationExamples: data.valCount, recipe: args.recipe ?? null } }));
     if (retryOf) this.emit(retryOf);
+    if (reproduces) this.emit(reproduces);
     this.pump();
     this.noteIfWaiting(id);
     return this.summary(id);
@@ -76,6 +82,12 @@ export class RunSupervisor {
       throw new LatheError('INVALID_ARGUMENTS', `Retry setting "${issue.path.join('.')}": ${issue.message}.`, 'Fix that field; the old run is unchanged.');
     }
     return this.start(parsed.data, runId);
+  }
+
+  /** Re-runs a completed run from its stored settings; the weights' hashes are compared when it completes. */
+  async reproduce(runId: string): Promise<RunSummary> {
+    const { args } = reproductionArgs(this.ctx, runId);
+    return this.start(args, null, runId);
   }
 
   resume(runId: string, step?: number): RunSummary {
@@ -264,6 +276,7 @@ export class RunSupervisor {
     const task = registerRunOutput(this.ctx, runId)
       .then((r) => {
         if (r && db.open) runQueries(db).addEvent(runId, 'adapter_registered', `${r.alreadyRegistered ? 'Already registered' : 'Registered'} as model ${r.name}.`, r);
+        if (r && db.open) checkReproduction(this.ctx, runQueries(db).get(runId)!, r.modelId);
       })
       .catch((err: unknown) => {
         const e = err as { message?: string; hint?: string };

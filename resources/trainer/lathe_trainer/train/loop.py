@@ -8,6 +8,7 @@ model.py (loading, precision), step.py (forward/backward and the out-of-memory f
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -308,6 +309,7 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
     shutil.rmtree(staging, ignore_errors=True)
     try:
         core.save_pretrained(staging, safe_serialization=True)
+        canonicalise_adapter_config(staging)
         if c.method == "full":
             tokenizer.save_pretrained(staging)  # a full model folder must load on its own
         shutil.rmtree(final, ignore_errors=True)
@@ -328,3 +330,16 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
                  "completed": step >= total_steps, "checkpoint": str(last_checkpoint) if last_checkpoint else None,
                  "manifest": str(manifest), "seconds": round(time.monotonic() - started, 2),
                  "tokens": tokens_total, "train_seconds": round(fit_seconds, 3), "train_cpu_seconds": round(fit_cpu, 3)})
+
+
+def canonicalise_adapter_config(folder: Path) -> None:
+    """peft writes target_modules from a Python set, whose order follows the per-process string hash seed; sorted,
+    the same run gives a byte-identical adapter folder (the "reproduce this run" promise)."""
+    config = folder / "adapter_config.json"
+    if not config.exists():
+        return
+    data = json.loads(config.read_text(encoding="utf-8"))
+    for key in ("target_modules", "modules_to_save", "exclude_modules"):
+        if isinstance(data.get(key), list):
+            data[key] = sorted(data[key])
+    config.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -23,18 +23,45 @@ export const auditVerifySchema = z.object({
 });
 export type AuditVerifyResult = z.infer<typeof auditVerifySchema>;
 
+/** Every field optional; all given must hold. Times are ISO 8601, inclusive. */
+export const auditFilterSchema = z.object({
+  actionPrefix: z.string().max(100).optional(),
+  actor: z.string().max(200).optional(),
+  objectType: z.string().max(100).optional(),
+  objectId: z.string().max(200).optional(),
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+  /** Case-insensitive text inside the details, the action or the object id. */
+  text: z.string().max(200).optional(),
+});
+export type AuditFilterArgs = z.infer<typeof auditFilterSchema>;
+
 export const auditHandlers = {
   'audit.list': handler({
-    summary: 'Audit entries, newest first, optionally filtered by action prefix.',
-    args: z
-      .object({
+    summary: 'Audit entries, newest first, filtered by action prefix, actor, object, time range and text.',
+    args: auditFilterSchema
+      .extend({
         limit: z.number().int().min(1).max(1000).default(100),
         beforeSeq: z.number().int().positive().optional(),
-        actionPrefix: z.string().max(100).optional(),
       })
       .strict(),
     result: z.object({ entries: z.array(auditEntrySchema), total: z.number().int() }),
     writes: false,
+  }),
+  'audit.facets': handler({
+    summary: 'The actors and object types that occur in the log, for the filter pickers.',
+    args: z.object({}).strict(),
+    result: z.object({ actors: z.array(z.string()), objectTypes: z.array(z.string()) }),
+    writes: false,
+  }),
+  'audit.export': handler({
+    summary: 'Writes the matching entries (oldest first) as JSON or CSV under <data>/audit-exports, verifiable without the database; audited. With includeContent, the file’s text comes back too (for a browser download).',
+    args: auditFilterSchema.extend({ format: z.enum(['json', 'csv']), includeContent: z.boolean().default(false) }).strict(),
+    result: z.object({
+      path: z.string(), format: z.enum(['json', 'csv']), entries: z.number().int(), bytes: z.number().int(), sha256: z.string(), complete: z.boolean(),
+      content: z.string().nullable(),
+    }),
+    writes: true,
   }),
   'audit.verify': handler({
     summary: 'Recomputes the hash chain and names the first entry that does not match.',

@@ -138,6 +138,12 @@ export const runHandlers = {
     result: runSummarySchema,
     writes: true,
   }),
+  'runs.reproduce': handler({
+    summary: 'Re-runs a completed run with exactly its settings (base model, dataset version, seed); when it completes, the weights’ sha256 is compared with the original’s (run event + audit entry).',
+    args: z.object({ runId: z.string().min(1) }).strict(),
+    result: runSummarySchema,
+    writes: true,
+  }),
   'runs.estimate': handler({
     summary: 'Memory and time a run needs on the detected hardware, and the largest model that fits.',
     args: estimateArgs,
