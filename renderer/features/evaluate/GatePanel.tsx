@@ -102,6 +102,17 @@ export function GatePanel() {
       ) : (
         <div data-testid="ev-decision">
           <p className="ev-muted">Candidate <strong>{targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)}</strong> against <strong>{targetLabel(models, targets.baseline.modelId, targets.baseline.adapterIds)}</strong>, on their latest evals.</p>
+          {check?.artefact ? (
+            <p className="ev-artefact" data-testid="ev-artefact">
+              Ships <code>{check.artefact.file}</code> from export <strong>{check.artefact.exportName}</strong> · sha256 <code title={check.artefact.sha256}>{check.artefact.sha256.slice(0, 16)}…</code> — the exact bytes the candidate eval ran on.
+            </p>
+          ) : (
+            check && (
+              <p className="ev-muted" data-testid="ev-artefact-none">
+                Not an exported file: releasing approves this model version, and its exports stay <strong>draft</strong> until one of their GGUF files is evaluated and released.
+              </p>
+            )
+          )}
           {check && (
             <>
               <div className={`ev-verdict ${check.passed ? 'is-pass' : 'is-fail'}`} data-testid="ev-verdict">
@@ -139,7 +150,7 @@ export function GatePanel() {
             {releases.map((r) => (
               <li key={r.id}>
                 <span className={`run-status ${r.decision === 'released' ? 'is-completed' : 'is-failed'}`}>{r.decision === 'released' ? 'Released' : 'Override'}</span>
-                <span>{targetLabel(models, r.modelId, r.adapterIds)}</span>
+                <span>{targetLabel(models, r.modelId, r.adapterIds)}{r.artefactPath ? <span className="ev-muted"> · ships {r.artefactPath}</span> : null}</span>
                 <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}: “${r.reason}”` : ''}</span>
               </li>
             ))}

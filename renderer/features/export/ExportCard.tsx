@@ -1,25 +1,42 @@
 import type { ExportSummary } from '../../../src/shared/contract/index.js';
 import { formatBytes, formatRelative, shortHash } from '../../lib/format.js';
 
-/** One export folder: status (draft until a release gate exists), path, every file with its sha256, verification. */
+const RELEASE_LABEL = { draft: 'Draft', released: 'Released', overridden: 'Released · override' } as const;
+
+/** One export folder: release state (draft until a release decision names one of its files), path, every file with its sha256, verification. */
 export function ExportCard({ exp }: { exp: ExportSummary }) {
   const merged = exp.verification.merged as { maxAbsDiff?: number; tolerance?: number; passed?: boolean } | undefined;
   const ggufs = Object.keys((exp.verification.gguf as Record<string, unknown> | undefined) ?? {});
   return (
-    <article className="export-card" data-testid="export-card" data-status={exp.status}>
+    <article className="export-card" data-testid="export-card" data-status={exp.status} data-release={exp.releaseState}>
       <div className="export-card-head">
         <h3>{exp.name}</h3>
-        <span className={`kind-badge is-${exp.status}`} data-testid="export-status">{exp.status}</span>
+        {exp.status === 'draft' ? (
+          <span className={`kind-badge is-${exp.releaseState}`} data-testid="export-status" title={exp.releaseState === 'draft' ? 'Not released: no release decision names a file of this export yet.' : undefined}>
+            {RELEASE_LABEL[exp.releaseState]}
+          </span>
+        ) : (
+          <span className={`kind-badge is-${exp.status}`} data-testid="export-status">{exp.status}</span>
+        )}
         <span className="cell-muted">{formatRelative(exp.createdAt)}</span>
       </div>
       <div className="path mono" title={exp.path}>{exp.path}</div>
       {exp.error && <p className="field-hint">{exp.error}</p>}
+      {exp.release && (
+        <p className="export-release" data-testid="export-release">
+          {exp.release.decision === 'released' ? 'Passed the release gate' : `Released against the gate by ${exp.release.reviewer ?? 'a reviewer'}: “${exp.release.reason ?? ''}”`}
+          {exp.release.file ? ` — ships ${exp.release.file}` : ''} · {formatRelative(exp.release.at)}
+        </p>
+      )}
       {exp.files.length > 0 && (
         <table className="export-files" data-testid="export-files">
           <tbody>
             {exp.files.map((f) => (
               <tr key={f.path}>
-                <td className="mono">{f.path}</td>
+                <td className="mono">
+                  {f.path}
+                  {exp.release?.file === f.path && <span className="kind-badge is-released export-file-released">ships</span>}
+                </td>
                 <td className="cell-muted">{f.quant ?? f.format}</td>
                 <td className="num">{formatBytes(f.bytes)}</td>
                 <td><code title={f.sha256}>{shortHash(f.sha256, 16)}</code></td>

@@ -7,7 +7,12 @@ import { evalQueries, type ReleaseRow } from '../db/queries/evals.js';
 import { requireDb } from '../require-db.js';
 import { compareEvals, getSummary, toSummary } from './eval-compare.js';
 import { runEval } from './eval-run.js';
-import { checkGate, readCriteria, type GateTarget } from './gate.js';
+import { checkRequest, readCriteria, type GateTarget } from './gate.js';
+import { confirmArtefactBytes, type ResolvedArtefact } from './release-artefact.js';
+import { exportQueries } from '../db/queries/exports.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
 
 type EvalImpls = Pick<
   HandlerImpls,
@@ -42,46 +47,66 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
       }).immediate();
       return { criteria };
     },
-    'gate.check': async ({ project, candidate, baseline }) => checkGate(db(), project, candidate, baseline),
-    'gate.release': async ({ project, candidate, baseline }) => {
+    'gate.check': async ({ project, ...req }) => checkRequest(db(), project, req).check,
+    'gate.release': async ({ project, ...req }) => {
       const { db, audit } = requireDb(ctx);
-      const check = checkGate(db, project, candidate, baseline);
-      if (!check.passed) {
+      const { check, candidate, artefact } = checkRequest(db, project, req);
+      if (!check.passed || !candidate) {
         // The refusal is itself a decision a reviewer may ask about, so it is logged too.
-        ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'release.refuse', objectType: 'model', objectId: candidate.modelId, details: { project, candidate, baseline, check } }));
+        ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'release.refuse', objectType: artefact ? 'export' : 'model', objectId: artefact?.exportId ?? req.candidate?.modelId ?? null, details: { project, candidate, artefact: check.artefact, baseline: req.baseline, check } }));
         const failed = [...check.problems, ...check.results.filter((r) => !r.passed).map((r) => r.detail)];
-        throw new LatheError('GATE_FAILED', `The release gate refused this model: ${failed.join('; ')}.`, 'Improve the model and evaluate it again, or record an override with a written reason and the reviewer’s name.');
+        throw new LatheError('GATE_FAILED', `The release gate refused this ${artefact ? 'export' : 'model'}: ${failed.join('; ')}.`, 'Improve the model and evaluate it again, or record an override with a written reason and the reviewer’s name.');
       }
-      return { release: record(ctx, project, candidate, check, 'released', null, null), check };
+      if (artefact) await confirmArtefactBytes(artefact);
+      return { release: record(ctx, project, candidate, artefact, check, 'released', null, null), check };
     },
-    'gate.override': async ({ project, candidate, baseline, reason, reviewer }) => {
+    'gate.override': async ({ project, reason, reviewer, ...req }) => {
       if (readCriteria(db(), project).length === 0) throw new LatheError('INVALID_ARGUMENTS', 'No release criteria are set, so there is nothing to override.', 'Set the project’s release criteria first; an override records why a model that fails them may ship.');
-      const check = checkGate(db(), project, candidate, baseline);
-      if (!check.candidateEvalId) throw new LatheError('INVALID_ARGUMENTS', 'The candidate has no finished eval, so there is nothing to override.', 'Evaluate the model first; an override releases a model whose evals fail, not an untested one.');
+      const { check, candidate, artefact } = checkRequest(db(), project, req);
+      if (!check.candidateEvalId || !candidate) throw new LatheError('INVALID_ARGUMENTS', `The ${artefact ? `exported ${artefact.file}` : 'candidate'} has no finished eval, so there is nothing to override.`, 'Evaluate it first; an override releases a model whose evals fail, not an untested one.');
       if (check.passed) throw new LatheError('INVALID_ARGUMENTS', 'This model passes the release gate; it needs no override.', 'Release it normally.');
-      return { release: record(ctx, project, candidate, check, 'overridden', reason, reviewer), check };
+      if (artefact) await confirmArtefactBytes(artefact);
+      return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, reviewer), check };
     },
   };
 }
 
-function record(ctx: EngineContext, project: string, candidate: GateTarget, check: GateCheck, decision: 'released' | 'overridden', reason: string | null, reviewer: string | null): Release {
+function record(ctx: EngineContext, project: string, candidate: GateTarget, chosen: ResolvedArtefact | null, check: GateCheck, decision: 'released' | 'overridden', reason: string | null, reviewer: string | null): Release {
   const { db, audit } = requireDb(ctx);
+  const artefact = chosen;
   const row: ReleaseRow = {
     id: randomUUID(), project, model_id: candidate.modelId, adapter_ids: JSON.stringify(candidate.adapterIds), eval_id: check.candidateEvalId!,
     baseline_eval_id: check.baselineEvalId, decision, passed: check.passed ? 1 : 0, results: JSON.stringify(check), reason, reviewer,
     created_at: new Date().toISOString(), created_by: ctx.actor,
+    export_id: artefact?.exportId ?? null, artefact_path: artefact?.file ?? null, artefact_sha256: artefact?.sha256 ?? null,
   };
   db.transaction(() => {
     evalQueries(db).insertRelease(row);
     const action = decision === 'released' ? 'release' : 'release.override';
-    ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action, objectType: 'model', objectId: candidate.modelId, details: { releaseId: row.id, project, adapterIds: candidate.adapterIds, evalId: row.eval_id, baselineEvalId: row.baseline_eval_id, reason, reviewer, results: check.results } }));
+    ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action, objectType: 'model', objectId: candidate.modelId, details: { releaseId: row.id, project, adapterIds: candidate.adapterIds, evalId: row.eval_id, baselineEvalId: row.baseline_eval_id, reason, reviewer, results: check.results, export: artefact ? { id: artefact.exportId, file: artefact.file, sha256: artefact.sha256 } : null } }));
   }).immediate();
+  if (artefact) writeReleaseNote(db, row);
   return toRelease(row);
 }
 
-function toRelease(r: ReleaseRow): Release {
+/** RELEASE.json beside the exported files: the decision travels with the folder (SHA256SUMS is left as exported). */
+function writeReleaseNote(db: Database.Database, row: ReleaseRow): void {
+  const exp = row.export_id ? exportQueries(db).get(row.export_id) : undefined;
+  if (!exp || !fs.existsSync(exp.path)) return;
+  const note = {
+    decision: row.decision, releaseId: row.id, project: row.project, file: row.artefact_path, sha256: row.artefact_sha256, evalId: row.eval_id,
+    baselineEvalId: row.baseline_eval_id, passed: row.passed === 1, reason: row.reason, reviewer: row.reviewer, at: row.created_at, by: row.created_by,
+    gate: (JSON.parse(row.results) as GateCheck).results.map((r) => ({ passed: r.passed, detail: r.detail })),
+  };
+  const file = path.join(exp.path, 'RELEASE.json');
+  fs.writeFileSync(`${file}.partial`, JSON.stringify(note, null, 2) + '\n');
+  fs.renameSync(`${file}.partial`, file);
+}
+
+export function toRelease(r: ReleaseRow): Release {
   return {
     id: r.id, modelId: r.model_id, adapterIds: JSON.parse(r.adapter_ids) as string[], evalId: r.eval_id, baselineEvalId: r.baseline_eval_id,
     decision: r.decision, passed: r.passed === 1, reason: r.reason, reviewer: r.reviewer, createdAt: r.created_at, createdBy: r.created_by,
+    exportId: r.export_id ?? null, artefactPath: r.artefact_path ?? null, artefactSha256: r.artefact_sha256 ?? null,
   };
 }

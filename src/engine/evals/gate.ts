@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { GateCheck, GateCriterion } from '../../shared/contract/features/evals.js';
+import { LatheError } from '../../shared/contract/errors.js';
+import type { GateCheck, GateCriterion, ReleaseArtefact } from '../../shared/contract/features/evals.js';
 import { evalQueries, type EvalRow } from '../db/queries/evals.js';
 import { resolveTarget } from '../playground/targets.js';
 import { itemScore, pairItems } from './eval-compare.js';
+import { exportedFileOf, resolveArtefact, type ArtefactChoice, type ResolvedArtefact } from './release-artefact.js';
 
 export interface GateTarget { modelId: string; adapterIds: string[] }
 
@@ -23,6 +25,30 @@ export function latestEvals(db: Database.Database, candidate: GateTarget, baseli
 
 const pts = (x: number) => Math.round(x * 10_000) / 100; // 0..1 → points with 2 decimals
 const NAMES = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
+
+export interface GateRequest { candidate?: GateTarget | undefined; artefact?: ArtefactChoice | undefined; baseline: GateTarget }
+
+/**
+ * The gate for a request that names a registry model or an exported file. For a file, the candidate is the registry
+ * model with exactly its bytes (the export registers its GGUFs), so only evals that ran on those bytes count.
+ */
+export function checkRequest(db: Database.Database, project: string, req: GateRequest): { check: GateCheck; candidate: GateTarget | null; artefact: ResolvedArtefact | null } {
+  if (!req.artefact && !req.candidate) throw new LatheError('INVALID_ARGUMENTS', 'Name the candidate: a model (+ adapters) or an exported file.', 'Pick the export and its GGUF file that would ship.');
+  // A registry GGUF that an export wrote is that export's file: the check binds to it even when picked as a model.
+  const choice = req.artefact ?? (req.candidate ? exportedFileOf(db, req.candidate) : null);
+  const artefact = choice ? resolveArtefact(db, choice) : null;
+  if (artefact && !req.artefact && req.candidate) artefact.modelId = req.candidate.modelId; // the very row the user evaluated
+  const facts: ReleaseArtefact | null = artefact ? { exportId: artefact.exportId, exportName: artefact.exportName, file: artefact.file, sha256: artefact.sha256, quant: artefact.quant, modelId: artefact.modelId } : null;
+  if (artefact && !artefact.modelId) {
+    const criteria = readCriteria(db, project);
+    const problem = `The exported ${artefact.file} is not in the model registry, so it has no evals; register it (Models → Import) and evaluate it.`;
+    return { check: { passed: false, artefact: facts, candidateEvalId: null, baselineEvalId: null, results: criteria.map((criterion) => ({ criterion, passed: false, actual: null, required: null, detail: 'no eval of the exported file' })), problems: [problem] }, candidate: null, artefact };
+  }
+  const candidate = artefact ? { modelId: artefact.modelId!, adapterIds: [] } : req.candidate!;
+  const check = checkGate(db, project, candidate, req.baseline);
+  if (artefact && !check.candidateEvalId) check.problems.unshift(`The exported ${artefact.file} has no finished eval; run the eval on that file (Evaluate → model “${artefact.exportName} · ${artefact.quant ?? artefact.file}”), not only on the model before export.`);
+  return { check: { ...check, artefact: facts, passed: check.passed && check.problems.length === 0 }, candidate, artefact };
+}
 
 /**
  * Evaluates each criterion on the latest evals. The gate decides only on finished evals of the same dataset
@@ -59,5 +85,5 @@ export function checkGate(db: Database.Database, project: string, candidate: Gat
     const worse = pairs.filter(([x, y]) => (itemScore(x, criterion.metric) - itemScore(y, criterion.metric)) * 100 > criterion.points).length;
     return { criterion, passed: worse <= criterion.count, actual: worse, required: criterion.count, detail: `${worse} item(s) lost more than ${criterion.points} ${name} points (at most ${criterion.count} allowed)` };
   });
-  return { passed: problems.length === 0 && results.every((r) => r.passed), candidateEvalId: cand?.id ?? null, baselineEvalId: base?.id ?? null, results, problems };
+  return { passed: problems.length === 0 && results.every((r) => r.passed), artefact: null, candidateEvalId: cand?.id ?? null, baselineEvalId: base?.id ?? null, results, problems };
 }

@@ -1,5 +1,6 @@
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import type { EngineContext } from '../context.js';
+import { evalQueries } from '../db/queries/evals.js';
 import { exportQueries } from '../db/queries/exports.js';
 import { requireDb } from '../require-db.js';
 import { createExport } from './export-job.js';
@@ -12,7 +13,8 @@ export function exportHandlers(ctx: EngineContext): ExportImpls {
     'exports.create': (args) => createExport(ctx, args),
     'exports.list': async () => {
       const q = exportQueries(requireDb(ctx).db);
-      return { exports: q.list().map((r) => toExportSummary(r, q.files(r.id))) };
+      const releases = evalQueries(requireDb(ctx).db);
+      return { exports: q.list().map((r) => toExportSummary(r, q.files(r.id), releases.releaseOfExport(r.id))) };
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { ExportFormat, ExportSummary } from '../../shared/contract/features/exports.js';
+import type { ReleaseRow } from '../db/queries/evals.js';
 import type { ExportFileRow, ExportRow } from '../db/queries/exports.js';
 
-export function toExportSummary(r: ExportRow, files: ExportFileRow[]): ExportSummary {
+export function toExportSummary(r: ExportRow, files: ExportFileRow[], release?: ReleaseRow): ExportSummary {
   return {
     id: r.id,
     name: r.name,
@@ -11,6 +12,8 @@ export function toExportSummary(r: ExportRow, files: ExportFileRow[]): ExportSum
     path: r.path,
     formats: JSON.parse(r.formats) as ExportFormat[],
     status: r.status,
+    releaseState: release && r.status === 'draft' ? release.decision : 'draft',
+    release: release ? { id: release.id, file: release.artefact_path, decision: release.decision, reviewer: release.reviewer, reason: release.reason, at: release.created_at } : null,
     manifestSha256: r.manifest_sha256,
     verification: JSON.parse(r.verification) as Record<string, unknown>,
     error: r.error,

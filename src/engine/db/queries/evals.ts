@@ -16,6 +16,8 @@ export interface ReleaseRow {
   id: string; project: string; model_id: string; adapter_ids: string; eval_id: string; baseline_eval_id: string | null;
   decision: 'released' | 'overridden'; passed: number; results: string; reason: string | null; reviewer: string | null;
   created_at: string; created_by: string;
+  /** Set when the release is bound to an exported file (migration 016). */
+  export_id: string | null; artefact_path: string | null; artefact_sha256: string | null;
 }
 export interface SourceExampleRow { position: number; content_hash: string; content: string }
 
@@ -57,9 +59,17 @@ export function evalQueries(db: Database.Database) {
      ON CONFLICT (project) DO UPDATE SET criteria = excluded.criteria, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
   );
   const insertRelease = db.prepare<[ReleaseRow]>(
-    `INSERT INTO releases VALUES (@id, @project, @model_id, @adapter_ids, @eval_id, @baseline_eval_id, @decision, @passed, @results,
-     @reason, @reviewer, @created_at, @created_by)`,
+    `INSERT INTO releases (id, project, model_id, adapter_ids, eval_id, baseline_eval_id, decision, passed, results, reason, reviewer,
+       created_at, created_by, export_id, artefact_path, artefact_sha256)
+     VALUES (@id, @project, @model_id, @adapter_ids, @eval_id, @baseline_eval_id, @decision, @passed, @results,
+     @reason, @reviewer, @created_at, @created_by, @export_id, @artefact_path, @artefact_sha256)`,
   );
+  // The newest decision on any of an export's files (by export or by the exact bytes).
+  const releaseOfExport = db.prepare<[string, string], ReleaseRow>(
+    `SELECT * FROM releases WHERE export_id = ? OR artefact_sha256 IN (SELECT sha256 FROM export_files WHERE export_id = ?)
+     ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+  );
+  const releaseById = db.prepare<[string], ReleaseRow>('SELECT * FROM releases WHERE id = ?');
   const releases = db.prepare<[string], ReleaseRow>('SELECT * FROM releases WHERE project = ? ORDER BY created_at DESC, rowid DESC');
   return {
     insertEval: (row: EvalRow) => void insertEval.run(row),
@@ -77,6 +87,8 @@ export function evalQueries(db: Database.Database) {
     getGate: (project: string) => getGate.get(project),
     putGate: (row: { project: string; criteria: string; updated_at: string; updated_by: string }) => void putGate.run(row),
     insertRelease: (row: ReleaseRow) => void insertRelease.run(row),
+    releaseOfExport: (exportId: string) => releaseOfExport.get(exportId, exportId),
+    releaseById: (id: string) => releaseById.get(id),
     releases: (project: string) => releases.all(project),
   };
 }

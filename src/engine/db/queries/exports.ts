@@ -23,6 +23,9 @@ export function exportQueries(db: Database.Database) {
   );
   const insertFile = db.prepare<[ExportFileRow]>('INSERT INTO export_files VALUES (@export_id, @path, @format, @quant, @sha256, @bytes)');
   const get = db.prepare<[string], ExportRow>('SELECT * FROM exports WHERE id = ?');
+  const fileBySha = db.prepare<[string], ExportFileRow>(
+    `SELECT f.* FROM export_files f JOIN exports e ON e.id = f.export_id WHERE f.sha256 = ? AND e.status = 'draft' ORDER BY e.created_at DESC LIMIT 1`,
+  );
   const list = db.prepare<[], ExportRow>('SELECT * FROM exports ORDER BY created_at DESC, rowid DESC');
   const files = db.prepare<[string], ExportFileRow>('SELECT * FROM export_files WHERE export_id = ? ORDER BY path');
   const runFacts = db.prepare<[string], RunFacts>(
@@ -46,6 +49,8 @@ export function exportQueries(db: Database.Database) {
       finish.run({ id, status, manifest_sha256: manifest, verification: JSON.stringify(verification ?? {}), error, finished_at: new Date().toISOString() });
     }),
     get: (id: string) => get.get(id),
+    /** The newest finished export that holds a file with these bytes. */
+    fileBySha: (sha256: string) => fileBySha.get(sha256),
     list: () => list.all(),
     files: (id: string) => files.all(id),
     runFacts: (runId: string) => runFacts.get(runId),

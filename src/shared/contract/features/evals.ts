@@ -69,8 +69,16 @@ export type GateCriterion = z.infer<typeof gateCriterionSchema>;
 
 const targetSchema = z.object({ modelId: z.string().min(1), adapterIds: z.array(z.string().min(1)).max(4).default([]) });
 
+/** The exported file a release ships (a GGUF in an export folder), and the registry model with those bytes. */
+export const releaseArtefactSchema = z.object({
+  exportId: z.string(), exportName: z.string(), file: z.string(), sha256: z.string(), quant: z.string().nullable(), modelId: z.string().nullable(),
+});
+export type ReleaseArtefact = z.infer<typeof releaseArtefactSchema>;
+
 export const gateCheckSchema = z.object({
   passed: z.boolean(),
+  /** The exported file the check was made for; null when the candidate is a registry model not bound to an export. */
+  artefact: releaseArtefactSchema.nullable(),
   candidateEvalId: z.string().nullable(),
   baselineEvalId: z.string().nullable(),
   results: z.array(z.object({ criterion: gateCriterionSchema, passed: z.boolean(), actual: z.number().nullable(), required: z.number().nullable(), detail: z.string() })),
@@ -91,10 +99,23 @@ export const releaseSchema = z.object({
   reviewer: z.string().nullable(),
   createdAt: z.string(),
   createdBy: z.string(),
+  /** The export and file this decision ships (exact bytes); null for a release of a registry model. */
+  exportId: z.string().nullable(),
+  artefactPath: z.string().nullable(),
+  artefactSha256: z.string().nullable(),
 });
 export type Release = z.infer<typeof releaseSchema>;
 
-const gateTargetArgs = { project: z.string().min(1).default('default'), candidate: targetSchema, baseline: targetSchema };
+/**
+ * The candidate is a registry model (+ adapters) or, for a release that ships, an export's file (`artefact`): then
+ * the candidate's evals are those of the registry model holding exactly that file's bytes.
+ */
+const gateTargetArgs = {
+  project: z.string().min(1).default('default'),
+  candidate: targetSchema.optional(),
+  artefact: z.object({ exportId: z.string().min(1), file: z.string().min(1).optional() }).strict().optional(),
+  baseline: targetSchema,
+};
 
 export const evalHandlers = {
   'evals.start': handler({

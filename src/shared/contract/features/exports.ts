@@ -16,8 +16,14 @@ export const exportSummarySchema = z.object({
   runId: z.string().nullable(),
   path: z.string(),
   formats: z.array(exportFormatSchema),
-  /** 'draft' until a release gate approves it (none exists yet). */
+  /** 'running' while written, 'draft' once finished (the release state is `releaseState`), or 'failed'. */
   status: z.enum(['running', 'draft', 'failed']),
+  /**
+   * draft until a release decision names one of its files (exact bytes): 'released' when the gate passed,
+   * 'overridden' when a reviewer released it against the gate with a written reason.
+   */
+  releaseState: z.enum(['draft', 'released', 'overridden']),
+  release: z.object({ id: z.string(), file: z.string().nullable(), decision: z.enum(['released', 'overridden']), reviewer: z.string().nullable(), reason: z.string().nullable(), at: z.string() }).nullable(),
   manifestSha256: z.string().nullable(),
   verification: z.record(z.string(), z.unknown()),
   error: z.string().nullable(),
