@@ -16,6 +16,7 @@ import { modelsCommand } from './commands/models.js';
 import { exportCommand } from './commands/export.js';
 import { evalCommand } from './commands/eval.js';
 import { generateCommand } from './commands/generate.js';
+import { reportCommand } from './commands/report.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
   demo: { run: demoCommand, about: 'build the tiny model from the bundled sample and chat with it' },
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about
   models: { run: modelsCommand, about: 'model registry: import HF/GGUF (hashed, validated), inspect, convert to GGUF/k-quants' },
   generate: { run: generateCommand, about: 'synthetic Q&A/summary/extraction/classification examples from document chunks with a local teacher' },
   eval: { run: evalCommand, about: 'evaluate a model (+adapter) on a dataset version’s test split; compare two evals' },
+  report: { run: reportCommand, about: 'write the release report (HTML + PDF) of a release decision: lineage, data, curves, evals, gate, hashes' },
   export: { run: exportCommand, about: 'export a model/adapter: merged safetensors, GGUF, Ollama Modelfile, model card, SHA256SUMS' },
   doctor: { run: doctorCommand, about: 'check Python, torch, GPUs, llama.cpp backend, disk and data folder' },
   audit: { run: auditCommand, about: 'verify or list the hash-chained audit log' },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestLora } from '../../src/engine/inference/test-lora.js';
 import { registerGguf } from '../../src/engine/playground/playground-kit.js';
-import { openApp, shot } from './datasets-page.js';
+import { ARTIFACTS, openApp, shot } from './datasets-page.js';
 import { startE2eSession, type E2eSession } from './session.js';
 
 /**
@@ -67,6 +67,19 @@ describe('evaluate (browser mode, real llama.cpp)', () => {
     await page.getByTestId('ev-override').click();
     await expect.poll(() => page.getByTestId('ev-releases').textContent()).toMatch(/Override.*R\. Diaz/);
     await shot(page, 'evaluate-override-recorded');
+
+    // The release report: written as HTML + PDF, downloaded, and opened as a reviewer would (no network, no scripts).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ev-report-html').first().click()]);
+    const reportHtml = fs.readFileSync(await download.path(), 'utf8');
+    expect(reportHtml).toContain('R. Diaz');
+    const reportFile = path.join(s.dataDir, 'report-as-downloaded.html');
+    fs.writeFileSync(reportFile, reportHtml);
+    const reportPage = await context.newPage();
+    await reportPage.setViewportSize({ width: 1000, height: 1400 });
+    await reportPage.goto(`file://${reportFile}`);
+    await expect.poll(() => reportPage.locator('h1').textContent()).toBeTruthy();
+    await reportPage.screenshot({ path: path.join(ARTIFACTS, 'release-report.png'), fullPage: true });
+    await reportPage.close();
 
     const { releases } = await engine.call('gate.get', {});
     expect(releases[0]).toMatchObject({ decision: 'overridden', reviewer: 'R. Diaz', modelId: base.id, adapterIds: [adapter.id] });

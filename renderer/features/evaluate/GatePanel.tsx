@@ -5,6 +5,7 @@ import { CheckCircleIcon, ShieldCheckIcon, XCircleIcon, XIcon } from '../../comp
 import { getClient } from '../../stores/connection.js';
 import { toastError, useToasts } from '../../stores/toasts.js';
 import { targetLabel, useEvaluate } from './evaluate-store.js';
+import { ReleaseReportButtons } from './ReleaseReportButtons.js';
 
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
 
@@ -152,6 +153,7 @@ export function GatePanel() {
                 <span className={`run-status ${r.decision === 'released' ? 'is-completed' : 'is-failed'}`}>{r.decision === 'released' ? 'Released' : 'Override'}</span>
                 <span>{targetLabel(models, r.modelId, r.adapterIds)}{r.artefactPath ? <span className="ev-muted"> · ships {r.artefactPath}</span> : null}</span>
                 <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}: “${r.reason}”` : ''}</span>
+                <ReleaseReportButtons releaseId={r.id} />
               </li>
             ))}
           </ul>

@@ -14,6 +14,7 @@ import { playgroundHandlers } from './features/playground.js';
 import { servingHandlers } from './features/serving.js';
 import { evalHandlers } from './features/evals.js';
 import { syntheticHandlers } from './features/synthetic.js';
+import { reportHandlers } from './features/reports.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -35,6 +36,7 @@ export const handlerSpecs = {
   ...servingHandlers,
   ...evalHandlers,
   ...syntheticHandlers,
+  ...reportHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PDFDocument } from 'pdf-lib';
+import type { HandlerImpls } from '../../shared/contract/index.js';
+import type { ReleaseReport } from '../../shared/contract/features/reports.js';
+import type { EngineContext } from '../context.js';
+import { requireDb } from '../require-db.js';
+import { gatherReleaseReport } from './report-data.js';
+import { renderReleaseHtml } from './report-html.js';
+import { renderReleasePdf } from './report-pdf.js';
+
+const sha = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Writes both files (temp, then rename) and records their hashes in the audit log. */
+export async function writeReleaseReport(ctx: EngineContext, releaseId: string, outDir?: string): Promise<Omit<ReleaseReport, 'html' | 'pdfBase64'> & { htmlText: string; pdf: Uint8Array }> {
+  const { db, audit } = requireDb(ctx);
+  const data = gatherReleaseReport(db, releaseId);
+  const html = renderReleaseHtml(data);
+  const pdf = await renderReleasePdf(data);
+  const dir = outDir ?? path.join(ctx.dataDir, 'reports', releaseId);
+  fs.mkdirSync(dir, { recursive: true });
+  const htmlPath = path.join(dir, 'release-report.html');
+  const pdfPath = path.join(dir, 'release-report.pdf');
+  for (const [file, bytes] of [[htmlPath, Buffer.from(html, 'utf8')], [pdfPath, pdf]] as const) {
+    fs.writeFileSync(`${file}.partial`, bytes);
+    fs.renameSync(`${file}.partial`, file);
+  }
+  const pdfPages = (await PDFDocument.load(pdf)).getPageCount(); // read back: the file we wrote parses
+  const result = { releaseId, htmlPath, pdfPath, htmlSha256: sha(Buffer.from(html, 'utf8')), pdfSha256: sha(pdf), pdfPages };
+  ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'report.release', objectType: 'release', objectId: releaseId, details: result }));
+  return { ...result, htmlText: html, pdf };
+}
+
+export function reportHandlers(ctx: EngineContext): Pick<HandlerImpls, 'reports.release'> {
+  return {
+    'reports.release': async ({ releaseId, includeContent }) => {
+      const { htmlText, pdf, ...r } = await writeReleaseReport(ctx, releaseId);
+      return { ...r, html: includeContent ? htmlText : null, pdfBase64: includeContent ? Buffer.from(pdf).toString('base64') : null };
+    },
+  };
+}
