@@ -209,6 +209,13 @@ export const GitCompareIcon = icon(
     <path d="m15 3 -2 3 2 3M9 15l2 3-2 3" />
   </>,
 );
+export const UsersIcon = icon(
+  <>
+    <circle cx="9" cy="8" r="3.25" />
+    <path d="M3 19.5a6 6 0 0 1 12 0" />
+    <path d="M15.5 4.9a3.25 3.25 0 0 1 0 6.2M17.5 14a6 6 0 0 1 3.5 5.5" />
+  </>,
+);
 export const GaugeIcon = icon(
   <>
     <path d="M3.5 16.5a8.5 8.5 0 1 1 17 0" />

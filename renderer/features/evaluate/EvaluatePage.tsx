@@ -5,6 +5,7 @@ import { ActivityIcon, ClipboardCheckIcon, GaugeIcon, GitCompareIcon, ShieldChec
 import { PageHeader } from '../../components/PageHeader.js';
 import { useConnection } from '../../stores/connection.js';
 import { pageHref, pages } from '../shell/pages.js';
+import { BlindAbPanel } from './BlindAbPanel.js';
 import { ComparePanel } from './ComparePanel.js';
 import { EvalList } from './EvalList.js';
 import { useEvaluate } from './evaluate-store.js';
@@ -59,6 +60,7 @@ export function EvaluatePage() {
           <StartEvalForm />
           <EvalList />
           <ComparePanel />
+          <BlindAbPanel />
         </div>
         <aside className="ev-side">
           <GatePanel />

@@ -15,6 +15,7 @@ import { servingHandlers } from './features/serving.js';
 import { evalHandlers } from './features/evals.js';
 import { syntheticHandlers } from './features/synthetic.js';
 import { reportHandlers } from './features/reports.js';
+import { preferenceHandlers } from './features/preferences.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -37,6 +38,7 @@ export const handlerSpecs = {
   ...evalHandlers,
   ...syntheticHandlers,
   ...reportHandlers,
+  ...preferenceHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;
