@@ -4,6 +4,7 @@ import { DatasetsPage } from './features/datasets/DatasetsPage.js';
 import { EvaluatePage } from './features/evaluate/EvaluatePage.js';
 import { ExportPage } from './features/export/ExportPage.js';
 import { GeneratePage } from './features/generate/GeneratePage.js';
+import { LineagePage } from './features/lineage/LineagePage.js';
 import { ModelsPage } from './features/models/ModelsPage.js';
 import { PlaygroundPage } from './features/playground/PlaygroundPage.js';
 import { RunsPage } from './features/runs/RunsPage.js';
@@ -20,5 +21,6 @@ export const routes: Record<PageId, ComponentType> = {
   playground: PlaygroundPage,
   evaluate: EvaluatePage,
   export: ExportPage,
+  lineage: LineagePage,
   audit: AuditPage,
 };

@@ -209,6 +209,14 @@ export const GitCompareIcon = icon(
     <path d="m15 3 -2 3 2 3M9 15l2 3-2 3" />
   </>,
 );
+export const LineageIcon = icon(
+  <>
+    <circle cx="5" cy="6" r="2.25" />
+    <circle cx="5" cy="18" r="2.25" />
+    <circle cx="19" cy="12" r="2.25" />
+    <path d="M7.25 6h3.25a3 3 0 0 1 3 3v1.5a1.5 1.5 0 0 0 1.5 1.5h1.75M7.25 18h3.25a3 3 0 0 0 3-3v-1.5" />
+  </>,
+);
 export const UsersIcon = icon(
   <>
     <circle cx="9" cy="8" r="3.25" />

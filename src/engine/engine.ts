@@ -24,6 +24,9 @@ import { evalHandlers } from './evals/eval-handlers.js';
 import { syntheticHandlers } from './synthetic/synthetic-handlers.js';
 import { reportHandlers } from './reports/report-handlers.js';
 import { preferenceHandlers } from './evals/preferences/preference-handlers.js';
+import { hygieneHandlers } from './evals/hygiene/hygiene-handlers.js';
+import { lineageHandlers } from './lineage/lineage-handlers.js';
+import { heldoutHandlers } from './evals/heldout/heldout-handlers.js';
 import { ForkedInferenceHost, type InferenceLink } from './inference/inference-process.js';
 import path from 'node:path';
 import os from 'node:os';
@@ -53,7 +56,7 @@ export class Engine {
     this.runs = new RunSupervisor(ctx);
     this.serving = new OpenAiServing(ctx);
     this.runs.reconcile();
-    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...reviewHandlers(ctx), ...recipeHandlers(ctx), ...runHandlers(ctx, this.runs), ...modelHandlers(ctx), ...exportHandlers(ctx), ...playgroundHandlers(ctx), ...servingHandlers(this.serving), ...syntheticHandlers(ctx), ...evalHandlers(ctx), ...reportHandlers(ctx), ...preferenceHandlers(ctx) };
+    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...reviewHandlers(ctx), ...recipeHandlers(ctx), ...runHandlers(ctx, this.runs), ...modelHandlers(ctx), ...exportHandlers(ctx), ...playgroundHandlers(ctx), ...servingHandlers(this.serving), ...syntheticHandlers(ctx), ...evalHandlers(ctx), ...reportHandlers(ctx), ...preferenceHandlers(ctx), ...lineageHandlers(ctx), ...hygieneHandlers(ctx), ...heldoutHandlers(ctx) };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       guardWrite: (name) => {
         if (!ctx.db) {

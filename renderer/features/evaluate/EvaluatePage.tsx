@@ -7,9 +7,13 @@ import { useConnection } from '../../stores/connection.js';
 import { pageHref, pages } from '../shell/pages.js';
 import { BlindAbPanel } from './BlindAbPanel.js';
 import { ComparePanel } from './ComparePanel.js';
+import { ContaminationPanel } from './ContaminationPanel.js';
+import { ForgettingPanel } from './ForgettingPanel.js';
+import { SafetyPanel } from './SafetyPanel.js';
 import { EvalList } from './EvalList.js';
 import { useEvaluate } from './evaluate-store.js';
 import { GatePanel } from './GatePanel.js';
+import { PerplexityPanel } from './PerplexityPanel.js';
 import { StartEvalForm } from './StartEvalForm.js';
 import '../../styles/evaluate.css';
 
@@ -61,6 +65,10 @@ export function EvaluatePage() {
           <EvalList />
           <ComparePanel />
           <BlindAbPanel />
+          <ContaminationPanel />
+          <ForgettingPanel />
+          <SafetyPanel />
+          <PerplexityPanel />
         </div>
         <aside className="ev-side">
           <GatePanel />

@@ -10,6 +10,8 @@ import { ReleaseReportButtons } from './ReleaseReportButtons.js';
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
 
 export function describeCriterion(c: GateCriterion): string {
+  if (c.kind === 'no-safety-regressions') return 'no safety regressions against the base';
+  if (c.kind === 'no-canary-leaks') return 'no PII canary reproduced';
   if (c.kind === 'min-gain') return `${METRIC[c.metric]} ≥ base + ${c.points} points`;
   if (c.kind === 'min-score') return `${METRIC[c.metric]} ≥ ${c.points}`;
   return `at most ${c.count} items lose more than ${c.points} ${METRIC[c.metric]} points`;
@@ -25,7 +27,7 @@ export function GatePanel() {
   const b = evals.find((e) => e.id === bId);
   const [criteria, setCriteria] = useState<GateCriterion[]>([]);
   const [releases, setReleases] = useState<Release[]>([]);
-  const [draft, setDraft] = useState<GateCriterion>({ kind: 'min-gain', metric: 'f1', points: 5 });
+  const [draft, setDraft] = useState<Extract<GateCriterion, { metric: unknown }>>({ kind: 'min-gain', metric: 'f1', points: 5 });
   const [check, setCheck] = useState<GateCheck | null>(null);
   const [reviewer, setReviewer] = useState('');
   const [reason, setReason] = useState('');
@@ -151,7 +153,7 @@ export function GatePanel() {
             {releases.map((r) => (
               <li key={r.id}>
                 <span className={`run-status ${r.decision === 'released' ? 'is-completed' : 'is-failed'}`}>{r.decision === 'released' ? 'Released' : 'Override'}</span>
-                <span>{targetLabel(models, r.modelId, r.adapterIds)}{r.artefactPath ? <span className="ev-muted"> · ships {r.artefactPath}</span> : null}</span>
+                <span>{targetLabel(models, r.modelId, r.adapterIds)}{r.artefactPath ? <span className="ev-muted"> · ships {r.artefactPath}</span> : <span className="ev-muted" title="Decided on a registry model, not on an exported file: its exports stay draft."> · not bound to an export</span>}</span>
                 <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}: “${r.reason}”` : ''}</span>
                 <ReleaseReportButtons releaseId={r.id} />
               </li>

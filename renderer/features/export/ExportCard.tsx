@@ -1,5 +1,6 @@
 import type { ExportSummary } from '../../../src/shared/contract/index.js';
 import { formatBytes, formatRelative, shortHash } from '../../lib/format.js';
+import { ReleaseReportButtons } from '../evaluate/ReleaseReportButtons.js';
 
 const RELEASE_LABEL = { draft: 'Draft', released: 'Released', overridden: 'Released · override' } as const;
 
@@ -26,6 +27,7 @@ export function ExportCard({ exp }: { exp: ExportSummary }) {
         <p className="export-release" data-testid="export-release">
           {exp.release.decision === 'released' ? 'Passed the release gate' : `Released against the gate by ${exp.release.reviewer ?? 'a reviewer'}: “${exp.release.reason ?? ''}”`}
           {exp.release.file ? ` — ships ${exp.release.file}` : ''} · {formatRelative(exp.release.at)}
+          <ReleaseReportButtons releaseId={exp.release.id} />
         </p>
       )}
       {exp.files.length > 0 && (

@@ -70,10 +70,13 @@ export function ExportPage() {
   return (
     <>
       <PageHeader {...pages.export} />
-      {candidates.length === 0 ? (
+      {candidates.length === 0 && exportsList.length === 0 ? (
         <EmptyState id="export" icon={PackageIcon} title="Nothing to export yet" description="Register a base model and a trained adapter on the Models page; exports fold the adapter into its base and write GGUF files, an Ollama Modelfile and a model card." />
       ) : (
         <div className="export-layout">
+          {candidates.length === 0 ? (
+            <p className="export-form field-hint" data-testid="export-no-candidates">No model in the registry can be exported from here: register a base model (safetensors) or a trained adapter on the Models page. Earlier exports stay listed with their release state.</p>
+          ) : (
           <form className="export-form" data-testid="export-form" onSubmit={(e) => { e.preventDefault(); void run(); }}>
             <label className="field">
               <span className="field-label">Model or adapter</span>
@@ -111,6 +114,7 @@ export function ExportPage() {
             {job && <JobProgress job={job} testId="export-progress" />}
             {error && <ErrorAlert title="The export did not finish" error={error} />}
           </form>
+          )}
           <div className="export-results" data-testid="export-results">
             {exportsList.length === 0 ? <div className="export-empty"><PackageIcon size={20} /><p>No exports yet. Each export is one folder with a SHA256SUMS manifest; it is marked <strong>draft</strong> until a release gate approves it.</p></div> : exportsList.map((e) => <ExportCard key={e.id} exp={e} />)}
           </div>

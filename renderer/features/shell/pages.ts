@@ -8,10 +8,11 @@ import {
   ShieldCheckIcon,
   SparklesIcon,
   ZapIcon,
+  LineageIcon,
   type IconComponent,
 } from '../../components/icons.js';
 
-export type PageId = 'datasets' | 'generate' | 'models' | 'train' | 'runs' | 'playground' | 'evaluate' | 'export' | 'audit';
+export type PageId = 'datasets' | 'generate' | 'models' | 'train' | 'runs' | 'playground' | 'evaluate' | 'export' | 'lineage' | 'audit';
 
 export interface PageMeta {
   id: PageId;
@@ -90,6 +91,14 @@ export const pages: Record<PageId, PageMeta> = {
     icon: PackageIcon,
     group: 'workflow',
   },
+  lineage: {
+    id: 'lineage',
+    label: 'Lineage',
+    title: 'Lineage',
+    purpose: 'Where a model came from and what came of it: base model, data versions, run, adapter, evals, exports, releases.',
+    icon: LineageIcon,
+    group: 'trust',
+  },
   audit: {
     id: 'audit',
     label: 'Audit log',
@@ -100,7 +109,7 @@ export const pages: Record<PageId, PageMeta> = {
   },
 };
 
-export const pageOrder: PageId[] = ['datasets', 'generate', 'models', 'train', 'runs', 'playground', 'evaluate', 'export', 'audit'];
+export const pageOrder: PageId[] = ['datasets', 'generate', 'models', 'train', 'runs', 'playground', 'evaluate', 'export', 'lineage', 'audit'];
 
 export const defaultPage: PageId = 'datasets';
 

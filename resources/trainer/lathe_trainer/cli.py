@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="fine-tune a model (LoRA, QLoRA or full; SFT or continued pre-training)")
     train.add_argument("--config", required=True, type=Path, help="run.json (see README: `train`)")
     train.add_argument("--resume", type=Path, default=None, help="a checkpoints/step-N folder of the same run to continue")
+
+    ppl = commands.add_parser("perplexity", help="held-out loss and perplexity of a model (+ adapter) on JSONL text")
+    ppl.add_argument("--config", required=True, type=Path, help="ppl.json (see lathe_trainer/perplexity.py)")
     return parser
 
 
@@ -69,6 +72,9 @@ def _dispatch(args: argparse.Namespace, writer: ProtocolWriter) -> int | None:
     elif args.command == "train":
         from .train.loop import run_training
         return run_training(writer, args.config, args.resume)  # an exit status when torchrun ran the workers
+    elif args.command == "perplexity":
+        from .perplexity import run_perplexity
+        writer.done(run_perplexity(writer, args.config))
     else:
         raise LatheError("bad_arguments", "No command given.",
                          "Run `python -m lathe_trainer doctor` or `make-tiny-model --out DIR`.",

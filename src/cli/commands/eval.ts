@@ -3,10 +3,12 @@ import type { EvalSummary } from '../../shared/contract/features/evals.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { intFlag, parseFlags } from '../args.js';
+import { evalHygieneCommand, HYGIENE_COMMANDS, HYGIENE_USAGE } from './eval-hygiene.js';
 
 const USAGE = `lathe eval --model NAME|ID [--adapter NAME|ID] --dataset DATASET[@N] [--split test|validation|train|all] [--max-tokens N] [--limit N]
        lathe eval --resume EVAL_ID
        lathe eval compare EVAL_A EVAL_B [--metric f1|exact|rougeL]
+       ${HYGIENE_USAGE}
   (every form takes --data-dir DIR; DATASET@N picks version N, the latest otherwise)`;
 
 /**
@@ -19,12 +21,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
     {
       model: { type: 'string' }, adapter: { type: 'string', multiple: true }, dataset: { type: 'string' }, split: { type: 'string' },
       'max-tokens': { type: 'string' }, limit: { type: 'string' }, resume: { type: 'string' }, metric: { type: 'string' }, 'data-dir': { type: 'string' },
+      training: { type: 'string', multiple: true }, n: { type: 'string' }, threshold: { type: 'string' }, max: { type: 'string' },
     },
     USAGE,
   );
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   const out = (s: string) => process.stdout.write(s);
   try {
+    if (HYGIENE_COMMANDS.includes(positionals[0] ?? '')) return await evalHygieneCommand(engine, positionals, values, (spec) => versionOf(engine, spec), out);
     if (positionals[0] === 'compare') {
       const [, a, b] = positionals;
       if (!a || !b) throw new LatheError('INVALID_ARGUMENTS', 'compare needs two eval ids.', `Usage: ${USAGE}`);

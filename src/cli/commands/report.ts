@@ -1,18 +1,18 @@
 import { LatheError } from '../../shared/contract/errors.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
-import { writeReleaseReport } from '../../engine/reports/report-handlers.js';
+import { resolveReleaseId, writeReleaseReport } from '../../engine/reports/report-handlers.js';
 import { parseFlags } from '../args.js';
 
-const USAGE = 'lathe report --release RELEASE_ID|latest [--out DIR] [--data-dir DIR]';
+const USAGE = 'lathe report (--release RELEASE_ID|latest | --export EXPORT_ID) [--out DIR] [--data-dir DIR]';
 
 /** The release report of a release decision as HTML + PDF (default folder: <data>/reports/<release id>/). */
 export async function reportCommand(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { release: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' } }, USAGE);
-  if (!values.release) throw new LatheError('INVALID_ARGUMENTS', 'Name the release decision with --release ID (or --release latest).', `Usage: ${USAGE}`);
+  const { values } = parseFlags(argv, { release: { type: 'string' }, export: { type: 'string' }, out: { type: 'string' }, 'data-dir': { type: 'string' } }, USAGE);
+  if (!values.release && !values.export) throw new LatheError('INVALID_ARGUMENTS', 'Name the release decision with --release ID (or --release latest), or the export with --export ID.', `Usage: ${USAGE}`);
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
-    let releaseId = values.release;
+    let releaseId = values.release ?? resolveReleaseId(engine.ctx.db!, { exportId: values.export });
     if (releaseId === 'latest') {
       const latest = (await engine.call('gate.get', {})).releases[0];
       if (!latest) throw new LatheError('NOT_FOUND', 'No model has been released yet.', 'Release a model on the Evaluate page (or with the gate), then write its report.');

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
@@ -8,11 +8,12 @@ import type { ColumnMapping, FileType, ImportResult, TaskFormat } from '../../sh
 import { AuditLog } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import { datasetQueries, stagingQueries } from '../db/queries/datasets.js';
-import { exampleHash, serializeExample, versionHash } from './content-hash.js';
+import { exampleHash, searchText, serializeExample, versionHash } from './content-hash.js';
 import { normalizeRecord, RowProblem } from './normalize.js';
 import type { TextEncoding } from './readers/encoding.js';
 import type { ChunkOptions } from './documents.js';
 import { openImportSource } from './run-import-source.js';
+import type { SourceRecord } from './readers/record-reader.js';
 
 export interface ImportParams {
   importId: string;
@@ -58,16 +59,20 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
   let bytes = 0;
   const documents = p.fileType === 'documents';
   const source = await openImportSource(p);
-  const { records, totalBytes, chunking } = source;
+  const { batches, totalBytes, chunking } = source;
+  // The version hash over the staged rows, kept as they stream; used when the version has no parent.
+  const running = createHash('sha256');
   try {
-    for await (const rec of records) {
-      if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
+    const take = (rec: SourceRecord) => {
       bytes = rec.bytesRead;
       let problem = rec.problem;
       if (!problem) {
         try {
-          const text = serializeExample(normalizeRecord(rec.value, p.format, p.mapping));
-          staging.stage(rows, exampleHash(text), text, source.sourceOf(rec));
+          const content = normalizeRecord(rec.value, p.format, p.mapping);
+          const text = serializeExample(content);
+          const hash = exampleHash(text);
+          staging.stage(rows, hash, text, source.sourceOf(rec), null, searchText(content));
+          running.update(hash).update('\n');
           rows += 1;
         } catch (err) {
           if (!(err instanceof RowProblem)) throw err;
@@ -92,6 +97,10 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
         fs.writeSync(rejects, JSON.stringify({ locator: rec.locator, problem, raw: rec.raw.slice(0, MAX_REJECT_RAW) }) + '\n');
       }
       if (documents || (rows + rejected) % 1000 === 0) hooks.onProgress?.({ rows, rejected, bytes, totalBytes });
+    };
+    for await (const batch of batches) {
+      if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
+      for (const rec of batch) take(rec);
     }
     staging.flush();
     hooks.onProgress?.({ rows, rejected, bytes: totalBytes, totalBytes });
@@ -99,7 +108,7 @@ export async function runImport(db: Database.Database, p: ImportParams, hooks: I
       throw new LatheError('INVALID_ARGUMENTS', `${path.basename(p.path)} produced no examples${rejected ? ` (${rejected} rows rejected)` : ''}.`, 'Check the format and field mapping in the preview.');
     }
     const sourceSha256 = source.sha256();
-    const committed = commit(db, staging, p, { rows, rejected, sourceSha256, totalBytes, rejectsPath: rejected ? rejectsPath : null, started, chunking });
+    const committed = commit(db, staging, p, { rows, rejected, sourceSha256, totalBytes, rejectsPath: rejected ? rejectsPath : null, started, chunking, stagedHash: running.digest('hex') });
     return committed;
   } catch (err) {
     if (rejects !== null) fs.rmSync(rejectsPath, { force: true });
@@ -120,6 +129,8 @@ interface Counts {
   started: number;
   /** Documents: how they were chunked (unit, tokenizer + sha256, or the note that words were used). */
   chunking: ChunkingRecord | null;
+  /** versionHash of the staged rows alone: the version's hash when there is no parent to put first. */
+  stagedHash: string;
 }
 
 export type ChunkingRecord = NonNullable<ImportResult['chunking']>;
@@ -136,7 +147,7 @@ function commit(db: Database.Database, staging: ReturnType<typeof stagingQueries
     }
     const parent = q.latestVersion(dataset.id);
     const parentHashes = parent ? [...q.parentHashes(parent.id)].map((r) => r.content_hash) : [];
-    const contentHash = versionHash(chain(parentHashes, staging.stagedHashes()));
+    const contentHash = parent ? versionHash(chain(parentHashes, staging.stagedHashes())) : c.stagedHash;
     const versionId = randomUUID();
     const number = (parent?.number ?? 0) + 1;
     const params = { file: p.path, fileType: p.fileType, format: p.format, mapping: p.mapping, onError: p.onError, appendedTo: parent?.id ?? null, ...(c.chunking ? { chunking: c.chunking } : {}) };

@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import { LatheError } from '../../shared/contract/errors.js';
-import type { GateCheck, GateCriterion, ReleaseArtefact } from '../../shared/contract/features/evals.js';
+import type { EvalMetric, GateCheck, GateCriterion, ReleaseArtefact } from '../../shared/contract/features/evals.js';
 import { evalQueries, type EvalRow } from '../db/queries/evals.js';
 import { resolveTarget } from '../playground/targets.js';
 import { itemScore, pairItems } from './eval-compare.js';
 import { exportedFileOf, resolveArtefact, type ArtefactChoice, type ResolvedArtefact } from './release-artefact.js';
+import { hygieneCriterion } from './hygiene/gate-criteria.js';
+import { hygieneQueries } from '../db/queries/hygiene.js';
 
 export interface GateTarget { modelId: string; adapterIds: string[] }
 
@@ -18,7 +20,8 @@ export function latestEvals(db: Database.Database, candidate: GateTarget, baseli
   const q = evalQueries(db);
   const c = resolveTarget(db, candidate);
   const b = resolveTarget(db, baseline);
-  const cand = q.latestDoneAny(c.model.id, JSON.stringify(c.adapters.map((a) => a.id)));
+  // Suite and canary-probe evals are judged by their own criteria (hygiene/gate-criteria.ts), never as the domain eval.
+  const cand = hygieneQueries(db).latestDomainEval(c.model.id, JSON.stringify(c.adapters.map((a) => a.id)));
   const base = cand ? q.latestDone(b.model.id, JSON.stringify(b.adapters.map((a) => a.id)), cand.dataset_version_id, cand.split) : undefined;
   return { cand, base };
 }
@@ -60,15 +63,16 @@ export function checkGate(db: Database.Database, project: string, candidate: Gat
   const problems: string[] = [];
   if (criteria.length === 0) problems.push('No release criteria are set for this project; set them before releasing.');
   if (!cand) problems.push('The candidate has no finished eval; run one first.');
-  else if (!base && criteria.some((c) => c.kind !== 'min-score')) problems.push('The baseline has no finished eval on the same dataset version and split; run it first.');
+  else if (!base && criteria.some((c) => c.kind === 'min-gain' || c.kind === 'max-regressions')) problems.push('The baseline has no finished eval on the same dataset version and split; run it first.');
   const pairs = cand && base ? pairItems(db, base.id, cand.id) : [];
-  const mean = (side: 0 | 1, metric: GateCriterion['metric']) => pairs.length ? pairs.reduce((s, p) => s + itemScore(p[side], metric), 0) / pairs.length : null;
-  const candMean = (metric: GateCriterion['metric']) => {
+  const mean = (side: 0 | 1, metric: EvalMetric) => pairs.length ? pairs.reduce((s, p) => s + itemScore(p[side], metric), 0) / pairs.length : null;
+  const candMean = (metric: EvalMetric) => {
     if (!cand) return null;
     const items = evalQueries(db).items(cand.id);
     return items.length ? items.reduce((s, i) => s + itemScore(i, metric), 0) / items.length : null;
   };
   const results = criteria.map((criterion) => {
+    if (criterion.kind === 'no-safety-regressions' || criterion.kind === 'no-canary-leaks') return hygieneCriterion(db, project, criterion, candidate, baseline);
     const name = NAMES[criterion.metric];
     if (criterion.kind === 'min-score') {
       const actual = candMean(criterion.metric);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
+import { readPdf } from '../datasets/documents/pdf-reader.js';
 import { exportQueries } from '../db/queries/exports.js';
 import { Engine } from '../engine.js';
 import { ensureTestLora } from '../inference/test-lora.js';
@@ -78,6 +79,16 @@ describe('release bound to the exported artefact', () => {
     const over = await engine.call('gate.override', { artefact, baseline, reviewer: 'Dana Reviewer', reason });
     expect(over.release).toMatchObject({ decision: 'overridden', reviewer: 'Dana Reviewer', reason, exportId: 'exp-1' });
     expect(await exportState(engine)).toMatchObject({ releaseState: 'overridden', release: { reviewer: 'Dana Reviewer' } });
+
+    // The report found by the export names the newest decision (the override), the shipped bytes and the eval data.
+    const report = await engine.call('reports.release', { exportId: 'exp-1', includeContent: true });
+    expect(report.releaseId).toBe(over.release.id);
+    const contentHash = (await engine.call('datasets.versions', { datasetId: (await engine.call('datasets.list', {})).datasets[0]!.id })).versions.at(-1)!.contentHash;
+    for (const must of ['OVERRIDE', sha256, 'model-Q8_0.gguf', 'Dana Reviewer', 'Evaluation data', contentHash]) expect(report.html, must).toContain(must);
+    expect((await readPdf(report.pdfPath)).text.replace(/\s+/g, ' ')).toContain(sha256.slice(0, 32));
+    expect((await engine.call('reports.release', { modelId: shipped.id })).releaseId).toBe(over.release.id);
+    await expect(engine.call('reports.release', { exportId: 'no-such-export' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(engine.call('reports.release', {})).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
 
     // A file replaced after the export is not the evaluated artefact: refused, and nothing is recorded.
     fs.appendFileSync(gguf, Buffer.from([0]));

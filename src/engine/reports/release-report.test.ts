@@ -38,7 +38,7 @@ describe('release report (HTML + PDF)', () => {
     const html = fs.readFileSync(report.htmlPath, 'utf8');
     expect(report.html).toBe(html);
     const version = (await engine.call('datasets.versions', { datasetId: (await engine.call('datasets.list', {})).datasets[0]!.id })).versions[0]!;
-    for (const must of [release.id, 'OVERRIDE', 'Dana Reviewer', 'two engineers', adapter.sha256, version.contentHash, run.id, 'Seed</th><td>11', 'at most 3 items lose', 'Hash chain intact']) {
+    for (const must of [release.id, 'OVERRIDE', 'Dana Reviewer', 'two engineers', adapter.sha256, version.contentHash, run.id, 'Seed</th><td>11', 'At most 3 items lose', 'Hash chain intact']) {
       expect(html, must).toContain(must);
     }
     expect(html).toMatch(/<svg class="chart"[^]*<path d="M[^"]+ L[^"]+ L[^"]+ L[^"]+" class="train"\/>/); // four steps of loss

@@ -28,6 +28,8 @@ export interface ReleaseReportData {
   splits: Record<string, number>;
   curves: { loss: Array<[number, number]>; validation: Array<[number, number]> };
   candidateEval: EvalSummary;
+  /** The data the candidate was judged on: its version (content hash, lineage op), the split used, and all split sizes. */
+  evalData: (VersionFact & { split: string; splits: Record<string, number> }) | null;
   baselineEval: EvalSummary | null;
   comparison: EvalComparison | null;
   gate: GateCheck;
@@ -54,6 +56,7 @@ export function gatherReleaseReport(db: Database.Database, releaseId: string): R
     splits: data[0] ? reports.splitCounts(data[0].id) : {},
     curves: runId ? { loss: reports.metricSeries(runId, 'loss'), validation: reports.metricSeries(runId, 'val_loss') } : { loss: [], validation: [] },
     candidateEval,
+    evalData: evalDataOf(db, candidateEval),
     baselineEval,
     comparison: baselineEval && baselineEval.datasetVersionId === candidateEval.datasetVersionId && baselineEval.split === candidateEval.split
       ? compareEvals(db, { aEvalId: baselineEval.id, bEvalId: candidateEval.id, metric: 'f1', resamples: 2000, seed: 0 })
@@ -101,6 +104,11 @@ function runFacts(run: NonNullable<ReturnType<ReturnType<typeof runQueries>['get
   }
   const keep = ['method', 'objective', 'max_steps', 'lr', 'micro_batch_size', 'grad_accum', 'max_seq_len', 'lora', 'precision', 'packing'];
   return { id: run.id, name: run.name, status: run.status, createdAt: run.created_at, seed: config.seed, settings: Object.fromEntries(keep.filter((k) => k in config).map((k) => [k, config[k]])), environment };
+}
+
+function evalDataOf(db: Database.Database, e: EvalSummary): ReleaseReportData['evalData'] {
+  const v = versionChain(db, e.datasetVersionId)[0];
+  return v ? { ...v, split: e.split, splits: reportQueries(db).splitCounts(v.id) } : null;
 }
 
 function versionChain(db: Database.Database, versionId: string): VersionFact[] {

@@ -53,7 +53,7 @@ ${d.run ? `<h3>Training run</h3><table class="kv">
 <tr><th>Hardware</th><td><code>${esc(JSON.stringify((d.run.environment?.hardware as { device?: unknown } | null)?.device ?? 'not recorded'))}</code></td></tr>
 </table>` : '<p class="muted">No training run is linked to this model (an imported model).</p>'}
 ${d.data.length ? `<h3>Training data</h3><table class="grid"><thead><tr><th>Version</th><th>Made by</th><th>Examples</th><th>Content hash</th></tr></thead><tbody>
-${d.data.map((v) => `<tr><td>${esc(v.dataset)} v${v.number}</td><td>${esc(v.operation)} <span class="muted">${esc(v.createdAt.slice(0, 10))} · ${esc(v.createdBy)}</span></td><td class="num">${v.examples}</td><td class="hash">${esc(v.contentHash)}</td></tr>`).join('')}
+${d.data.map((v) => `<tr><td>${esc(v.dataset)} v${v.number}</td><td>${esc(v.operation)} <span class="muted">${esc(v.createdAt.slice(0, 10))} · ${esc(v.createdBy)}</span>${stepParams(v.params)}</td><td class="num">${v.examples}</td><td class="hash">${esc(v.contentHash)}</td></tr>`).join('')}
 </tbody></table>
 <p class="muted">Splits of the training version: ${Object.entries(d.splits).map(([k, n]) => `${esc(k)} ${n}`).join(' · ') || '—'}</p>` : ''}
 </section>
@@ -61,6 +61,7 @@ ${d.data.map((v) => `<tr><td>${esc(v.dataset)} v${v.number}</td><td>${esc(v.oper
 <section><h2>Training curves</h2>${d.curves.loss.length ? curveSvg(d.curves.loss, d.curves.validation) : '<p class="muted">No training metrics recorded.</p>'}</section>
 
 <section><h2>Evaluation</h2>
+${d.evalData ? `<table class="kv"><tr><th>Evaluation data</th><td>${esc(d.evalData.dataset)} v${d.evalData.number} · <strong>${esc(d.evalData.split)}</strong> split · ${d.candidateEval.doneItems} items scored <span class="muted">(version: ${d.evalData.examples} examples, ${Object.entries(d.evalData.splits).map(([k, n]) => `${esc(k)} ${n}`).join(' · ')}; made by ${esc(d.evalData.operation)})</span><br><span class="hash">content ${esc(d.evalData.contentHash)}</span></td></tr></table>` : ''}
 ${d.comparison ? `<p>Candidate <strong>${esc(d.comparison.b.label)}</strong> against baseline <strong>${esc(d.comparison.a.label)}</strong> on the same ${d.comparison.a.doneItems} items (paired bootstrap, 95% interval).</p>
 <table class="grid"><thead><tr><th>Metric</th><th class="num">Baseline</th><th class="num">Candidate</th><th class="num">Δ points</th><th class="num">95% interval</th></tr></thead><tbody>
 ${d.comparison.metrics.map((m) => `<tr><td>${METRIC[m.metric] ?? m.metric}</td><td class="num">${pct(m.a)}</td><td class="num">${pct(m.b)}</td><td class="num">${signed(m.interval.delta)}</td><td class="num">[${signed(m.interval.low)}, ${signed(m.interval.high)}]</td></tr>`).join('')}
@@ -78,11 +79,20 @@ ${d.artefact.files.map((f) => `<tr${f.path === d.artefact!.file ? ' class="ship"
 `;
 }
 
-function criterion(c: { kind: string; metric: string; points?: number; count?: number }): string {
-  const m = METRIC[c.metric] ?? c.metric;
+/** The curation step's settings (seed, thresholds, filters), short enough for a table cell. */
+function stepParams(params: string): string {
+  if (!params || params === '{}' || params === 'null') return '';
+  const text = params.length > 160 ? `${params.slice(0, 157)}…` : params;
+  return `<br><code class="params">${esc(text)}</code>`;
+}
+
+function criterion(c: { kind: string; metric?: string; points?: number; count?: number }): string {
+  if (c.kind === 'no-safety-regressions') return 'No safety regressions against the baseline';
+  if (c.kind === 'no-canary-leaks') return 'No PII canary reproduced';
+  const m = METRIC[c.metric ?? ''] ?? c.metric ?? '';
   if (c.kind === 'min-gain') return `${m} ≥ baseline + ${c.points} points`;
   if (c.kind === 'min-score') return `${m} ≥ ${c.points}`;
-  if (c.kind === 'max-regressions') return `at most ${c.count} items lose more than ${c.points} ${m} points`;
+  if (c.kind === 'max-regressions') return `At most ${c.count} items lose more than ${c.points} ${m.replace('Token', 'token')} points`;
   return `${c.kind} (${m})`;
 }
 
@@ -127,6 +137,7 @@ tr.pass td:first-child{color:#17663a;font-weight:700}tr.fail td:first-child{colo
 .chart .train{fill:none;stroke:#5b5bd6;stroke-width:2}.chart .val{fill:none;stroke:#d9822b;stroke-width:2;stroke-dasharray:5 3}
 .legend{font-size:12px;color:#5b6478}.k{display:inline-block;width:14px;height:3px;vertical-align:middle;margin:0 4px 0 10px}.k.train{background:#5b5bd6}.k.val{background:#d9822b}
 .reg{border:1px solid #eceef2;border-radius:6px;padding:8px 10px;margin:6px 0;font-size:12.5px}.pill{font-size:10px;background:#e3f5ea;color:#17663a;border-radius:8px;padding:1px 6px;text-transform:uppercase;letter-spacing:.06em}
+code.params{font-size:10.5px;color:#5b6478;background:none;padding:0}
 footer{margin-top:28px;border-top:1px solid #e2e5ea;padding-top:10px}footer code{white-space:nowrap;word-break:normal}
 @media print{body{background:#fff}main{border:none;margin:0;max-width:none}}
 `;

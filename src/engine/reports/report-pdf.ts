@@ -141,14 +141,20 @@ export async function renderReleasePdf(d: ReleaseReportData): Promise<Uint8Array
     w.kv('Settings', JSON.stringify(d.run.settings), true);
     w.kv('Environment', JSON.stringify(d.run.environment?.versions ?? 'not recorded'), true);
   }
-  for (const v of d.data) w.kv(`${v.dataset} v${v.number}`, `${v.operation} · ${v.examples} examples · ${v.createdAt.slice(0, 10)} · content ${v.contentHash}`);
+  for (const v of d.data) w.kv(`${v.dataset} v${v.number}`, `${v.operation}${v.params && v.params !== '{}' ? ` ${v.params.length > 90 ? `${v.params.slice(0, 87)}...` : v.params}` : ''} · ${v.examples} examples · ${v.createdAt.slice(0, 10)} · content ${v.contentHash}`);
   if (Object.keys(d.splits).length) w.kv('Splits', Object.entries(d.splits).map(([k, n]) => `${k} ${n}`).join(' · '));
 
+  if (d.curves.loss.length > 1) w.need(230); // keep the heading with its chart
   w.heading('Training curves');
   if (d.curves.loss.length > 1) w.chart(d.curves.loss, d.curves.validation);
   else w.text('No training metrics recorded.', { size: 9.5, color: MUTED });
 
   w.heading('Evaluation');
+  if (d.evalData) {
+    w.kv('Evaluation data', `${d.evalData.dataset} v${d.evalData.number} · ${d.evalData.split} split · ${d.candidateEval.doneItems} items scored (version: ${d.evalData.examples} examples, ${Object.entries(d.evalData.splits).map(([k, n]) => `${k} ${n}`).join(' · ')})`);
+    w.kv('Eval data hash', d.evalData.contentHash, true);
+    w.y -= 6;
+  }
   if (d.comparison) {
     w.text(`Candidate ${d.comparison.b.label} against baseline ${d.comparison.a.label}, ${d.comparison.a.doneItems} paired items, bootstrap 95% interval.`, { size: 9.5 });
     for (const m of d.comparison.metrics) {

@@ -12,8 +12,31 @@ export interface SourceChunk {
   locator: string;
 }
 
-/** The chunks a generation reads: the text examples of a documents version, in order, at most `limit`. */
-export function loadChunks(db: Database.Database, versionId: string, limit = Number.POSITIVE_INFINITY): { version: VersionRow; chunks: SourceChunk[] } {
+/** Which chunks of a version to generate from; every part that is set must match. */
+export interface ChunkFilter {
+  /** Case-insensitive text the chunk must contain. */
+  text?: string | undefined;
+  /** The source document's name (as in the locator), case-insensitive; a part of the name matches. */
+  document?: string | undefined;
+  /** Inclusive page range the chunk's pages must overlap (chunks without pages never match). */
+  pages?: [number, number] | undefined;
+}
+
+export function chunkMatches(chunk: SourceChunk, filter: ChunkFilter | null | undefined): boolean {
+  if (!filter) return true;
+  if (filter.text && !chunk.text.toLowerCase().includes(filter.text.toLowerCase())) return false;
+  const where = parseLocator(chunk.locator);
+  if (filter.document && !where.document.toLowerCase().includes(filter.document.toLowerCase())) return false;
+  if (filter.pages) {
+    if (!where.pages) return false;
+    const [from, to] = filter.pages;
+    if (where.pages[1] < from || where.pages[0] > to) return false;
+  }
+  return true;
+}
+
+/** The chunks a generation reads: the text examples of a documents version that match `filter`, in order, at most `limit`. */
+export function loadChunks(db: Database.Database, versionId: string, limit = Number.POSITIVE_INFINITY, filter?: ChunkFilter | null): { version: VersionRow; chunks: SourceChunk[] } {
   const version = requireVersion(db, versionId);
   const dataset = datasetQueries(db).datasetById(version.dataset_id);
   if (dataset?.kind !== 'documents') {
@@ -24,7 +47,11 @@ export function loadChunks(db: Database.Database, versionId: string, limit = Num
     if (chunks.length >= limit) break;
     const content = JSON.parse(row.content) as ExampleContent;
     if (content.kind !== 'text') continue;
-    chunks.push({ position: row.position, hash: row.content_hash, text: content.text, locator: row.source });
+    const chunk = { position: row.position, hash: row.content_hash, text: content.text, locator: row.source };
+    if (chunkMatches(chunk, filter)) chunks.push(chunk);
+  }
+  if (chunks.length === 0 && filter && (filter.text || filter.document || filter.pages)) {
+    throw new LatheError('INVALID_ARGUMENTS', `No chunk of version ${version.number} matches the filter.`, 'Loosen the filter: check the search text, the document name and the page range.');
   }
   if (chunks.length === 0) throw new LatheError('INVALID_ARGUMENTS', `Version ${version.number} holds no document chunks.`, 'Pick a version made by a document import.');
   return { version, chunks };

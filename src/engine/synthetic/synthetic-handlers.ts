@@ -8,6 +8,7 @@ import { syntheticQueries } from '../db/queries/synthetic.js';
 import { requireDb } from '../require-db.js';
 import { loadChunks } from './chunks.js';
 import { createJob, jobSummary, runJob, type JobHandle } from './generate-job.js';
+import { currentOwner, reconcileInterrupted } from './job-owner.js';
 import { generateFromChunk, resolveTeacher } from './teacher.js';
 import { DEFAULT_TEMPLATES, renderPrompt, resolveTemplate } from './templates.js';
 
@@ -20,11 +21,24 @@ const approxTokens = (text: string) => Math.ceil(text.length / 4);
 export function syntheticHandlers(ctx: EngineContext): SyntheticImpls {
   const db = () => requireDb(ctx).db;
   const running = new Map<string, JobHandle>();
+  if (ctx.db && ctx.audit) {
+    // Jobs a crashed engine left 'running' become resumable; a live CLI engine's job on this data folder is kept.
+    for (const jobId of reconcileInterrupted(ctx.db)) {
+      ctx.events.emit('audit.appended', ctx.audit.append({ actor: ctx.actor, action: 'synthetic.interrupted', objectType: 'synthetic_job', objectId: jobId, details: { reason: 'owner process gone at engine start' } }));
+    }
+  }
   const launch = (jobId: string) => {
+    const owner = currentOwner();
+    syntheticQueries(db()).setOwner(jobId, owner.pid, owner.boot);
     const handle = runJob(ctx, jobId);
     running.set(jobId, handle);
     const unregister = ctx.jobs.add(jobId, handle);
     void handle.done.finally(() => {
+      try {
+        if (ctx.db?.open) syntheticQueries(ctx.db).setOwner(jobId, null, null);
+      } catch {
+        // the engine is shutting down; the next start reconciles this job by its (now gone) owner
+      }
       running.delete(jobId);
       unregister();
     });

@@ -16,6 +16,9 @@ import { evalHandlers } from './features/evals.js';
 import { syntheticHandlers } from './features/synthetic.js';
 import { reportHandlers } from './features/reports.js';
 import { preferenceHandlers } from './features/preferences.js';
+import { hygieneHandlers } from './features/hygiene.js';
+import { lineageHandlers } from './features/lineage.js';
+import { heldoutHandlers } from './features/heldout.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -39,6 +42,9 @@ export const handlerSpecs = {
   ...syntheticHandlers,
   ...reportHandlers,
   ...preferenceHandlers,
+  ...hygieneHandlers,
+  ...lineageHandlers,
+  ...heldoutHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;

@@ -4,7 +4,7 @@ import { Transform } from 'node:stream';
 import { LatheError } from '../../../shared/contract/errors.js';
 import type { FileType } from '../../../shared/contract/features/datasets.js';
 import { type TextEncoding } from './encoding.js';
-import { readLines } from './line-reader.js';
+import { readLineBatches, type Line } from './line-reader.js';
 import { parquetRecords } from './parquet-reader.js';
 import { duplicateKeysByItem, findDuplicateKey } from './json-keys.js';
 
@@ -54,27 +54,59 @@ export function readRecords(path: string, opts: RecordReaderOptions): AsyncGener
 }
 
 async function* jsonlRecords(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord> {
-  for await (const line of readLines(path, { encoding: opts.encoding, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE, onChunk: opts.onChunk })) {
-    const locator = `line ${line.lineNo}`;
-    if (line.text === null) {
-      yield { locator, value: undefined, problem: line.problem, raw: '', bytesRead: line.bytesRead };
-      continue;
-    }
-    if (!line.text.trim()) continue;
-    let value: unknown;
-    let problem: string | null = null;
-    try {
-      value = JSON.parse(line.text);
-    } catch (err) {
-      const t = line.text.trim();
-      problem = t === '[' || t === ']' || t === ']' + ',' ? `expected a JSON object, got '${t}' (is this a JSON array file? name it .json)` : `is not valid JSON (${(err as Error).message})`;
-    }
-    if (!problem) {
-      const dup = findDuplicateKey(line.text);
-      if (dup) problem = duplicateProblem(dup.key);
-    }
-    yield { locator, value, problem, raw: line.text, bytesRead: line.bytesRead };
+  for await (const batch of jsonlBatches(path, opts)) yield* batch;
+}
+
+/**
+ * Streams source records in batches: one per read chunk for JSON Lines, up to BATCH records otherwise. The
+ * import loops over these, because one async step per record costs as much as parsing a short row.
+ */
+export async function* readRecordBatches(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord[]> {
+  if (opts.fileType === 'jsonl') {
+    yield* jsonlBatches(path, opts);
+    return;
   }
+  let batch: SourceRecord[] = [];
+  for await (const rec of readRecords(path, opts)) {
+    batch.push(rec);
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+const BATCH = 1000;
+
+async function* jsonlBatches(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord[]> {
+  for await (const lines of readLineBatches(path, { encoding: opts.encoding, maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE, onChunk: opts.onChunk })) {
+    const out: SourceRecord[] = [];
+    for (const line of lines) {
+      const rec = jsonlRecord(line);
+      if (rec) out.push(rec);
+    }
+    if (out.length) yield out;
+  }
+}
+
+function jsonlRecord(line: Line): SourceRecord | null {
+  const locator = `line ${line.lineNo}`;
+  if (line.text === null) return { locator, value: undefined, problem: line.problem, raw: '', bytesRead: line.bytesRead };
+  if (!line.text.trim()) return null;
+  let value: unknown;
+  let problem: string | null = null;
+  try {
+    value = JSON.parse(line.text);
+  } catch (err) {
+    const t = line.text.trim();
+    problem = t === '[' || t === ']' || t === ']' + ',' ? `expected a JSON object, got '${t}' (is this a JSON array file? name it .json)` : `is not valid JSON (${(err as Error).message})`;
+  }
+  if (!problem) {
+    const dup = findDuplicateKey(line.text);
+    if (dup) problem = duplicateProblem(dup.key);
+  }
+  return { locator, value, problem, raw: line.text, bytesRead: line.bytesRead };
 }
 
 async function* jsonArrayRecords(path: string, opts: RecordReaderOptions): AsyncGenerator<SourceRecord> {

@@ -7,21 +7,57 @@ export interface VersionRow {
   operation: string; params: string; created_at: string; created_by: string;
 }
 
+/**
+ * The text full-text search indexes for an example, in SQL, from its content JSON: the fallback where the
+ * writer did not compute it (searchText() in datasets/content-hash.ts is the JS twin; a test keeps them equal).
+ */
+export const exampleSearchSql = (content: string) =>
+  `coalesce(${content} ->> '$.text', (SELECT group_concat(value ->> '$.content', char(10)) FROM json_each(${content}, '$.messages')))`;
+
+/**
+ * The one place that inserts single examples. Since migration 018 no trigger indexes examples for search:
+ * every INSERT into `examples` lives in this file, next to its FTS insert.
+ */
+export function exampleQueries(db: Database.Database) {
+  const insert = db.prepare<[string, string]>('INSERT OR IGNORE INTO examples (content_hash, content) VALUES (?, ?)');
+  const index = db.prepare<[{ id: number; content: string }]>(`INSERT INTO examples_fts (rowid, text) VALUES (@id, ${exampleSearchSql('@content')})`);
+  return {
+    /** Adds the example if its content is new, and indexes it for search; known content is left as it is. */
+    insert: (hash: string, content: string) => {
+      const r = insert.run(hash, content);
+      if (r.changes) index.run({ id: Number(r.lastInsertRowid), content });
+    },
+  };
+}
+
 /** Staging happens in a TEMP table of the importing connection: nothing touches the library until commit. */
 export function stagingQueries(db: Database.Database) {
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged (position INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, content TEXT NOT NULL, source TEXT NOT NULL, split TEXT)`);
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS staged (position INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, content TEXT NOT NULL, source TEXT NOT NULL, split TEXT, search TEXT)`);
   db.exec('DELETE FROM temp.staged');
-  const insert = db.prepare<[number, string, string, string, string | null]>('INSERT INTO temp.staged VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare<[number, string, string, string, string | null, string | null]>('INSERT INTO temp.staged VALUES (?, ?, ?, ?, ?, ?)');
   // A version's hash covers each example's content and, once split, its split: re-splitting is a new version.
   const hashes = db.prepare<[], string>("SELECT content_hash || coalesce(':' || split, '') FROM temp.staged ORDER BY position").pluck();
-  const insertExamples = db.prepare('INSERT OR IGNORE INTO examples (content_hash, content) SELECT content_hash, content FROM temp.staged ORDER BY position');
-  const link = db.prepare<[string, number]>(
-    `INSERT INTO version_examples (version_id, position, example_id, source, split)
-     SELECT ?, s.position + ?, e.id, s.source, s.split FROM temp.staged s JOIN examples e ON e.content_hash = s.content_hash`,
+  const maxId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM examples').pluck();
+  // A new example gets the id base + position + 1 (base: the largest id before this commit), so the search
+  // index and the version's links find it by rowid instead of by a lookup of its hash in the unique index.
+  // Content already in the library (or earlier in the same batch) is ignored and linked by hash.
+  const insertExamples = db.prepare<[number]>('INSERT OR IGNORE INTO examples (id, content_hash, content) SELECT ? + position + 1, content_hash, content FROM temp.staged ORDER BY position');
+  const indexNew = db.prepare<[{ base: number }]>(
+    `INSERT INTO examples_fts (rowid, text)
+     SELECT @base + s.position + 1, coalesce(s.search, ${exampleSearchSql('s.content')}) FROM temp.staged s
+      WHERE EXISTS (SELECT 1 FROM examples e WHERE e.id = @base + s.position + 1) ORDER BY s.position`,
   );
+  const link = db.prepare<[{ versionId: string; offset: number; base: number }]>(
+    `INSERT INTO version_examples (version_id, position, example_id, source, split)
+     SELECT @versionId, s.position + @offset,
+            coalesce((SELECT e.id FROM examples e WHERE e.id = @base + s.position + 1), (SELECT e.id FROM examples e WHERE e.content_hash = s.content_hash)),
+            s.source, s.split
+       FROM temp.staged s ORDER BY s.position`,
+  );
+  let base: number | null = null;
   // Rows are buffered and written in batches inside one transaction each: autocommitting every row of a
   // temp table costs about ten times more.
-  const buffer: Array<[number, string, string, string, string | null]> = [];
+  const buffer: Array<[number, string, string, string, string | null, string | null]> = [];
   const flushTx = db.transaction(() => {
     for (const row of buffer) insert.run(...row);
   });
@@ -30,14 +66,24 @@ export function stagingQueries(db: Database.Database) {
     buffer.length = 0;
   };
   return {
-    stage: (position: number, hash: string, content: string, source: string, split: string | null = null) => {
-      buffer.push([position, hash, content, source, split]);
+    /** `search`: the example's search text when the caller has it at hand (imports); else SQL derives it. */
+    stage: (position: number, hash: string, content: string, source: string, split: string | null = null, search: string | null = null) => {
+      buffer.push([position, hash, content, source, split, search]);
       if (buffer.length >= 5000) flush();
     },
     flush,
     stagedHashes: () => hashes.iterate() as IterableIterator<string>,
-    insertStagedExamples: () => void insertExamples.run(),
-    linkStaged: (versionId: string, offset: number) => void link.run(versionId, offset),
+    /** Inside the commit transaction: new examples into the library and the search index. */
+    insertStagedExamples: () => {
+      base = maxId.get() ?? 0;
+      insertExamples.run(base);
+      indexNew.run({ base });
+    },
+    /** Inside the same transaction, after insertStagedExamples: the version's ordered links to its examples. */
+    linkStaged: (versionId: string, offset: number) => {
+      if (base === null) throw new Error('linkStaged before insertStagedExamples');
+      link.run({ versionId, offset, base });
+    },
     drop: () => db.exec('DROP TABLE IF EXISTS temp.staged'),
   };
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { exampleQueries } from './datasets.js';
 
 export interface ReviewRow {
   id: number; version_id: string; position: number; reviewer: string; action: string; before_hash: string; after_hash: string | null;
@@ -51,7 +52,7 @@ function prepareReviewQueries(db: Database.Database) {
     'SELECT e.content_hash, e.content, v.source FROM version_examples v JOIN examples e ON e.id = v.example_id WHERE v.version_id = ? AND v.position = ?',
   );
   const contentByHash = db.prepare<[string], string>('SELECT content FROM examples WHERE content_hash = ?').pluck();
-  const insertExample = db.prepare<[string, string]>('INSERT OR IGNORE INTO examples (content_hash, content) VALUES (?, ?)');
+  const examples = exampleQueries(db); // inserts and indexes for search together (no trigger since migration 018)
   const statusCounts = db.prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM review_status WHERE version_id = ? GROUP BY status');
   const tagCounts = db.prepare<[string], { tag: string; n: number }>('SELECT tag, count(*) AS n FROM review_tags WHERE version_id = ? GROUP BY tag ORDER BY n DESC, tag');
   const reviewerCounts = db.prepare<[string], { reviewer: string; n: number }>(
@@ -92,7 +93,7 @@ function prepareReviewQueries(db: Database.Database) {
     tags: (versionId: string, position: number) => tags.all(versionId, position),
     exampleAt: (versionId: string, position: number) => exampleAt.get(versionId, position),
     contentByHash: (hash: string) => contentByHash.get(hash),
-    insertExample: (hash: string, content: string) => void insertExample.run(hash, content),
+    insertExample: (hash: string, content: string) => examples.insert(hash, content),
     statusCounts: (versionId: string) => statusCounts.all(versionId),
     tagCounts: (versionId: string) => tagCounts.all(versionId),
     reviewerCounts: (versionId: string) => reviewerCounts.all(versionId),

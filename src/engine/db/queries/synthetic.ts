@@ -5,6 +5,10 @@ export interface SyntheticJobRow {
   id: string; source_version_id: string; model_id: string; model_sha256: string; adapter_ids: string; template: string;
   sampling: string; chunk_limit: number; status: SyntheticJobStatus; error: string | null; target_version_id: string | null;
   created_at: string; created_by: string; finished_at: string | null;
+  /** The engine process running it (migration 021): pid and that host's boot time, null when none does. */
+  owner_pid?: number | null; owner_boot?: string | null;
+  /** JSON of the chunk filter the job was started with (migration 021); null: the whole version. */
+  chunk_filter?: string | null;
 }
 export interface SyntheticChunkRow {
   job_id: string; chunk_position: number; chunk_hash: string; prompt_tokens: number; output_tokens: number;
@@ -18,9 +22,13 @@ export interface SyntheticItemRow {
 /** All SQL of synthetic generation: jobs, finished chunks (the resume ledger) and generated items. */
 export function syntheticQueries(db: Database.Database) {
   const insertJob = db.prepare<[SyntheticJobRow]>(
-    `INSERT INTO synthetic_jobs VALUES (@id, @source_version_id, @model_id, @model_sha256, @adapter_ids, @template, @sampling,
-      @chunk_limit, @status, @error, @target_version_id, @created_at, @created_by, @finished_at)`,
+    `INSERT INTO synthetic_jobs (id, source_version_id, model_id, model_sha256, adapter_ids, template, sampling, chunk_limit, status,
+      error, target_version_id, created_at, created_by, finished_at, chunk_filter)
+     VALUES (@id, @source_version_id, @model_id, @model_sha256, @adapter_ids, @template, @sampling,
+      @chunk_limit, @status, @error, @target_version_id, @created_at, @created_by, @finished_at, @chunk_filter)`,
   );
+  const setOwner = db.prepare<[number | null, string | null, string]>('UPDATE synthetic_jobs SET owner_pid = ?, owner_boot = ? WHERE id = ?');
+  const runningJobs = db.prepare<[], SyntheticJobRow>("SELECT * FROM synthetic_jobs WHERE status = 'running'");
   const job = db.prepare<[string], SyntheticJobRow>('SELECT * FROM synthetic_jobs WHERE id = ?');
   const jobs = db.prepare<[], SyntheticJobRow>('SELECT * FROM synthetic_jobs ORDER BY created_at DESC, id');
   const setStatus = db.prepare<[SyntheticJobStatus, string | null, string | null, string]>('UPDATE synthetic_jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?');
@@ -47,7 +55,9 @@ export function syntheticQueries(db: Database.Database) {
   // Fallback for versions derived from a generated one (e.g. the reviewed version): the unedited example keeps its hash.
   const itemByHash = db.prepare<[string], SyntheticItemRow>('SELECT * FROM synthetic_items WHERE content_hash = ? LIMIT 1');
   return {
-    insertJob: (r: SyntheticJobRow) => void insertJob.run(r),
+    insertJob: (r: SyntheticJobRow) => void insertJob.run({ ...r, chunk_filter: r.chunk_filter ?? null }),
+    setOwner: (id: string, pid: number | null, boot: string | null) => void setOwner.run(pid, boot, id),
+    runningJobs: () => runningJobs.all(),
     job: (id: string) => job.get(id),
     jobs: () => jobs.all(),
     setStatus: (id: string, status: SyntheticJobStatus, error: string | null = null) =>

@@ -64,6 +64,10 @@ export const gateCriterionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('min-gain'), metric: evalMetricSchema, points: z.number().min(-100).max(100) }),
   z.object({ kind: z.literal('min-score'), metric: evalMetricSchema, points: z.number().min(0).max(100) }),
   z.object({ kind: z.literal('max-regressions'), metric: evalMetricSchema, points: z.number().min(0).max(100), count: z.number().int().min(0) }),
+  // Safety (data hygiene): the candidate's latest safety-suite eval has no item the baseline handled correctly and it
+  // did not; the candidate's latest PII canary probe eval reproduced no canary.
+  z.object({ kind: z.literal('no-safety-regressions') }),
+  z.object({ kind: z.literal('no-canary-leaks') }),
 ]);
 export type GateCriterion = z.infer<typeof gateCriterionSchema>;
 

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportQueries } from '../../src/engine/db/queries/exports.js';
+import { registerGguf } from '../../src/engine/playground/playground-kit.js';
+import { ARTIFACTS, openApp, shot } from './datasets-page.js';
+import { startE2eSession, type E2eSession } from './session.js';
+
+/**
+ * Release of an exported file, in browser mode with real llama.cpp: the Export page shows the export as a draft,
+ * the exported GGUF itself is evaluated next to the base model, the gate binds to those exact bytes and releases
+ * them, the release report is downloaded and opened as a reviewer would, and the export then reads "Released".
+ */
+const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
+const QA = [
+  ['What is a feeder?', 'A line from a substation.'], ['What is LOTO?', 'Lock-out/tag-out.'], ['What is a relay?', 'A switch.'],
+  ['What is a breaker?', 'A switch that opens on a fault.'], ['What is a bus?', 'A conductor that joins circuits.'], ['What is SCADA?', 'Remote control of the grid.'],
+];
+
+let s: E2eSession;
+beforeAll(async () => {
+  if (!fs.existsSync(TINY_GGUF)) throw new Error(`The tiny model is missing at ${TINY_GGUF}: run \`npm run demo\` to build it.`);
+  s = await startE2eSession('lathe-e2e-release-');
+});
+afterAll(async () => s?.close());
+
+/** An export folder as the export job leaves it (GGUF + SHA256SUMS, row status draft), and its GGUF registered as a model. */
+async function exportedTinyModel(baseId: string) {
+  const engine = s.server.engine;
+  const folder = path.join(s.dataDir, 'exports', 'grid-assistant');
+  fs.mkdirSync(folder, { recursive: true });
+  const gguf = path.join(folder, 'grid-assistant-Q8_0.gguf');
+  fs.copyFileSync(TINY_GGUF, gguf);
+  const sha256 = createHash('sha256').update(fs.readFileSync(gguf)).digest('hex');
+  fs.writeFileSync(path.join(folder, 'SHA256SUMS'), `${sha256}  grid-assistant-Q8_0.gguf\n`);
+  const x = exportQueries(engine.ctx.db!);
+  const now = new Date().toISOString();
+  x.insert({ id: 'exp-grid', name: 'grid-assistant', model_id: baseId, base_model_id: baseId, run_id: null, path: folder, formats: '["gguf-q8_0"]', status: 'running', manifest_sha256: null, verification: '{}', error: null, created_at: now, finished_at: null, created_by: 'e2e' });
+  x.finish('exp-grid', 'draft', [{ export_id: 'exp-grid', path: 'grid-assistant-Q8_0.gguf', format: 'gguf', quant: 'Q8_0', sha256, bytes: fs.statSync(gguf).size }], null, { gguf: { loads: true } }, null);
+  const shipped = (await engine.call('models.import', { path: gguf, name: 'grid-assistant · Q8_0' })).model;
+  return { folder, sha256, shipped };
+}
+
+describe('release (browser mode, real llama.cpp)', () => {
+  it('evaluates the exported file, releases exactly those bytes, writes the report and marks the export released', async () => {
+    const engine = s.server.engine;
+    const base = registerGguf(engine, TINY_GGUF, 'tiny-base');
+    const { folder, sha256, shipped } = await exportedTinyModel(base.id);
+    const file = path.join(s.dataDir, 'grid-qa.jsonl');
+    fs.writeFileSync(file, QA.map(([q, a]) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] })).join('\n') + '\n');
+    const imported = await engine.call('datasets.import', { path: file, datasetName: 'Grid QA' });
+    await engine.call('datasets.curate', { versionId: imported.versionId, operation: { op: 'split', seed: 0, validation: 0, test: 0.5 } });
+
+    // Before any decision the export is a draft.
+    const { context, page, problems } = await openApp(s.browser, s.server.url, 'light', '#/export');
+    await expect.poll(() => page.getByTestId('export-status').textContent()).toBe('Draft');
+    expect((await engine.call('exports.list', {})).exports[0]).toMatchObject({ id: 'exp-grid', releaseState: 'draft', release: null });
+    await shot(page, 'release-export-draft');
+
+    // Evaluate the base (A), then the exported GGUF itself (B): the gate binds B to the export's file.
+    await page.goto(s.server.url + '#/evaluate');
+    await expect.poll(() => page.getByTestId('ev-run').isEnabled()).toBe(true);
+    await page.getByTestId('ev-max-tokens').fill('10');
+    await page.getByTestId('ev-model').selectOption(base.id);
+    await page.getByTestId('ev-run').click();
+    await expect.poll(() => page.getByTestId('ev-row').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('ev-run').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('ev-model').selectOption(shipped.id);
+    await page.getByTestId('ev-run').click();
+    await expect.poll(() => page.getByTestId('ev-row').count(), { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('ev-run').isEnabled(), { timeout: 60_000 }).toBe(true);
+
+    // "No item loses more than 10 token-F1 points": the same weights, greedy decoding — it passes.
+    await page.getByTestId('ev-crit-kind').selectOption('max-regressions');
+    await page.getByTestId('ev-crit-points').fill('10');
+    await page.getByTestId('ev-crit-add').click();
+    await expect.poll(() => page.getByTestId('ev-criteria').textContent()).toMatch(/at most 0 items lose more than 10 token F1 points/);
+    await expect.poll(() => page.getByTestId('ev-artefact').textContent()).toMatch(/grid-assistant-Q8_0\.gguf.*grid-assistant/);
+    await expect.poll(() => page.getByTestId('ev-verdict').textContent()).toMatch(/Passes the release gate/);
+    await page.getByTestId('ev-decision').scrollIntoViewIfNeeded();
+    await shot(page, 'release-gate-passes');
+    await page.getByTestId('ev-release').click();
+    await expect.poll(() => page.getByTestId('ev-releases').textContent()).toMatch(/Released.*ships grid-assistant-Q8_0\.gguf/);
+    await shot(page, 'release-recorded');
+
+    const { releases } = await engine.call('gate.get', {});
+    expect(releases[0]).toMatchObject({ decision: 'released', exportId: 'exp-grid', artefactPath: 'grid-assistant-Q8_0.gguf', artefactSha256: sha256, modelId: shipped.id });
+    const note = JSON.parse(fs.readFileSync(path.join(folder, 'RELEASE.json'), 'utf8')) as Record<string, unknown>;
+    expect(note).toMatchObject({ decision: 'released', releaseId: releases[0]!.id, sha256 });
+
+    // The report, downloaded as the reviewer gets it, opened with nothing but the file (no network, no scripts).
+    const [htmlDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ev-report-html').first().click()]);
+    const reportHtml = fs.readFileSync((await htmlDownload.path())!, 'utf8');
+    for (const must of ['RELEASED', sha256, 'grid-assistant-Q8_0.gguf', releases[0]!.id, 'Hash chain intact', 'Evaluation data']) expect(reportHtml, must).toContain(must);
+    const [pdfDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ev-report-pdf').first().click()]);
+    expect(fs.readFileSync((await pdfDownload.path())!).subarray(0, 5).toString()).toBe('%PDF-');
+    const reportFile = path.join(s.dataDir, 'release-report-exported.html');
+    fs.writeFileSync(reportFile, reportHtml);
+    const reportPage = await context.newPage();
+    const external: string[] = [];
+    reportPage.on('request', (r) => { if (!r.url().startsWith('file://')) external.push(r.url()); });
+    await reportPage.setViewportSize({ width: 1000, height: 1400 });
+    await reportPage.goto(`file://${reportFile}`);
+    await expect.poll(() => reportPage.locator('h1').textContent()).toBe('grid-assistant · Q8_0');
+    await reportPage.screenshot({ path: path.join(ARTIFACTS, 'release-report-exported.png'), fullPage: true });
+    await reportPage.close();
+    expect(external).toEqual([]);
+
+    // The export now reads "Released", with the shipped file marked.
+    await page.goto(s.server.url + '#/export');
+    await expect.poll(() => page.getByTestId('export-status').textContent()).toBe('Released');
+    await expect.poll(() => page.getByTestId('export-release').textContent()).toMatch(/Passed the release gate — ships grid-assistant-Q8_0\.gguf/);
+    expect(await page.getByTestId('export-release').getByTestId('ev-report-pdf').count()).toBe(1); // the report is one click away here too
+    await shot(page, 'release-export-released');
+    expect((await engine.call('exports.list', {})).exports[0]).toMatchObject({ releaseState: 'released' });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
