@@ -95,7 +95,8 @@ describe('generate (browser mode, real llama.cpp)', () => {
     await expect.poll(() => page.locator('body').textContent()).toMatch(new RegExp(`kept ${kept}`));
     await shot(page, 'generate-reviewed-version-light');
     // The reviewed version renumbers examples; an unedited one still finds its source by content hash.
-    const reviewed = (await engine.call('datasets.versions', { datasetId: docs.datasetId })).versions[0]!;
+    // Generated examples live in their own task dataset ("LOTO manual — generated Q&A"), not among the chunks.
+    const reviewed = (await engine.call('datasets.versions', { datasetId: job.targetDatasetId! })).versions[0]!;
     expect(reviewed.id).not.toBe(job.targetVersionId);
     const keptFirst = (await engine.call('datasets.examples', { versionId: reviewed.id, limit: 1 })).examples[0]!;
     const viaHash = await engine.call('synthetic.item', { versionId: reviewed.id, position: keptFirst.position, contentHash: keptFirst.contentHash });

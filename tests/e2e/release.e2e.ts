@@ -4,14 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportQueries } from '../../src/engine/db/queries/exports.js';
+import { ensureTestLora } from '../../src/engine/inference/test-lora.js';
 import { registerGguf } from '../../src/engine/playground/playground-kit.js';
 import { ARTIFACTS, openApp, shot } from './datasets-page.js';
 import { startE2eSession, type E2eSession } from './session.js';
 
 /**
  * Release of an exported file, in browser mode with real llama.cpp: the Export page shows the export as a draft,
- * the exported GGUF itself is evaluated next to the base model, the gate binds to those exact bytes and releases
- * them, the release report is downloaded and opened as a reviewer would, and the export then reads "Released".
+ * the gate refuses the exported file while only base + adapter was evaluated, then the exported GGUF itself is
+ * evaluated, the gate binds to those exact bytes and releases them, the release report is downloaded and opened as a reviewer would, and the export then reads "Released".
  */
 const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
 const QA = [
@@ -47,6 +48,7 @@ describe('release (browser mode, real llama.cpp)', () => {
   it('evaluates the exported file, releases exactly those bytes, writes the report and marks the export released', async () => {
     const engine = s.server.engine;
     const base = registerGguf(engine, TINY_GGUF, 'tiny-base');
+    const adapter = registerGguf(engine, ensureTestLora(TINY_GGUF), 'tiny-tuned', 'gguf-lora', base.id);
     const { folder, sha256, shipped } = await exportedTinyModel(base.id);
     const file = path.join(s.dataDir, 'grid-qa.jsonl');
     fs.writeFileSync(file, QA.map(([q, a]) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] })).join('\n') + '\n');
@@ -59,24 +61,33 @@ describe('release (browser mode, real llama.cpp)', () => {
     expect((await engine.call('exports.list', {})).exports[0]).toMatchObject({ id: 'exp-grid', releaseState: 'draft', release: null });
     await shot(page, 'release-export-draft');
 
-    // Evaluate the base (A), then the exported GGUF itself (B): the gate binds B to the export's file.
+    // Evaluate the base (A) and base + adapter (B): a good score, but not on the bytes that ship.
     await page.goto(s.server.url + '#/evaluate');
     await expect.poll(() => page.getByTestId('ev-run').isEnabled()).toBe(true);
     await page.getByTestId('ev-max-tokens').fill('10');
-    await page.getByTestId('ev-model').selectOption(base.id);
-    await page.getByTestId('ev-run').click();
-    await expect.poll(() => page.getByTestId('ev-row').count(), { timeout: 60_000 }).toBe(1);
-    await expect.poll(() => page.getByTestId('ev-run').isEnabled(), { timeout: 60_000 }).toBe(true);
-    await page.getByTestId('ev-model').selectOption(shipped.id);
-    await page.getByTestId('ev-run').click();
-    await expect.poll(() => page.getByTestId('ev-row').count(), { timeout: 60_000 }).toBe(2);
-    await expect.poll(() => page.getByTestId('ev-run').isEnabled(), { timeout: 60_000 }).toBe(true);
+    const evaluate = async (modelId: string, adapterId: string | null, count: number) => {
+      await page.getByTestId('ev-model').selectOption(modelId);
+      if (adapterId) await page.getByTestId('ev-adapter').selectOption(adapterId);
+      await page.getByTestId('ev-run').click();
+      await expect.poll(() => page.getByTestId('ev-row').count(), { timeout: 60_000 }).toBe(count);
+      await expect.poll(() => page.getByTestId('ev-run').isEnabled(), { timeout: 60_000 }).toBe(true);
+    };
+    await evaluate(base.id, null, 1);
+    await evaluate(base.id, adapter.id, 2);
 
-    // "No item loses more than 10 token-F1 points": the same weights, greedy decoding — it passes.
+    // "No item loses more than 10 token-F1 points"; the decision is about the exported file, which has no eval yet.
     await page.getByTestId('ev-crit-kind').selectOption('max-regressions');
     await page.getByTestId('ev-crit-points').fill('10');
     await page.getByTestId('ev-crit-add').click();
     await expect.poll(() => page.getByTestId('ev-criteria').textContent()).toMatch(/at most 0 items lose more than 10 token F1 points/);
+    await page.getByTestId('ev-ship').selectOption('exp-grid/grid-assistant-Q8_0.gguf');
+    await expect.poll(() => page.getByTestId('ev-verdict').textContent()).toMatch(/Does not pass/);
+    await expect.poll(() => page.getByTestId('ev-decision').textContent()).toMatch(/exported grid-assistant-Q8_0\.gguf has no finished eval; run the eval on that file/);
+    await page.getByTestId('ev-decision').scrollIntoViewIfNeeded();
+    await shot(page, 'release-gate-not-the-artefact');
+
+    // Evaluate the exported GGUF itself: the same weights, greedy decoding — it passes, bound to those bytes.
+    await evaluate(shipped.id, null, 3);
     await expect.poll(() => page.getByTestId('ev-artefact').textContent()).toMatch(/grid-assistant-Q8_0\.gguf.*grid-assistant/);
     await expect.poll(() => page.getByTestId('ev-verdict').textContent()).toMatch(/Passes the release gate/);
     await page.getByTestId('ev-decision').scrollIntoViewIfNeeded();

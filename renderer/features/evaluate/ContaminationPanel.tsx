@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ContaminationReport } from '../../../src/shared/contract/features/hygiene.js';
 import { Button } from '../../components/Button.js';
 import { AlertTriangleIcon, CheckCircleIcon, SearchIcon } from '../../components/icons.js';
@@ -19,16 +19,22 @@ export function ContaminationPanel() {
   const [busy, setBusy] = useState(false);
   const chosen = evalId || bId;
 
-  async function check() {
+  async function check(quiet = false) {
     setBusy(true);
     try {
       setReport(await getClient().send('evals.contamination', { evalId: chosen, ...(trainingId ? { trainingVersionIds: [trainingId] } : {}) }));
     } catch (err) {
-      toastError('Could not check contamination', err);
+      setReport(null);
+      if (!quiet) toastError('Could not check contamination', err);
     } finally {
       setBusy(false);
     }
   }
+  // A trained model's eval is checked against its run's data as soon as it is picked; without a run, the user picks.
+  useEffect(() => {
+    setReport(null);
+    if (chosen && !trainingId) void check(true);
+  }, [chosen]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
     <section className="ev-card" aria-labelledby="ev-contam-title" data-testid="ev-contamination">
@@ -62,7 +68,7 @@ export function ContaminationPanel() {
           </span>
         </label>
         <span />
-        <Button icon={SearchIcon} busy={busy} disabled={!chosen} onClick={() => void check()} data-testid="ev-contam-check">Check</Button>
+        <Button icon={SearchIcon} busy={busy} disabled={!chosen} onClick={() => void check(false)} data-testid="ev-contam-check">Check</Button>
       </div>
       {report && (
         <>

@@ -6,6 +6,7 @@ import { getClient } from '../../stores/connection.js';
 import { toastError, useToasts } from '../../stores/toasts.js';
 import { targetLabel, useEvaluate } from './evaluate-store.js';
 import { ReleaseReportButtons } from './ReleaseReportButtons.js';
+import { ShipPicker, type ShipChoice } from './ShipPicker.js';
 
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
 
@@ -32,6 +33,7 @@ export function GatePanel() {
   const [reviewer, setReviewer] = useState('');
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
+  const [ship, setShip] = useState<ShipChoice | null>(null);
 
   const reload = async () => {
     const g = await getClient().send('gate.get', {});
@@ -40,11 +42,13 @@ export function GatePanel() {
   };
   useEffect(() => void reload().catch((err) => toastError('Could not load the release gate', err)), []);
   const targets = a && b ? { candidate: { modelId: b.modelId, adapterIds: b.adapterIds }, baseline: { modelId: a.modelId, adapterIds: a.adapterIds } } : null;
+  // A chosen export file replaces the candidate: the gate then counts only evals of exactly those bytes.
+  const request = targets && ship ? { artefact: ship, baseline: targets.baseline } : targets;
   useEffect(() => {
-    if (!targets) return setCheck(null);
-    void getClient().send('gate.check', targets).then(setCheck, () => setCheck(null));
+    if (!request) return setCheck(null);
+    void getClient().send('gate.check', request).then(setCheck, () => setCheck(null));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [aId, bId, criteria, evals.length]);
+  }, [aId, bId, criteria, evals.map((e) => e.status).join(), ship]);
 
   async function save(next: GateCriterion[]) {
     try {
@@ -54,12 +58,12 @@ export function GatePanel() {
     }
   }
   async function decide(kind: 'release' | 'override') {
-    if (!targets) return;
+    if (!targets || !request) return;
     setBusy(true);
     try {
-      if (kind === 'release') await getClient().send('gate.release', targets);
-      else await getClient().send('gate.override', { ...targets, reviewer, reason });
-      useToasts.getState().push({ tone: 'success', title: kind === 'release' ? 'Released' : 'Released with an override', message: `${targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)} — recorded in the audit log.`, hint: null });
+      if (kind === 'release') await getClient().send('gate.release', request);
+      else await getClient().send('gate.override', { ...request, reviewer, reason });
+      useToasts.getState().push({ tone: 'success', title: kind === 'release' ? 'Released' : 'Released with an override', message: `${ship ? ship.file : targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)} — recorded in the audit log.`, hint: null });
       setReason('');
       await reload();
     } catch (err) {
@@ -104,10 +108,11 @@ export function GatePanel() {
         <p className="ev-muted">Pick a baseline (A) and a candidate (B) under Compare.</p>
       ) : (
         <div data-testid="ev-decision">
-          <p className="ev-muted">Candidate <strong>{targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)}</strong> against <strong>{targetLabel(models, targets.baseline.modelId, targets.baseline.adapterIds)}</strong>, on their latest evals.</p>
+          <p className="ev-muted">Candidate <strong>{ship ? ship.file : targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)}</strong> against <strong>{targetLabel(models, targets.baseline.modelId, targets.baseline.adapterIds)}</strong>, on their latest evals.</p>
+          <ShipPicker value={ship} onChange={setShip} />
           {check?.artefact ? (
             <p className="ev-artefact" data-testid="ev-artefact">
-              Ships <code>{check.artefact.file}</code> from export <strong>{check.artefact.exportName}</strong> · sha256 <code title={check.artefact.sha256}>{check.artefact.sha256.slice(0, 16)}…</code> — the exact bytes the candidate eval ran on.
+              Ships <code>{check.artefact.file}</code> from export <strong>{check.artefact.exportName}</strong> · sha256 <code title={check.artefact.sha256}>{check.artefact.sha256.slice(0, 16)}…</code> — {check.candidateEvalId ? 'the exact bytes the candidate eval ran on.' : 'not evaluated yet: only an eval of these bytes counts.'}
             </p>
           ) : (
             check && (

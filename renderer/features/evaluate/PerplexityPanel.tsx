@@ -128,7 +128,7 @@ export function PerplexityPanel() {
       {results.length > 0 ? (
         <div className="table-wrap ev-scroll">
           <table className="data-table" data-testid="ppl-results">
-            <thead><tr><th>Model</th><th>Data</th><th className="col-num">Tokens</th><th className="col-num">Loss</th><th className="col-num">Perplexity</th><th>Device</th><th>When</th></tr></thead>
+            <thead><tr><th>Model</th><th>Data</th><th className="col-num">Tokens</th><th className="col-num">Loss</th><th className="col-num">ppl</th><th>Device</th><th>When</th></tr></thead>
             <tbody>
               {results.map((r) => (
                 <tr key={r.id}>
@@ -137,8 +137,8 @@ export function PerplexityPanel() {
                   <td className="col-num">{r.tokens.toLocaleString()}</td>
                   <td className="col-num">{r.loss.toFixed(3)}</td>
                   <td className="col-num">{fmt(r.ppl)}</td>
-                  <td className="ev-muted" title={`window ${r.maxSeqLen} tokens, stride ${r.stride}, ${r.precision}`}>{r.device} · {r.seconds.toFixed(1)} s</td>
-                  <td className="ev-muted" style={{ whiteSpace: 'nowrap' }}>{new Date(r.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</td>
+                  <td className="ev-muted" style={{ whiteSpace: 'nowrap' }} title={`window ${r.maxSeqLen} tokens, stride ${r.stride}, ${r.precision}`}>{r.device} · {r.seconds.toFixed(1)} s</td>
+                  <td className="ev-muted" style={{ whiteSpace: 'nowrap' }} title={new Date(r.createdAt).toLocaleString()}>{new Date(r.createdAt).toLocaleTimeString(undefined, { timeStyle: 'short' })}</td>
                 </tr>
               ))}
             </tbody>

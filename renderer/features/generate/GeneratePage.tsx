@@ -19,6 +19,7 @@ import '../../styles/generate.css';
 
 const KINDS: Array<{ id: Kind; label: string }> = [
   { id: 'qa', label: 'Q&A' },
+  { id: 'chat', label: 'Chat' },
   { id: 'summary', label: 'Summary' },
   { id: 'extraction', label: 'Extraction' },
   { id: 'classification', label: 'Classification' },
@@ -36,7 +37,10 @@ export function GeneratePage() {
 
   useEffect(() => {
     if (!jobId || !job || job.state === 'running') return;
-    void getClient().send('synthetic.status', { jobId }).then(setLast).catch((err) => setError(asErrorData(err)));
+    void getClient().send('synthetic.status', { jobId }).then((j) => {
+      setLast(j);
+      if (j.targetDatasetId) void useDatasets.getState().load(); // a first generation creates its task dataset
+    }).catch((err) => setError(asErrorData(err)));
   }, [job?.state, jobId]);
 
   const start = async () => {
@@ -53,7 +57,7 @@ export function GeneratePage() {
   };
   const running = job?.state === 'running';
   const docs = datasets.filter((d) => d.kind === 'documents');
-  const target = last?.targetVersionId ? datasets.find((d) => d.id === f.datasetId) : null;
+  const target = last?.targetDatasetId ? datasets.find((d) => d.id === last.targetDatasetId) : null;
 
   if (connected && docs.length === 0) {
     return (
@@ -82,10 +86,29 @@ export function GeneratePage() {
             <span className="select-input">
               <select value={f.modelId} onChange={(e) => f.setModelId(e.target.value)} data-testid="generate-model" disabled={running}>
                 {f.models.length === 0 && <option value="">No GGUF models registered</option>}
-                {f.models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.kind === 'gguf-lora' ? ' (adapter)' : ''}</option>)}
+                {f.models.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
               </select>
             </span>
           </label>
+          <label className="field">
+            <span className="field-label">Teacher adapter <span className="field-optional">optional</span></span>
+            <span className="select-input">
+              <select value={f.adapterId} onChange={(e) => f.setAdapterId(e.target.value)} data-testid="generate-adapter" disabled={running || f.adapters.length === 0}>
+                <option value="">{f.adapters.length ? 'None (the base model)' : 'No adapters for this model'}</option>
+                {f.adapters.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+              </select>
+            </span>
+            <span className="field-hint">A domain-tuned adapter often writes better questions; its hash goes into every example's provenance.</span>
+          </label>
+          <fieldset className="field generate-filter" data-testid="generate-filter" style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
+            <legend className="field-label" style={{ padding: 0 }}>Only chunks <span className="field-optional">{f.filtered ? 'filtered' : 'all chunks'}</span></legend>
+            <div className="generate-row" style={{ gridTemplateColumns: '2fr 2fr 1fr 1fr' }}>
+              <label className="field"><span className="field-hint">Containing</span><span className="text-input"><input type="search" placeholder="e.g. lock-out" value={f.filterText} onChange={(e) => f.setFilterText(e.target.value)} data-testid="generate-filter-text" disabled={running} /></span></label>
+              <label className="field"><span className="field-hint">Document</span><span className="text-input"><input type="text" placeholder="file name" value={f.filterDocument} onChange={(e) => f.setFilterDocument(e.target.value)} data-testid="generate-filter-document" disabled={running} /></span></label>
+              <label className="field"><span className="field-hint">From page</span><span className="text-input"><input type="number" min={1} value={f.pageFrom} onChange={(e) => f.setPageFrom(e.target.value)} data-testid="generate-filter-from" disabled={running} /></span></label>
+              <label className="field"><span className="field-hint">To page</span><span className="text-input"><input type="number" min={1} value={f.pageTo} onChange={(e) => f.setPageTo(e.target.value)} data-testid="generate-filter-to" disabled={running} /></span></label>
+            </div>
+          </fieldset>
           <div className="field">
             <span className="field-label" id="generate-kind-label">Template</span>
             <div className="segmented" role="radiogroup" aria-labelledby="generate-kind-label" data-testid="generate-kind">
@@ -116,7 +139,7 @@ export function GeneratePage() {
           {error && <ErrorAlert title="Generation did not start" error={error} />}
           {last?.targetVersionId && target && (
             <div className="generate-done" data-testid="generate-done">
-              <p><strong>{last.items}</strong> examples are waiting for review{last.duplicates ? ` · ${last.duplicates} duplicates skipped` : ''}{last.problems ? ` · ${last.problems} chunks gave no example` : ''}. Ungrounded and PII items are tagged.</p>
+              <p><strong>{last.items}</strong> examples in <strong>{target.name}</strong> are waiting for review{last.duplicates ? ` · ${last.duplicates} duplicates skipped` : ''}{last.problems ? ` · ${last.problems} chunks gave no example` : ''}. Ungrounded and PII items are tagged.</p>
               <ButtonLink href={`#/datasets/${encodeURIComponent(target.id)}`} variant="primary" icon={ArrowRightIcon}>Open the review queue</ButtonLink>
             </div>
           )}

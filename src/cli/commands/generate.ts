@@ -7,9 +7,9 @@ import { chatModels } from '../../engine/playground/targets.js';
 import { intFlag, parseFlags } from '../args.js';
 
 const USAGE =
-  'lathe generate --version VERSION_ID --model NAME|ID [--template qa|summary|extraction|classification] [--prompt-file FILE] ' +
+  'lathe generate --version VERSION_ID --model NAME|ID [--template qa|chat|summary|extraction|classification] [--prompt-file FILE] ' +
   '[--chunks N] [--parallel N] [--max-tokens N] [--temperature T] [--seed N]   |   lathe generate --resume JOB_ID   |   lathe generate --list';
-const KINDS = new Set(['qa', 'summary', 'extraction', 'classification']);
+const KINDS = new Set(['qa', 'summary', 'extraction', 'classification', 'chat']);
 
 /**
  * Synthetic examples from a documents version with a local teacher, headless: the same job as the Generate page.

@@ -49,7 +49,10 @@ export function checkRequest(db: Database.Database, project: string, req: GateRe
   }
   const candidate = artefact ? { modelId: artefact.modelId!, adapterIds: [] } : req.candidate!;
   const check = checkGate(db, project, candidate, req.baseline);
-  if (artefact && !check.candidateEvalId) check.problems.unshift(`The exported ${artefact.file} has no finished eval; run the eval on that file (Evaluate → model “${artefact.exportName} · ${artefact.quant ?? artefact.file}”), not only on the model before export.`);
+  // The generic "candidate has no eval" says less than this: name the file and what to run.
+  if (artefact && !check.candidateEvalId) {
+    check.problems = [`The exported ${artefact.file} has no finished eval; run the eval on that file (Evaluate → model “${artefact.exportName} · ${artefact.quant ?? artefact.file}”), not only on the model before export.`, ...check.problems.filter((p) => !p.startsWith('The candidate has no finished eval'))];
+  }
   return { check: { ...check, artefact: facts, passed: check.passed && check.problems.length === 0 }, candidate, artefact };
 }
 

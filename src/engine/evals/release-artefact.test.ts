@@ -58,6 +58,7 @@ describe('release bound to the exported artefact', () => {
     const before = await engine.call('gate.check', { artefact, baseline });
     expect(before).toMatchObject({ passed: false, artefact: { file: 'model-Q8_0.gguf', sha256, modelId: shipped.id } });
     expect(before.problems.join(' ')).toMatch(/exported model-Q8_0\.gguf has no finished eval/);
+    expect(before.problems.join(' ')).not.toMatch(/The candidate has no finished eval/); // said once, naming the file
     await expect(engine.call('gate.release', { artefact, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED' });
     expect(await exportState(engine)).toMatchObject({ releaseState: 'draft', release: null });
 

@@ -6,10 +6,12 @@ import type { GeneratedItem, SyntheticJob, SyntheticSampling, TemplateInput } fr
 import type { EngineContext } from '../context.js';
 import { exampleHash, serializeExample } from '../datasets/content-hash.js';
 import { recordReview } from '../datasets/review.js';
-import { requireVersion, writeDerivedVersion } from '../datasets/version-writer.js';
+import { requireVersion } from '../datasets/version-writer.js';
+import { datasetQueries } from '../db/queries/datasets.js';
 import { syntheticQueries, type SyntheticJobRow } from '../db/queries/synthetic.js';
 import { requireDb } from '../require-db.js';
-import { loadChunks } from './chunks.js';
+import { loadChunks, type ChunkFilter } from './chunks.js';
+import { writeGeneratedVersion } from './target-dataset.js';
 import { generateBatch, generateFromChunk, resolveTeacher, type TeacherSetup } from './teacher.js';
 import { resolveTemplate, type ResolvedTemplate } from './templates.js';
 
@@ -20,6 +22,7 @@ export interface StartArgs {
   template: TemplateInput;
   sampling: SyntheticSampling;
   chunkLimit?: number | undefined;
+  filter?: ChunkFilter | undefined;
   /** Chunks decoded together on parallel sequences; 1 = one request at a time. */
   parallel: number;
 }
@@ -37,7 +40,8 @@ export const CHECKER = 'lathe:synthetic-check';
 export function createJob(ctx: EngineContext, args: StartArgs): SyntheticJobRow {
   const { db, audit } = requireDb(ctx);
   const template = resolveTemplate(args.template);
-  const { chunks } = loadChunks(db, args.sourceVersionId, args.chunkLimit);
+  const filter = args.filter && Object.keys(args.filter).length ? args.filter : null;
+  const { chunks } = loadChunks(db, args.sourceVersionId, args.chunkLimit, filter);
   const target = resolveTeacher(db, args.modelId, args.adapterIds);
   const row: SyntheticJobRow = {
     id: randomUUID(),
@@ -54,10 +58,11 @@ export function createJob(ctx: EngineContext, args: StartArgs): SyntheticJobRow 
     created_at: new Date().toISOString(),
     created_by: ctx.actor,
     finished_at: null,
+    chunk_filter: filter ? JSON.stringify(filter) : null,
   };
   const entry = db.transaction(() => {
     syntheticQueries(db).insertJob(row);
-    return audit.append({ actor: ctx.actor, action: 'synthetic.start', objectType: 'synthetic_job', objectId: row.id, details: { sourceVersionId: row.source_version_id, model: target.model.id, modelSha256: target.model.sha256, template: template.version, sampling: args.sampling, chunks: chunks.length } });
+    return audit.append({ actor: ctx.actor, action: 'synthetic.start', objectType: 'synthetic_job', objectId: row.id, details: { sourceVersionId: row.source_version_id, model: target.model.id, modelSha256: target.model.sha256, template: template.version, sampling: args.sampling, chunks: chunks.length, filter } });
   }).immediate();
   ctx.events.emit('audit.appended', entry);
   return row;
@@ -76,7 +81,7 @@ export interface JobHandle {
 /**
  * Runs (or resumes) a job: chunks already in the ledger are skipped, each finished chunk commits with its items in
  * one transaction, so a crash or cancel loses at most the chunk in flight. When every chunk is done the items become
- * a new version of the documents dataset, unreviewed, with ungrounded and PII items tagged for the reviewer.
+ * a new version of a task dataset of their own ("<documents> — generated Q&A"), unreviewed, with ungrounded and PII items tagged for the reviewer.
  */
 export function runJob(ctx: EngineContext, jobId: string): JobHandle {
   const { db } = requireDb(ctx);
@@ -98,7 +103,7 @@ export function runJob(ctx: EngineContext, jobId: string): JobHandle {
     if (setup.target.model.sha256 !== row.model_sha256) {
       throw new LatheError('INVALID_ARGUMENTS', 'The teacher model registered for this job has changed since it started.', 'Start a new generation; mixing two teachers in one version would break its provenance.');
     }
-    const { chunks } = loadChunks(db, row.source_version_id, row.chunk_limit);
+    const { chunks } = loadChunks(db, row.source_version_id, row.chunk_limit, row.chunk_filter ? (JSON.parse(row.chunk_filter) as ChunkFilter) : null);
     const done = q.doneChunks(jobId);
     let sessionTokens = 0;
     let sessionMs = 0;
@@ -172,15 +177,13 @@ function finalize(ctx: EngineContext, db: Database.Database, row: SyntheticJobRo
     q.setStatus(row.id, 'done', 'The teacher produced no usable examples.');
     return null;
   }
-  const parent = requireVersion(db, row.source_version_id);
+  const source = requireVersion(db, row.source_version_id);
   const template = JSON.parse(row.template) as { kind: string; version: string };
   const totals = q.totals(row.id);
-  const { version } = db.transaction(() => {
-    const written = writeDerivedVersion(db, parent, items.map((i) => ({ hash: i.content_hash, text: i.content, source: i.source, split: null })), {
-      operation: 'synthetic',
-      params: { jobId: row.id, template: template.version, model: row.model_id, modelSha256: row.model_sha256, sampling: samplingOf(row), needsReview: true },
+  const { version, audit } = db.transaction(() => {
+    const written = writeGeneratedVersion(db, source, template.kind, items.map((i) => ({ hash: i.content_hash, text: i.content, source: i.source, split: null })), {
+      params: { jobId: row.id, template: template.version, model: row.model_id, modelSha256: row.model_sha256, sampling: samplingOf(row), needsReview: true, ...(row.chunk_filter ? { filter: JSON.parse(row.chunk_filter) as unknown } : {}) },
       actor: ctx.actor,
-      auditAction: 'dataset.synthetic',
       auditDetails: { generated: items.length, duplicates: totals.duplicates, problems: totals.problems, ungrounded: items.filter((i) => !i.grounded).length },
     });
     items.forEach((i, position) => q.setPosition(row.id, i.chunk_position, i.item_index, position));
@@ -188,6 +191,7 @@ function finalize(ctx: EngineContext, db: Database.Database, row: SyntheticJobRo
     q.setStatus(row.id, 'done');
     return written;
   })();
+  ctx.events.emit('audit.appended', audit);
   // Flags go through the review history so reviewers can filter on them; tags are not verdicts.
   items.forEach((i, position) => {
     if (!i.grounded) recordReview(db, { versionId: version.id, position, action: 'tag', reviewer: CHECKER, tag: 'ungrounded', reason: (JSON.parse(i.grounding) as GeneratedItem['grounding']).reason });
@@ -218,6 +222,7 @@ export function jobSummary(db: Database.Database, row: SyntheticJobRow): Synthet
     tokensPerSecond: tps,
     etaSeconds: row.status === 'running' && t.chunks > 0 ? (left * t.duration_ms) / t.chunks / 1000 : null,
     targetVersionId: row.target_version_id,
+    targetDatasetId: row.target_version_id ? (datasetQueries(db).versionById(row.target_version_id)?.dataset_id ?? null) : null,
     createdAt: row.created_at,
   };
 }

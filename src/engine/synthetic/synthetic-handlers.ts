@@ -57,14 +57,15 @@ export function syntheticHandlers(ctx: EngineContext): SyntheticImpls {
     }),
     'synthetic.preview': async (args) => {
       const template = resolveTemplate(args.template);
-      const { chunks } = loadChunks(db(), args.sourceVersionId, args.chunkPosition + 1);
-      const chunk = chunks.find((c) => c.position === args.chunkPosition) ?? chunks.at(-1)!;
+      // With a filter, the preview shows the first matching chunk at or after the asked position.
+      const { chunks } = args.filter ? loadChunks(db(), args.sourceVersionId, undefined, args.filter) : loadChunks(db(), args.sourceVersionId, args.chunkPosition + 1);
+      const chunk = chunks.find((c) => c.position >= args.chunkPosition) ?? chunks.at(-1)!;
       const target = resolveTeacher(db(), args.modelId, args.adapterIds);
       const r = await generateFromChunk(ctx, { target, template, sampling: args.sampling, sourceVersionId: args.sourceVersionId, jobId: 'preview' }, chunk, `synthetic-preview:${randomUUID()}`);
       return { chunk: chunk.text, prompt: renderPrompt(template, chunk.text), item: r.item, problem: r.problem, promptTokens: r.promptTokens, outputTokens: r.outputTokens, tokensPerSecond: r.tokensPerSecond };
     },
-    'synthetic.estimate': async ({ sourceVersionId, chunkLimit, maxTokens, tokensPerSecond }) => {
-      const { chunks } = loadChunks(db(), sourceVersionId, chunkLimit);
+    'synthetic.estimate': async ({ sourceVersionId, filter, chunkLimit, maxTokens, tokensPerSecond }) => {
+      const { chunks } = loadChunks(db(), sourceVersionId, chunkLimit, filter);
       const template = approxTokens(DEFAULT_TEMPLATES.qa.system + DEFAULT_TEMPLATES.qa.prompt);
       const promptTokens = chunks.reduce((n, c) => n + approxTokens(c.text) + template, 0);
       const maxOutputTokens = chunks.length * maxTokens;

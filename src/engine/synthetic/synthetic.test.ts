@@ -53,10 +53,15 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
     expect(job.items).toBeGreaterThan(0);
     expect(job.tokensPerSecond).toBeGreaterThan(0);
 
-    const versions = await engine.call('datasets.versions', { datasetId: docs.datasetId });
+    // The examples land in a task dataset of their own, linked to the documents version by its params.
+    expect(job.targetDatasetId).not.toBe(docs.datasetId);
+    const { datasets } = await engine.call('datasets.list', {});
+    expect(datasets.find((d) => d.id === job.targetDatasetId)).toMatchObject({ name: 'manual — generated Q&A', kind: 'task' });
+    expect((await engine.call('datasets.versions', { datasetId: docs.datasetId })).versions).toHaveLength(1);
+    const versions = await engine.call('datasets.versions', { datasetId: job.targetDatasetId! });
     const made = versions.versions.find((v) => v.id === job.targetVersionId)!;
-    expect(made).toMatchObject({ operation: 'synthetic', exampleCount: job.items, parentId: docs.versionId });
-    expect(made.params).toMatchObject({ needsReview: true, template: 'builtin:qa@1', modelSha256: teacher.sha256 });
+    expect(made).toMatchObject({ operation: 'synthetic', exampleCount: job.items, parentId: null, number: 1 });
+    expect(made.params).toMatchObject({ needsReview: true, template: 'builtin:qa@1', modelSha256: teacher.sha256, sourceVersionId: docs.versionId, sourceDatasetId: docs.datasetId });
 
     const ex = await engine.call('datasets.examples', { versionId: made.id, limit: 50 });
     const summary = await engine.call('reviews.summary', { versionId: made.id });

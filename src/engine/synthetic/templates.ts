@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ChatMessage } from '../../shared/contract/features/datasets.js';
 
-export type TemplateKind = 'qa' | 'summary' | 'extraction' | 'classification';
+export type TemplateKind = 'qa' | 'summary' | 'extraction' | 'classification' | 'chat';
 
 /** What a user may change: the words sent to the teacher. The output schema stays fixed per kind, so every result parses. */
 export interface TemplateText {
@@ -44,7 +44,15 @@ export const DEFAULT_TEMPLATES: Record<TemplateKind, TemplateText> = {
     prompt: 'Labels: {{labels}}\nPassage:\n"""\n{{chunk}}\n"""\nReply as JSON {"label": ..., "evidence": "<a sentence copied from the passage>"}.',
     labels: ['policy', 'procedure', 'report', 'other'],
   },
+  chat: {
+    kind: 'chat',
+    system: 'You write training conversations for a domain assistant. Every answer uses only facts stated in the passage.',
+    prompt: 'Passage:\n"""\n{{chunk}}\n"""\nWrite a short conversation of two or three turns: a user asks about this passage, the assistant answers from it, and the user follows up. Reply as JSON {"turns": [{"user": ..., "assistant": ...}, ...]}.',
+  },
 };
+
+/** A chat example has 2-3 turns (a user message and an assistant answer each). */
+const CHAT_TURNS = { min: 2, max: 3 };
 
 /**
  * The output schema of a kind. String lengths are bounded by the token budget so the JSON always closes before
@@ -52,8 +60,8 @@ export const DEFAULT_TEMPLATES: Record<TemplateKind, TemplateText> = {
  */
 export function schemaFor(t: TemplateText, maxTokens = 4096): Record<string, unknown> {
   const object = (properties: Record<string, unknown>) => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
-  const fieldCount = { qa: 2, summary: 1, extraction: 16, classification: 1 }[t.kind];
-  const overhead = JSON_OVERHEAD_TOKENS + (t.kind === 'extraction' ? 8 * 24 : 0);
+  const fieldCount = { qa: 2, summary: 1, extraction: 16, classification: 1, chat: CHAT_TURNS.max * 2 }[t.kind];
+  const overhead = JSON_OVERHEAD_TOKENS + (t.kind === 'extraction' ? 8 * 24 : 0) + (t.kind === 'chat' ? CHAT_TURNS.max * 24 : 0);
   const budget = Math.max(4, Math.floor((maxTokens - overhead) / (2 * fieldCount)));
   const str = (cap: number) => ({ type: 'string', minLength: 1, maxLength: Math.min(cap, budget) });
   switch (t.kind) {
@@ -61,6 +69,7 @@ export function schemaFor(t: TemplateText, maxTokens = 4096): Record<string, unk
     case 'summary': return object({ summary: str(1500) });
     case 'extraction': return object({ facts: { type: 'array', minItems: 1, maxItems: 8, items: object({ field: str(80), value: str(300) }) } });
     case 'classification': return object({ label: { enum: t.labels ?? DEFAULT_TEMPLATES.classification.labels }, evidence: str(600) });
+    case 'chat': return object({ turns: { type: 'array', minItems: CHAT_TURNS.min, maxItems: CHAT_TURNS.max, items: object({ user: str(400), assistant: str(800) }) } });
   }
 }
 
@@ -70,7 +79,7 @@ const JSON_OVERHEAD_TOKENS = 48;
 /** The default for a kind, or the user's edited text; refuses a prompt that would never see the chunk. */
 export function resolveTemplate(input: Partial<TemplateText> & { kind: TemplateKind }): ResolvedTemplate {
   const base = DEFAULT_TEMPLATES[input.kind];
-  if (!base) throw new LatheError('INVALID_ARGUMENTS', `There is no template kind "${input.kind}".`, 'Pick qa, summary, extraction or classification.');
+  if (!base) throw new LatheError('INVALID_ARGUMENTS', `There is no template kind "${input.kind}".`, 'Pick qa, chat, summary, extraction or classification.');
   const t: TemplateText = { kind: input.kind, system: input.system ?? base.system, prompt: input.prompt ?? base.prompt, ...(input.kind === 'classification' ? { labels: input.labels ?? base.labels } : {}) };
   if (!t.prompt.includes('{{chunk}}')) {
     throw new LatheError('INVALID_ARGUMENTS', 'The prompt template does not contain {{chunk}}, so the teacher would never see the document.', 'Put {{chunk}} where the passage should go.');
@@ -120,5 +129,16 @@ export function toExample(t: ResolvedTemplate, chunk: string, raw: string): Gene
     }
     case 'classification':
       return { messages: pair(`Label this passage (${(t.labels ?? []).join(', ')}):\n${chunk}`, s('label')), claim: s('evidence') };
+    case 'chat': {
+      const turns = v.turns;
+      if (!Array.isArray(turns) || turns.length < CHAT_TURNS.min) throw new Error(`field "turns" needs at least ${CHAT_TURNS.min} turns`);
+      const text = (x: unknown, k: string) => {
+        if (typeof x !== 'string' || !x.trim()) throw new Error(`a turn's "${k}" is missing or empty`);
+        return x.trim();
+      };
+      const messages = turns.slice(0, CHAT_TURNS.max).flatMap((turn: { user?: unknown; assistant?: unknown }) => pair(text(turn.user, 'user'), text(turn.assistant, 'assistant')));
+      // Every assistant turn must be supported by the passage, so the grounding claim is all of them together.
+      return { messages, claim: messages.filter((m) => m.role === 'assistant').map((m) => m.content).join(' ') };
+    }
   }
 }

@@ -32,7 +32,8 @@ export async function buildCanaryProbes(ctx: EngineContext, trainingVersionId: s
   const probes: Probe[] = [];
   const seen = new Set<string>();
   for (const row of versionRows(db, version)) {
-    if (row.split === 'test' || row.split === 'validation' || probes.length >= max) continue;
+    if (probes.length >= max) break;
+    if (row.split === 'test' || row.split === 'validation') continue;
     const content = JSON.parse(row.content) as ExampleContent;
     const texts = content.kind === 'text' ? [{ lead: '', text: content.text }] : content.messages.map((m, i) => ({
       lead: m.role === 'assistant' && content.messages[i - 1]?.role === 'user' ? `${content.messages[i - 1]!.content}\n` : '', text: m.content,

@@ -67,10 +67,10 @@ export function findContamination(items: EvalText[], sources: TrainingSource[], 
       let hits: Map<number, Set<number>> | null = null; // item → grams this example shares with it
       for (const k of ks) {
         for (let i = 0; i + k <= w.length; i++) {
-          const posting = index.get(gramHash(w, i, k));
+          const h = gramHash(w, i, k);
+          const posting = index.get(h);
           if (!posting) continue;
           hits ??= new Map();
-          const h = gramHash(w, i, k);
           for (const idx of posting) {
             if (itemK[idx] !== k) continue;
             let s = hits.get(idx);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tempDir } from '../../../../tests/support/temp-dir.js';
 import { evalQueries } from '../../db/queries/evals.js';
+import { runQueries } from '../../db/queries/runs.js';
 import { Engine } from '../../engine.js';
 import { ensureTestLora } from '../../inference/test-lora.js';
 import { registerGguf } from '../../playground/playground-kit.js';
@@ -60,7 +61,7 @@ function craftEval(e: Engine, modelId: string, adapterIds: string[], versionId: 
 
 describe('data hygiene and safety checks (engine + SQLite + tiny GGUF)', () => {
   it('contamination flags the eval item copied from training with its match, not the unrelated one', async () => {
-    const { engine, base, trainId, evalId } = await setup();
+    const { engine, base, adapter, trainId, evalId } = await setup();
     const r = await engine.call('evals.contamination', { datasetVersionId: evalId, split: 'all', trainingVersionIds: [trainId] });
     expect(r).toMatchObject({ evalItems: 2, trainingExamples: 4, flagged: 1, n: 8 });
     expect(r.items).toHaveLength(1);
@@ -74,6 +75,13 @@ describe('data hygiene and safety checks (engine + SQLite + tiny GGUF)', () => {
     await expect(engine.call('evals.contamination', { evalId: ev.id })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', message: expect.stringMatching(/not produced by a run/) });
     expect((await engine.call('evals.contamination', { evalId: ev.id, trainingVersionIds: [trainId] })).flagged).toBe(1);
     await expect(engine.call('evals.contamination', { split: 'all', trainingVersionIds: [trainId] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+
+    // The adapter a run produced: its eval is checked against that run's training data with no arguments.
+    const now = new Date().toISOString();
+    runQueries(engine.ctx.db!).insert({ id: 'run-1', name: 'grid sft', status: 'completed', config: '{}', base_model: 'tiny', dataset_version_id: trainId, output_dir: '/tmp/x', pid: null, error: null, stderr_tail: null, result: null, created_at: now, updated_at: now, created_by: 'test', retry_of: null, start_args: JSON.stringify({ datasetVersionId: trainId }), slot: null });
+    engine.ctx.db!.prepare("UPDATE models SET run_id = 'run-1' WHERE id = ?").run(adapter.id);
+    const tuned = await engine.call('evals.start', { modelId: base.id, adapterIds: [adapter.id], datasetVersionId: evalId, split: 'all', maxTokens: 4 });
+    expect(await engine.call('evals.contamination', { evalId: tuned.id })).toMatchObject({ runId: 'run-1', flagged: 1, trainingVersions: [{ id: trainId }] });
     await expect(engine.call('evals.contamination', { datasetVersionId: evalId, split: 'all', trainingVersionIds: ['nope'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 

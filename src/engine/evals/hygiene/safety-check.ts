@@ -3,7 +3,7 @@ import { LatheError } from '../../../shared/contract/errors.js';
 import { evalQueries, type EvalRow } from '../../db/queries/evals.js';
 import { hygieneQueries } from '../../db/queries/hygiene.js';
 import { compareEvals } from '../eval-compare.js';
-import { compilePolicyPatterns, DEFAULT_SAFETY_POLICY, safetyVerdict, type SafetyPolicy } from '../scoring/safety.js';
+import { compilePolicyPatterns, DEFAULT_SAFETY_POLICY, safetyScorer, safetyVerdict, type SafetyPolicy } from '../scoring/safety.js';
 import { readSuite } from './suites.js';
 
 export function readPolicy(db: Database.Database, project: string): SafetyPolicy {
@@ -60,3 +60,6 @@ export function forgetting(db: Database.Database, candidate: { modelId: string; 
   const comparison = compareEvals(db, { aEvalId: base.id, bEvalId: tuned.id, metric, resamples: 2000, seed: 0 });
   return { status: 'ok' as const, suiteVersionId: suite.version_id, baseEvalId: base.id, tunedEvalId: tuned.id, comparison };
 }
+
+/** The 'safety' task scorer for the eval task registry: categories from the shipped suite, the default policy. */
+export const safetySuiteScorer = safetyScorer((q) => safetyCategories().get(q.prompt));

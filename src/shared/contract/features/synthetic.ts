@@ -3,7 +3,7 @@ import { handler } from '../define.js';
 import { chatMessageSchema } from './datasets.js';
 
 /** Synthetic training data from document chunks with a local teacher model (issue 7). */
-export const templateKindSchema = z.enum(['qa', 'summary', 'extraction', 'classification']);
+export const templateKindSchema = z.enum(['qa', 'summary', 'extraction', 'classification', 'chat']);
 export const templateInputSchema = z
   .object({
     kind: templateKindSchema,
@@ -24,8 +24,19 @@ export const syntheticSamplingSchema = z
   .strict();
 export type SyntheticSampling = z.infer<typeof syntheticSamplingSchema>;
 
+/** Generate from part of a version only: chunks containing a text, from one document, or on a page range. */
+export const chunkFilterSchema = z
+  .object({
+    text: z.string().trim().min(1).max(500).optional(),
+    document: z.string().trim().min(1).max(500).optional(),
+    pages: z.tuple([z.number().int().min(1), z.number().int().min(1)]).refine(([a, b]) => a <= b, 'The first page must not be after the last.').optional(),
+  })
+  .strict();
+export type ChunkFilterInput = z.infer<typeof chunkFilterSchema>;
+
 const teacher = {
   sourceVersionId: z.string().min(1),
+  filter: chunkFilterSchema.optional(),
   modelId: z.string().min(1),
   adapterIds: z.array(z.string().min(1)).max(4).default([]),
   template: templateInputSchema,
@@ -82,6 +93,8 @@ export const syntheticJobSchema = z.object({
   tokensPerSecond: z.number(),
   etaSeconds: z.number().nullable(),
   targetVersionId: z.string().nullable(),
+  /** The task dataset the examples landed in ("<documents> — generated Q&A"). */
+  targetDatasetId: z.string().nullable(),
   createdAt: z.string(),
 });
 export type SyntheticJob = z.infer<typeof syntheticJobSchema>;
@@ -101,7 +114,7 @@ export const syntheticHandlers = {
   }),
   'synthetic.estimate': handler({
     summary: 'Chunks, prompt tokens and output tokens a generation would use, and the time it would take at a measured speed.',
-    args: z.object({ sourceVersionId: z.string().min(1), chunkLimit: z.number().int().min(1).max(100_000).optional(), maxTokens: z.number().int().min(16).max(4096).default(256), tokensPerSecond: z.number().positive().optional() }).strict(),
+    args: z.object({ sourceVersionId: z.string().min(1), filter: chunkFilterSchema.optional(), chunkLimit: z.number().int().min(1).max(100_000).optional(), maxTokens: z.number().int().min(16).max(4096).default(256), tokensPerSecond: z.number().positive().optional() }).strict(),
     result: z.object({ chunks: z.number().int(), promptTokens: z.number().int(), maxOutputTokens: z.number().int(), seconds: z.number().nullable() }),
     writes: false,
   }),
