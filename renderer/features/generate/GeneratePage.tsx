@@ -47,7 +47,7 @@ export function GeneratePage() {
     setError(null); setLast(null);
     setJob({ fraction: 0, message: 'Starting…', state: 'running' });
     try {
-      const { jobId: id } = await getClient().send('synthetic.start', { ...f.request(), chunkLimit: f.count, parallel: f.parallel });
+      const { jobId: id } = await getClient().send('synthetic.start', { ...f.request(), chunkLimit: f.count, parallel: f.parallel, perChunk: f.perChunk });
       setJobId(id);
       followJob(id, setJob);
     } catch (err) {
@@ -122,10 +122,11 @@ export function GeneratePage() {
             <textarea className="generate-prompt mono" rows={7} value={f.prompt} onChange={(e) => f.setPrompt(e.target.value)} data-testid="generate-prompt" disabled={running} spellCheck={false} />
             <span className="field-hint">Keep {'{{chunk}}'} where the passage goes. The answer is constrained to a JSON schema, so every result parses.</span>
           </label>
-          <div className="generate-row">
+          <div className="generate-row" style={{ gridTemplateColumns: 'repeat(4, minmax(0, 1fr))' }}>
             <label className="field"><span className="field-label">Chunks</span><span className="text-input"><input type="number" min={1} value={f.count} onChange={(e) => f.setCount(Math.max(1, Number(e.target.value) || 1))} data-testid="generate-count" disabled={running} /></span></label>
             <label className="field"><span className="field-label">Max tokens</span><span className="text-input"><input type="number" min={16} value={f.maxTokens} onChange={(e) => f.setMaxTokens(Math.max(16, Number(e.target.value) || 16))} data-testid="generate-max-tokens" disabled={running} /></span></label>
             <label className="field"><span className="field-label">Parallel</span><span className="text-input"><input type="number" min={1} max={16} value={f.parallel} onChange={(e) => f.setParallel(Math.min(16, Math.max(1, Number(e.target.value) || 1)))} data-testid="generate-parallel" disabled={running} /></span></label>
+            <label className="field"><span className="field-label">Per chunk</span><span className="text-input"><input type="number" min={1} max={8} value={f.perChunk} onChange={(e) => f.setPerChunk(Math.min(8, Math.max(1, Number(e.target.value) || 1)))} data-testid="generate-per-chunk" disabled={running} /></span></label>
           </div>
           <p className="generate-estimate" data-testid="generate-estimate" role="status">
             {f.estimate ? `${f.estimate.chunks} chunks · ~${f.estimate.promptTokens.toLocaleString()} prompt tokens · up to ${f.estimate.maxOutputTokens.toLocaleString()} output tokens${f.estimate.seconds !== null ? ` · about ${Math.ceil(f.estimate.seconds)} s at the preview's speed` : ' · preview once to estimate the time'}` : 'Estimating…'}
@@ -139,7 +140,7 @@ export function GeneratePage() {
           {error && <ErrorAlert title="Generation did not start" error={error} />}
           {last?.targetVersionId && target && (
             <div className="generate-done" data-testid="generate-done">
-              <p><strong>{last.items}</strong> examples in <strong>{target.name}</strong> are waiting for review{last.duplicates ? ` · ${last.duplicates} duplicates skipped` : ''}{last.problems ? ` · ${last.problems} chunks gave no example` : ''}. Ungrounded and PII items are tagged.</p>
+              <p><strong>{last.items}</strong> examples are waiting for review in <strong>{target.name}</strong>{last.duplicates ? ` · ${last.duplicates} duplicates skipped` : ''}{last.problems ? ` · ${last.problems} chunks gave no example` : ''}. Ungrounded and PII items are tagged.</p>
               <ButtonLink href={`#/datasets/${encodeURIComponent(target.id)}`} variant="primary" icon={ArrowRightIcon}>Open the review queue</ButtonLink>
             </div>
           )}

@@ -27,6 +27,7 @@ export function useGenerateForm(connected: boolean) {
   const [count, setCount] = useState(10);
   const [maxTokens, setMaxTokens] = useState(256);
   const [parallel, setParallel] = useState(4);
+  const [perChunk, setPerChunk] = useState(1);
   const [speed, setSpeed] = useState<number | null>(null);
   const [estimate, setEstimate] = useState<Estimate | null>(null);
 
@@ -77,10 +78,10 @@ export function useGenerateForm(connected: boolean) {
   useEffect(() => {
     if (!source || !connected) return;
     const t = setTimeout(() => {
-      void getClient().send('synthetic.estimate', { sourceVersionId: source.id, ...(filtered ? { filter } : {}), chunkLimit: count, maxTokens, ...(speed ? { tokensPerSecond: speed * Math.min(parallel, 2) } : {}) }).then(setEstimate).catch(() => setEstimate(null));
+      void getClient().send('synthetic.estimate', { sourceVersionId: source.id, ...(filtered ? { filter } : {}), chunkLimit: count, maxTokens, perChunk, ...(speed ? { tokensPerSecond: speed * Math.min(parallel, 2) } : {}) }).then(setEstimate).catch(() => setEstimate(null));
     }, 250);
     return () => clearTimeout(t);
-  }, [source?.id, count, maxTokens, speed, parallel, connected, filter]);
+  }, [source?.id, count, maxTokens, speed, parallel, connected, filter, perChunk]);
 
   const request = () => ({
     sourceVersionId: source!.id,
@@ -93,7 +94,7 @@ export function useGenerateForm(connected: boolean) {
   return {
     datasetId, setDatasetId, source, models: teachers, adapters, modelId, setModelId, adapterId, setAdapterId,
     filterText, setFilterText, filterDocument, setFilterDocument, pageFrom, setPageFrom, pageTo, setPageTo, filtered, kind, setKind, prompt, setPrompt, edited, version: template?.version ?? '',
-    count, setCount, maxTokens, setMaxTokens, parallel, setParallel, estimate, setSpeed, request,
+    count, setCount, maxTokens, setMaxTokens, parallel, setParallel, perChunk, setPerChunk, estimate, setSpeed, request,
     ready: Boolean(source && modelId && prompt.includes('{{chunk}}')),
   };
 }

@@ -158,18 +158,19 @@ def load_model(c: PplConfig, device: str, precision: str):
 
 
 def run_perplexity(writer: ProtocolWriter, config_path: Path) -> dict:
+    # Bad config or data fails here, before hello and before the 2-5 s torch import, like bad arguments.
+    c = load_ppl_config(config_path)
+    docs = read_documents(c.data, c.max_documents)
+    if not docs:
+        raise LatheError("data_empty", "The held-out data has no documents.", "Pick a dataset version or split that has examples.")
     import torch
 
-    c = load_ppl_config(config_path)
+    started = time.monotonic()
     device = pick_device(c.device)
     precision = resolve_precision(c.precision, device)
     gpus, _ = environment.probe_gpus(torch)
     device_info = environment.best_device(gpus) if device.startswith("cuda") else environment.cpu_device()
     writer.hello("perplexity", environment.versions(), device_info, environment.memory())
-    started = time.monotonic()
-    docs = read_documents(c.data, c.max_documents)
-    if not docs:
-        raise LatheError("data_empty", "The held-out data has no documents.", "Pick a dataset version or split that has examples.")
     writer.progress("load", 0.0, "Loading the model")
     tokenizer = load_tokenizer(c.model)
     model = load_model(c, device, precision)

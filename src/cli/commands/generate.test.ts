@@ -27,5 +27,13 @@ describe('lathe generate', () => {
     expect(list.out).toContain(versionId);
     await expect(generateCommand(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'nope'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(generateCommand(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'tiny teacher', '--template', 'poem'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+    await expect(generateCommand(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'tiny teacher', '--pages', 'two'])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+    await expect(generateCommand(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'tiny teacher', '--adapter', 'nope'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // Chat template, two examples per chunk, only chunks that mention inspections.
+    const chat = await lathe(['--data-dir', dataDir, '--version', docs.versionId, '--model', 'tiny teacher', '--template', 'chat', '--per-chunk', '2', '--containing', 'inspect', '--chunks', '1', '--max-tokens', '160']);
+    expect(chat.code).toBe(0);
+    const again = await lathe(['--data-dir', dataDir, '--list']);
+    expect(again.out).toMatch(/done\s+builtin:chat@1\s+1\/1 chunks/);
   }, 120_000);
 });

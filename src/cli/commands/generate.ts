@@ -8,6 +8,7 @@ import { intFlag, parseFlags } from '../args.js';
 
 const USAGE =
   'lathe generate --version VERSION_ID --model NAME|ID [--template qa|chat|summary|extraction|classification] [--prompt-file FILE] ' +
+  '[--adapter NAME|ID] [--per-chunk N] [--containing TEXT] [--document NAME] [--pages A-B] ' +
   '[--chunks N] [--parallel N] [--max-tokens N] [--temperature T] [--seed N]   |   lathe generate --resume JOB_ID   |   lathe generate --list';
 const KINDS = new Set(['qa', 'summary', 'extraction', 'classification', 'chat']);
 
@@ -21,7 +22,8 @@ export async function generateCommand(argv: string[]): Promise<number> {
     {
       version: { type: 'string' }, model: { type: 'string' }, template: { type: 'string' }, 'prompt-file': { type: 'string' }, chunks: { type: 'string' },
       parallel: { type: 'string' }, 'max-tokens': { type: 'string' }, temperature: { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' },
-      list: { type: 'boolean' }, 'data-dir': { type: 'string' },
+      list: { type: 'boolean' }, 'data-dir': { type: 'string' }, adapter: { type: 'string' }, 'per-chunk': { type: 'string' },
+      containing: { type: 'string' }, document: { type: 'string' }, pages: { type: 'string' },
     },
     USAGE,
   );
@@ -38,19 +40,31 @@ export async function generateCommand(argv: string[]): Promise<number> {
     else {
       if (!values.version || !values.model) throw new LatheError('INVALID_ARGUMENTS', 'Which documents and which teacher? --version and --model are required.', `Usage: ${USAGE}`);
       const kind = values.template ?? 'qa';
-      if (!KINDS.has(kind)) throw new LatheError('INVALID_ARGUMENTS', `There is no template "${kind}".`, 'Use --template qa, summary, extraction or classification.');
+      if (!KINDS.has(kind)) throw new LatheError('INVALID_ARGUMENTS', `There is no template "${kind}".`, 'Use --template qa, chat, summary, extraction or classification.');
       const template: TemplateInput = { kind: kind as TemplateInput['kind'], ...(values['prompt-file'] ? { prompt: fs.readFileSync(values['prompt-file'], 'utf8') } : {}) };
       const model = chatModels(engine.ctx.db!).find((m) => m.id === values.model || m.name === values.model);
       if (!model) throw new LatheError('NOT_FOUND', `No registered GGUF model is called "${values.model}".`, 'List models with `lathe models list`; register a GGUF first.');
+      const adapter = values.adapter ? chatModels(engine.ctx.db!).find((m) => m.kind === 'gguf-lora' && (m.id === values.adapter || m.name === values.adapter)) : undefined;
+      if (values.adapter && !adapter) throw new LatheError('NOT_FOUND', `No registered GGUF adapter is called "${values.adapter}".`, 'List models with `lathe models list`; register the adapter GGUF first.');
+      const pages = values.pages ? /^(\d+)(?:-(\d+))?$/.exec(values.pages) : null;
+      if (values.pages && !pages) throw new LatheError('INVALID_ARGUMENTS', `--pages "${values.pages}" is not a page range.`, 'Write it as 3-7 (or 5 for one page).');
+      const filter = {
+        ...(values.containing ? { text: values.containing } : {}),
+        ...(values.document ? { document: values.document } : {}),
+        ...(pages ? { pages: [Number(pages[1]), Number(pages[2] ?? pages[1])] as [number, number] } : {}),
+      };
       const temperature = values.temperature === undefined ? 0.7 : Number(values.temperature);
       jobId = (
         await engine.call('synthetic.start', {
           sourceVersionId: values.version,
           modelId: model.id,
+          ...(adapter ? { adapterIds: [adapter.id] } : {}),
+          ...(Object.keys(filter).length ? { filter } : {}),
           template,
           sampling: { temperature, maxTokens: intFlag(values['max-tokens'], 'max-tokens', 256), seed: intFlag(values.seed, 'seed', 0) },
           ...(values.chunks ? { chunkLimit: intFlag(values.chunks, 'chunks', 1) } : {}),
           parallel: intFlag(values.parallel, 'parallel', 4),
+          perChunk: intFlag(values['per-chunk'], 'per-chunk', 1),
         })
       ).jobId;
     }

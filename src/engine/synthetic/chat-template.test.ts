@@ -56,4 +56,24 @@ describe('chat template', () => {
       content.messages.forEach((m, i) => expect(m.role).toBe(i % 2 ? 'assistant' : 'user'));
     }
   }, 90_000);
+
+  it('asks N examples of each chunk, each with its own seed, committed per chunk', async () => {
+    engine = Engine.open({ dataDir: path.join(tempDir(), 'data'), mode: 'test' });
+    const teacher = registerGguf(engine, inject('tinyGguf'), 'tiny teacher');
+    const docs = await engine.call('datasets.importDocuments', { path: sample, datasetName: 'manual', chunkSize: 60, overlap: 6 });
+    const start = await engine.call('synthetic.start', { sourceVersionId: docs.versionId, modelId: teacher.id, template: { kind: 'qa' }, sampling: { temperature: 0.9, maxTokens: 96, seed: 5 }, chunkLimit: 2, parallel: 4, perChunk: 3 });
+    const end = await finished(engine, start.jobId);
+    expect(end.state, end.message).toBe('done');
+    const job = await engine.call('synthetic.status', { jobId: start.jobId });
+    expect(job.chunksDone).toBe(2);
+    expect(job.items).toBeGreaterThan(2); // more than one example per chunk
+    expect(job.items + job.duplicates).toBeLessThanOrEqual(6);
+    const seeds = new Map<number, Set<number>>();
+    for (let position = 0; position < job.items; position++) {
+      const { item } = await engine.call('synthetic.item', { versionId: job.targetVersionId!, position });
+      const p = item!.provenance;
+      seeds.set(p.chunkPosition, (seeds.get(p.chunkPosition) ?? new Set()).add(p.seed));
+    }
+    expect([...seeds.values()].reduce((n, s) => n + s.size, 0)).toBe(job.items); // every example has its own seed
+  }, 90_000);
 });

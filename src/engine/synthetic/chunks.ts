@@ -10,6 +10,8 @@ export interface SourceChunk {
   text: string;
   /** "manual.pdf:p.3-4:chars 1200-3391", as the document import wrote it. */
   locator: string;
+  /** Which of the N examples asked of this chunk (0..N-1); each has its own seed. */
+  variant?: number;
 }
 
 /** Which chunks of a version to generate from; every part that is set must match. */

@@ -25,11 +25,13 @@ export interface StartArgs {
   filter?: ChunkFilter | undefined;
   /** Chunks decoded together on parallel sequences; 1 = one request at a time. */
   parallel: number;
+  /** Examples asked of each chunk (1 = one). */
+  perChunk?: number | undefined;
 }
 
 /** The sampling settings of a job, without the hardware knob stored beside them. */
 function samplingOf(row: SyntheticJobRow): SyntheticSampling {
-  const { parallel: _parallel, ...sampling } = JSON.parse(row.sampling) as SyntheticSampling & { parallel?: number };
+  const { parallel: _parallel, perChunk: _perChunk, ...sampling } = JSON.parse(row.sampling) as SyntheticSampling & { parallel?: number; perChunk?: number };
   return sampling;
 }
 
@@ -50,7 +52,7 @@ export function createJob(ctx: EngineContext, args: StartArgs): SyntheticJobRow 
     model_sha256: target.model.sha256,
     adapter_ids: JSON.stringify(target.adapters.map((a) => a.id)),
     template: JSON.stringify({ kind: template.kind, version: template.version, system: template.system, prompt: template.prompt, labels: template.labels ?? null }),
-    sampling: JSON.stringify({ ...args.sampling, parallel: args.parallel }),
+    sampling: JSON.stringify({ ...args.sampling, parallel: args.parallel, ...(args.perChunk && args.perChunk > 1 ? { perChunk: args.perChunk } : {}) }),
     chunk_limit: chunks.length,
     status: 'running',
     error: null,
@@ -108,21 +110,35 @@ export function runJob(ctx: EngineContext, jobId: string): JobHandle {
     let sessionTokens = 0;
     let sessionMs = 0;
     let finished = done.size;
-    const parallel = (JSON.parse(row.sampling) as { parallel?: number }).parallel ?? 1;
+    const { parallel = 1, perChunk = 1 } = JSON.parse(row.sampling) as { parallel?: number; perChunk?: number };
     const pending = chunks.filter((c) => !done.has(c.position));
-    // Batches of `parallel` chunks decode together (inference.chatBatch); each chunk still commits on its own.
-    for (let at = 0; at < pending.length && !state.cancelled; at += parallel) {
-      const batch = pending.slice(at, at + parallel);
-      state.current = `synthetic:${jobId}:${batch[0]!.position}:${randomUUID().slice(0, 8)}`;
-      const results = parallel > 1 ? await generateBatch(ctx, setup, batch, state.current, parallel) : [await generateFromChunk(ctx, setup, batch[0]!, state.current)];
-      state.current = null;
-      for (const [i, r] of results.entries()) {
-        if (r.aborted) continue;
-        saveChunk(db, jobId, batch[i]!.position, batch[i]!.hash, r);
-        finished++;
-        sessionTokens += r.outputTokens;
-        sessionMs += r.durationMs;
+    // Batches decode together on `parallel` sequences (inference.chatBatch): each chunk asks for `perChunk` examples
+    // (one request each, with its own seed), and a chunk commits only with all of them, so resume never splits one.
+    const perBatch = Math.max(1, Math.floor(parallel / perChunk));
+    for (let at = 0; at < pending.length && !state.cancelled; at += perBatch) {
+      const batch = pending.slice(at, at + perBatch);
+      const tasks = batch.flatMap((c) => Array.from({ length: perChunk }, (_, variant) => ({ ...c, variant })));
+      const results: Array<Awaited<ReturnType<typeof generateFromChunk>> | null> = [];
+      if (parallel > 1) {
+        state.current = `synthetic:${jobId}:${batch[0]!.position}:${randomUUID().slice(0, 8)}`;
+        results.push(...(await generateBatch(ctx, setup, tasks, state.current, Math.min(parallel, tasks.length))));
+      } else {
+        for (const task of tasks) {
+          if (state.cancelled) break;
+          state.current = `synthetic:${jobId}:${task.position}.${task.variant}:${randomUUID().slice(0, 8)}`;
+          results.push(await generateFromChunk(ctx, setup, task, state.current));
+        }
       }
+      state.current = null;
+      batch.forEach((chunk, i) => {
+        const rs = results.slice(i * perChunk, (i + 1) * perChunk);
+        if (rs.length < perChunk || rs.some((r) => !r || r.aborted)) return; // not all of it: resume redoes the chunk
+        const complete = rs as Array<Awaited<ReturnType<typeof generateFromChunk>>>;
+        saveChunk(db, jobId, chunk.position, chunk.hash, complete);
+        finished++;
+        sessionTokens += complete.reduce((n, r) => n + r.outputTokens, 0);
+        sessionMs += complete.reduce((n, r) => n + r.durationMs, 0);
+      });
       const tps = sessionMs > 0 ? (sessionTokens * 1000) / sessionMs : 0;
       const eta = ((chunks.length - finished) * sessionMs) / Math.max(1, finished - done.size) / 1000;
       progress(finished / chunks.length, `${finished}/${chunks.length} chunks · ${tps.toFixed(1)} tokens/s · ETA ${Math.ceil(eta)} s`, 'running');
@@ -150,23 +166,29 @@ export function runJob(ctx: EngineContext, jobId: string): JobHandle {
   };
 }
 
-/** One chunk's items and its ledger row, together: a resumed job never sees half a chunk. */
-function saveChunk(db: Database.Database, jobId: string, position: number, chunkHash: string, r: Awaited<ReturnType<typeof generateFromChunk>>) {
+/** One chunk's items (one per variant) and its ledger row, together: a resumed job never sees half a chunk. */
+function saveChunk(db: Database.Database, jobId: string, position: number, chunkHash: string, rs: Array<Awaited<ReturnType<typeof generateFromChunk>>>) {
   const q = syntheticQueries(db);
   db.transaction(() => {
     let items = 0;
     let duplicates = 0;
-    if (r.item) {
+    rs.forEach((r, itemIndex) => {
+      if (!r.item) return;
       const text = serializeExample({ kind: 'chat', messages: r.item.messages } satisfies ExampleContent);
       const hash = exampleHash(text);
       // Exact dedup against this job and the whole library: a duplicate adds nothing to a training set.
       if (q.isDuplicate(jobId, hash)) duplicates++;
       else {
-        q.insertItem({ job_id: jobId, chunk_position: position, item_index: 0, content_hash: hash, content: text, source: r.item.provenance.locator, provenance: JSON.stringify(r.item.provenance), grounded: r.item.grounding.grounded ? 1 : 0, grounding: JSON.stringify(r.item.grounding), pii: JSON.stringify(r.item.pii), version_position: null });
+        q.insertItem({ job_id: jobId, chunk_position: position, item_index: itemIndex, content_hash: hash, content: text, source: r.item.provenance.locator, provenance: JSON.stringify(r.item.provenance), grounded: r.item.grounding.grounded ? 1 : 0, grounding: JSON.stringify(r.item.grounding), pii: JSON.stringify(r.item.pii), version_position: null });
         items++;
       }
-    }
-    q.insertChunk({ job_id: jobId, chunk_position: position, chunk_hash: chunkHash, prompt_tokens: r.promptTokens, output_tokens: r.outputTokens, duration_ms: r.durationMs, items, duplicates, problem: r.problem });
+    });
+    const problems = rs.map((r) => r.problem).filter((p): p is string => Boolean(p));
+    q.insertChunk({
+      job_id: jobId, chunk_position: position, chunk_hash: chunkHash, prompt_tokens: rs.reduce((n, r) => n + r.promptTokens, 0),
+      output_tokens: rs.reduce((n, r) => n + r.outputTokens, 0), duration_ms: rs.reduce((n, r) => n + r.durationMs, 0), items, duplicates,
+      problem: problems.length === rs.length ? problems.join(' ') : null, // a chunk is a problem only when it gave nothing
+    });
   }).immediate();
 }
 

@@ -64,11 +64,11 @@ export function syntheticHandlers(ctx: EngineContext): SyntheticImpls {
       const r = await generateFromChunk(ctx, { target, template, sampling: args.sampling, sourceVersionId: args.sourceVersionId, jobId: 'preview' }, chunk, `synthetic-preview:${randomUUID()}`);
       return { chunk: chunk.text, prompt: renderPrompt(template, chunk.text), item: r.item, problem: r.problem, promptTokens: r.promptTokens, outputTokens: r.outputTokens, tokensPerSecond: r.tokensPerSecond };
     },
-    'synthetic.estimate': async ({ sourceVersionId, filter, chunkLimit, maxTokens, tokensPerSecond }) => {
+    'synthetic.estimate': async ({ sourceVersionId, filter, chunkLimit, maxTokens, perChunk, tokensPerSecond }) => {
       const { chunks } = loadChunks(db(), sourceVersionId, chunkLimit, filter);
       const template = approxTokens(DEFAULT_TEMPLATES.qa.system + DEFAULT_TEMPLATES.qa.prompt);
-      const promptTokens = chunks.reduce((n, c) => n + approxTokens(c.text) + template, 0);
-      const maxOutputTokens = chunks.length * maxTokens;
+      const promptTokens = chunks.reduce((n, c) => n + approxTokens(c.text) + template, 0) * perChunk;
+      const maxOutputTokens = chunks.length * maxTokens * perChunk;
       return { chunks: chunks.length, promptTokens, maxOutputTokens, seconds: tokensPerSecond ? maxOutputTokens / tokensPerSecond : null };
     },
     'synthetic.start': async (args) => {

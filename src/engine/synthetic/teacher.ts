@@ -34,7 +34,7 @@ export function resolveTeacher(db: Database.Database, modelId: string, adapterId
 }
 
 /** Each chunk has its own seed (job seed + chunk position), so a resumed job samples exactly what it would have. */
-export const chunkSeed = (seed: number, position: number) => seed + position;
+export const chunkSeed = (seed: number, position: number, variant = 0) => seed + position + variant * 1_000_003;
 
 /**
  * Asks the teacher for one example from one chunk, with the output constrained to the template's JSON schema,
@@ -52,7 +52,7 @@ export async function generateFromChunk(ctx: EngineContext, s: TeacherSetup, chu
     maxTokens: s.sampling.maxTokens,
     temperature: s.sampling.temperature,
     ...(s.sampling.topP !== undefined ? { topP: s.sampling.topP } : {}),
-    seed: chunkSeed(s.sampling.seed, chunk.position),
+    seed: chunkSeed(s.sampling.seed, chunk.position, chunk.variant),
     jsonSchema: schemaWithin(s.template, s.sampling.maxTokens),
   });
   return interpret(s, chunk, r, Date.now() - started);
@@ -69,7 +69,7 @@ export async function generateBatch(ctx: EngineContext, s: TeacherSetup, chunks:
     requestId,
     modelPath: s.target.model.path,
     adapters: s.target.adapters.map((a) => ({ path: a.path, scale: 1 })),
-    items: chunks.map((c) => ({ system: s.template.system, prompt: renderPrompt(s.template, c.text), seed: chunkSeed(s.sampling.seed, c.position) })),
+    items: chunks.map((c) => ({ system: s.template.system, prompt: renderPrompt(s.template, c.text), seed: chunkSeed(s.sampling.seed, c.position, c.variant) })),
     parallel,
     // Room for the longest prompt (a token is at least one character) and the answer; capped by the contract.
     sequenceTokens: Math.min(131_072, Math.max(256, Math.ceil((longest + s.template.prompt.length + s.template.system.length) / 2) + s.sampling.maxTokens + 64)),
@@ -83,7 +83,7 @@ export async function generateBatch(ctx: EngineContext, s: TeacherSetup, chunks:
 }
 
 function interpret(s: TeacherSetup, chunk: SourceChunk, r: GenerationResult, durationMs: number): ChunkResult {
-  const seed = chunkSeed(s.sampling.seed, chunk.position);
+  const seed = chunkSeed(s.sampling.seed, chunk.position, chunk.variant);
   const base = { promptTokens: r.promptTokens, outputTokens: r.tokens, tokensPerSecond: r.tokensPerSecond, durationMs };
   if (r.stopReason === 'abort') return { item: null, problem: 'cancelled', aborted: true, ...base };
   let generated;

@@ -114,13 +114,13 @@ export const syntheticHandlers = {
   }),
   'synthetic.estimate': handler({
     summary: 'Chunks, prompt tokens and output tokens a generation would use, and the time it would take at a measured speed.',
-    args: z.object({ sourceVersionId: z.string().min(1), filter: chunkFilterSchema.optional(), chunkLimit: z.number().int().min(1).max(100_000).optional(), maxTokens: z.number().int().min(16).max(4096).default(256), tokensPerSecond: z.number().positive().optional() }).strict(),
+    args: z.object({ sourceVersionId: z.string().min(1), filter: chunkFilterSchema.optional(), chunkLimit: z.number().int().min(1).max(100_000).optional(), maxTokens: z.number().int().min(16).max(4096).default(256), perChunk: z.number().int().min(1).max(8).default(1), tokensPerSecond: z.number().positive().optional() }).strict(),
     result: z.object({ chunks: z.number().int(), promptTokens: z.number().int(), maxOutputTokens: z.number().int(), seconds: z.number().nullable() }),
     writes: false,
   }),
   'synthetic.start': handler({
     summary: 'Starts generating from the first `chunkLimit` chunks of a documents version; results become a new version to review.',
-    args: z.object({ ...teacher, chunkLimit: z.number().int().min(1).max(100_000).optional(), parallel: z.number().int().min(1).max(16).default(4) }).strict(),
+    args: z.object({ ...teacher, chunkLimit: z.number().int().min(1).max(100_000).optional(), parallel: z.number().int().min(1).max(16).default(4), perChunk: z.number().int().min(1).max(8).default(1) }).strict(),
     result: z.object({ jobId: z.string() }),
     writes: true,
   }),
