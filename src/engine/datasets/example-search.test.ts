@@ -12,7 +12,7 @@ import { exampleHash, searchText, serializeExample } from './content-hash.js';
 import { requireVersion, writeDerivedVersion } from './version-writer.js';
 
 /**
- * Since migration 018 no trigger indexes examples for search: each writer does. These tests make every path
+ * Since migration 017 no trigger indexes examples for search: each writer does. These tests make every path
  * that creates examples (import, append, derived versions, review edits) show up in search, and keep all
  * INSERTs into `examples` in the one file that pairs them with the index.
  */
@@ -26,12 +26,12 @@ const chat = (q: string, a: string) => JSON.stringify({ messages: [{ role: 'user
 const unindexed = (db: Database.Database) => db.prepare('SELECT count(*) FROM examples WHERE id NOT IN (SELECT rowid FROM examples_fts)').pluck().get();
 const hits = (db: Database.Database, word: string) => db.prepare('SELECT count(*) FROM examples_fts WHERE examples_fts MATCH ?').pluck().get(`"${word}"`);
 
-describe('example search without the per-row trigger (migration 018)', () => {
+describe('example search without the per-row trigger (migration 017)', () => {
   it('drops the trigger, keeps rows it indexed, and sets a larger FTS buffer', () => {
     const db = new Database(':memory:');
-    migrate(db, migrations.filter((m) => m.version <= 17));
+    migrate(db, migrations.filter((m) => m.version <= 16));
     db.prepare('INSERT INTO examples (content_hash, content) VALUES (?, ?)').run('h1', JSON.stringify({ kind: 'text', text: 'substation Alderney' }));
-    migrate(db, migrations.filter((m) => m.version <= 18));
+    migrate(db, migrations.filter((m) => m.version <= 17));
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'examples_fts_insert'").pluck().get()).toBe(0);
     expect(db.prepare("SELECT v FROM examples_fts_config WHERE k = 'hashsize'").pluck().get()).toBe(32 * 1024 * 1024);
     expect(hits(db, 'alderney')).toBe(1);

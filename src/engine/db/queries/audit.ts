@@ -26,11 +26,20 @@ export interface AuditFilter {
   text?: string;
 }
 
-// One statement for every filter combination: a NULL parameter switches its condition off.
-const FILTERED = `FROM audit_log WHERE action LIKE @prefix ESCAPE '\\'
-  AND (@actor IS NULL OR actor = @actor) AND (@object_type IS NULL OR object_type = @object_type)
-  AND (@object_id IS NULL OR object_id = @object_id) AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at <= @to)
-  AND (@text IS NULL OR details LIKE @text ESCAPE '\\' OR action LIKE @text ESCAPE '\\' OR coalesce(object_id, '') LIKE @text ESCAPE '\\')`;
+// Only the conditions that are set go into the SQL (so the planner can use the actor/object/time indexes of
+// migration 019); statements are cached per combination of set fields.
+function filteredSql(p: FilterParams): string {
+  const where = [`action LIKE @prefix ESCAPE '\\'`];
+  if (p.actor !== null) where.push('actor = @actor');
+  if (p.object_type !== null) where.push('object_type = @object_type');
+  if (p.object_id !== null) where.push('object_id = @object_id');
+  if (p.from !== null) where.push('at >= @from');
+  if (p.to !== null) where.push('at <= @to');
+  if (p.text !== null) where.push(`(details LIKE @text ESCAPE '\\' OR action LIKE @text ESCAPE '\\' OR coalesce(object_id, '') LIKE @text ESCAPE '\\')`);
+  return `FROM audit_log WHERE ${where.join(' AND ')}`;
+}
+
+type FilterParams = ReturnType<typeof filterParams>;
 
 function filterParams(f: AuditFilter) {
   const text = f.text?.trim();
@@ -43,6 +52,11 @@ function filterParams(f: AuditFilter) {
     to: f.to || null,
     text: text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
   };
+}
+
+/** Only the parameters the statement names (the unset filters are not in its SQL). */
+function bound(p: FilterParams): Record<string, string> {
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null)) as Record<string, string>;
 }
 
 export function auditQueries(db: Database.Database) {
@@ -61,11 +75,16 @@ export function auditQueries(db: Database.Database) {
     `SELECT count(*) AS n FROM audit_log WHERE action LIKE @prefix ESCAPE '\\'`,
   );
   const all = db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq ASC');
-  const filteredPage = db.prepare<[ReturnType<typeof filterParams> & { before: number; limit: number }], AuditRow>(
-    `SELECT * ${FILTERED} AND seq < @before ORDER BY seq DESC LIMIT @limit`,
-  );
-  const filteredCount = db.prepare<[ReturnType<typeof filterParams>], { n: number }>(`SELECT count(*) AS n ${FILTERED}`);
-  const filteredAll = db.prepare<[ReturnType<typeof filterParams>], AuditRow>(`SELECT * ${FILTERED} ORDER BY seq ASC`);
+  const cache = new Map<string, Database.Statement>();
+  const statement = (sql: string) => {
+    let st = cache.get(sql);
+    if (!st) cache.set(sql, (st = db.prepare(sql)));
+    return st;
+  };
+  const filteredPage = (p: FilterParams, before: number, limit: number) =>
+    statement(`SELECT * ${filteredSql(p)} AND seq < @before ORDER BY seq DESC LIMIT @limit`).all({ ...bound(p), before, limit }) as AuditRow[];
+  const filteredCount = (p: FilterParams) => (statement(`SELECT count(*) AS n ${filteredSql(p)}`).get(bound(p)) as { n: number }).n;
+  const filteredAll = (p: FilterParams) => statement(`SELECT * ${filteredSql(p)} ORDER BY seq ASC`).iterate(bound(p)) as IterableIterator<AuditRow>;
   const facets = db.prepare<[], { actor: string; object_type: string }>('SELECT DISTINCT actor, object_type FROM audit_log');
 
   return {
@@ -76,10 +95,10 @@ export function auditQueries(db: Database.Database) {
     count: (actionPrefix: string) => count.get({ prefix: likePrefix(actionPrefix) })?.n ?? 0,
     /** Iterates in order without loading the whole log into memory. */
     iterate: () => all.iterate(),
-    filteredPage: (f: AuditFilter, before: number, limit: number) => filteredPage.all({ ...filterParams(f), before, limit }),
-    filteredCount: (f: AuditFilter) => filteredCount.get(filterParams(f))?.n ?? 0,
+    filteredPage: (f: AuditFilter, before: number, limit: number) => filteredPage(filterParams(f), before, limit),
+    filteredCount: (f: AuditFilter) => filteredCount(filterParams(f)),
     /** Matching rows oldest first, streamed (exports of large logs). */
-    filteredIterate: (f: AuditFilter) => filteredAll.iterate(filterParams(f)),
+    filteredIterate: (f: AuditFilter) => filteredAll(filterParams(f)),
     /** The actors and object types that occur, for the filter pickers. */
     facets: () => {
       const rows = facets.all();

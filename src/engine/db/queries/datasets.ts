@@ -15,7 +15,7 @@ export const exampleSearchSql = (content: string) =>
   `coalesce(${content} ->> '$.text', (SELECT group_concat(value ->> '$.content', char(10)) FROM json_each(${content}, '$.messages')))`;
 
 /**
- * The one place that inserts single examples. Since migration 018 no trigger indexes examples for search:
+ * The one place that inserts single examples. Since migration 017 no trigger indexes examples for search:
  * every INSERT into `examples` lives in this file, next to its FTS insert.
  */
 export function exampleQueries(db: Database.Database) {

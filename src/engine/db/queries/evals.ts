@@ -16,7 +16,7 @@ export interface ReleaseRow {
   id: string; project: string; model_id: string; adapter_ids: string; eval_id: string; baseline_eval_id: string | null;
   decision: 'released' | 'overridden'; passed: number; results: string; reason: string | null; reviewer: string | null;
   created_at: string; created_by: string;
-  /** Set when the release is bound to an exported file (migration 016). */
+  /** Set when the release is bound to an exported file (migration 015). */
   export_id: string | null; artefact_path: string | null; artefact_sha256: string | null;
 }
 export interface SourceExampleRow { position: number; content_hash: string; content: string }

@@ -52,7 +52,7 @@ function prepareReviewQueries(db: Database.Database) {
     'SELECT e.content_hash, e.content, v.source FROM version_examples v JOIN examples e ON e.id = v.example_id WHERE v.version_id = ? AND v.position = ?',
   );
   const contentByHash = db.prepare<[string], string>('SELECT content FROM examples WHERE content_hash = ?').pluck();
-  const examples = exampleQueries(db); // inserts and indexes for search together (no trigger since migration 018)
+  const examples = exampleQueries(db); // inserts and indexes for search together (no trigger since migration 017)
   const statusCounts = db.prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM review_status WHERE version_id = ? GROUP BY status');
   const tagCounts = db.prepare<[string], { tag: string; n: number }>('SELECT tag, count(*) AS n FROM review_tags WHERE version_id = ? GROUP BY tag ORDER BY n DESC, tag');
   const reviewerCounts = db.prepare<[string], { reviewer: string; n: number }>(

@@ -5,9 +5,9 @@ export interface SyntheticJobRow {
   id: string; source_version_id: string; model_id: string; model_sha256: string; adapter_ids: string; template: string;
   sampling: string; chunk_limit: number; status: SyntheticJobStatus; error: string | null; target_version_id: string | null;
   created_at: string; created_by: string; finished_at: string | null;
-  /** The engine process running it (migration 021): pid and that host's boot time, null when none does. */
+  /** The engine process running it (migration 020): pid and that host's boot time, null when none does. */
   owner_pid?: number | null; owner_boot?: string | null;
-  /** JSON of the chunk filter the job was started with (migration 021); null: the whole version. */
+  /** JSON of the chunk filter the job was started with (migration 020); null: the whole version. */
   chunk_filter?: string | null;
 }
 export interface SyntheticChunkRow {

@@ -5,8 +5,8 @@ import type { Migration } from './types.js';
  * each pair's sides randomised (`pairs` stores which eval is left; the judge never sees it until the reveal).
  * Judgements are append-only: changing one's mind is a new row, and the newest row per judge and item counts.
  */
-export const migration015: Migration = {
-  version: 15,
+export const migration014: Migration = {
+  version: 14,
   name: 'blind A/B preference judgements',
   up(db) {
     db.exec(`

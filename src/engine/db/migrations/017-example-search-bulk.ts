@@ -11,8 +11,8 @@ import type { Migration } from './types.js';
  * CPU for indexing and a smaller index. The setting is stored in examples_fts_config (an SQLite that did not
  * know the key would ignore it).
  */
-export const migration018: Migration = {
-  version: 18,
+export const migration017: Migration = {
+  version: 17,
   name: 'bulk-filled example search',
   up(db) {
     db.exec('DROP TRIGGER IF EXISTS examples_fts_insert');

@@ -5,15 +5,15 @@ import { migrations } from './index.js';
 
 const upTo = (n: number) => migrations.filter((m) => m.version <= n);
 
-describe('migration 017 (contamination, forgetting and safety checks)', () => {
+describe('migration 016 (contamination, forgetting and safety checks)', () => {
   it('adds installed suites, PII canaries keyed by probe position, canary checks and safety policies on top of 016', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
-    migrate(db, upTo(16));
+    migrate(db, upTo(15));
     db.exec(`INSERT INTO datasets VALUES ('d', 'grid', 'task', 't', 'me');
              INSERT INTO dataset_versions VALUES ('v', 'd', 1, NULL, 'h', 0, 'import', '{}', 't', 'me');
              INSERT INTO dataset_versions VALUES ('p', 'd', 2, 'v', 'h2', 0, 'import', '{}', 't', 'me');`);
-    migrate(db, upTo(17));
+    migrate(db, upTo(16));
     const sql = (name: string) => (db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
     for (const t of ['eval_suites', 'pii_canaries', 'canary_checks', 'safety_configs']) expect(sql(t)).toMatch(/STRICT/);
     db.exec("INSERT INTO eval_suites VALUES ('safety', 'v', 'sha', 't', 'me')");

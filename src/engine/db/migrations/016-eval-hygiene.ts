@@ -7,8 +7,8 @@ import type { Migration } from './types.js';
  * precedes each; the probe dataset version asks them in position order. `canary_checks` stores, per eval of a probe
  * version, which canaries the model reproduced. `safety_configs` holds a project's refusal policy.
  */
-export const migration017: Migration = {
-  version: 17,
+export const migration016: Migration = {
+  version: 16,
   name: 'contamination, forgetting and safety checks',
   up(db) {
     db.exec(`

@@ -12,8 +12,8 @@ import type { Migration } from './types.js';
  * job of a CLI engine next to it. `chunk_filter` (JSON: text / document / pages) is the filter a generation chose
  * its chunks by, so a resumed job reads exactly the same chunks.
  */
-export const migration021: Migration = {
-  version: 21,
+export const migration020: Migration = {
+  version: 20,
   name: 'held-out perplexity and synthetic follow-ups',
   up(db) {
     db.exec(`

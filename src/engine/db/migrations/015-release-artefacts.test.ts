@@ -5,16 +5,16 @@ import { migrations } from './index.js';
 
 const upTo = (n: number) => migrations.filter((m) => m.version <= n);
 
-describe('migration 016 (releases bound to exported artefacts)', () => {
+describe('migration 015 (releases bound to exported artefacts)', () => {
   it('adds export id, file and sha256 to releases; older decisions read as unbound and stay append-only', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
-    migrate(db, upTo(15));
+    migrate(db, upTo(14));
     db.exec(`INSERT INTO datasets VALUES ('d', 'grid', 'task', 't', 'me');
              INSERT INTO dataset_versions VALUES ('v', 'd', 1, NULL, 'h', 0, 'import', '{}', 't', 'me');
              INSERT INTO evals VALUES ('e', 'base', 'm', '[]', 'v', 'test', '{}', 'done', 1, NULL, 't', 't', 'me');
              INSERT INTO releases VALUES ('old', 'default', 'm', '[]', 'e', NULL, 'released', 1, '{}', NULL, NULL, 't', 'me');`);
-    migrate(db, upTo(16));
+    migrate(db, upTo(15));
     expect(db.prepare("SELECT export_id, artefact_path, artefact_sha256 FROM releases WHERE id = 'old'").get()).toEqual({ export_id: null, artefact_path: null, artefact_sha256: null });
     const insert = db.prepare(`INSERT INTO releases (id, project, model_id, adapter_ids, eval_id, baseline_eval_id, decision, passed, results, reason, reviewer, created_at, created_by, export_id, artefact_path, artefact_sha256)
       VALUES (?, 'default', 'm', '[]', 'e', NULL, 'released', 1, '{}', NULL, NULL, 't', 'me', ?, 'model-Q4_K_M.gguf', 'abc')`);

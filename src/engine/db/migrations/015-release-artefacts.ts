@@ -5,8 +5,8 @@ import type { Migration } from './types.js';
  * the bytes the candidate eval ran on. Releases decided on a registry model (before this) keep NULLs here and
  * read as "not bound to an export". The append-only triggers of migration 012 stay in force.
  */
-export const migration016: Migration = {
-  version: 16,
+export const migration015: Migration = {
+  version: 15,
   name: 'releases bound to exported artefacts',
   up(db) {
     db.exec(`
