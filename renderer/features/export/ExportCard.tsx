@@ -12,6 +12,7 @@ export function ExportCard({ exp }: { exp: ExportSummary }) {
     <article className="export-card" data-testid="export-card" data-status={exp.status} data-release={exp.releaseState}>
       <div className="export-card-head">
         <h3>{exp.name}</h3>
+        <a className="export-lineage" href={`#/lineage/export/${encodeURIComponent(exp.id)}`} data-testid="export-lineage">Lineage</a>
         {exp.status === 'draft' ? (
           <span className={`kind-badge is-${exp.releaseState}`} data-testid="export-status" title={exp.releaseState === 'draft' ? 'Not released: no release decision names a file of this export yet.' : undefined}>
             {RELEASE_LABEL[exp.releaseState]}

@@ -226,6 +226,10 @@ function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: n
                 </a>
               </>
             )}
+            {' · '}
+            <a href={`#/lineage/run/${encodeURIComponent(run.id)}`} data-testid="run-lineage">
+              Lineage
+            </a>
           </p>
         </div>
         <div className="page-header-actions">
