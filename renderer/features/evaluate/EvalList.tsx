@@ -3,6 +3,7 @@ import type { EvalItem } from '../../../src/shared/contract/features/evals.js';
 import { getClient } from '../../stores/connection.js';
 import { toastError } from '../../stores/toasts.js';
 import { pts, useEvaluate } from './evaluate-store.js';
+import { TaskReportPanel } from './TaskReportPanel.js';
 
 const STATUS: Record<string, string> = { done: 'Done', running: 'Running', failed: 'Failed', cancelled: 'Stopped' };
 const STATUS_CLASS: Record<string, string> = { done: 'completed', running: 'running', failed: 'failed', cancelled: 'interrupted' };
@@ -47,12 +48,14 @@ export function EvalList() {
 function EvalItems({ evalId }: { evalId: string }) {
   const [items, setItems] = useState<EvalItem[] | null>(null);
   const status = useEvaluate((s) => s.evals.find((e) => e.id === evalId)?.status);
+  const task = useEvaluate((s) => s.evals.find((e) => e.id === evalId)?.task ?? 'qa');
   useEffect(() => {
     getClient().send('evals.items', { evalId }).then((r) => setItems(r.items), (err) => toastError('Could not load the items', err));
   }, [evalId, status]);
   if (!items) return null;
   return (
     <div className="ev-items">
+      <TaskReportPanel evalId={evalId} task={task} status={status} />
       <h3 className="ev-sub-title">Per-item results <span className="ev-muted">({items.length})</span></h3>
       <div className="table-wrap ev-scroll">
         <table className="data-table" data-testid="ev-items">

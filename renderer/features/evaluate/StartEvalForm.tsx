@@ -16,6 +16,17 @@ export function StartEvalForm() {
   const [versionId, setVersionId] = useState('');
   const [split, setSplit] = useState<'test' | 'validation' | 'all'>('test');
   const [maxTokens, setMaxTokens] = useState(64);
+  const [task, setTask] = useState<'qa' | 'classification' | 'structured'>('qa');
+  const [schemaText, setSchemaText] = useState('{\n  "type": "object",\n  "properties": { "answer": { "type": "string" } },\n  "required": ["answer"]\n}');
+  const schema = (() => {
+    if (task !== 'structured') return { ok: true as const, value: undefined };
+    try {
+      const v = JSON.parse(schemaText) as unknown;
+      return v && typeof v === 'object' && !Array.isArray(v) ? { ok: true as const, value: v as Record<string, unknown> } : { ok: false as const, error: 'The schema must be a JSON object.' };
+    } catch (err) {
+      return { ok: false as const, error: `Not valid JSON: ${(err as Error).message}` };
+    }
+  })();
   const [progress, setProgress] = useState<{ jobId: string; fraction: number | null; message: string } | null>(null);
   const adapters = models.filter((m) => m.kind === 'gguf-lora' && (!m.baseModelId || m.baseModelId === modelId));
 
@@ -38,7 +49,7 @@ export function StartEvalForm() {
     const off = client.listen('job.progress', (p) => p.jobId === jobId && setProgress({ jobId, fraction: p.fraction, message: p.message }));
     const poll = setInterval(() => void refreshEvals(), 1500);
     try {
-      const s = await client.send('evals.start', { jobId, modelId, adapterIds: adapterId ? [adapterId] : [], datasetVersionId: versionId, split, maxTokens });
+      const s = await client.send('evals.start', { jobId, modelId, adapterIds: adapterId ? [adapterId] : [], datasetVersionId: versionId, split, maxTokens, task, ...(task === 'structured' && schema.ok && schema.value ? { jsonSchema: schema.value } : {}) });
       await refreshEvals();
       useEvaluate.getState().set({ openId: s.id });
     } catch (err) {
@@ -61,6 +72,7 @@ export function StartEvalForm() {
         <Select label="Dataset" testId="ev-dataset" value={datasetId} onChange={setDatasetId} disabled={busy} options={datasets.map((d) => [d.id, d.name])} />
         <Select label="Version" testId="ev-version" value={versionId} onChange={setVersionId} disabled={busy} options={versions.map((v) => [v.id, `v${v.number} · ${v.exampleCount} examples`])} />
         <Select label="Split" testId="ev-split" value={split} onChange={(v) => setSplit(v as 'test')} disabled={busy} options={[['test', 'Test'], ['validation', 'Validation'], ['all', 'All examples']]} />
+        <Select label="Task" testId="ev-task" value={task} onChange={(v) => setTask(v as 'qa')} disabled={busy} options={[['qa', 'Question answering'], ['classification', 'Classification (per label)'], ['structured', 'Structured output (JSON)']]} />
         <label className="field">
           <span className="field-label">Max tokens</span>
           <span className="text-input">
@@ -68,8 +80,15 @@ export function StartEvalForm() {
           </span>
         </label>
       </div>
+      {task === 'structured' && (
+        <label className="field">
+          <span className="field-label">JSON schema — answers are held to it while decoding, then validated</span>
+          <textarea className="ev-textarea ev-schema" rows={5} spellCheck={false} value={schemaText} disabled={busy} onChange={(e) => setSchemaText(e.target.value)} data-testid="ev-schema" />
+          {!schema.ok && <span className="field-hint is-error">{schema.error}</span>}
+        </label>
+      )}
       <div className="ev-actions">
-        <Button variant="primary" icon={GaugeIcon} busy={busy} disabled={!modelId || !versionId} onClick={() => void run()} data-testid="ev-run">Run evaluation</Button>
+        <Button variant="primary" icon={GaugeIcon} busy={busy} disabled={!modelId || !versionId || !schema.ok} onClick={() => void run()} data-testid="ev-run">Run evaluation</Button>
         {busy ? (
           <>
             <div className="ev-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((progress.fraction ?? 0) * 100)}>

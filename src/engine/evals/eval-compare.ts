@@ -7,9 +7,9 @@ import { pairedBootstrap } from './bootstrap.js';
 export const itemScore = (item: EvalItemRow, metric: EvalMetric): number => (metric === 'exact' ? item.exact : metric === 'f1' ? item.f1 : item.rouge_l);
 
 export function toSummary(row: EvalSummaryRow): EvalSummary {
-  const s = JSON.parse(row.settings) as { maxTokens: number; seed: number; temperature: number };
+  const s = JSON.parse(row.settings) as { maxTokens: number; seed: number; temperature: number; task?: EvalSummary['task'] };
   return {
-    id: row.id, label: row.label, modelId: row.model_id, adapterIds: JSON.parse(row.adapter_ids) as string[], datasetVersionId: row.dataset_version_id,
+    id: row.id, task: s.task ?? 'qa', label: row.label, modelId: row.model_id, adapterIds: JSON.parse(row.adapter_ids) as string[], datasetVersionId: row.dataset_version_id,
     split: row.split, status: row.status, itemCount: row.item_count, doneItems: row.done_items,
     scores: row.done_items > 0 ? { exact: row.exact ?? 0, f1: row.f1 ?? 0, rougeL: row.rouge_l ?? 0 } : null,
     meanLatencyMs: row.latency_ms, totalTokens: row.tokens ?? 0, settings: { maxTokens: s.maxTokens, seed: s.seed, temperature: s.temperature },

@@ -7,6 +7,7 @@ import { evalQueries, type ReleaseRow } from '../db/queries/evals.js';
 import { requireDb } from '../require-db.js';
 import { compareEvals, getSummary, toSummary } from './eval-compare.js';
 import { runEval } from './eval-run.js';
+import { taskReport } from './task-report-of-eval.js';
 import { checkRequest, readCriteria, type GateTarget } from './gate.js';
 import { confirmArtefactBytes, type ResolvedArtefact } from './release-artefact.js';
 import { exportQueries } from '../db/queries/exports.js';
@@ -16,7 +17,7 @@ import type Database from 'better-sqlite3';
 
 type EvalImpls = Pick<
   HandlerImpls,
-  'evals.start' | 'evals.list' | 'evals.get' | 'evals.items' | 'evals.compare' | 'gate.get' | 'gate.set' | 'gate.check' | 'gate.release' | 'gate.override'
+  'evals.start' | 'evals.list' | 'evals.get' | 'evals.items' | 'evals.taskReport' | 'evals.compare' | 'gate.get' | 'gate.set' | 'gate.check' | 'gate.release' | 'gate.override'
 >;
 
 export function evalHandlers(ctx: EngineContext): EvalImpls {
@@ -34,6 +35,7 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
         })),
       };
     },
+    'evals.taskReport': async ({ evalId }) => taskReport(db(), evalId),
     'evals.compare': async (args) => compareEvals(db(), args),
     'gate.get': async ({ project }) => {
       const q = evalQueries(db());

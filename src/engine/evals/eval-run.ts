@@ -12,9 +12,16 @@ import { checkTargetFiles, resolveTarget, type ResolvedTarget } from '../playgro
 import { requireDb } from '../require-db.js';
 import { toQuestion, type EvalQuestion } from './eval-items.js';
 import { scoreAnswer } from './metrics.js';
+import { compileSchema } from './task-report.js';
 
 type StartArgs = ParsedArgsOf<'evals.start'>;
-interface EvalSettings { maxTokens: number; seed: number; temperature: number; limit: number | null }
+interface EvalSettings {
+  maxTokens: number; seed: number; temperature: number; limit: number | null;
+  /** Absent in evals stored before task types: those are 'qa'. */
+  task?: 'qa' | 'classification' | 'structured';
+  jsonSchema?: Record<string, unknown> | null;
+  constrain?: boolean;
+}
 
 /**
  * Runs an eval: every question of a dataset version's split through the inference host with greedy decoding
@@ -81,6 +88,7 @@ async function askAll(ctx: EngineContext, row: EvalRow, target: ResolvedTarget, 
         maxTokens: settings.maxTokens,
         temperature: settings.temperature,
         seed: settings.seed,
+        ...(settings.task === 'structured' && settings.constrain && settings.jsonSchema ? { jsonSchema: settings.jsonSchema } : {}),
       });
       current = null;
       // An answer cut short by the cancel is not the model's answer: it is not stored, so resume asks again.
@@ -111,7 +119,9 @@ function createEval(ctx: EngineContext, args: StartArgs): EvalRow {
   const version = dq.versionById(args.datasetVersionId);
   if (!version) throw new LatheError('NOT_FOUND', `There is no dataset version ${args.datasetVersionId}.`, 'Pick a dataset version from the list; it may have been removed.');
   const dataset = dq.datasetById(version.dataset_id);
-  const settings: EvalSettings = { maxTokens: args.maxTokens, seed: 0, temperature: 0, limit: args.limit ?? null };
+  if (args.task === 'structured' && args.jsonSchema) compileSchema(args.jsonSchema); // a bad schema is refused before anything is written
+  if (args.task !== 'structured' && args.jsonSchema) throw new LatheError('INVALID_ARGUMENTS', 'A JSON schema applies to structured-output evals only.', 'Choose the "structured output" task, or leave the schema out.');
+  const settings: EvalSettings = { maxTokens: args.maxTokens, seed: 0, temperature: 0, limit: args.limit ?? null, task: args.task, jsonSchema: args.jsonSchema ?? null, constrain: args.constrain };
   const questions = loadQuestions(ctx, version.id, args.split, settings.limit);
   const row: EvalRow = {
     id: randomUUID(),

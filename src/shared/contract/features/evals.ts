@@ -7,8 +7,30 @@ export const evalSplitSchema = z.enum(['train', 'validation', 'test', 'all']);
 
 const scoresSchema = z.object({ exact: z.number(), f1: z.number(), rougeL: z.number() });
 
+/** qa: free answers (exact/F1/ROUGE-L); classification: the answer is a label; structured: the answer is JSON. */
+export const evalTaskSchema = z.enum(['qa', 'classification', 'structured']);
+export type EvalTask = z.infer<typeof evalTaskSchema>;
+
+export const evalTaskReportSchema = z.object({
+  task: evalTaskSchema,
+  classification: z
+    .object({
+      accuracy: z.number(),
+      macroF1: z.number(),
+      /** Answers that are none of the labels in the references. */
+      outsideLabelSet: z.number().int(),
+      labels: z.array(z.object({ label: z.string(), n: z.number().int(), correct: z.number().int(), accuracy: z.number(), precision: z.number().nullable(), recall: z.number().nullable(), f1: z.number() })),
+    })
+    .nullable(),
+  structured: z
+    .object({ parseRate: z.number(), schemaValidRate: z.number(), fieldAccuracy: z.number().nullable(), fields: z.array(z.object({ field: z.string(), n: z.number().int(), accuracy: z.number() })) })
+    .nullable(),
+});
+export type EvalTaskReport = z.infer<typeof evalTaskReportSchema>;
+
 export const evalSummarySchema = z.object({
   id: z.string(),
+  task: evalTaskSchema,
   label: z.string(),
   modelId: z.string(),
   adapterIds: z.array(z.string()),
@@ -135,6 +157,10 @@ export const evalHandlers = {
         limit: z.number().int().min(1).max(100_000).optional(),
         label: z.string().max(200).optional(),
         resumeEvalId: z.string().min(1).optional(),
+        task: evalTaskSchema.default('qa'),
+        /** structured: the JSON schema answers must satisfy; with constrain, decoding is held to it (llama.cpp grammar). */
+        jsonSchema: z.record(z.string(), z.unknown()).optional(),
+        constrain: z.boolean().default(true),
       })
       .strict(),
     result: evalSummarySchema,
@@ -156,6 +182,12 @@ export const evalHandlers = {
     summary: 'The per-item outputs and scores of one evaluation, in dataset order.',
     args: z.object({ evalId: z.string().min(1) }).strict(),
     result: z.object({ items: z.array(evalItemSchema) }),
+    writes: false,
+  }),
+  'evals.taskReport': handler({
+    summary: 'What the eval’s task adds to the per-item scores: per-label accuracy, precision and recall (classification) or JSON validity, schema validity and field accuracy (structured).',
+    args: z.object({ evalId: z.string().min(1) }).strict(),
+    result: evalTaskReportSchema,
     writes: false,
   }),
   'evals.compare': handler({
