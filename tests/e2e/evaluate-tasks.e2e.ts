@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(async () => s?.close());
 
 describe('evaluation task types (browser mode)', () => {
-  it('runs a classification eval from the UI and shows accuracy per label', async () => {
+  it('runs a classification eval from the UI, shows accuracy per label, and judges the answers with a local model', async () => {
     const engine = s.server.engine;
     registerGguf(engine, TINY_GGUF, 'tiny');
     const file = path.join(s.dataDir, 'tickets.jsonl');
@@ -35,6 +35,14 @@ describe('evaluation task types (browser mode)', () => {
     expect(report).toMatch(/outage/);
     await page.getByTestId('ev-task-report').scrollIntoViewIfNeeded();
     await shot(page, 'evaluate-classification');
+
+    // LLM-as-judge on the same answers: every verdict is listed with the prompt the judge saw.
+    await page.getByTestId('ev-judge').locator('summary').first().click();
+    await page.getByTestId('ev-judge-run').click();
+    await expect.poll(() => page.getByTestId('ev-judge-items').locator('li').count(), { timeout: 60_000 }).toBe(4);
+    expect(await page.getByTestId('ev-judge').locator('summary').first().textContent()).toMatch(/mean \d\.\d\d \/ 5/);
+    await page.getByTestId('ev-judge').scrollIntoViewIfNeeded();
+    await shot(page, 'evaluate-judge');
     expect(problems).toEqual([]);
     await context.close();
   });

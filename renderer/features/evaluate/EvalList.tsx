@@ -3,6 +3,7 @@ import type { EvalItem } from '../../../src/shared/contract/features/evals.js';
 import { getClient } from '../../stores/connection.js';
 import { toastError } from '../../stores/toasts.js';
 import { pts, useEvaluate } from './evaluate-store.js';
+import { JudgePanel } from './JudgePanel.js';
 import { TaskReportPanel } from './TaskReportPanel.js';
 
 const STATUS: Record<string, string> = { done: 'Done', running: 'Running', failed: 'Failed', cancelled: 'Stopped' };
@@ -56,6 +57,7 @@ function EvalItems({ evalId }: { evalId: string }) {
   return (
     <div className="ev-items">
       <TaskReportPanel evalId={evalId} task={task} status={status} />
+      <JudgePanel evalId={evalId} />
       <h3 className="ev-sub-title">Per-item results <span className="ev-muted">({items.length})</span></h3>
       <div className="table-wrap ev-scroll">
         <table className="data-table" data-testid="ev-items">

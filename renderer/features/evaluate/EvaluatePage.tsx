@@ -6,6 +6,7 @@ import { PageHeader } from '../../components/PageHeader.js';
 import { useConnection } from '../../stores/connection.js';
 import { pageHref, pages } from '../shell/pages.js';
 import { BlindAbPanel } from './BlindAbPanel.js';
+import { QuantCostPanel } from './QuantCostPanel.js';
 import { ComparePanel } from './ComparePanel.js';
 import { ContaminationPanel } from './ContaminationPanel.js';
 import { ForgettingPanel } from './ForgettingPanel.js';
@@ -64,6 +65,7 @@ export function EvaluatePage() {
           <StartEvalForm />
           <EvalList />
           <ComparePanel />
+          <QuantCostPanel />
           <BlindAbPanel />
           <ContaminationPanel />
           <ForgettingPanel />

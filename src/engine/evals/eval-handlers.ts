@@ -8,6 +8,9 @@ import { requireDb } from '../require-db.js';
 import { compareEvals, getSummary, toSummary } from './eval-compare.js';
 import { runEval } from './eval-run.js';
 import { taskReport } from './task-report-of-eval.js';
+import { judgeEval, toJudging } from './judge.js';
+import { quantCost } from './quant-cost.js';
+import { judgeQueries } from '../db/queries/judge.js';
 import { checkRequest, readCriteria, type GateTarget } from './gate.js';
 import { confirmArtefactBytes, type ResolvedArtefact } from './release-artefact.js';
 import { exportQueries } from '../db/queries/exports.js';
@@ -17,7 +20,7 @@ import type Database from 'better-sqlite3';
 
 type EvalImpls = Pick<
   HandlerImpls,
-  'evals.start' | 'evals.list' | 'evals.get' | 'evals.items' | 'evals.taskReport' | 'evals.compare' | 'gate.get' | 'gate.set' | 'gate.check' | 'gate.release' | 'gate.override'
+  'evals.start' | 'evals.list' | 'evals.get' | 'evals.items' | 'evals.taskReport' | 'evals.quantCost' | 'evals.judge' | 'evals.judgings' | 'evals.compare' | 'gate.get' | 'gate.set' | 'gate.check' | 'gate.release' | 'gate.override'
 >;
 
 export function evalHandlers(ctx: EngineContext): EvalImpls {
@@ -36,6 +39,9 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
       };
     },
     'evals.taskReport': async ({ evalId }) => taskReport(db(), evalId),
+    'evals.quantCost': async ({ referenceEvalId, resamples }) => quantCost(db(), referenceEvalId, resamples),
+    'evals.judge': async (args) => judgeEval(ctx, args),
+    'evals.judgings': async ({ evalId }) => ({ judgings: judgeQueries(db()).ofEval(evalId).map((j) => toJudging(ctx, j)) }),
     'evals.compare': async (args) => compareEvals(db(), args),
     'gate.get': async ({ project }) => {
       const q = evalQueries(db());

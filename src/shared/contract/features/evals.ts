@@ -28,6 +28,25 @@ export const evalTaskReportSchema = z.object({
 });
 export type EvalTaskReport = z.infer<typeof evalTaskReportSchema>;
 
+/** A judging of one eval by a local judge model and a written rubric, with every prompt and raw verdict. */
+export const judgingSchema = z.object({
+  id: z.string(),
+  evalId: z.string(),
+  judgeModelId: z.string(),
+  judgeSha256: z.string(),
+  adapterIds: z.array(z.string()),
+  rubric: z.string(),
+  createdAt: z.string(),
+  judged: z.number().int(),
+  /** Verdicts with no score that could be read (kept, and counted here). */
+  unparsed: z.number().int(),
+  /** Mean score 1..5 over parsed verdicts, and the same on 0..1. */
+  meanScore: z.number().nullable(),
+  normalized: z.number().nullable(),
+  items: z.array(z.object({ position: z.number().int(), prompt: z.string(), raw: z.string(), score: z.number().int().nullable(), reason: z.string().nullable() })),
+});
+export type Judging = z.infer<typeof judgingSchema>;
+
 export const evalSummarySchema = z.object({
   id: z.string(),
   task: evalTaskSchema,
@@ -182,6 +201,40 @@ export const evalHandlers = {
     summary: 'The per-item outputs and scores of one evaluation, in dataset order.',
     args: z.object({ evalId: z.string().min(1) }).strict(),
     result: z.object({ items: z.array(evalItemSchema) }),
+    writes: false,
+  }),
+  'evals.judge': handler({
+    summary: 'LLM-as-judge: a local judge model (+ adapters) scores each answer of an eval 1–5 against the reference under a written rubric (JSON-constrained verdict); prompts and raw verdicts are stored; resumable; audited.',
+    args: z
+      .object({
+        evalId: z.string().min(1),
+        judgeModelId: z.string().min(1),
+        judgeAdapterIds: z.array(z.string().min(1)).max(4).default([]),
+        rubric: z.string().trim().min(10, 'Write the rubric in a sentence or more.').max(5000),
+        maxTokens: z.number().int().min(16).max(1024).default(96),
+        jobId: z.string().min(1).max(100).optional(),
+      })
+      .strict(),
+    result: judgingSchema,
+    writes: true,
+  }),
+  'evals.judgings': handler({
+    summary: 'The judgings of one eval, newest first, with every prompt and raw verdict.',
+    args: z.object({ evalId: z.string().min(1) }).strict(),
+    result: z.object({ judgings: z.array(judgingSchema) }),
+    writes: false,
+  }),
+  'evals.quantCost': handler({
+    summary: 'What quantisation cost: the evals of GGUF quants derived from the reference eval’s model (same data and split), each against the reference with paired bootstrap intervals, file size and speed.',
+    args: z.object({ referenceEvalId: z.string().min(1), resamples: z.number().int().min(100).max(100_000).default(2000) }).strict(),
+    result: z.object({
+      reference: z.object({ evalId: z.string(), label: z.string(), bytes: z.number(), meanLatencyMs: z.number().nullable(), tokensPerSecond: z.number().nullable(), f1: z.number().nullable() }),
+      quants: z.array(z.object({
+        evalId: z.string(), modelId: z.string(), label: z.string(), quant: z.string(), bytes: z.number(), meanLatencyMs: z.number().nullable(), tokensPerSecond: z.number().nullable(),
+        metrics: z.array(z.object({ metric: evalMetricSchema, reference: z.number(), quant: z.number(), delta: z.number(), low: z.number(), high: z.number() })),
+        n: z.number().int(),
+      })),
+    }),
     writes: false,
   }),
   'evals.taskReport': handler({
