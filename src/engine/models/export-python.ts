@@ -1,56 +1,10 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import readline from 'node:readline';
-import { LatheError } from '../../shared/contract/errors.js';
-import { resourcesDir } from '../paths.js';
-import { findPythonEnv } from '../training/python-env.js';
+import { runTrainerSubcommand, type SubcommandOptions } from '../training/trainer-subcommand.js';
 
 /**
  * Runs `python -m lathe_trainer.export <command>` (merge, compare-logits) with the trainer's Python, offline,
  * and returns the `done` payload. Progress lines are relayed; an `error` line becomes a LatheError with the
  * exporter's own hint; abort sends SIGTERM (the exporter removes its staging folder).
  */
-export async function runExportPython(args: string[], opts: { dataDir?: string; signal?: AbortSignal; onProgress?: (fraction: number | null, message: string) => void } = {}): Promise<Record<string, unknown>> {
-  const { python } = findPythonEnv(opts.dataDir);
-  const trainerDir = path.join(resourcesDir(), 'trainer');
-  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer', 'export'))) {
-    throw new LatheError('TRAINER_FAILED', `The exporter is missing from ${trainerDir}.`, 'Reinstall Lathe; in a source checkout, restore resources/trainer with git.');
-  }
-  const child = spawn(python, ['-m', 'lathe_trainer.export', ...args], {
-    cwd: trainerDir,
-    env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const tail: string[] = [];
-  readline.createInterface({ input: child.stderr }).on('line', (l) => {
-    tail.push(l);
-    if (tail.length > 20) tail.shift();
-  });
-  let done: Record<string, unknown> | null = null;
-  let failure: { message?: string; hint?: string; code?: string } | null = null;
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    let ev: Record<string, unknown>;
-    try {
-      ev = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (ev.type === 'progress') opts.onProgress?.((ev.fraction as number | null) ?? null, String(ev.message ?? ''));
-    if (ev.type === 'done') done = (ev.payload as Record<string, unknown>) ?? {};
-    if (ev.type === 'error') failure = ev as typeof failure;
-  });
-  const onAbort = () => child.kill('SIGTERM');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', (err) => reject(new LatheError('PYTHON_MISSING', `Could not start ${python}: ${err.message}`, 'Run `npm run setup:python`.')));
-    child.on('close', resolve);
-  }).finally(() => opts.signal?.removeEventListener('abort', onAbort));
-  if (opts.signal?.aborted) throw new LatheError('CANCELLED', 'The export was cancelled.', 'Start it again when you are ready.');
-  const f = failure as { message?: string; hint?: string } | null;
-  if (f) throw new LatheError('TRAINER_FAILED', String(f.message ?? 'The exporter failed.'), String(f.hint ?? 'See the log.'));
-  if (code !== 0 || !done) {
-    throw new LatheError('TRAINER_FAILED', `The exporter exited with code ${code}.`, `Its last log lines: ${tail.slice(-4).join(' | ') || '(none)'}`);
-  }
-  return done;
+export async function runExportPython(args: string[], opts: SubcommandOptions = {}): Promise<Record<string, unknown>> {
+  return runTrainerSubcommand('lathe_trainer.export', args, { name: 'export', requires: 'export' }, opts);
 }

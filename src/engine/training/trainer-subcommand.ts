@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { LatheError } from '../../shared/contract/errors.js';
+import { resourcesDir } from '../paths.js';
+import { findPythonEnv } from './python-env.js';
+
+export interface SubcommandOptions {
+  dataDir?: string | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((fraction: number | null, message: string) => void) | undefined;
+}
+
+/**
+ * Runs a one-shot trainer command (`python -m <module> …`: export merge/compare-logits, perplexity) with the
+ * trainer's Python, offline, and returns its `done` payload. Progress lines are relayed; an `error` line becomes a
+ * LatheError with the command's own message and hint; abort sends SIGTERM (the command cleans up and exits).
+ * `what` names the command in messages ("The export …"); `requires` is a path under lathe_trainer/ that must exist.
+ */
+export async function runTrainerSubcommand(module: string, args: string[], what: { name: string; requires: string }, opts: SubcommandOptions = {}): Promise<Record<string, unknown>> {
+  const { python } = findPythonEnv(opts.dataDir);
+  const trainerDir = path.join(resourcesDir(), 'trainer');
+  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer', what.requires))) {
+    throw new LatheError('TRAINER_FAILED', `The trainer's ${what.name} command is missing from ${trainerDir}.`, 'Reinstall Lathe; in a source checkout, restore resources/trainer with git.');
+  }
+  const child = spawn(python, ['-m', module, ...args], {
+    cwd: trainerDir,
+    env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tail: string[] = [];
+  readline.createInterface({ input: child.stderr }).on('line', (l) => {
+    tail.push(l);
+    if (tail.length > 20) tail.shift();
+  });
+  let done: Record<string, unknown> | null = null;
+  let failure: { message?: string; hint?: string } | null = null;
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return; // stdout is JSON lines only; anything else is ignored rather than trusted
+    }
+    if (ev.type === 'progress') opts.onProgress?.((ev.fraction as number | null) ?? null, String(ev.message ?? ''));
+    if (ev.type === 'done') done = (ev.payload as Record<string, unknown>) ?? {};
+    if (ev.type === 'error') failure = ev as typeof failure;
+  });
+  const onAbort = () => child.kill('SIGTERM');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', (err) => reject(new LatheError('PYTHON_MISSING', `Could not start ${python}: ${err.message}`, 'Run `npm run setup:python`.')));
+    child.on('close', resolve);
+  }).finally(() => opts.signal?.removeEventListener('abort', onAbort));
+  if (opts.signal?.aborted) throw new LatheError('CANCELLED', `The ${what.name} was cancelled.`, 'Start it again when you are ready; nothing was stored.');
+  const f = failure as { message?: string; hint?: string } | null;
+  if (f) throw new LatheError('TRAINER_FAILED', String(f.message ?? `The ${what.name} failed.`), String(f.hint ?? 'See the trainer log.'));
+  if (code !== 0 || !done) {
+    throw new LatheError('TRAINER_FAILED', `The ${what.name} exited with code ${code}.`, `Its last log lines: ${tail.slice(-4).join(' | ') || '(none)'}`);
+  }
+  return done;
+}
