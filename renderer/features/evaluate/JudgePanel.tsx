@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Judging } from '../../../src/shared/contract/features/evals.js';
 import { Button } from '../../components/Button.js';
 import { getClient } from '../../stores/connection.js';
@@ -9,7 +9,8 @@ const DEFAULT_RUBRIC = 'Score 5 when the answer states the same facts as the ref
 
 /** LLM-as-judge for one eval: a local judge model and a written rubric; every verdict is kept with its prompt. */
 export function JudgePanel({ evalId }: { evalId: string }) {
-  const models = useEvaluate((s) => s.models.filter((m) => m.kind === 'gguf'));
+  const all = useEvaluate((s) => s.models);
+  const models = useMemo(() => all.filter((m) => m.kind === 'gguf'), [all]);
   const [judgeId, setJudgeId] = useState('');
   const [rubric, setRubric] = useState(DEFAULT_RUBRIC);
   const [judging, setJudging] = useState<Judging | null>(null);

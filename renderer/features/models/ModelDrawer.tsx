@@ -82,7 +82,7 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
             </dl>
             <div className="path mono" title={m.path}>{m.path}</div>
             <div className="model-sha"><span className="field-label">sha256</span> <code data-testid="model-sha">{m.sha256}</code></div>
-            <a className="link-btn" href={`#/lineage/model/${encodeURIComponent(m.id)}`} data-testid="model-lineage">Open lineage →</a>
+            <a className="link-btn" href={`#/lineage/model/${encodeURIComponent(m.id)}`} data-testid="model-open-lineage">Open lineage →</a>
           </section>
           <section className="drawer-section" data-testid="model-lineage">
             <h3 className="drawer-section-title">Lineage</h3>
