@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BlindPair, PreferenceResults, PreferenceSession } from '../../../src/shared/contract/features/preferences.js';
 import { Button } from '../../components/Button.js';
 import { UsersIcon } from '../../components/icons.js';
@@ -36,22 +36,29 @@ export function BlindAbPanel() {
     }
   };
 
-  const choose = useCallback(
-    async (choice: Choice) => {
-      if (!session || !pair || busy) return;
-      setBusy(true);
-      try {
-        const next = await getClient().send('prefs.judge', { sessionId: session.id, position: pair.position, choice });
-        setSession(next.session);
-        setPair(next.pair);
-      } catch (err) {
-        toastError('Could not record the choice', err);
-      } finally {
-        setBusy(false);
-      }
-    },
-    [session, pair, busy],
-  );
+  // The key handler reads the current pair through refs: a key pressed right after an answer arrives must act on
+  // the new pair, not be dropped by a handler from the render before (keys come faster than effects re-run).
+  const current = useRef({ session, pair, inFlight: false });
+  current.current.session = session;
+  current.current.pair = pair;
+  const choose = useCallback(async (choice: Choice) => {
+    const { session: s, pair: p, inFlight } = current.current;
+    if (!s || !p || inFlight) return;
+    current.current.inFlight = true;
+    setBusy(true);
+    try {
+      const next = await getClient().send('prefs.judge', { sessionId: s.id, position: p.position, choice });
+      current.current.session = next.session;
+      current.current.pair = next.pair;
+      setSession(next.session);
+      setPair(next.pair);
+    } catch (err) {
+      toastError('Could not record the choice', err);
+    } finally {
+      current.current.inFlight = false;
+      setBusy(false);
+    }
+  }, []);
 
   const reveal = async () => {
     if (!session) return;
@@ -63,8 +70,9 @@ export function BlindAbPanel() {
     }
   };
 
+  const hasPair = pair !== null;
   useEffect(() => {
-    if (!pair) return;
+    if (!hasPair) return;
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
@@ -75,7 +83,7 @@ export function BlindAbPanel() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [pair, choose]);
+  }, [hasPair, choose]);
 
   return (
     <section className="ev-card ev-blind" aria-labelledby="ev-blind-title" data-testid="ev-blind">
