@@ -1,19 +1,22 @@
 import { create } from 'zustand';
 import type { AuditEntry, AuditVerifyResult, LatheErrorData } from '../../src/shared/contract/index.js';
+import { AUDIT_FAMILIES, type AuditFamily } from '../../src/shared/contract/features/audit.js';
 import { getClient } from './connection.js';
 import { asErrorData } from './errors.js';
 import { toastError } from './toasts.js';
 
 export const AUDIT_PAGE_SIZE = 50;
 
-export interface AuditExtraFilter { actor: string; objectType: string; from: string; to: string; text: string }
+export interface AuditExtraFilter { family: AuditFamily | ''; actor: string; objectType: string; objectId: string; from: string; to: string; text: string }
 export interface ExportOutcome { path: string; entries: number; sha256: string; complete: boolean }
-const NO_EXTRA: AuditExtraFilter = { actor: '', objectType: '', from: '', to: '', text: '' };
+const NO_EXTRA: AuditExtraFilter = { family: '', actor: '', objectType: '', objectId: '', from: '', to: '', text: '' };
 
 /** The filter as handler arguments: empty fields left out; dates widened to whole days. */
 function filterArgs(prefix: string, extra: AuditExtraFilter) {
-  const args: Record<string, string> = {};
+  const args: { family?: AuditFamily } & Record<string, string> = {};
   if (prefix.trim()) args.actionPrefix = prefix.trim();
+  if (extra.family) args.family = extra.family;
+  if (extra.objectId) args.objectId = extra.objectId;
   if (extra.actor) args.actor = extra.actor;
   if (extra.objectType) args.objectType = extra.objectType;
   if (extra.text.trim()) args.text = extra.text.trim();
@@ -47,6 +50,10 @@ interface AuditStore {
   loadMore(): Promise<void>;
   setFilter(prefix: string): void;
   setExtra(change: Partial<AuditExtraFilter>): void;
+  /** A family chip replaces a typed action prefix (both narrow the actions shown). */
+  setFamily(family: AuditFamily | ''): void;
+  /** Back to the whole log. */
+  clearFilters(): void;
   /** Writes an export of what the filters match and hands the file to the browser as a download. */
   exportAs(format: 'json' | 'csv'): Promise<ExportOutcome | null>;
   runVerify(): Promise<void>;
@@ -108,6 +115,16 @@ export const useAudit = create<AuditStore>((set, get) => ({
     void get().load();
   },
 
+  setFamily(family) {
+    set((s) => ({ filter: '', extra: { ...s.extra, family } }));
+    void get().load();
+  },
+
+  clearFilters() {
+    set({ filter: '', extra: NO_EXTRA });
+    void get().load();
+  },
+
   async exportAs(format) {
     try {
       const r = await getClient().send('audit.export', { format, includeContent: true, ...filterArgs(get().filter, get().extra) });
@@ -141,7 +158,8 @@ export const useAudit = create<AuditStore>((set, get) => ({
     if (status !== 'ready') return; // the next load will include it
     const prefix = filter.trim();
     if (prefix && !entry.action.startsWith(prefix)) return;
-    if (Object.values(extra).some((v) => v !== '')) return; // the engine decides what matches; shown on the next load
+    if (extra.family && !AUDIT_FAMILIES[extra.family].some((p) => entry.action.startsWith(p))) return;
+    if (Object.entries(extra).some(([k, v]) => k !== 'family' && v !== '')) return; // the engine decides what matches; shown on the next load
     if (entries.some((e) => e.seq === entry.seq)) return;
     set((s) => ({
       entries: [entry, ...s.entries],

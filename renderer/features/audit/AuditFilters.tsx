@@ -1,19 +1,22 @@
 import { useEffect, useState } from 'react';
-import { SearchIcon } from '../../components/icons.js';
+import type { AuditFamily } from '../../../src/shared/contract/features/audit.js';
+import { Button } from '../../components/Button.js';
+import { SearchIcon, XIcon } from '../../components/icons.js';
 import { getClient, useConnection } from '../../stores/connection.js';
 import { useAudit, type AuditExtraFilter } from '../../stores/audit.js';
 
-/** Action families a reviewer asks about; each is an action prefix. */
-const FAMILIES: Array<{ label: string; prefix: string }> = [
-  { label: 'All', prefix: '' },
-  { label: 'Imports', prefix: 'dataset.import' },
-  { label: 'Data edits', prefix: 'dataset.' },
-  { label: 'Reviews', prefix: 'review.' },
-  { label: 'Runs', prefix: 'run.' },
-  { label: 'Models', prefix: 'model.' },
-  { label: 'Evals', prefix: 'eval.' },
-  { label: 'Releases', prefix: 'gate.' },
-  { label: 'Exports', prefix: 'export.' },
+/** Kinds of activity a reviewer asks about; the engine maps each to its action names (AUDIT_FAMILIES). */
+const FAMILIES: Array<{ label: string; family: AuditFamily | '' }> = [
+  { label: 'All', family: '' },
+  { label: 'Imports', family: 'import' },
+  { label: 'Edits', family: 'edit' },
+  { label: 'Reviews', family: 'review' },
+  { label: 'Runs', family: 'run' },
+  { label: 'Evals', family: 'eval' },
+  { label: 'Releases', family: 'release' },
+  { label: 'Overrides', family: 'override' },
+  { label: 'Exports', family: 'export' },
+  { label: 'Models', family: 'model' },
 ];
 
 /**
@@ -23,13 +26,19 @@ const FAMILIES: Array<{ label: string; prefix: string }> = [
 export function AuditFilters() {
   const extra = useAudit((s) => s.extra);
   const filter = useAudit((s) => s.filter);
-  const setFilter = useAudit((s) => s.setFilter);
   const setExtra = useAudit((s) => s.setExtra);
+  const clearFilters = useAudit((s) => s.clearFilters);
+  const setFamily = useAudit((s) => s.setFamily);
+  const filtering = filter.trim() !== '' || Object.values(extra).some((v) => v !== '');
   const open = useConnection((s) => s.status === 'open');
   // New entries may bring a new actor or object type: refresh the pickers when the newest entry changes.
   const newest = useAudit((s) => s.entries[0]?.seq ?? 0);
   const [facets, setFacets] = useState<{ actors: string[]; objectTypes: string[] }>({ actors: [], objectTypes: [] });
   const [text, setText] = useState(extra.text);
+  // "Clear filters" empties the store; the search box follows (only then, so no keystroke is ever overwritten).
+  useEffect(() => {
+    if (extra.text === '') setText('');
+  }, [extra.text]);
 
   useEffect(() => {
     if (!open) return;
@@ -48,7 +57,7 @@ export function AuditFilters() {
     <div className="audit-filters" data-testid="audit-filters">
       <div className="segmented audit-families" role="group" aria-label="Action family">
         {FAMILIES.map((f) => (
-          <button key={f.label} type="button" className={filter === f.prefix ? 'is-selected' : ''} aria-pressed={filter === f.prefix} onClick={() => setFilter(f.prefix)} data-testid={`audit-family-${f.label.toLowerCase().replace(/\s+/g, '-')}`}>
+          <button key={f.label} type="button" className={extra.family === f.family ? 'is-selected' : ''} aria-pressed={extra.family === f.family} onClick={() => setFamily(f.family)} data-testid={`audit-family-${f.label.toLowerCase().replace(/\s+/g, '-')}`}>
             {f.label}
           </button>
         ))}
@@ -82,6 +91,19 @@ export function AuditFilters() {
           <span>To</span>
           <input type="date" value={extra.to} onChange={pick('to')} aria-label="To date" data-testid="audit-to" />
         </label>
+        {extra.objectId && (
+          <span className="audit-object-chip" data-testid="audit-object-chip">
+            Object <code>{extra.objectId}</code>
+            <button type="button" className="icon-btn" aria-label="Show every object" onClick={() => setExtra({ objectId: '' })}>
+              <XIcon size={12} />
+            </button>
+          </span>
+        )}
+        {filtering && (
+          <Button size="sm" variant="ghost" onClick={clearFilters} data-testid="audit-clear">
+            Clear filters
+          </Button>
+        )}
       </div>
     </div>
   );

@@ -7,8 +7,10 @@ import { runCli } from '../../../tests/support/run-cli.js';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { auditCommand } from '../../cli/commands/audit.js';
 import { openDatabase } from '../db/connection.js';
+import type { AuditRow } from '../db/queries/audit.js';
 import { writeAuditExport } from './audit-export.js';
-import { AuditLog } from './audit-log.js';
+import { auditEntryHash } from './audit-hash.js';
+import { AuditLog, toHashed } from './audit-log.js';
 import { verifyAuditExport } from './audit-verify-export.js';
 
 const run = promisify(execFile);
@@ -55,6 +57,16 @@ describe('audit export (JSON, CSV) and its standalone verification', () => {
     expect(log.list(10, undefined, { text: '50%' }).total).toBe(0); // wildcards are literal
     expect(log.list(10, undefined, { from: '2999-01-01T00:00:00Z' }).total).toBe(0);
     expect(log.list(10, undefined, { actionPrefix: 'gate.', actor: 'cy' }).entries[0]).toMatchObject({ seq: 4, objectId: null });
+    expect(log.list(10, undefined, { family: 'review' }).entries.map((e) => e.action)).toEqual([]); // 'review.accept' is not 'dataset.review.*'
+    log.append({ actor: 'ben', action: 'dataset.review.accept', objectType: 'example', objectId: 'v1:0' });
+    log.append({ actor: 'cy', action: 'release.override', objectType: 'model', objectId: 'm1' });
+    expect(log.list(10, undefined, { family: 'review' }).entries.map((e) => e.seq)).toEqual([6]);
+    expect(log.list(10, undefined, { family: 'override' }).entries.map((e) => e.seq)).toEqual([7]);
+    expect(log.list(10, undefined, { family: 'release' }).entries.map((e) => e.seq)).toEqual([7, 4]); // an override is a release decision too
+    expect(log.list(10, undefined, { family: 'import', actor: 'ana' }).entries.map((e) => e.seq)).toEqual([1]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(log.list(10, undefined, { to: today }).total).toBe(7); // a bare date as the upper bound is the whole day
+    expect(log.list(10, undefined, { objectId: 'm1' }).total).toBe(1);
     db.close();
   });
 
@@ -95,6 +107,14 @@ describe('audit export (JSON, CSV) and its standalone verification', () => {
     const tampered = path.join(dir, 'tampered.csv');
     fs.writeFileSync(tampered, text.replace('"{""seed"":7}"', '"{""seed"":8}"'));
     expect(verifyAuditExport(fs.readFileSync(tampered, 'utf8'), 'csv').firstBroken).toMatchObject({ seq: 3 });
+    expect(await script(r.path)).toMatchObject({ code: 0, out: expect.stringMatching(/OK: 5 entries verified, an unbroken chain from #1/) });
+    expect(await script(tampered)).toMatchObject({ code: 1, out: expect.stringMatching(/BROKEN at entry #3/) });
+    // Two rows swapped: both verifiers name the entry that comes out of order.
+    const lines = text.split('\r\n');
+    const swapped = path.join(dir, 'swapped.csv');
+    fs.writeFileSync(swapped, [lines[0], lines[1], lines[3], lines[2], ...lines.slice(4)].join('\r\n'));
+    expect(verifyAuditExport(fs.readFileSync(swapped, 'utf8'), 'csv').firstBroken).toMatchObject({ seq: 2 });
+    expect(await script(swapped)).toMatchObject({ code: 1, out: expect.stringMatching(/BROKEN at entry #2/) });
     expect(await runCli(auditCommand, ['verify-export', r.path])).toMatchObject({ code: 0, out: expect.stringMatching(/Export intact: 5 entries/) });
     expect(await runCli(auditCommand, ['verify-export', tampered])).toMatchObject({ code: 1, out: expect.stringMatching(/BROKEN at entry #3/) });
   });
@@ -119,5 +139,40 @@ describe('audit export (JSON, CSV) and its standalone verification', () => {
     const { db: again } = openDatabase(dir);
     expect(new AuditLog(again).list(1, undefined).entries[0]).toMatchObject({ action: 'audit.export', details: { entries: 3, complete: false } });
     again.close();
+    const reviews = await runCli(auditCommand, ['list', '--family', 'review', '--data-dir', dir]);
+    expect(reviews).toMatchObject({ code: 0, out: expect.stringMatching(/0 of 0 entries/) }); // 'review.accept' is not a dataset review
+    await expect(runCli(auditCommand, ['list', '--family', 'reviews', '--data-dir', dir])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', hint: expect.stringMatching(/import, edit, review/) });
+  });
+
+  it('an earlier export is a witness: a re-hashed rewrite or a cut-off tail passes the chain check but not the comparison', async () => {
+    const { dir, db } = seeded();
+    const witness = writeAuditExport(db, dir, 'json', {}).path;
+    const csvWitness = writeAuditExport(db, dir, 'csv', {}).path;
+    // A careful attacker: change entry #3, then recompute every hash from #3 on so the chain holds again.
+    db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete');
+    db.prepare(`UPDATE audit_log SET details = '{"seed":8}' WHERE seq = 3`).run();
+    let prev = (db.prepare('SELECT hash FROM audit_log WHERE seq = 2').get() as { hash: string }).hash;
+    for (const row of db.prepare('SELECT * FROM audit_log WHERE seq >= 3 ORDER BY seq').all() as AuditRow[]) {
+      const hash = auditEntryHash(toHashed({ ...row, prev_hash: prev }));
+      db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
+      prev = hash;
+    }
+    expect(new AuditLog(db).verify().ok).toBe(true); // the chain alone cannot tell
+    expect(await runCli(auditCommand, ['verify-export', witness, '--data-dir', dir])).toMatchObject({ code: 1, out: expect.stringMatching(/LOG DIFFERS from this export at entry #3: .*rewritten/) });
+    expect(await runCli(auditCommand, ['verify-export', csvWitness, '--data-dir', dir])).toMatchObject({ code: 1, out: expect.stringMatching(/entry #3/) });
+    // Entries cut off the end: the chain still holds, the witness names the first missing one.
+    const { db: fresh, dir: dir2 } = seeded();
+    const witness2 = writeAuditExport(fresh, dir2, 'json', {}).path;
+    fresh.exec('DROP TRIGGER audit_log_no_delete');
+    fresh.prepare('DELETE FROM audit_log WHERE seq >= 4').run();
+    expect(new AuditLog(fresh).verify()).toMatchObject({ ok: true, checked: 3 });
+    fresh.close();
+    db.close();
+    expect(await runCli(auditCommand, ['verify-export', witness2, '--data-dir', dir2])).toMatchObject({ code: 1, out: expect.stringMatching(/entry #4: the log no longer has this entry/) });
+    // Nothing changed: the comparison passes.
+    const { db: db3, dir: dir3 } = seeded();
+    const witness3 = writeAuditExport(db3, dir3, 'json', {}).path;
+    db3.close();
+    expect(await runCli(auditCommand, ['verify-export', witness3, '--data-dir', dir3])).toMatchObject({ code: 0, out: expect.stringMatching(/still holds all 5 of them unchanged/) });
   });
 });

@@ -19,7 +19,7 @@ export interface ExportVerifyResult {
  * verifies the whole chain from #1. Reordered, edited, inserted or removed rows are named by sequence number.
  */
 export function verifyAuditExport(text: string, format: 'json' | 'csv'): ExportVerifyResult {
-  const { entries, declaredComplete, count } = format === 'json' ? fromJson(text) : { entries: fromCsv(text), declaredComplete: false, count: null };
+  const { entries, declaredComplete, count } = readExport(text, format);
   let prev: HashedFields & { hash: string } | null = null;
   let gaps = 0;
   let checked = 0;
@@ -39,6 +39,27 @@ export function verifyAuditExport(text: string, format: 'json' | 'csv'): ExportV
 }
 
 type Entry = HashedFields & { hash: string };
+
+function readExport(text: string, format: 'json' | 'csv') {
+  return format === 'json' ? fromJson(text) : { entries: fromCsv(text), declaredComplete: false, count: null };
+}
+
+/**
+ * An export a reviewer kept is a witness: every entry in it must still be in the log, with the same hash. This
+ * catches what the chain alone cannot — someone who rewrote an entry and recomputed every hash after it, or cut
+ * entries off the end of the log. Returns the first entry of the export that the log no longer holds as it was.
+ */
+export function compareExportWithLog(text: string, format: 'json' | 'csv', hashAt: (seq: number) => string | null): { ok: boolean; compared: number; firstDifferent: { seq: number; reason: string } | null } {
+  const { entries } = readExport(text, format);
+  let compared = 0;
+  for (const e of entries) {
+    const now = hashAt(e.seq);
+    if (now === null) return { ok: false, compared, firstDifferent: { seq: e.seq, reason: 'the log no longer has this entry: entries were removed since the export' } };
+    if (now !== e.hash) return { ok: false, compared, firstDifferent: { seq: e.seq, reason: 'the log holds a different entry under this number: the log was rewritten since the export' } };
+    compared++;
+  }
+  return { ok: true, compared, firstDifferent: null };
+}
 
 function fromJson(text: string): { entries: Entry[]; declaredComplete: boolean; count: number | null } {
   let doc: { format?: unknown; entries?: unknown; complete?: unknown; count?: unknown };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { AUDIT_FAMILIES, type AuditFamily } from '../../../shared/contract/features/audit.js';
 
 /** Row shape of audit_log as stored. */
 export interface AuditRow {
@@ -16,6 +17,8 @@ export interface AuditRow {
 /** What the Audit page and the export filter on; every field optional, all given fields must hold. */
 export interface AuditFilter {
   actionPrefix?: string;
+  /** A kind of activity (imports, reviews, overrides…): any of its action prefixes. */
+  family?: AuditFamily;
   actor?: string;
   objectType?: string;
   objectId?: string;
@@ -30,6 +33,7 @@ export interface AuditFilter {
 // migration 019); statements are cached per combination of set fields.
 function filteredSql(p: FilterParams): string {
   const where = [`action LIKE @prefix ESCAPE '\\'`];
+  if (p.family.length) where.push(`(${p.family.map((_, i) => `action LIKE @family${i} ESCAPE '\\'`).join(' OR ')})`);
   if (p.actor !== null) where.push('actor = @actor');
   if (p.object_type !== null) where.push('object_type = @object_type');
   if (p.object_id !== null) where.push('object_id = @object_id');
@@ -43,20 +47,25 @@ type FilterParams = ReturnType<typeof filterParams>;
 
 function filterParams(f: AuditFilter) {
   const text = f.text?.trim();
+  const to = f.to?.trim() || null;
   return {
     prefix: likePrefix(f.actionPrefix ?? ''),
+    family: f.family ? AUDIT_FAMILIES[f.family].map(likePrefix) : [],
     actor: f.actor?.trim() || null,
     object_type: f.objectType?.trim() || null,
     object_id: f.objectId?.trim() || null,
     from: f.from || null,
-    to: f.to || null,
+    // Times compare as text: a bare date as the upper bound would stop at that day's midnight, so it means the whole day.
+    to: to && /^\d{4}-\d{2}-\d{2}$/.test(to) ? `${to}T23:59:59.999Z` : to,
     text: text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
   };
 }
 
 /** Only the parameters the statement names (the unset filters are not in its SQL). */
 function bound(p: FilterParams): Record<string, string> {
-  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== null)) as Record<string, string>;
+  const { family, ...rest } = p;
+  const named = Object.entries(rest).filter(([, v]) => v !== null);
+  return Object.fromEntries([...named, ...family.map((prefix, i) => [`family${i}`, prefix])]) as Record<string, string>;
 }
 
 export function auditQueries(db: Database.Database) {
@@ -85,6 +94,7 @@ export function auditQueries(db: Database.Database) {
     statement(`SELECT * ${filteredSql(p)} AND seq < @before ORDER BY seq DESC LIMIT @limit`).all({ ...bound(p), before, limit }) as AuditRow[];
   const filteredCount = (p: FilterParams) => (statement(`SELECT count(*) AS n ${filteredSql(p)}`).get(bound(p)) as { n: number }).n;
   const filteredAll = (p: FilterParams) => statement(`SELECT * ${filteredSql(p)} ORDER BY seq ASC`).iterate(bound(p)) as IterableIterator<AuditRow>;
+  const bySeq = db.prepare<[number], Pick<AuditRow, 'seq' | 'hash'>>('SELECT seq, hash FROM audit_log WHERE seq = ?');
   const facets = db.prepare<[], { actor: string; object_type: string }>('SELECT DISTINCT actor, object_type FROM audit_log');
 
   return {
@@ -99,6 +109,8 @@ export function auditQueries(db: Database.Database) {
     filteredCount: (f: AuditFilter) => filteredCount(filterParams(f)),
     /** Matching rows oldest first, streamed (exports of large logs). */
     filteredIterate: (f: AuditFilter) => filteredAll(filterParams(f)),
+    /** One entry's hash, to compare an earlier export with the log as it is now. */
+    hashAt: (seq: number) => bySeq.get(seq)?.hash ?? null,
     /** The actors and object types that occur, for the filter pickers. */
     facets: () => {
       const rows = facets.all();

@@ -23,9 +23,29 @@ export const auditVerifySchema = z.object({
 });
 export type AuditVerifyResult = z.infer<typeof auditVerifySchema>;
 
-/** Every field optional; all given must hold. Times are ISO 8601, inclusive. */
+/**
+ * The kinds of activity a reviewer asks about, each a set of action prefixes. Action names grew per feature
+ * (a review is `dataset.review.accept`, an override `release.override`), so one prefix cannot name a family; the
+ * engine ORs these. audit-coverage.test.ts runs a real flow and checks each family finds its entries.
+ */
+export const AUDIT_FAMILIES = {
+  import: ['dataset.import', 'model.import'],
+  edit: ['dataset.curate.', 'dataset.filter', 'dataset.correction', 'dataset.synthetic', 'dataset.canaries.seed', 'dataset.review.edit', 'dataset.review.version', 'recipe.'],
+  review: ['dataset.review.'],
+  run: ['run.'],
+  eval: ['eval.', 'preference.'],
+  release: ['release', 'gate.', 'report.release'],
+  override: ['release.override'],
+  export: ['export.', 'dataset.export', 'audit.export'],
+  model: ['model.'],
+} as const satisfies Record<string, readonly string[]>;
+export type AuditFamily = keyof typeof AUDIT_FAMILIES;
+export const auditFamilySchema = z.enum(Object.keys(AUDIT_FAMILIES) as [AuditFamily, ...AuditFamily[]]);
+
+/** Every field optional; all given must hold. Times are ISO 8601, inclusive (a bare date as `to` means the whole day). */
 export const auditFilterSchema = z.object({
   actionPrefix: z.string().max(100).optional(),
+  family: auditFamilySchema.optional(),
   actor: z.string().max(200).optional(),
   objectType: z.string().max(100).optional(),
   objectId: z.string().max(200).optional(),
