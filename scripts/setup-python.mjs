@@ -37,6 +37,16 @@ if (fs.existsSync(venvPython) && fs.existsSync(stamp) && fs.readFileSync(stamp, 
   process.exit(0);
 }
 
+/** Free space on the disk holding `dir`, in GiB, or null where the platform cannot say. */
+function freeSpaceGiB(dir) {
+  try {
+    const st = fs.statfsSync(dir);
+    return (st.bavail * st.bsize) / 2 ** 30;
+  } catch {
+    return null;
+  }
+}
+
 function findBootstrapPython() {
   const candidates = [process.env.LATHE_BOOTSTRAP_PYTHON, 'python3.11', 'python3.12', 'python3', 'python'].filter(Boolean);
   for (const cmd of candidates) {
@@ -56,6 +66,11 @@ if (!fs.existsSync(venvPython)) {
   if (r.status !== 0) fail('python -m venv failed.', 'On Debian/Ubuntu install python3-venv, then run `npm run setup:python`.');
 }
 
+const NEEDED_GIB = 9; // measured here: the venv is 5.6 GiB installed, plus ~3.5 GiB of downloaded wheels
+const freeGiB = freeSpaceGiB(root);
+if (freeGiB !== null && freeGiB < NEEDED_GIB) {
+  log(`warning: only ${freeGiB.toFixed(1)} GiB free on this disk; the first install needs about ${NEEDED_GIB} GiB (less when pip's cache already holds the wheels).`);
+}
 log('installing torch, transformers, peft and friends (several GB the first time; pip caches them)…');
 const started = Date.now();
 const pip = spawnSync(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', requirements], {
@@ -63,6 +78,10 @@ const pip = spawnSync(venvPython, ['-m', 'pip', 'install', '--disable-pip-versio
   env: { ...process.env, PIP_PROGRESS_BAR: process.env.CI ? 'off' : 'on' },
 });
 if (pip.status !== 0) {
+  const after = freeSpaceGiB(root);
+  if (after !== null && after < 1) {
+    fail('pip could not install the trainer requirements: the disk is full.', `Free at least ${NEEDED_GIB} GiB (old clones, ~/.cache/pip), then run \`npm run setup:python\`.`);
+  }
   fail('pip could not install the trainer requirements.', 'Check that your package index is reachable (or a local wheelhouse is set in pip.conf), then run `npm run setup:python`.');
 }
 fs.writeFileSync(stamp, wanted + '\n');
