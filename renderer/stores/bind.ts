@@ -6,6 +6,7 @@ import { useDatasetImport } from './dataset-import.js';
 import { useDatasets } from './datasets.js';
 import { useEngine } from './engine.js';
 import { useRuns } from './runs.js';
+import { useSearchIndex } from './search-index.js';
 
 /**
  * Wires the stores to one connection: mirrors the link state, (re)loads what the shell needs each time the link
@@ -52,7 +53,9 @@ export function bindStores(connection: Connection): () => void {
     }),
     client.listen('job.progress', (payload) => {
       const parsed = eventSchemas['job.progress'].safeParse(payload);
-      if (parsed.success) useDatasetImport.getState().receiveProgress(parsed.data);
+      if (!parsed.success) return;
+      useDatasetImport.getState().receiveProgress(parsed.data);
+      useSearchIndex.getState().receiveProgress(parsed.data);
     }),
     client.listen('run.updated', (payload) => {
       const parsed = eventSchemas['run.updated'].safeParse(payload);

@@ -4,6 +4,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { EventBus } from './event-bus.js';
 import type { InferenceLink } from './inference/inference-process.js';
 import type { JobRegistry } from './jobs.js';
+import type { SearchIndexer } from './datasets/search-indexer.js';
 
 /** What every feature's handlers get. `db` and `audit` are null when the start-up integrity check failed. */
 export interface EngineContext {
@@ -17,4 +18,6 @@ export interface EngineContext {
   inference: InferenceLink;
   actor: string;
   jobs: JobRegistry;
+  /** Full-text search catching up with imports: searches `await searchIndex.ready()` first. */
+  searchIndex: SearchIndexer;
 }

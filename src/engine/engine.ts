@@ -13,6 +13,7 @@ import { datasetHandlers } from './datasets/dataset-handlers.js';
 import { reviewHandlers } from './datasets/review-handlers.js';
 import { recipeHandlers } from './datasets/recipe-handlers.js';
 import { JobRegistry } from './jobs.js';
+import { SearchIndexer } from './datasets/search-indexer.js';
 import { modelHandlers } from './models/model-handlers.js';
 import { exportHandlers } from './models/export-handlers.js';
 import { runHandlers } from './training/run-handlers.js';
@@ -91,9 +92,12 @@ export class Engine {
       inference: options.inference ?? new ForkedInferenceHost(),
       actor: process.env.LATHE_ACTOR ?? os.userInfo().username,
       jobs: new JobRegistry(),
+      searchIndex: null as unknown as SearchIndexer,
     };
+    ctx.searchIndex = new SearchIndexer(ctx);
     const engine = new Engine(ctx);
     engine.recordStart();
+    ctx.searchIndex.kick(); // an import whose indexing a crash or a quit interrupted
     return engine;
   }
 
@@ -118,6 +122,7 @@ export class Engine {
 
   async dispose(): Promise<void> {
     this.ctx.jobs.cancelAll();
+    await this.ctx.searchIndex.dispose();
     await this.runs.dispose();
     await this.serving.stop();
     for (const detach of [...this.detachers]) detach();

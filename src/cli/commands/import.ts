@@ -78,6 +78,7 @@ export async function importCommand(argv: string[]): Promise<number> {
           (r.rowsRejected ? `${r.rowsRejected} files skipped; see ${r.rejectsPath}\n` : '') +
           `Source sha256 ${r.sourceSha256}\n`,
       );
+      await searchable(engine);
       return 0;
     }
     const detection = await engine.call('datasets.detect', { path: file, ...(values.format ? { format: values.format as TaskFormat } : {}) });
@@ -88,9 +89,20 @@ export async function importCommand(argv: string[]): Promise<number> {
         (r.rowsRejected ? `${r.rowsRejected} rows rejected; see ${r.rejectsPath}\n` : '') +
         `Source sha256 ${r.sourceSha256}\n`,
     );
+    await searchable(engine);
     return 0;
   } finally {
     stop();
     await engine.dispose();
   }
+}
+
+/** The rows are committed; search catches up right after. The command waits for it, so `lathe` exits with all done. */
+async function searchable(engine: Engine): Promise<void> {
+  const pending = engine.ctx.searchIndex.pending();
+  if (pending === 0) return;
+  const started = Date.now();
+  const left = await engine.ctx.searchIndex.ready(10 * 60_000);
+  const nl = process.stdout.isTTY ? '\n' : '';
+  process.stdout.write(left ? `${nl}${left} examples are not searchable yet; the next start of Lathe indexes them.\n` : `${nl}Indexed for search in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }

@@ -102,9 +102,10 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
 
     'datasets.nearDuplicates': async ({ versionId, threshold, limit }) => findNearDuplicates(requireDb(ctx).db, versionId, threshold, limit),
 
-    'datasets.search': async ({ versionId, query, limit }) => ({
-      examples: q().search(ftsQuery(query), versionId, limit).map(toExample).sort((a, b) => a.position - b.position),
-    }),
+    'datasets.search': async ({ versionId, query, limit }) => {
+      const notYetSearchable = await ctx.searchIndex.ready();
+      return { examples: q().search(ftsQuery(query), versionId, limit).map(toExample).sort((a, b) => a.position - b.position), notYetSearchable };
+    },
 
     'datasets.diff': async ({ fromVersionId, toVersionId }) => diffVersions(requireDb(ctx).db, fromVersionId, toVersionId),
 

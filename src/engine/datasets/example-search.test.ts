@@ -14,7 +14,8 @@ import { requireVersion, writeDerivedVersion } from './version-writer.js';
 /**
  * Since migration 017 no trigger indexes examples for search: each writer does. These tests make every path
  * that creates examples (import, append, derived versions, review edits) show up in search, and keep all
- * INSERTs into `examples` in the one file that pairs them with the index.
+ * INSERTs into `examples` in the one file that pairs them with the index (or, for imports, with the queue
+ * search_backlog that the SearchIndexer drains right after the commit).
  */
 let engine: Engine | null = null;
 afterEach(async () => {
@@ -35,6 +36,7 @@ describe('example search without the per-row trigger (migration 017)', () => {
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'examples_fts_insert'").pluck().get()).toBe(0);
     expect(db.prepare("SELECT v FROM examples_fts_config WHERE k = 'hashsize'").pluck().get()).toBe(32 * 1024 * 1024);
     expect(hits(db, 'alderney')).toBe(1);
+    migrate(db, migrations); // the helper below needs the current schema (search_backlog, 022)
     // A plain INSERT is no longer indexed (so none may exist outside datasets.ts); the query helper is.
     exampleQueries(db).insert('h2', JSON.stringify({ kind: 'chat', messages: [{ role: 'user', content: 'Where is Brecqhou?' }, { role: 'assistant', content: 'Nearby.' }] }));
     exampleQueries(db).insert('h2', 'ignored: same hash');
@@ -64,6 +66,8 @@ describe('example search without the per-row trigger (migration 017)', () => {
     expect(v2.versionNumber).toBe(2);
     const edited = { kind: 'chat' as const, messages: [{ role: 'user' as const, content: 'Where is Herm?' }, { role: 'assistant' as const, content: 'Off Guernsey.' }] };
     await engine.call('reviews.act', { versionId: v2.versionId, position: 0, action: 'edit', content: edited, reviewer: 'ana', reason: 'island' });
+    // Imports queue their rows for the search index (migration 022); it catches up right after the commit.
+    expect(await engine.ctx.searchIndex.ready()).toBe(0);
 
     const db = new Database(path.join(dataDir, 'lathe.db'));
     try {

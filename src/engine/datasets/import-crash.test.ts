@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
+import { Engine } from '../engine.js';
 
 /** kill -9 of a real engine process (the CLI) in the middle of an import, at several points. */
 describe('import crash safety', () => {
@@ -34,7 +35,19 @@ describe('import crash safety', () => {
       expect([0, rows]).toContain(examples);
       expect(versions).toBe(examples ? 1 : 0);
       outcomes.add(examples);
+      const versionId = examples ? (db.prepare('SELECT id FROM dataset_versions').pluck().get() as string) : null;
       db.close();
+      if (versionId) {
+        // Killed after the commit, maybe mid-way through search indexing: the next start finishes it, each row once.
+        const engine = Engine.open({ dataDir, mode: 'test' });
+        try {
+          const found = await engine.call('datasets.search', { versionId, query: `bay ${rows - 1}`, limit: 10 });
+          expect(found.examples.map((e) => e.position)).toEqual([rows - 1]);
+          expect(engine.ctx.db!.prepare('SELECT count(*) FROM examples_fts_docsize').pluck().get()).toBe(rows);
+        } finally {
+          await engine.dispose();
+        }
+      }
     }
     // Killed before and after the commit on this machine; a faster one may only see one side.
     process.stderr.write(`[crash test] outcomes (examples after kill): ${[...outcomes].join(", ")}\n`);

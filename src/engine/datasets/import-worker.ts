@@ -1,17 +1,22 @@
 /**
  * Runs one import off the engine's main loop, on its own SQLite connection. Messages out: progress, done,
- * failed. Message in: cancel.
+ * failed. Messages in: cancel, reader-failed. With `readerPort`, the rows come from a reader thread the engine
+ * started beside this one (import-rows-worker); without, this thread reads the source itself.
  */
 import Database from 'better-sqlite3';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { toErrorData } from '../../shared/contract/errors.js';
+import { rowsFromReader } from './import-rows-pipeline.js';
+import { produceRows } from './import-rows.js';
 import { runImport, type ImportParams, type ImportProgress } from './run-import.js';
 
-const { dbPath, params } = workerData as { dbPath: string; params: ImportParams };
+const { dbPath, params, readerPort } = workerData as { dbPath: string; params: ImportParams; readerPort?: MessagePort };
 const port = parentPort!;
+const reader = readerPort ? rowsFromReader(readerPort) : null;
 let cancelled = false;
-port.on('message', (m: { type?: string }) => {
+port.on('message', (m: { type?: string; message?: string }) => {
   if (m?.type === 'cancel') cancelled = true;
+  else if (m?.type === 'reader-failed') reader?.readerFailed(m.message ?? 'unknown error');
 });
 
 const db = new Database(dbPath);
@@ -20,6 +25,9 @@ db.pragma('foreign_keys = ON');
 // The commit inserts into two B-tree indexes (examples.content_hash, version_examples) in hash order; SQLite's
 // default 2 MB page cache makes that disk-bound past ~100k rows. 128 MB keeps it in memory (RSS stays < 1 GB).
 db.pragma('cache_size = -131072');
+// The commit adds ~100 MB of WAL per 200k rows; copying it into the database file (the checkpoint) is left to the
+// search indexer's first commit right after, instead of lengthening this import.
+db.pragma('wal_autocheckpoint = 0');
 
 let lastPost = 0;
 const onProgress = (p: ImportProgress) => {
@@ -29,7 +37,7 @@ const onProgress = (p: ImportProgress) => {
   port.postMessage({ type: 'progress', progress: p });
 };
 
-runImport(db, params, { onProgress, isCancelled: () => cancelled })
+runImport(db, params, { onProgress, isCancelled: () => cancelled }, reader?.produce ?? produceRows)
   .then((done) => port.postMessage({ type: 'done', ...done }))
   .catch((err: unknown) => port.postMessage({ type: 'failed', error: toErrorData(err) }))
   .finally(() => {

@@ -24,8 +24,10 @@ export function reviewHandlers(ctx: EngineContext): ReviewImpls {
       return { undone, state };
     },
     'reviews.history': async ({ versionId, position }) => reviewHistory(db(), versionId, position),
-    'reviews.examples': async ({ versionId, filter, offset, limit, fromPosition, beforePosition }) =>
-      filteredExamples(db(), clusters, versionId, filter, offset, limit, { fromPosition, beforePosition }),
+    'reviews.examples': async ({ versionId, filter, offset, limit, fromPosition, beforePosition }) => {
+      if (filter.search) await ctx.searchIndex.ready();
+      return filteredExamples(db(), clusters, versionId, filter, offset, limit, { fromPosition, beforePosition });
+    },
     'reviews.summary': async ({ versionId }) => reviewSummary(db(), versionId, sources),
     'reviews.disagreements': async ({ versionId, limit }) => reviewDisagreements(db(), versionId, limit),
     'reviews.makeVersion': async ({ versionId, includeUnreviewed }) => {

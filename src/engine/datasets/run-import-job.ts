@@ -26,6 +26,7 @@ export async function runImportJob(ctx: EngineContext, requestedJobId: string | 
   const untrack = ctx.jobs.add(jobId, job);
   try {
     const { result, audit } = await job.done;
+    ctx.searchIndex.kick();
     ctx.events.emit('audit.appended', audit);
     ctx.events.emit('job.progress', { jobId, kind: 'dataset.import', label, fraction: 1, message: `${result.rowsImported} examples imported as version ${result.versionNumber}`, state: 'done' });
     return result;

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { FileType } from '../../shared/contract/features/datasets.js';
-import { isArchive, openArchive } from './archive/archive-source.js';
-import { documentRecords, listDocuments, tokenCounterFor } from './documents.js';
+import { isArchive } from './archive/is-archive.js';
 import { readRecordBatches, type SourceRecord } from './readers/record-reader.js';
 import type { ChunkingRecord, ImportParams } from './run-import.js';
 
@@ -31,6 +30,8 @@ export async function openImportSource(p: ImportParams): Promise<ImportSource> {
   let documents: string[] | null = null;
   if (isArchive(p.path)) {
     for await (const chunk of fs.createReadStream(p.path) as AsyncIterable<Buffer>) hash.update(chunk);
+    // Loaded on demand: a plain task file's reader thread starts without the zip and document parsers.
+    const { openArchive } = await import('./archive/archive-source.js');
     const archive = await openArchive(p.path, path.join(p.rejectsDir, `${p.importId}.unzipped`));
     cleanup = archive.cleanup;
     root = archive.dir;
@@ -50,6 +51,7 @@ export async function openImportSource(p: ImportParams): Promise<ImportSource> {
       }
     }
   } else if (p.fileType === 'documents') {
+    const { listDocuments } = await import('./documents.js');
     documents = listDocuments(p.path);
     if (!fs.statSync(p.path).isDirectory()) root = path.dirname(p.path);
   } else {
@@ -58,6 +60,7 @@ export async function openImportSource(p: ImportParams): Promise<ImportSource> {
 
   const hashFiles = !isArchive(p.path);
   if (documents) {
+    const { documentRecords, tokenCounterFor } = await import('./documents.js');
     const chunk = p.chunk ?? { size: 512, overlap: 64, tokenizerPath: null };
     const counter = tokenCounterFor(chunk);
     const relative = label ?? ((f: string) => path.relative(root, f) || path.basename(f));

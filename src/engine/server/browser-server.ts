@@ -96,8 +96,11 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     async close() {
       for (const client of wss.clients) client.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() alone waits for every open connection to end; a browser's keep-alive socket can hold it for
+      // minutes. Cut them at once (the page reconnects to the next server by itself).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       await engine.dispose();
     },
   };

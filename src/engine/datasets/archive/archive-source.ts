@@ -6,9 +6,7 @@ import { isDocumentFile } from '../documents.js';
 import { fileTypeFromPath } from '../readers/record-reader.js';
 import { DEFAULT_ZIP_LIMITS, extractZip, type ZipLimits } from './zip-extract.js';
 
-export function isArchive(p: string): boolean {
-  return path.extname(p).toLowerCase() === '.zip';
-}
+export { isArchive } from './is-archive.js';
 
 export interface OpenedArchive {
   dir: string;

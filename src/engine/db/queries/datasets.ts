@@ -18,8 +18,14 @@ export const exampleSearchSql = (content: string) =>
  * The one place that inserts single examples. Since migration 017 no trigger indexes examples for search:
  * every INSERT into `examples` lives in this file, next to its FTS insert.
  */
+/**
+ * The id the next new example gets, less one: above every example and every id range still waiting for the search
+ * index (search_backlog), so a range is never shared with a later example and nothing is indexed twice.
+ */
+const lastExampleIdSql = `max(coalesce((SELECT max(id) FROM examples), 0), coalesce((SELECT max(last_id) FROM search_backlog), 0))`;
+
 export function exampleQueries(db: Database.Database) {
-  const insert = db.prepare<[string, string]>('INSERT OR IGNORE INTO examples (content_hash, content) VALUES (?, ?)');
+  const insert = db.prepare<[string, string]>(`INSERT OR IGNORE INTO examples (id, content_hash, content) VALUES ((SELECT ${lastExampleIdSql}) + 1, ?, ?)`);
   const index = db.prepare<[{ id: number; content: string }]>(`INSERT INTO examples_fts (rowid, text) VALUES (@id, ${exampleSearchSql('@content')})`);
   return {
     /** Adds the example if its content is new, and indexes it for search; known content is left as it is. */
@@ -37,7 +43,9 @@ export function stagingQueries(db: Database.Database) {
   const insert = db.prepare<[number, string, string, string, string | null, string | null]>('INSERT INTO temp.staged VALUES (?, ?, ?, ?, ?, ?)');
   // A version's hash covers each example's content and, once split, its split: re-splitting is a new version.
   const hashes = db.prepare<[], string>("SELECT content_hash || coalesce(':' || split, '') FROM temp.staged ORDER BY position").pluck();
-  const maxId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM examples').pluck();
+  const maxId = db.prepare<[], number>(`SELECT ${lastExampleIdSql}`).pluck();
+  const stagedCount = db.prepare<[], number>('SELECT count(*) FROM temp.staged').pluck();
+  const queueForSearch = db.prepare<[number, number]>('INSERT INTO search_backlog (first_id, last_id) VALUES (?, ?)');
   // A new example gets the id base + position + 1 (base: the largest id before this commit), so the search
   // index and the version's links find it by rowid instead of by a lookup of its hash in the unique index.
   // Content already in the library (or earlier in the same batch) is ignored and linked by hash.
@@ -73,11 +81,15 @@ export function stagingQueries(db: Database.Database) {
     },
     flush,
     stagedHashes: () => hashes.iterate() as IterableIterator<string>,
-    /** Inside the commit transaction: new examples into the library and the search index. */
-    insertStagedExamples: () => {
+    /**
+     * Inside the commit transaction: new examples into the library and the search index. `deferSearch` (imports):
+     * the id range goes to search_backlog instead, and the SearchIndexer indexes it after the commit.
+     */
+    insertStagedExamples: (options: { deferSearch?: boolean } = {}) => {
       base = maxId.get() ?? 0;
-      insertExamples.run(base);
-      indexNew.run({ base });
+      const added = insertExamples.run(base).changes;
+      if (!options.deferSearch) indexNew.run({ base });
+      else if (added > 0) queueForSearch.run(base + 1, base + stagedCount.get()!);
     },
     /** Inside the same transaction, after insertStagedExamples: the version's ordered links to its examples. */
     linkStaged: (versionId: string, offset: number) => {

@@ -243,6 +243,8 @@ export const datasetHandlers = {
     args: z.object({ versionId: z.string().min(1), query: z.string().trim().min(1).max(500), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     result: z.object({
       examples: z.array(z.object({ position: z.number().int(), contentHash: z.string(), content: exampleContentSchema, source: z.string(), split: splitSchema.nullable() })),
+      /** Examples committed but not yet in the search index (0 unless indexing a big import is still catching up). */
+      notYetSearchable: z.number().int(),
     }),
     writes: false,
   }),
