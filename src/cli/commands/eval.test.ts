@@ -38,4 +38,35 @@ describe('lathe eval', () => {
     await expect(evalCommand(['--model', 'tiny', '--dataset', 'grid', ...d])).rejects.toMatchObject({ message: expect.stringMatching(/no chat examples in its test split/) });
     await expect(evalCommand(['--dataset', 'grid', ...d])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
   });
+
+  it('runs classification and structured evals with --task/--schema and prints their reports', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'data');
+    const labels = path.join(dir, 'labels.jsonl');
+    fs.writeFileSync(labels, [['Breaker tripped twice', 'fault'], ['Routine oil sample', 'routine'], ['Relay alarm at bay 4', 'fault']].map(([p, c]) => JSON.stringify({ prompt: p, completion: c })).join('\n'));
+    const records = path.join(dir, 'records.jsonl');
+    fs.writeFileSync(records, [['Bay 4 relay', '{"bay":4}'], ['Bay 9 breaker', '{"bay":9}']].map(([p, c]) => JSON.stringify({ prompt: p, completion: c })).join('\n'));
+    const engine = Engine.open({ dataDir, mode: 'test' });
+    registerGguf(engine, inject('tinyGguf'), 'tiny');
+    await engine.call('datasets.import', { path: labels, datasetName: 'labels' });
+    await engine.call('datasets.import', { path: records, datasetName: 'records' });
+    await engine.dispose();
+    const d = ['--data-dir', dataDir];
+
+    const cls = await lathe(['--model', 'tiny', '--dataset', 'labels', '--split', 'all', '--max-tokens', '4', '--task', 'classification', ...d]);
+    expect(cls).toMatch(/\n {2}classification: accuracy \d+\.\d · macro-F1 \d+\.\d · \d+ answers outside the label set\n/);
+    expect(cls).toMatch(/\n {4}fault +n +2 +accuracy/);
+    expect(cls).toMatch(/\n {4}routine +n +1 +accuracy/);
+
+    const schema = path.join(dir, 'bay.schema.json');
+    // A closed set keeps the tiny model's constrained answers short enough to finish inside --max-tokens.
+    fs.writeFileSync(schema, JSON.stringify({ type: 'object', properties: { bay: { enum: [4, 9] } }, required: ['bay'] }));
+    const st = await lathe(['--model', 'tiny', '--dataset', 'records', '--split', 'all', '--max-tokens', '24', '--schema', schema, ...d]);
+    expect(st).toMatch(/\n {2}structured: parses 100\.0 · schema-valid 100\.0 · field accuracy \d+\.\d\n {4}bay +n +2 +accuracy/);
+
+    await expect(evalCommand(['--model', 'tiny', '--dataset', 'labels', '--task', 'ranking', ...d])).rejects.toMatchObject({ message: '--task must be qa, classification or structured, got "ranking".' });
+    await expect(evalCommand(['--model', 'tiny', '--dataset', 'records', '--task', 'structured', ...d])).rejects.toMatchObject({ message: expect.stringMatching(/needs --schema/) });
+    fs.writeFileSync(schema, '[1, 2]');
+    await expect(evalCommand(['--model', 'tiny', '--dataset', 'records', '--schema', schema, ...d])).rejects.toMatchObject({ message: expect.stringMatching(/is not a JSON schema object/) });
+  });
 });

@@ -1,11 +1,13 @@
+import fs from 'node:fs';
 import { LatheError } from '../../shared/contract/errors.js';
-import type { EvalSummary } from '../../shared/contract/features/evals.js';
+import { evalTaskSchema, type EvalSummary, type EvalTask, type EvalTaskReport } from '../../shared/contract/features/evals.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { intFlag, parseFlags } from '../args.js';
 import { evalHygieneCommand, HYGIENE_COMMANDS, HYGIENE_USAGE } from './eval-hygiene.js';
 
 const USAGE = `lathe eval --model NAME|ID [--adapter NAME|ID] --dataset DATASET[@N] [--split test|validation|train|all] [--max-tokens N] [--limit N]
+                 [--task qa|classification|structured] [--schema SCHEMA.json]   (structured: answers must satisfy the schema)
        lathe eval --resume EVAL_ID
        lathe eval compare EVAL_A EVAL_B [--metric f1|exact|rougeL]
        ${HYGIENE_USAGE}
@@ -22,6 +24,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       model: { type: 'string' }, adapter: { type: 'string', multiple: true }, dataset: { type: 'string' }, split: { type: 'string' },
       'max-tokens': { type: 'string' }, limit: { type: 'string' }, resume: { type: 'string' }, metric: { type: 'string' }, 'data-dir': { type: 'string' },
       training: { type: 'string', multiple: true }, n: { type: 'string' }, threshold: { type: 'string' }, max: { type: 'string' },
+      task: { type: 'string' }, schema: { type: 'string' },
     },
     USAGE,
   );
@@ -58,6 +61,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       args = {
         modelId: find(values.model), adapterIds: (values.adapter ?? []).map(find), datasetVersionId: await versionOf(engine, values.dataset), split,
         maxTokens: intFlag(values['max-tokens'], 'max-tokens', 64), ...(values.limit ? { limit: intFlag(values.limit, 'limit', 1) } : {}),
+        ...taskArgs(values.task, values.schema),
       };
     }
     const stop = engine.ctx.events.listen('job.progress', (p) => p.kind === 'eval' && p.state === 'running' && process.stderr.isTTY && process.stderr.write(`\r${p.message}   `));
@@ -69,6 +73,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       if (process.stderr.isTTY) process.stderr.write('\n');
     }
     out(`Eval ${s.id}\n  ${s.label}\n  ${s.doneItems} items · exact ${pts(s.scores?.exact ?? 0)} · F1 ${pts(s.scores?.f1 ?? 0)} · ROUGE-L ${pts(s.scores?.rougeL ?? 0)} · ${Math.round(s.meanLatencyMs ?? 0)} ms/item\n`);
+    if (s.task !== 'qa') out(taskReportText(await engine.call('evals.taskReport', { evalId: s.id })));
     return 0;
   } finally {
     await engine.dispose();
@@ -86,4 +91,42 @@ async function versionOf(engine: Engine, spec: string): Promise<string> {
   const v = (await engine.call('datasets.versions', { datasetId: dataset.id })).versions.find((x) => x.number === Number(m[2]));
   if (!v) throw new LatheError('NOT_FOUND', `"${m[1]}" has no version ${m[2]}.`, `It has versions 1 to ${dataset.latestVersion!.number}.`);
   return v.id;
+}
+
+/** --task and --schema as evals.start arguments; a schema file that is missing or not JSON is refused here. */
+function taskArgs(task: string | undefined, schemaFile: string | undefined): { task?: EvalTask; jsonSchema?: Record<string, unknown> } {
+  if (task === undefined && schemaFile === undefined) return {};
+  const parsed = evalTaskSchema.safeParse(task ?? (schemaFile ? 'structured' : 'qa'));
+  if (!parsed.success) throw new LatheError('INVALID_ARGUMENTS', `--task must be qa, classification or structured, got "${task}".`, `Usage: ${USAGE}`);
+  if (parsed.data !== 'structured') {
+    if (schemaFile) throw new LatheError('INVALID_ARGUMENTS', '--schema goes with --task structured.', 'Drop --schema, or use --task structured.');
+    return { task: parsed.data };
+  }
+  if (!schemaFile) throw new LatheError('INVALID_ARGUMENTS', '--task structured needs --schema SCHEMA.json: the JSON schema every answer must satisfy.', `Usage: ${USAGE}`);
+  let text: string;
+  try {
+    text = fs.readFileSync(schemaFile, 'utf8');
+  } catch {
+    throw new LatheError('NOT_FOUND', `Cannot read the schema file ${schemaFile}.`, 'Check the path.');
+  }
+  try {
+    const schema = JSON.parse(text) as unknown;
+    if (!schema || typeof schema !== 'object' || Array.isArray(schema)) throw new Error('not an object');
+    return { task: 'structured', jsonSchema: schema as Record<string, unknown> };
+  } catch (err) {
+    throw new LatheError('INVALID_ARGUMENTS', `${schemaFile} is not a JSON schema object (${(err as Error).message}).`, 'Write the schema as one JSON object, e.g. {"type":"object","properties":{…}}.');
+  }
+}
+
+function taskReportText(r: EvalTaskReport): string {
+  if (r.classification) {
+    const c = r.classification;
+    const rows = c.labels.map((l) => `    ${l.label.padEnd(16)} n ${String(l.n).padStart(4)}  accuracy ${pts(l.accuracy)}  precision ${l.precision === null ? '—' : pts(l.precision)}  recall ${l.recall === null ? '—' : pts(l.recall)}  F1 ${pts(l.f1)}\n`);
+    return `  classification: accuracy ${pts(c.accuracy)} · macro-F1 ${pts(c.macroF1)} · ${c.outsideLabelSet} answers outside the label set\n${rows.join('')}`;
+  }
+  if (r.structured) {
+    const s = r.structured;
+    return `  structured: parses ${pts(s.parseRate)} · schema-valid ${pts(s.schemaValidRate)} · field accuracy ${s.fieldAccuracy === null ? '—' : pts(s.fieldAccuracy)}\n${s.fields.map((f) => `    ${f.field.padEnd(16)} n ${String(f.n).padStart(4)}  accuracy ${pts(f.accuracy)}\n`).join('')}`;
+  }
+  return '';
 }
