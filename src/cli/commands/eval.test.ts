@@ -39,7 +39,7 @@ describe('lathe eval', () => {
     await expect(evalCommand(['--dataset', 'grid', ...d])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
   });
 
-  it('runs classification and structured evals with --task/--schema and prints their reports', async () => {
+  it('runs classification and structured evals (--task, --schema), judges one (judge), and prints their reports', async () => {
     const dir = tempDir();
     const dataDir = path.join(dir, 'data');
     const labels = path.join(dir, 'labels.jsonl');
@@ -57,6 +57,10 @@ describe('lathe eval', () => {
     expect(cls).toMatch(/\n {2}classification: accuracy \d+\.\d · macro-F1 \d+\.\d · \d+ answers outside the label set\n/);
     expect(cls).toMatch(/\n {4}fault +n +2 +accuracy/);
     expect(cls).toMatch(/\n {4}routine +n +1 +accuracy/);
+    const clsId = /^Eval (\S+)/.exec(cls)![1]!;
+    const judged = await lathe(['judge', clsId, '--judge', 'tiny', '--rubric', 'Score 5 when the label matches the reference, 1 otherwise.', ...d]);
+    expect(judged).toMatch(new RegExp(`^Judging \\S+ of eval ${clsId}\\n {2}3 items judged · mean (\\d\\.\\d\\d|—)/5 .* · \\d+ verdicts unreadable\\n$`));
+    await expect(evalCommand(['judge', clsId, '--judge', 'tiny', ...d])).rejects.toMatchObject({ message: expect.stringMatching(/--rubric TEXT or --rubric-file FILE is required/) });
 
     const schema = path.join(dir, 'bay.schema.json');
     // A closed set keeps the tiny model's constrained answers short enough to finish inside --max-tokens.

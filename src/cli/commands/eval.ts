@@ -10,6 +10,7 @@ const USAGE = `lathe eval --model NAME|ID [--adapter NAME|ID] --dataset DATASET[
                  [--task qa|classification|structured] [--schema SCHEMA.json]   (structured: answers must satisfy the schema)
        lathe eval --resume EVAL_ID
        lathe eval compare EVAL_A EVAL_B [--metric f1|exact|rougeL]
+       lathe eval judge EVAL_ID --judge NAME|ID [--judge-adapter NAME|ID] --rubric TEXT|--rubric-file FILE [--max-tokens N]
        ${HYGIENE_USAGE}
   (every form takes --data-dir DIR; DATASET@N picks version N, the latest otherwise)`;
 
@@ -25,6 +26,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       'max-tokens': { type: 'string' }, limit: { type: 'string' }, resume: { type: 'string' }, metric: { type: 'string' }, 'data-dir': { type: 'string' },
       training: { type: 'string', multiple: true }, n: { type: 'string' }, threshold: { type: 'string' }, max: { type: 'string' },
       task: { type: 'string' }, schema: { type: 'string' },
+      judge: { type: 'string' }, 'judge-adapter': { type: 'string', multiple: true }, rubric: { type: 'string' }, 'rubric-file': { type: 'string' },
     },
     USAGE,
   );
@@ -46,20 +48,31 @@ export async function evalCommand(argv: string[]): Promise<number> {
       for (const r of c.regressions.slice(0, 10)) out(`    #${r.position} ${pts(r.scoreA)} → ${pts(r.scoreB)}  ${r.prompt.slice(0, 60)}\n`);
       return 0;
     }
+    if (positionals[0] === 'judge') {
+      const evalId = positionals[1];
+      if (!evalId || !values.judge) throw new LatheError('INVALID_ARGUMENTS', 'judge needs the eval id and --judge MODEL.', `Usage: ${USAGE}`);
+      const rubric = rubricOf(values.rubric, values['rubric-file']);
+      const stop = engine.ctx.events.listen('job.progress', (p) => p.state === 'running' && process.stderr.isTTY && process.stderr.write(`\r${p.message}   `));
+      try {
+        const j = await engine.call('evals.judge', {
+          evalId, judgeModelId: await modelIdOf(engine, values.judge), judgeAdapterIds: await Promise.all((values['judge-adapter'] ?? []).map((a) => modelIdOf(engine, a))), rubric,
+          ...(values['max-tokens'] ? { maxTokens: intFlag(values['max-tokens'], 'max-tokens', 16) } : {}),
+        });
+        out(`Judging ${j.id} of eval ${j.evalId}\n  ${j.judged} items judged · mean ${j.meanScore === null ? '—' : j.meanScore.toFixed(2)}/5 (${j.normalized === null ? '—' : pts(j.normalized)}%) · ${j.unparsed} verdicts unreadable\n`);
+      } finally {
+        stop();
+        if (process.stderr.isTTY) process.stderr.write('\n');
+      }
+      return 0;
+    }
     const split = (values.split ?? 'test') as 'test';
     if (!['test', 'validation', 'train', 'all'].includes(split)) throw new LatheError('INVALID_ARGUMENTS', `--split must be test, validation, train or all, got "${values.split}".`, `Usage: ${USAGE}`);
     let args: Parameters<typeof engine.call<'evals.start'>>[1];
     if (values.resume) args = { resumeEvalId: values.resume };
     else {
       if (!values.model || !values.dataset) throw new LatheError('INVALID_ARGUMENTS', 'Which model and which dataset? --model and --dataset are required.', `Usage: ${USAGE}`);
-      const models = (await engine.call('playground.models', {})).models;
-      const find = (key: string) => {
-        const m = models.find((x) => x.id === key || x.name === key);
-        if (!m) throw new LatheError('NOT_FOUND', `No registered GGUF model or adapter is called "${key}".`, 'Register it with `lathe models import`, or convert it to GGUF.');
-        return m.id;
-      };
       args = {
-        modelId: find(values.model), adapterIds: (values.adapter ?? []).map(find), datasetVersionId: await versionOf(engine, values.dataset), split,
+        modelId: await modelIdOf(engine, values.model), adapterIds: await Promise.all((values.adapter ?? []).map((a) => modelIdOf(engine, a))), datasetVersionId: await versionOf(engine, values.dataset), split,
         maxTokens: intFlag(values['max-tokens'], 'max-tokens', 64), ...(values.limit ? { limit: intFlag(values.limit, 'limit', 1) } : {}),
         ...taskArgs(values.task, values.schema),
       };
@@ -129,4 +142,23 @@ function taskReportText(r: EvalTaskReport): string {
     return `  structured: parses ${pts(s.parseRate)} · schema-valid ${pts(s.schemaValidRate)} · field accuracy ${s.fieldAccuracy === null ? '—' : pts(s.fieldAccuracy)}\n${s.fields.map((f) => `    ${f.field.padEnd(16)} n ${String(f.n).padStart(4)}  accuracy ${pts(f.accuracy)}\n`).join('')}`;
   }
   return '';
+}
+
+async function modelIdOf(engine: Engine, key: string): Promise<string> {
+  const m = (await engine.call('playground.models', {})).models.find((x) => x.id === key || x.name === key);
+  if (!m) throw new LatheError('NOT_FOUND', `No registered GGUF model or adapter is called "${key}".`, 'Register it with `lathe models import`, or convert it to GGUF.');
+  return m.id;
+}
+
+function rubricOf(text: string | undefined, file: string | undefined): string {
+  if (text !== undefined && file !== undefined) throw new LatheError('INVALID_ARGUMENTS', 'Give the rubric once: --rubric TEXT or --rubric-file FILE.', `Usage: ${USAGE}`);
+  if (file !== undefined) {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      throw new LatheError('NOT_FOUND', `Cannot read the rubric file ${file}.`, 'Check the path.');
+    }
+  }
+  if (text === undefined) throw new LatheError('INVALID_ARGUMENTS', 'What should the judge look for? --rubric TEXT or --rubric-file FILE is required.', `Usage: ${USAGE}`);
+  return text;
 }
