@@ -36,11 +36,16 @@ describe('search index after the commit (search_backlog + SearchIndexer, real SQ
     const file = path.join(dir, 'grid.jsonl');
     fs.writeFileSync(file, Array.from({ length: 3000 }, (_, i) => chat(`Which feeder supplies bay ${i}?`, `Feeder ${i % 41}.`)).join('\n'));
     engine = Engine.open({ dataDir: path.join(dir, 'data'), mode: 'test' });
+    const states: string[] = [];
+    engine.ctx.events.listen('job.progress', (p) => p.kind === 'dataset.search-index' && states.push(p.state));
     const r = await engine.call('datasets.import', { path: file, datasetName: 'grid' });
     const found = await engine.call('datasets.search', { versionId: r.versionId, query: 'bay 2999', limit: 10 });
     expect(found.notYetSearchable).toBe(0);
     expect(found.examples.map((e) => e.position)).toEqual([2999]);
     expect(indexed(engine.ctx.db!)).toBe(3000);
+    // The UI's "Indexing for search" pill follows these: running while it works, then done.
+    await expect.poll(() => states.at(-1)).toBe('done');
+    expect(states.filter((x) => x === 'done')).toHaveLength(1);
     const review = await engine.call('reviews.examples', { versionId: r.versionId, filter: { search: 'bay 2017' }, offset: 0, limit: 10 });
     expect(review.examples.map((e) => e.position)).toEqual([2017]);
   });
