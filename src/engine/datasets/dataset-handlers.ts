@@ -6,7 +6,8 @@ import type { EngineContext } from '../context.js';
 import { datasetQueries, type ExamplePageRow } from '../db/queries/datasets.js';
 import { reviewQueries } from '../db/queries/review.js';
 import { requireDb } from '../require-db.js';
-import { curateVersion, diffVersions, findNearDuplicates, scanVersionForPii } from './curate.js';
+import { diffVersions } from './curate.js';
+import { runVersionOp } from './run-version-op.js';
 import { detectImport } from './detect.js';
 import { isArchive } from './archive/archive-source.js';
 import { listDocuments } from './documents.js';
@@ -93,14 +94,14 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
     },
 
     'datasets.curate': async ({ versionId, operation }) => {
-      const { version, removed, changed, audit } = curateVersion(requireDb(ctx).db, versionId, operation, ctx.actor);
+      const { version, removed, changed, audit } = await runVersionOp(ctx, 'curate', { versionId, operation, actor: ctx.actor }, () => null);
       ctx.events.emit('audit.appended', audit);
       return { version: toVersion(version), removed, changed };
     },
 
-    'datasets.piiScan': async ({ versionId, customPatterns, limit }) => scanVersionForPii(requireDb(ctx).db, versionId, customPatterns, limit),
+    'datasets.piiScan': async ({ versionId, customPatterns, limit }) => runVersionOp(ctx, 'piiScan', { versionId, customPatterns, limit }, () => null),
 
-    'datasets.nearDuplicates': async ({ versionId, threshold, limit }) => findNearDuplicates(requireDb(ctx).db, versionId, threshold, limit),
+    'datasets.nearDuplicates': async ({ versionId, threshold, limit }) => runVersionOp(ctx, 'nearDuplicates', { versionId, threshold, limit }, () => null),
 
     'datasets.search': async ({ versionId, query, limit }) => {
       const notYetSearchable = await ctx.searchIndex.ready();

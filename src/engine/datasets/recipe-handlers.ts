@@ -2,10 +2,9 @@ import type { HandlerImpls } from '../../shared/contract/index.js';
 import type { EngineContext } from '../context.js';
 import { datasetQueries } from '../db/queries/datasets.js';
 import { requireDb } from '../require-db.js';
-import { defaultExportPath, exportVersion } from './export.js';
-import { filterVersion } from './filters.js';
+import { defaultExportPath } from './export.js';
 import { createRecipe, getRecipe, listRecipes } from './recipes.js';
-import { versionStats } from './stats.js';
+import { runVersionOp } from './run-version-op.js';
 import { TokenizerCache } from './token-count.js';
 import { requireVersion } from './version-writer.js';
 import { toVersion } from './version-view.js';
@@ -23,13 +22,13 @@ export function recipeHandlers(ctx: EngineContext): Impls {
       const version = requireVersion(d, args.versionId);
       const dataset = datasetQueries(d).datasetById(version.dataset_id)!;
       const outPath = args.path ?? defaultExportPath(ctx.dataDir, dataset.name, version.number, args.format, args.split);
-      const { manifest, path, manifestPath, audit } = exportVersion(d, { ...args, outPath, actor: ctx.actor });
+      const { manifest, path, manifestPath, audit } = await runVersionOp(ctx, 'export', { ...args, outPath, actor: ctx.actor }, tokenizer);
       ctx.events.emit('audit.appended', audit);
       return { path, manifestPath, manifest };
     },
-    'datasets.stats': async ({ versionId, tokenizerPath, bins }) => versionStats(db(), versionId, tokenizer(tokenizerPath), bins),
+    'datasets.stats': async ({ versionId, tokenizerPath, bins }) => runVersionOp(ctx, 'stats', { versionId, tokenizerPath, bins }, tokenizer),
     'datasets.filter': async ({ versionId, filter }) => {
-      const { version, audit, removed, reasons } = filterVersion(db(), versionId, filter, tokenizer(filter.tokenizerPath), ctx.actor);
+      const { version, audit, removed, reasons } = await runVersionOp(ctx, 'filter', { versionId, filter, actor: ctx.actor }, tokenizer);
       ctx.events.emit('audit.appended', audit);
       return { version: toVersion(version), removed, reasons };
     },
