@@ -1,9 +1,11 @@
+import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runImport } from '../../src/engine/datasets/run-import.js';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
 import { writeCrewFaqCsv, writeGridJsonl, writeLargeJsonl } from './dataset-fixtures.js';
 import { detect, openApp as open, rowText, shot, showPreview } from './datasets-page.js';
@@ -273,6 +275,42 @@ describe('datasets', () => {
     } finally {
       await context.close();
       fs.rmSync(bigFile, { force: true });
+    }
+  });
+
+  it('says "Indexing for search" while a committed import is being indexed, then finds its rows', async () => {
+    await server.engine.call('datasets.import', { path: gridFile, datasetName: 'grid searchable' });
+    const { context, page } = await openApp('light');
+    try {
+      await page.getByTestId('dataset-row').first().waitFor();
+      // An import committed on another connection (as a crash after the commit leaves it), with this test holding the
+      // write lock so the indexer cannot take its first batch until the picture is taken.
+      const fresh = path.join(fixtures, 'switchgear.jsonl'); // content the library does not hold yet
+      const lines = Array.from({ length: 500 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `Torque for switchgear bolt ${i}?` }, { role: 'assistant', content: `${40 + (i % 9)} Nm.` }] }));
+      fs.writeFileSync(fresh, lines.join('\n'));
+      const db = new Database(server.engine.ctx.dbPath);
+      db.pragma('busy_timeout = 10000');
+      const { result } = await runImport(db, {
+        importId: 'e2e-pending-index', path: fresh, datasetName: 'grid pending index', fileType: 'jsonl', encoding: 'utf-8', format: 'openai-chat',
+        mapping: { messages: 'messages' }, onError: 'abort', actor: 'e2e', rejectsDir: path.join(dataDir, 'imports'), pipeline: 'never',
+      });
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        server.engine.ctx.searchIndex.kick();
+        const pill = page.getByTestId('search-index-pill');
+        await pill.waitFor({ timeout: 5_000 });
+        expect(await pill.textContent()).toMatch(/^Indexing for search · 0%$/);
+        await shot(page, 'datasets-search-indexing-light');
+      } finally {
+        db.exec('COMMIT');
+        db.close();
+      }
+      await page.getByTestId('search-index-pill').waitFor({ state: 'detached', timeout: 15_000 });
+      const found = await server.engine.call('datasets.search', { versionId: result.versionId, query: 'switchgear bolt 417', limit: 5 });
+      expect(found.notYetSearchable).toBe(0);
+      expect(found.examples.map((e) => e.position)).toEqual([417]);
+    } finally {
+      await context.close();
     }
   });
 });

@@ -69,6 +69,7 @@ export class SearchIndexer {
     let failed: string | null = null;
     const progress = (fraction: number | null, message: string, state: 'running' | 'done' | 'failed') =>
       this.ctx.events.emit('job.progress', { jobId: JOB_ID, kind: 'dataset.search-index', label: LABEL, fraction, message, state });
+    progress(0, `${this.pending().toLocaleString('en')} examples left`, 'running'); // the pill shows at once
     worker.on('message', (m: IndexMessage) => {
       if (m.type === 'progress') progress(m.total ? 1 - m.remaining / m.total : null, `${m.remaining.toLocaleString('en')} examples left`, 'running');
       else if (m.type === 'failed') failed = m.error.message;
