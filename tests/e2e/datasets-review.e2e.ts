@@ -90,7 +90,8 @@ describe('review queue', () => {
       await expect.poll(() => cardPos(page)).toBe('5');
       await expect.poll(() => page.getByTestId('review-status').textContent()).toBe('Unreviewed');
       await expect.poll(() => page.getByTestId('review-reviewed').textContent()).toBe('5');
-      expect(await card(page).getByTestId('review-history-entry').first().textContent()).toMatch(/accepted.*\(undone\)/);
+      // History and verdicts arrive by their own call after the card moves: poll them too (CI is slower than here).
+      await expect.poll(() => card(page).getByTestId('review-history-entry').first().textContent()).toMatch(/accepted.*\(undone\)/);
 
       // A second reviewer disagrees on #1.
       await page.getByTestId('review-reviewer').fill('bob');
@@ -102,7 +103,7 @@ describe('review queue', () => {
       await page.keyboard.press('k');
       await expect.poll(() => cardPos(page)).toBe('0');
       await expect.poll(() => page.getByTestId('review-status').textContent()).toBe('Disagreement');
-      expect(await page.getByTestId('review-verdict').allTextContents()).toEqual(['ana accepted', 'bob rejected']);
+      await expect.poll(() => page.getByTestId('review-verdict').allTextContents()).toEqual(['ana accepted', 'bob rejected']);
       await shot(page, 'datasets-review-light');
 
       // Filters: status and tag narrow the list.

@@ -26,8 +26,8 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   const [total, setTotal] = useState(0);
   const [cursor, setCursor] = useState(0);
   const [summary, setSummary] = useState<Summary | null>(null);
-  const [state, setState] = useState<ReviewState | null>(null);
-  const [history, setHistory] = useState<ReviewEntry[]>([]);
+  // Verdicts and history with the position they belong to: another card's are never shown while this one's load.
+  const [details, setDetails] = useState<{ position: number; state: ReviewState; history: ReviewEntry[] } | null>(null);
   const [mode, setMode] = useState<CardMode>('view');
   const [error, setError] = useState<LatheErrorData | null>(null);
   const [busy, setBusy] = useState(false);
@@ -94,8 +94,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
       .send('reviews.history', { versionId: version.id, position })
       .then((h) => {
         if (!live) return;
-        setHistory(h.entries);
-        setState(h.state);
+        setDetails({ position, state: h.state, history: h.entries });
       })
       .catch((err) => live && setError(asErrorData(err)));
     return () => {
@@ -272,8 +271,8 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
               key={current.position}
               versionId={version.id}
               example={current}
-              state={state}
-              history={history}
+              state={details?.position === position ? details.state : null}
+              history={details?.position === position ? details.history : []}
               mode={mode}
               knownTags={summary?.tags.map((t) => t.tag) ?? []}
               onSaveEdit={(content) => void act('edit', { content })}

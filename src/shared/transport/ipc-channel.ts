@@ -2,7 +2,7 @@ import type { Frame, FrameChannel } from '../contract/frames.js';
 
 /** The subset of a Node ChildProcess / `process` (in a forked child) used for IPC. */
 export interface IpcEndpoint {
-  send?(message: unknown): boolean;
+  send?(message: unknown, callback?: (error: Error | null) => void): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'disconnect' | 'exit', listener: () => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
@@ -29,7 +29,11 @@ export function ipcChannel(endpoint: IpcEndpoint): FrameChannel {
   return {
     send(frame) {
       if (closed || !endpoint.send) throw new Error('IPC channel closed');
-      endpoint.send(frame);
+      // With a callback a failed write (EPIPE: the other side just died) comes here instead of as an 'error'
+      // event that nobody listens to, which would kill this process; the channel then counts as closed.
+      endpoint.send(frame, (error) => {
+        if (error) fireClose();
+      });
     },
     onFrame: (l) => (frameListeners.add(l), () => frameListeners.delete(l)),
     onClose: (l) => (closeListeners.add(l), () => closeListeners.delete(l)),
