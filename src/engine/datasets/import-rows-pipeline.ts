@@ -3,7 +3,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { LatheError, type LatheErrorData } from '../../shared/contract/errors.js';
 import { workerEntry } from '../ts-entry.js';
 import { isArchive } from './archive/is-archive.js';
-import type { RowBatch, RowsSummary } from './import-rows.js';
+import { importCancelled, type RowBatch, type RowsSummary } from './import-rows.js';
 import type { ImportHooks, ImportParams, ImportProgress, RowProducer } from './run-import.js';
 
 type RowsMessage =
@@ -40,8 +40,6 @@ export function startReaderThread(p: ImportParams): { worker: Worker; port: Mess
   return { worker, port: port2 };
 }
 
-const cancelledError = () => new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
-
 /**
  * The import worker's side of the pipeline: batches arrive on `port` and go to `emit` (staging), each
  * acknowledged so the reader never runs more than a few batches ahead. A reader that goes away without an
@@ -70,11 +68,11 @@ export function rowsFromReader(port: MessagePort): { produce: RowProducer; reade
       fail = (err) => settle(() => reject(err));
       if (early) return fail(early);
       // The reader may be deep in one long batch: a cancel is noticed here within 100 ms whatever it is doing.
-      const cancelPoll = setInterval(() => hooks.isCancelled?.() && settle(() => reject(cancelledError())), 100);
+      const cancelPoll = setInterval(() => hooks.isCancelled?.() && settle(() => reject(importCancelled())), 100);
       port.on('message', (m: RowsMessage) => {
         if (settled) return;
         if (m.type === 'rows') {
-          if (hooks.isCancelled?.()) return settle(() => reject(cancelledError()));
+          if (hooks.isCancelled?.()) return settle(() => reject(importCancelled()));
           try {
             emit(m.batch);
           } catch (err) {

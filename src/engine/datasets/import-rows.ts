@@ -28,6 +28,8 @@ export interface RowsSummary {
 
 const MAX_REJECT_RAW = 10_000;
 
+export const importCancelled = () => new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
+
 export const rejectsPathOf = (p: ImportParams) => path.join(p.rejectsDir, `${p.importId}.rejects.jsonl`);
 
 /**
@@ -47,7 +49,7 @@ export async function produceRows(p: ImportParams, emit: (batch: RowBatch) => vo
   const running = createHash('sha256');
   try {
     for await (const batch of batches) {
-      if (hooks.isCancelled?.()) throw new LatheError('CANCELLED', 'The import was cancelled; nothing was written.', 'Start it again when you are ready.');
+      if (hooks.isCancelled?.()) throw importCancelled();
       const out: RowBatch = { hashes: [], texts: [], sources: [] };
       for (const rec of batch) {
         bytes = rec.bytesRead;

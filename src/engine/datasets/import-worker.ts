@@ -3,9 +3,9 @@
  * failed. Messages in: cancel, reader-failed. With `readerPort`, the rows come from a reader thread the engine
  * started beside this one (import-rows-worker); without, this thread reads the source itself.
  */
-import Database from 'better-sqlite3';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { toErrorData } from '../../shared/contract/errors.js';
+import { openWorkerConnection } from '../db/connection.js';
 import { rowsFromReader } from './import-rows-pipeline.js';
 import { produceRows } from './import-rows.js';
 import { runImport, type ImportParams, type ImportProgress } from './run-import.js';
@@ -19,12 +19,9 @@ port.on('message', (m: { type?: string; message?: string }) => {
   else if (m?.type === 'reader-failed') reader?.readerFailed(m.message ?? 'unknown error');
 });
 
-const db = new Database(dbPath);
-db.pragma('busy_timeout = 10000');
-db.pragma('foreign_keys = ON');
 // The commit inserts into two B-tree indexes (examples.content_hash, version_examples) in hash order; SQLite's
 // default 2 MB page cache makes that disk-bound past ~100k rows. 128 MB keeps it in memory (RSS stays < 1 GB).
-db.pragma('cache_size = -131072');
+const db = openWorkerConnection(dbPath, { cacheMb: 128 });
 // The commit adds ~100 MB of WAL per 200k rows; copying it into the database file (the checkpoint) is left to the
 // search indexer's first commit right after, instead of lengthening this import.
 db.pragma('wal_autocheckpoint = 0');

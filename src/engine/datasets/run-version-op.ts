@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { LatheError, type LatheErrorData } from '../../shared/contract/errors.js';
 import type { EngineContext } from '../context.js';
 import { requireDb } from '../require-db.js';
 import { workerEntry } from '../ts-entry.js';
+import { workerOutcome } from '../worker-outcome.js';
 import type { LoadedTokenizer } from './token-count.js';
 import { versionOps, type VersionOpName, type VersionOps } from './version-ops.js';
 import { requireVersion } from './version-writer.js';
@@ -28,19 +28,6 @@ export async function runVersionOp<K extends VersionOpName>(
   if (!inWorker) return (versionOps(db, tokenizer)[name] as (a: typeof args) => ReturnType<VersionOps[K]>)(args);
   const entry = workerEntry(import.meta.url, './version-op-worker.js', { dbPath: ctx.dbPath, name, args });
   const worker = new Worker(entry.file, { workerData: entry.workerData });
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    worker.on('message', (m: { type: 'done'; result: ReturnType<VersionOps[K]> } | { type: 'failed'; error: LatheErrorData }) => {
-      settled = true;
-      if (m.type === 'done') resolve(m.result);
-      else reject(LatheError.from(m.error));
-    });
-    worker.on('error', (err) => {
-      settled = true;
-      reject(new LatheError('INTERNAL', `The ${name} worker failed: ${err.message}`, 'Nothing was written. Try again; if it repeats, report it with `lathe doctor` output.'));
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new LatheError('INTERNAL', `The ${name} worker stopped (code ${code}) before finishing.`, 'Nothing was written. Try again.'));
-    });
-  });
+  const { result } = await workerOutcome<{ result: ReturnType<VersionOps[K]> }>(worker, name);
+  return result;
 }

@@ -2,9 +2,9 @@
  * Catches the search index up with committed imports (search_backlog), batch by batch, on its own SQLite
  * connection off the engine's main loop. Messages out: progress { remaining, total }, done, failed.
  */
-import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorData } from '../../shared/contract/errors.js';
+import { openWorkerConnection } from '../db/connection.js';
 import { searchBacklogQueries } from '../db/queries/search-backlog.js';
 
 /** About 0.1 s of work: short enough that a review or an import commit waiting for the write lock hardly notices. */
@@ -12,9 +12,8 @@ const BATCH = 20_000;
 
 const { dbPath } = workerData as { dbPath: string };
 const port = parentPort!;
-const db = new Database(dbPath);
+const db = openWorkerConnection(dbPath);
 try {
-  db.pragma('busy_timeout = 10000');
   const backlog = searchBacklogQueries(db);
   let total = backlog.pending();
   while (backlog.indexBatch(BATCH)) {

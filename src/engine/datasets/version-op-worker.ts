@@ -2,19 +2,16 @@
  * Runs one version step (version-ops.ts) off the engine's main loop, on its own SQLite connection.
  * Messages out: done { result } or failed { error }.
  */
-import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorData } from '../../shared/contract/errors.js';
+import { openWorkerConnection } from '../db/connection.js';
 import { TokenizerCache } from './token-count.js';
 import { versionOps, type VersionOpName } from './version-ops.js';
 
 const { dbPath, name, args } = workerData as { dbPath: string; name: VersionOpName; args: never };
 const port = parentPort!;
-const db = new Database(dbPath);
+const db = openWorkerConnection(dbPath, { cacheMb: 128 }); // derived versions build the same B-trees as an import
 try {
-  db.pragma('busy_timeout = 10000');
-  db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -131072');
   const tokenizers = new TokenizerCache();
   const ops = versionOps(db, (p) => (p ? tokenizers.load(p) : null));
   port.postMessage({ type: 'done', result: ops[name](args) });

@@ -68,3 +68,15 @@ function corrupt(file: string, detail: string): LatheError {
       'exported models and datasets on disk are not affected.',
   );
 }
+
+/**
+ * A worker thread's own connection to a database the engine already opened (checked, migrated, in WAL). It waits
+ * up to 10 s for the write lock. `cacheMb`: a bigger page cache for steps that build big B-trees.
+ */
+export function openWorkerConnection(dbPath: string, options: { cacheMb?: number } = {}): Database.Database {
+  const db = new Database(dbPath, { fileMustExist: true });
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  if (options.cacheMb) db.pragma(`cache_size = -${options.cacheMb * 1024}`);
+  return db;
+}
