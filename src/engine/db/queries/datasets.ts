@@ -15,15 +15,15 @@ export const exampleSearchSql = (content: string) =>
   `coalesce(${content} ->> '$.text', (SELECT group_concat(value ->> '$.content', char(10)) FROM json_each(${content}, '$.messages')))`;
 
 /**
- * The one place that inserts single examples. Since migration 017 no trigger indexes examples for search:
- * every INSERT into `examples` lives in this file, next to its FTS insert.
- */
-/**
  * The id the next new example gets, less one: above every example and every id range still waiting for the search
  * index (search_backlog), so a range is never shared with a later example and nothing is indexed twice.
  */
 const lastExampleIdSql = `max(coalesce((SELECT max(id) FROM examples), 0), coalesce((SELECT max(last_id) FROM search_backlog), 0))`;
 
+/**
+ * The one place that inserts single examples. Since migration 017 no trigger indexes examples for search:
+ * every INSERT into `examples` lives in this file, next to its FTS insert (or, for imports, its search_backlog row).
+ */
 export function exampleQueries(db: Database.Database) {
   const insert = db.prepare<[string, string]>(`INSERT OR IGNORE INTO examples (id, content_hash, content) VALUES ((SELECT ${lastExampleIdSql}) + 1, ?, ?)`);
   const index = db.prepare<[{ id: number; content: string }]>(`INSERT INTO examples_fts (rowid, text) VALUES (@id, ${exampleSearchSql('@content')})`);
