@@ -3,7 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { openDatabase } from '../db/connection.js';
+import { MessageChannel } from 'node:worker_threads';
 import { startImportJob } from './import-job.js';
+import { rowsFromReader } from './import-rows-pipeline.js';
 import type { ImportParams } from './run-import.js';
 
 /** Real files, real SQLite, real worker threads: the two-thread reader must import exactly what the one-thread one does. */
@@ -58,4 +60,13 @@ describe('pipelined import (reader thread + staging thread)', () => {
     db.close();
     expect(fs.existsSync(path.join(two.dataDir, 'imports', `${two.params.importId}.rejects.jsonl`))).toBe(false);
   }, 60_000);
+
+  it('a reader that failed before the import worker listened is reported as the reader’s error', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const reader = rowsFromReader(port2);
+    reader.readerFailed('out of memory');
+    const err = await reader.produce({} as ImportParams, () => {}, {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INTERNAL', message: 'The import reader failed: out of memory' });
+    port1.close();
+  });
 });

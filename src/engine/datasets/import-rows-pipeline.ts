@@ -56,7 +56,13 @@ export function rowsFromReader(port: MessagePort): { produce: RowProducer; reade
   };
   const produce: RowProducer = (_p, emit, hooks: ImportHooks) =>
     new Promise<RowsSummary>((resolve, reject) => {
+      if (early) {
+        port.close();
+        return reject(early); // the reader failed before this side began to listen
+      }
       let settled = false;
+      // The reader may be deep in one long batch: a cancel is noticed here within 100 ms whatever it is doing.
+      const cancelPoll = setInterval(() => hooks.isCancelled?.() && settle(() => reject(importCancelled())), 100);
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
@@ -66,9 +72,6 @@ export function rowsFromReader(port: MessagePort): { produce: RowProducer; reade
         fn();
       };
       fail = (err) => settle(() => reject(err));
-      if (early) return fail(early);
-      // The reader may be deep in one long batch: a cancel is noticed here within 100 ms whatever it is doing.
-      const cancelPoll = setInterval(() => hooks.isCancelled?.() && settle(() => reject(importCancelled())), 100);
       port.on('message', (m: RowsMessage) => {
         if (settled) return;
         if (m.type === 'rows') {
