@@ -3,6 +3,7 @@ import { LatheError } from '../shared/contract/errors.js';
 import type { AdapterRef, GenerationResult } from '../shared/inference-contract.js';
 import { jsonGrammar, samplingOptions, startMeter, type SamplingArgs } from './chat-once.js';
 import { inferenceThreads, type LlamaRuntime } from './llama-runtime.js';
+import { fitSystemToTemplate, trainedTemplate } from './trained-template.js';
 
 export interface BatchItem {
   system?: string | undefined;
@@ -44,10 +45,10 @@ export async function chatBatch(runtime: LlamaRuntime, req: ChatBatchRequest, si
     const grammar = await jsonGrammar(runtime, req.jsonSchema);
     const results: GenerationResult[] = new Array(req.items.length);
     let next = 0;
-    // Building a chat session resolves the model's Jinja chat template (~200 ms here); do it once per lane and
-    // share the resolved wrapper, instead of once per item. The sequence keeps its KV cache between items, so the
-    // shared system-prompt prefix is evaluated once per lane too.
-    let wrapper: LlamaChatSession['chatWrapper'] | null = null;
+    // The model's own template (trained-template.ts), resolved once per model and shared by every lane. The
+    // sequence keeps its KV cache between items, so a shared system-prompt prefix is evaluated once per lane.
+    const tpl = trainedTemplate(model);
+    let wrapper: LlamaChatSession['chatWrapper'] | null = tpl?.wrapper ?? null;
     const lane = async () => {
       const sequence = context.getSequence();
       const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false, ...(wrapper ? { chatWrapper: wrapper } : {}) });
@@ -59,10 +60,11 @@ export async function chatBatch(runtime: LlamaRuntime, req: ChatBatchRequest, si
             results[i] = { text: '', tokens: 0, promptTokens: 0, tokensPerSecond: 0, timeToFirstTokenMs: 0, stopReason: 'abort' };
             continue;
           }
-          const history: ChatHistoryItem[] = item.system ? [{ type: 'system', text: item.system }] : [];
+          const fitted = fitSystemToTemplate(tpl, { system: item.system, history: [], prompt: item.prompt });
+          const history: ChatHistoryItem[] = fitted.system ? [{ type: 'system', text: fitted.system }] : [];
           session.setChatHistory(history);
           const meter = startMeter(sequence, () => undefined);
-          const answer = await session.promptWithMeta(item.prompt, {
+          const answer = await session.promptWithMeta(fitted.prompt, {
             ...samplingOptions({ ...req, seed: item.seed }),
             ...(grammar ? { grammar } : {}),
             ...(signal ? { signal, stopOnAbortSignal: true } : {}),

@@ -2,6 +2,7 @@ import { LlamaChatSession, LlamaCompletion, type ChatHistoryItem, type LlamaGram
 import { LatheError } from '../shared/contract/errors.js';
 import type { AdapterRef, GenerationResult } from '../shared/inference-contract.js';
 import type { LlamaRuntime } from './llama-runtime.js';
+import { fitSystemToTemplate, trainedTemplate } from './trained-template.js';
 
 export interface SamplingArgs {
   maxTokens: number;
@@ -30,21 +31,23 @@ export interface CompleteRequest extends SamplingArgs {
 }
 
 /**
- * One answer to the last user message, rendered with the chat template stored in the GGUF (node-llama-cpp
- * resolves its Jinja template). The slot's KV cache is kept, so when the history matches what was evaluated
+ * One answer to the last user message, rendered with the chat template stored in the GGUF exactly as the model
+ * was trained with it (trained-template.ts). The slot's KV cache is kept, so when the history matches what was evaluated
  * last time only the new turn is processed.
  */
 export async function chat(runtime: LlamaRuntime, req: ChatRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerationResult> {
   return runtime.withSlot(req.modelPath, req.adapters ?? [], {}, async (slot) => {
     const grammar = await jsonGrammar(runtime, req.jsonSchema);
-    const session = new LlamaChatSession({ contextSequence: slot.sequence, autoDisposeSequence: false });
+    const tpl = trainedTemplate(slot.model);
+    const session = new LlamaChatSession({ contextSequence: slot.sequence, autoDisposeSequence: false, ...(tpl ? { chatWrapper: tpl.wrapper } : {}) });
     try {
+      const fitted = fitSystemToTemplate(tpl, { system: req.system, history: req.history ?? [], prompt: req.prompt });
       const history: ChatHistoryItem[] = [];
-      if (req.system) history.push({ type: 'system', text: req.system });
-      for (const m of req.history ?? []) history.push(m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] });
+      if (fitted.system) history.push({ type: 'system', text: fitted.system });
+      for (const m of fitted.history) history.push(m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] });
       session.setChatHistory(history);
       const meter = startMeter(slot.sequence, onText);
-      const answer = await session.promptWithMeta(req.prompt, {
+      const answer = await session.promptWithMeta(fitted.prompt, {
         ...samplingOptions(req),
         ...(grammar ? { grammar } : {}),
         ...(signal ? { signal, stopOnAbortSignal: true } : {}),

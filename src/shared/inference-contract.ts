@@ -131,6 +131,24 @@ export const inferenceHandlerSpecs = {
     result: z.object({ ppTokensPerSecond: z.number(), tgTokensPerSecond: z.number(), threads: z.number().int(), contextSize: z.number().int() }),
     writes: false,
   }),
+  'inference.logprobs': handler({
+    summary: 'Evaluates token ids as given (no template, no BOS added) and returns, per asked position, the greedy next token and the log-probabilities of the asked token ids; optionally tokenises a text with the model’s own vocabulary.',
+    args: z
+      .object({
+        modelPath: z.string().min(1),
+        tokens: z.array(z.number().int().min(0)).min(1).max(8192),
+        positions: z.array(z.object({ index: z.number().int().min(0), tokens: z.array(z.number().int().min(0)).max(256) })).max(8192),
+        /** Tokenised with special tokens parsed and nothing added, to compare with the source tokenizer's ids. */
+        text: z.string().max(200_000).optional(),
+      })
+      .strict(),
+    result: z.object({
+      positions: z.array(z.object({ index: z.number().int(), argmax: z.number().int(), logprobs: z.array(z.number()) })),
+      textTokens: z.array(z.number().int()).nullable(),
+      vocabSize: z.number().int(),
+    }),
+    writes: false,
+  }),
   'inference.unloadAll': handler({
     summary: 'Frees every loaded model.',
     args: z.object({}).strict(),

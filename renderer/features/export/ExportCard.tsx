@@ -1,4 +1,4 @@
-import type { ExportSummary } from '../../../src/shared/contract/index.js';
+import { describeGgufChecks, type ExportSummary } from '../../../src/shared/contract/index.js';
 import { formatBytes, formatRelative, shortHash } from '../../lib/format.js';
 import { ReleaseReportButtons } from '../evaluate/ReleaseReportButtons.js';
 
@@ -7,7 +7,7 @@ const RELEASE_LABEL = { draft: 'Draft', released: 'Released', overridden: 'Relea
 /** One export folder: release state (draft until a release decision names one of its files), path, every file with its sha256, verification. */
 export function ExportCard({ exp }: { exp: ExportSummary }) {
   const merged = exp.verification.merged as { maxAbsDiff?: number; tolerance?: number; passed?: boolean } | undefined;
-  const ggufs = Object.keys((exp.verification.gguf as Record<string, unknown> | undefined) ?? {});
+  const ggufs = describeGgufChecks(exp.verification);
   return (
     <article className="export-card" data-testid="export-card" data-status={exp.status} data-release={exp.releaseState}>
       <div className="export-card-head">
@@ -51,7 +51,7 @@ export function ExportCard({ exp }: { exp: ExportSummary }) {
       {(merged || ggufs.length > 0) && (
         <div className="export-verify">
           {merged && <div>Merged logits vs base+adapter: max |Δ| {merged.maxAbsDiff?.toExponential(1)} (tolerance {merged.tolerance}) {merged.passed ? '✓' : '✗'}</div>}
-          {ggufs.length > 0 && <div>Loaded and generated in llama.cpp: {ggufs.join(', ')} ✓</div>}
+          {ggufs.map((line) => <div key={line} data-testid="export-gguf-check">GGUF vs source model — {line}</div>)}
           {exp.manifestSha256 && <div>SHA256SUMS <code>{shortHash(exp.manifestSha256, 16)}</code></div>}
         </div>
       )}

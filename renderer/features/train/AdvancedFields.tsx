@@ -45,6 +45,18 @@ export function AdvancedFields({ form, update }: { form: TrainForm; update(patch
             <span className="field-hint">16-bit halves weight and activation memory on GPUs that support it.</span>
           </label>
           <label className="field">
+            <span className="field-label">Attention</span>
+            <span className="select-input">
+              <select data-testid="train-field-attnImplementation" value={form.attnImplementation} onChange={(e) => update({ attnImplementation: e.target.value as TrainForm['attnImplementation'] })}>
+                <option value="auto">auto</option>
+                <option value="sdpa">SDPA</option>
+                <option value="eager">eager</option>
+                <option value="flash_attention_2">FlashAttention 2</option>
+              </select>
+            </span>
+            <span className="field-hint">Auto picks what the model family supports (eager for Gemma 2, SDPA otherwise).</span>
+          </label>
+          <label className="field">
             <span className="field-label">GPUs</span>
             <span className="text-input is-mono">
               <input

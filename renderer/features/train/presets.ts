@@ -31,6 +31,7 @@ export const defaultForm: TrainForm = {
   device: 'auto',
   precision: 'auto',
   gradientCheckpointing: false,
+  attnImplementation: 'auto',
   devices: [],
   hangTimeoutS: 300,
   ...presetValues({ preset: 'quick', trainExamples: 0, parameters: 0 }).values,

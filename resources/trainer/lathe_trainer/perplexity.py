@@ -22,7 +22,7 @@ from pathlib import Path
 from . import environment
 from .hashing import sha256_file
 from .protocol import LatheError, ProtocolWriter, log
-from .train.data import IGNORE_INDEX, assistant_spans
+from .chat_template import IGNORE_INDEX, encode_chat, encode_text
 from .train.model import autocast_for, check_base_folder, load_tokenizer, pick_device, resolve_precision
 
 
@@ -91,16 +91,22 @@ def read_documents(paths: list[Path], limit: int | None) -> list[dict]:
     return docs
 
 
-def encode_document(tokenizer, doc: dict) -> tuple[list[int], list[int]]:
-    """Token ids and labels (IGNORE_INDEX where a token is not scored)."""
+def encode_document(tokenizer, doc: dict, notes: list[str] | None = None) -> tuple[list[int], list[int]]:
+    """Token ids and labels (IGNORE_INDEX where a token is not scored), tokenised exactly as training does:
+    text with one BOS where the tokenizer uses one, chats as the chat template renders them (no second BOS),
+    scoring the assistant turns' content and end-of-turn tokens. What rendering changed is added to `notes`."""
     if "text" in doc:
-        ids = tokenizer(doc["text"], add_special_tokens=True)["input_ids"] + [tokenizer.eos_token_id]
+        ids = encode_text(tokenizer, doc["text"]) + [tokenizer.eos_token_id]
         return ids, list(ids)
-    text, spans = assistant_spans(tokenizer, doc["messages"])
-    encoded = tokenizer(text, return_offsets_mapping=True, add_special_tokens=True)
-    labels = [t if end > start and any(s <= start and end <= e for s, e in spans) else IGNORE_INDEX
-              for t, (start, end) in zip(encoded["input_ids"], encoded["offset_mapping"])]
-    return list(encoded["input_ids"]), labels
+    messages = doc["messages"]
+    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+               for m in messages):
+        raise LatheError("data_invalid", "A chat row has a message without a `role` and `content` string.",
+                         "Chat rows look like {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, ...]}.")
+    chat = encode_chat(tokenizer, messages)
+    if notes is not None:
+        notes.extend(chat.notes)
+    return chat.input_ids, chat.labels
 
 
 def windows(n: int, max_len: int, stride: int) -> list[tuple[int, int, int]]:
@@ -179,9 +185,12 @@ def run_perplexity(writer: ProtocolWriter, config_path: Path) -> dict:
     if max_len < 2:
         raise LatheError("config_invalid", "`max_seq_len` must be at least 2.", "Raise `max_seq_len`.")
     stride = min(c.stride or max(1, max_len // 2), max_len - 1) if max_len > 1 else 1
-    per_doc, total_nll, total_tokens = [], 0.0, 0
+    per_doc, total_nll, total_tokens, notes = [], 0.0, 0, []
     for i, doc in enumerate(docs):
-        ids, labels = encode_document(tokenizer, doc)
+        try:
+            ids, labels = encode_document(tokenizer, doc, notes)
+        except LatheError as exc:
+            raise LatheError(exc.code, f"Held-out document {i + 1}: {exc.message}", exc.hint, exc.exit_code) from exc
         nll, n = score_document(model, ids, labels, max_len, stride, device, precision)
         total_nll += nll
         total_tokens += n
@@ -191,6 +200,8 @@ def run_perplexity(writer: ProtocolWriter, config_path: Path) -> dict:
     if total_tokens == 0:
         raise LatheError("data_empty", "No token in the held-out data could be scored.",
                          "Use text rows, or chat rows with assistant turns.")
+    for note in dict.fromkeys(notes):  # never silently (e.g. Gemma has no system role)
+        log(f"perplexity: {note} in {notes.count(note)} document(s)")
     loss = total_nll / total_tokens
     seconds = time.monotonic() - started
     log(f"perplexity: {total_tokens} tokens, loss {loss:.4f}, {seconds:.1f}s on {device}")

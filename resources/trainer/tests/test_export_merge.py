@@ -69,3 +69,36 @@ def test_merge_refuses_a_folder_without_adapter_config_and_an_existing_output(ti
     (taken / "x").write_text("keep me")
     assert_error(run_export("merge", "--base", str(tiny_hf), "--adapter", str(random_adapter), "--out", str(taken)), "output_exists")
     assert (taken / "x").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_a_merge_saved_in_half_precision_is_checked_against_the_rounded_fold_not_refused(tiny_hf: Path, random_adapter: Path, tmp_path: Path, dtype: str):
+    # Every family ships bf16: the saved file holds rounded weights, so it must be compared with the fp32 fold
+    # rounded once to that dtype (exact), while the rounding's own effect is reported, not judged.
+    out = tmp_path / "merged"
+    run = run_export("merge", "--base", str(tiny_hf), "--adapter", str(random_adapter), "--out", str(out), "--dtype", dtype)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.last["payload"]["dtype"] == dtype
+    assert json.loads((out / "config.json").read_text()).get("dtype", json.loads((out / "config.json").read_text()).get("torch_dtype")) == dtype
+    check = run_export("compare-logits", "--base", str(tiny_hf), "--adapter", str(random_adapter), "--merged", str(out))
+    assert check.returncode == 0, check.stderr[-3000:]
+    result = check.last["payload"]
+    assert result["dtype"] == dtype
+    assert result["passed"], result
+    assert all(p["fold_max_abs_diff"] < 1e-4 and p["file_max_abs_diff"] < 1e-4 for p in result["prompts"])
+    # the rounding is real and measured (an fp32 comparison would have refused it)
+    assert result["rounding_max_abs_diff"] > 1e-4
+
+
+def test_a_half_precision_file_that_is_not_the_fold_still_fails(tiny_hf: Path, random_adapter: Path, tmp_path: Path):
+    # The base saved in bf16 is not base+adapter: loosening for the dtype must not hide a missing adapter.
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    wrong = tmp_path / "wrong"
+    AutoModelForCausalLM.from_pretrained(tiny_hf, dtype=torch.bfloat16, local_files_only=True).save_pretrained(wrong)
+    AutoTokenizer.from_pretrained(tiny_hf, local_files_only=True).save_pretrained(wrong)
+    check = run_export("compare-logits", "--base", str(tiny_hf), "--adapter", str(random_adapter), "--merged", str(wrong))
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert check.last["payload"]["dtype"] == "bfloat16"
+    assert check.last["payload"]["passed"] is False

@@ -4,10 +4,11 @@ import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
-import { assertLoadableGguf, chatModels, resolveTarget } from '../../engine/playground/targets.js';
+import { assertLoadableGguf, resolveTarget } from '../../engine/playground/targets.js';
 import { intFlag, parseFlags } from '../args.js';
+import { resolveGgufModelId } from '../ids.js';
 
-const USAGE = 'lathe chat --model NAME|ID|FILE.gguf [--adapter FILE.gguf] [--system TEXT] [--max-tokens N] [--temperature T] [--seed N] [PROMPT]';
+const USAGE = 'lathe chat --model NAME|ID|ID_PREFIX|FILE.gguf [--adapter FILE.gguf] [--system TEXT] [--max-tokens N] [--temperature T] [--seed N] [PROMPT]';
 
 /**
  * Chat with a registered GGUF model (by name or id, adapters included) or a GGUF file, through the same inference
@@ -27,7 +28,7 @@ export async function chatCommand(argv: string[]): Promise<number> {
   if (!Number.isFinite(temperature) || temperature < 0 || temperature > 5) throw new LatheError('INVALID_ARGUMENTS', `--temperature must be between 0 and 5, got "${values.temperature}".`, 'Example: --temperature 0.7');
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
-    const { modelPath, adapters } = pickModel(engine, values.model, values.adapter ?? []);
+    const { modelPath, adapters } = await pickModel(engine, values.model, values.adapter ?? []);
     const client = engine.ctx.inference.client();
     const history: Array<{ role: 'user' | 'assistant'; content: string }> = [];
     const ask = async (prompt: string) => {
@@ -60,7 +61,7 @@ export async function chatCommand(argv: string[]): Promise<number> {
   }
 }
 
-function pickModel(engine: Engine, model: string, adapterFiles: string[]) {
+async function pickModel(engine: Engine, model: string, adapterFiles: string[]) {
   for (const file of adapterFiles) assertLoadableGguf(file);
   const adapters = adapterFiles.map((path) => ({ path }));
   if (model.endsWith('.gguf') && fs.existsSync(model)) {
@@ -69,8 +70,6 @@ function pickModel(engine: Engine, model: string, adapterFiles: string[]) {
   }
   const db = engine.ctx.db;
   if (!db) throw new LatheError('DB_CORRUPT', 'The library database is unavailable, so registered models cannot be looked up.', 'Pass a GGUF file path instead, or run `lathe doctor`.');
-  const found = chatModels(db).find((m) => m.id === model || m.name === model);
-  if (!found) throw new LatheError('NOT_FOUND', `No registered GGUF model or adapter is called "${model}".`, 'Register it on the Models page, or pass a path to a .gguf file.');
-  const target = resolveTarget(db, { modelId: found.id, adapterIds: [] });
+  const target = resolveTarget(db, { modelId: await resolveGgufModelId(engine, model), adapterIds: [] });
   return { modelPath: target.model.path, adapters: [...target.adapters.map((a) => ({ path: a.path })), ...adapters] };
 }

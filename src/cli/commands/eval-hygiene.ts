@@ -1,5 +1,6 @@
 import { LatheError } from '../../shared/contract/errors.js';
 import type { Engine } from '../../engine/engine.js';
+import { resolveRecordId } from '../ids.js';
 
 export const HYGIENE_USAGE = `lathe eval contamination EVAL_ID [--training DATASET[@N]]... [--n 8] [--threshold 0.5]
        lathe eval suites
@@ -27,7 +28,7 @@ export async function evalHygieneCommand(engine: Engine, positionals: string[], 
   if (cmd === 'contamination') {
     if (!arg) throw new LatheError('INVALID_ARGUMENTS', 'Which eval? Give its id.', `Usage: ${HYGIENE_USAGE}`);
     const r = await engine.call('evals.contamination', {
-      evalId: arg, ...(training.length ? { trainingVersionIds: training } : {}),
+      evalId: resolveRecordId(engine, 'eval', arg), ...(training.length ? { trainingVersionIds: training } : {}),
       ...(values.n ? { n: Number(values.n) } : {}), ...(values.threshold ? { threshold: Number(values.threshold) } : {}),
     });
     out(`${r.flagged} of ${r.evalItems} eval items overlap the training data (${r.trainingExamples} examples of ${r.trainingVersions.map((v) => v.label).join(', ')}; ${r.n}-grams, flagged at ≥ ${Math.round(r.threshold * 100)}%; ${(r.ms / 1000).toFixed(2)} s)\n`);
@@ -39,7 +40,7 @@ export async function evalHygieneCommand(engine: Engine, positionals: string[], 
   }
   if (cmd === 'canaries') {
     if (arg) {
-      const r = await engine.call('evals.checkCanaries', { evalId: arg });
+      const r = await engine.call('evals.checkCanaries', { evalId: resolveRecordId(engine, 'eval', arg) });
       out(`${r.leaks.length} of ${r.probes} PII canaries reproduced\n`);
       for (const l of r.leaks) out(`  #${l.position} ${l.kind} ${l.canary} (${l.match})\n`);
       return r.leaks.length > 0 ? 1 : 0;

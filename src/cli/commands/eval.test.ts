@@ -31,7 +31,7 @@ describe('lathe eval', () => {
     expect(first).toMatch(/^Eval [0-9a-f-]{36}\n {2}tiny · grid v1 all\n {2}3 items · exact \d+\.\d · F1/);
     const second = await lathe(['--model', 'tiny', '--dataset', 'grid', '--split', 'all', '--max-tokens', '6', ...d]);
     const ids = [first, second].map((s) => /^Eval (\S+)/.exec(s)![1]!);
-    const cmp = await lathe(['compare', ids[0]!, ids[1]!, ...d]);
+    const cmp = await lathe(['compare', ids[0]!.slice(0, 8), ids[1]!, ...d]); // the short id, as lists print it, or the full one
     expect(cmp).toMatch(/3 paired items/);
     expect(cmp).toMatch(/f1 +[\d.]+ → [\d.]+ {2}Δ \+0\.0 \[\+0\.0, \+0\.0\] 95% CI/);
     await expect(evalCommand(['--model', 'tiny', '--dataset', 'grid@9', ...d])).rejects.toMatchObject({ message: '"grid" has no version 9.' });

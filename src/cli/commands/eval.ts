@@ -4,6 +4,7 @@ import { evalTaskSchema, type EvalSummary, type EvalTask, type EvalTaskReport } 
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { intFlag, parseFlags } from '../args.js';
+import { resolveGgufModelId, resolveRecordId } from '../ids.js';
 import { evalHygieneCommand, HYGIENE_COMMANDS, HYGIENE_USAGE } from './eval-hygiene.js';
 
 const USAGE = `lathe eval --model NAME|ID [--adapter NAME|ID] --dataset DATASET[@N] [--split test|validation|train|all] [--max-tokens N] [--limit N]
@@ -12,7 +13,7 @@ const USAGE = `lathe eval --model NAME|ID [--adapter NAME|ID] --dataset DATASET[
        lathe eval compare EVAL_A EVAL_B [--metric f1|exact|rougeL]
        lathe eval judge EVAL_ID --judge NAME|ID [--judge-adapter NAME|ID] --rubric TEXT|--rubric-file FILE [--max-tokens N]
        ${HYGIENE_USAGE}
-  (every form takes --data-dir DIR; DATASET@N picks version N, the latest otherwise)`;
+  (every form takes --data-dir DIR; DATASET@N picks version N, the latest otherwise; ids may be shortened to their first characters)`;
 
 /**
  * Runs an eval headless through the same engine service as the app (greedy decoding, per-item results stored,
@@ -38,7 +39,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       const [, a, b] = positionals;
       if (!a || !b) throw new LatheError('INVALID_ARGUMENTS', 'compare needs two eval ids.', `Usage: ${USAGE}`);
       const metric = (values.metric ?? 'f1') as 'f1' | 'exact' | 'rougeL';
-      const c = await engine.call('evals.compare', { aEvalId: a, bEvalId: b, metric });
+      const c = await engine.call('evals.compare', { aEvalId: resolveRecordId(engine, 'eval', a), bEvalId: resolveRecordId(engine, 'eval', b), metric });
       out(`${c.b.label}  vs  ${c.a.label}  (${c.metrics[0]!.interval.n} paired items)\n`);
       for (const m of c.metrics) {
         const i = m.interval;
@@ -55,7 +56,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       const stop = engine.ctx.events.listen('job.progress', (p) => p.state === 'running' && process.stderr.isTTY && process.stderr.write(`\r${p.message}   `));
       try {
         const j = await engine.call('evals.judge', {
-          evalId, judgeModelId: await modelIdOf(engine, values.judge), judgeAdapterIds: await Promise.all((values['judge-adapter'] ?? []).map((a) => modelIdOf(engine, a))), rubric,
+          evalId: resolveRecordId(engine, 'eval', evalId), judgeModelId: await modelIdOf(engine, values.judge), judgeAdapterIds: await Promise.all((values['judge-adapter'] ?? []).map((a) => modelIdOf(engine, a))), rubric,
           ...(values['max-tokens'] ? { maxTokens: intFlag(values['max-tokens'], 'max-tokens', 16) } : {}),
         });
         out(`Judging ${j.id} of eval ${j.evalId}\n  ${j.judged} items judged · mean ${j.meanScore === null ? '—' : j.meanScore.toFixed(2)}/5 (${j.normalized === null ? '—' : pts(j.normalized)}%) · ${j.unparsed} verdicts unreadable\n`);
@@ -68,7 +69,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const split = (values.split ?? 'test') as 'test';
     if (!['test', 'validation', 'train', 'all'].includes(split)) throw new LatheError('INVALID_ARGUMENTS', `--split must be test, validation, train or all, got "${values.split}".`, `Usage: ${USAGE}`);
     let args: Parameters<typeof engine.call<'evals.start'>>[1];
-    if (values.resume) args = { resumeEvalId: values.resume };
+    if (values.resume) args = { resumeEvalId: resolveRecordId(engine, 'eval', values.resume) };
     else {
       if (!values.model || !values.dataset) throw new LatheError('INVALID_ARGUMENTS', 'Which model and which dataset? --model and --dataset are required.', `Usage: ${USAGE}`);
       args = {
@@ -144,11 +145,7 @@ function taskReportText(r: EvalTaskReport): string {
   return '';
 }
 
-async function modelIdOf(engine: Engine, key: string): Promise<string> {
-  const m = (await engine.call('playground.models', {})).models.find((x) => x.id === key || x.name === key);
-  if (!m) throw new LatheError('NOT_FOUND', `No registered GGUF model or adapter is called "${key}".`, 'Register it with `lathe models import`, or convert it to GGUF.');
-  return m.id;
-}
+const modelIdOf = (engine: Engine, key: string): Promise<string> => resolveGgufModelId(engine, key);
 
 function rubricOf(text: string | undefined, file: string | undefined): string {
   if (text !== undefined && file !== undefined) throw new LatheError('INVALID_ARGUMENTS', 'Give the rubric once: --rubric TEXT or --rubric-file FILE.', `Usage: ${USAGE}`);

@@ -1,10 +1,11 @@
 import { LatheError } from '../../shared/contract/errors.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../../shared/contract/features/exports.js';
+import { EXPORT_FORMATS, describeGgufChecks, type ExportFormat } from '../../shared/contract/features/exports.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { parseFlags } from '../args.js';
+import { resolveModelId } from '../ids.js';
 
-const USAGE = `lathe export MODEL_ID [--formats ${EXPORT_FORMATS.join(',')}] [--name NAME] [--intended-use TEXT] [--limitations TEXT] | lathe export --list   [--data-dir DIR]`;
+const USAGE = `lathe export MODEL [--formats ${EXPORT_FORMATS.join(',')}] [--name NAME] [--intended-use TEXT] [--limitations TEXT] | lathe export --list   [--data-dir DIR]   (MODEL: a name, an id or its first characters, as "lathe models list" prints them)`;
 
 /** One export folder (merged safetensors, GGUFs, Modelfile, model card, SHA256SUMS), verified, recorded as a draft. */
 export async function exportCommand(argv: string[]): Promise<number> {
@@ -40,19 +41,11 @@ export async function exportCommand(argv: string[]): Promise<number> {
     for (const f of e.files) out(`  ${f.sha256.slice(0, 16)}  ${(f.bytes / 2 ** 20).toFixed(1).padStart(8)} MB  ${f.path}`);
     const merged = e.verification.merged as { maxAbsDiff?: number; tolerance?: number } | undefined;
     if (merged) out(`Merged logits vs base+adapter: max |Δ| ${merged.maxAbsDiff?.toExponential(2)} (tolerance ${merged.tolerance})`);
-    if (e.verification.gguf) out(`GGUFs loaded and generated in llama.cpp: ${Object.keys(e.verification.gguf).join(', ')}`);
+    for (const line of describeGgufChecks(e.verification)) out(`GGUF vs source model: ${line}`);
     out(`SHA256SUMS sha256 ${e.manifestSha256}`);
     return 0;
   } finally {
     stop();
     await engine.dispose();
   }
-}
-
-/** Accepts a full id or the 8-character prefix `lathe models list` prints. */
-export async function resolveModelId(engine: Engine, idOrPrefix: string): Promise<string> {
-  const { models } = await engine.call('models.list', {});
-  const hits = models.filter((m) => m.id === idOrPrefix || m.id.startsWith(idOrPrefix));
-  if (hits.length === 1) return hits[0]!.id;
-  throw new LatheError('NOT_FOUND', hits.length ? `"${idOrPrefix}" matches ${hits.length} models.` : `No model "${idOrPrefix}".`, 'Use an id from `lathe models list`.');
 }

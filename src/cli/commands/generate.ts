@@ -3,11 +3,11 @@ import { LatheError } from '../../shared/contract/errors.js';
 import type { TemplateInput } from '../../shared/contract/features/synthetic.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
-import { chatModels } from '../../engine/playground/targets.js';
 import { intFlag, parseFlags } from '../args.js';
+import { resolveGgufModelId, resolveRecordId } from '../ids.js';
 
 const USAGE =
-  'lathe generate --version VERSION_ID --model NAME|ID [--template qa|chat|summary|extraction|classification] [--prompt-file FILE] ' +
+  'lathe generate --version VERSION_ID --model NAME|ID|ID_PREFIX [--template qa|chat|summary|extraction|classification] [--prompt-file FILE] ' +
   '[--adapter NAME|ID] [--per-chunk N] [--containing TEXT] [--document NAME] [--pages A-B] ' +
   '[--chunks N] [--parallel N] [--max-tokens N] [--temperature T] [--seed N]   |   lathe generate --resume JOB_ID   |   lathe generate --list';
 const KINDS = new Set(['qa', 'summary', 'extraction', 'classification', 'chat']);
@@ -36,16 +36,14 @@ export async function generateCommand(argv: string[]): Promise<number> {
       return 0;
     }
     let jobId: string;
-    if (values.resume) jobId = (await engine.call('synthetic.resume', { jobId: values.resume })).jobId;
+    if (values.resume) jobId = (await engine.call('synthetic.resume', { jobId: resolveRecordId(engine, 'generation job', values.resume) })).jobId;
     else {
       if (!values.version || !values.model) throw new LatheError('INVALID_ARGUMENTS', 'Which documents and which teacher? --version and --model are required.', `Usage: ${USAGE}`);
       const kind = values.template ?? 'qa';
       if (!KINDS.has(kind)) throw new LatheError('INVALID_ARGUMENTS', `There is no template "${kind}".`, 'Use --template qa, chat, summary, extraction or classification.');
       const template: TemplateInput = { kind: kind as TemplateInput['kind'], ...(values['prompt-file'] ? { prompt: fs.readFileSync(values['prompt-file'], 'utf8') } : {}) };
-      const model = chatModels(engine.ctx.db!).find((m) => m.id === values.model || m.name === values.model);
-      if (!model) throw new LatheError('NOT_FOUND', `No registered GGUF model is called "${values.model}".`, 'List models with `lathe models list`; register a GGUF first.');
-      const adapter = values.adapter ? chatModels(engine.ctx.db!).find((m) => m.kind === 'gguf-lora' && (m.id === values.adapter || m.name === values.adapter)) : undefined;
-      if (values.adapter && !adapter) throw new LatheError('NOT_FOUND', `No registered GGUF adapter is called "${values.adapter}".`, 'List models with `lathe models list`; register the adapter GGUF first.');
+      const modelId = await resolveGgufModelId(engine, values.model);
+      const adapterId = values.adapter ? await resolveGgufModelId(engine, values.adapter, 'adapter') : undefined;
       const pages = values.pages ? /^(\d+)(?:-(\d+))?$/.exec(values.pages) : null;
       if (values.pages && !pages) throw new LatheError('INVALID_ARGUMENTS', `--pages "${values.pages}" is not a page range.`, 'Write it as 3-7 (or 5 for one page).');
       const filter = {
@@ -56,9 +54,9 @@ export async function generateCommand(argv: string[]): Promise<number> {
       const temperature = values.temperature === undefined ? 0.7 : Number(values.temperature);
       jobId = (
         await engine.call('synthetic.start', {
-          sourceVersionId: values.version,
-          modelId: model.id,
-          ...(adapter ? { adapterIds: [adapter.id] } : {}),
+          sourceVersionId: resolveRecordId(engine, 'dataset version', values.version),
+          modelId,
+          ...(adapterId ? { adapterIds: [adapterId] } : {}),
           ...(Object.keys(filter).length ? { filter } : {}),
           template,
           sampling: { temperature, maxTokens: intFlag(values['max-tokens'], 'max-tokens', 256), seed: intFlag(values.seed, 'seed', 0) },

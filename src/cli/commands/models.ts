@@ -3,11 +3,12 @@ import { GGUF_OUTTYPES, type GgufOuttype, type ModelSummary } from '../../shared
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { parseFlags } from '../args.js';
-import { resolveModelId } from './export.js';
+import { resolveModelId } from '../ids.js';
 
 const USAGE =
-  'lathe models list | inspect PATH | import PATH [--name N] [--copy] [--parent MODEL_ID] | show MODEL_ID\n' +
-  `       | convert MODEL_ID --to ${GGUF_OUTTYPES.join('|')}   [--data-dir DIR]`;
+  'lathe models list [--json] | inspect PATH | import PATH [--name N] [--copy] [--parent MODEL] | show MODEL\n' +
+  `       | convert MODEL --to ${GGUF_OUTTYPES.join('|')}   [--data-dir DIR]\n` +
+  '  (MODEL: a name, a full id or its first characters as `lathe models list` prints them)';
 
 /** The model registry, headless: list, inspect (dry run), import (hash with progress), show lineage, convert. */
 export async function modelsCommand(argv: string[]): Promise<number> {
@@ -42,7 +43,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         return 0;
       }
       case 'import': {
-        const r = await engine.call('models.import', { path: need('PATH'), copy: Boolean(values.copy), ...(values.name ? { name: values.name } : {}), ...(values.parent ? { parentId: values.parent } : {}) });
+        const path = need('PATH');
+        const parentId = values.parent === undefined ? undefined : await resolveModelId(engine, values.parent);
+        const r = await engine.call('models.import', { path, copy: Boolean(values.copy), ...(values.name ? { name: values.name } : {}), ...(parentId ? { parentId } : {}) });
         out(`${r.alreadyRegistered ? 'Already registered' : 'Registered'}: ${row(r.model)}`);
         out(`sha256 ${r.model.sha256}`);
         return 0;

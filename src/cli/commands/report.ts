@@ -3,6 +3,7 @@ import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { resolveReleaseId, writeReleaseReport } from '../../engine/reports/report-handlers.js';
 import { parseFlags } from '../args.js';
+import { resolveRecordId } from '../ids.js';
 
 const USAGE = 'lathe report (--release RELEASE_ID|latest | --export EXPORT_ID) [--out DIR] [--data-dir DIR]';
 
@@ -12,7 +13,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (!values.release && !values.export) throw new LatheError('INVALID_ARGUMENTS', 'Name the release decision with --release ID (or --release latest), or the export with --export ID.', `Usage: ${USAGE}`);
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
-    let releaseId = values.release ?? resolveReleaseId(engine.ctx.db!, { exportId: values.export });
+    let releaseId =
+      values.release === undefined ? resolveReleaseId(engine.ctx.db!, { exportId: resolveRecordId(engine, 'export', values.export!) })
+      : values.release === 'latest' ? 'latest' : resolveRecordId(engine, 'release', values.release);
     if (releaseId === 'latest') {
       const latest = (await engine.call('gate.get', {})).releases[0];
       if (!latest) throw new LatheError('NOT_FOUND', 'No model has been released yet.', 'Release a model on the Evaluate page (or with the gate), then write its report.');

@@ -3,18 +3,19 @@ import type { RunSummary } from '../../shared/contract/index.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { intFlag, parseFlags } from '../args.js';
+import { resolveRecordId } from '../ids.js';
 
 const USAGE =
   'lathe train --reproduce RUN_ID [--data-dir DIR] | lathe train --base HF_DIR --dataset NAME [--version N] [--method lora|full|qlora] [--objective sft|cpt] ' +
   '[--steps N] [--lr X] [--rank N] [--seq-len N] [--batch N] [--accum N] [--seed N] [--checkpoint-every N] [--device auto|cpu|cuda] ' +
-  '[--devices 0,1] [--precision auto|fp32|bf16|fp16] [--gradient-checkpointing] [--packing] [--hang-timeout S] [--data-dir DIR]';
+  '[--devices 0,1] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing] [--hang-timeout S] [--data-dir DIR]';
 
 /** Headless training (a GPU server without the UI): the same run supervisor, progress on stdout, Ctrl+C stops with a checkpoint. */
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags<Record<string, { type: 'string' }>>(
     argv.filter((a) => a !== '--gradient-checkpointing' && a !== '--packing'),
     Object.fromEntries(
-      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'precision', 'hang-timeout', 'data-dir', 'reproduce'].map((k) => [k, { type: 'string' as const }]),
+      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce'].map((k) => [k, { type: 'string' as const }]),
     ) as Record<string, { type: 'string' }>,
     USAGE,
   );
@@ -22,7 +23,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!values.reproduce && (!values.base || !values.dataset)) throw new LatheError('INVALID_ARGUMENTS', 'Both --base and --dataset are needed (or --reproduce RUN_ID).', `Usage: ${USAGE}`);
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
-    const started = values.reproduce ? await engine.call('runs.reproduce', { runId: values.reproduce }) : await startFromFlags(engine, values, flags);
+    const started = values.reproduce ? await engine.call('runs.reproduce', { runId: resolveRecordId(engine, 'run', values.reproduce) }) : await startFromFlags(engine, values, flags);
     return await follow(engine, started);
   } finally {
     await engine.dispose();
@@ -53,6 +54,7 @@ async function startFromFlags(engine: Engine, values: Record<string, string | un
     checkpointEvery: intFlag(values['checkpoint-every'], 'checkpoint-every', 50),
     evalAtStart: true,
     ...(values.precision ? { precision: values.precision as 'auto' } : {}),
+    ...(values.attn ? { attnImplementation: values.attn as 'auto' } : {}),
     ...(values.devices ? { devices: values.devices.split(',').map((d) => intFlag(d.trim(), 'devices', 0)) } : {}),
     ...(values['hang-timeout'] ? { hangTimeoutS: intFlag(values['hang-timeout'], 'hang-timeout', 300) } : {}),
     gradientCheckpointing: flags['gradient-checkpointing'] === true,

@@ -2,42 +2,43 @@ import crypto, { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
-import { EXPORT_FORMATS, type ExportFormat, type ExportSummary } from '../../shared/contract/features/exports.js';
+import { EXPORT_FORMATS, type ExportFormat, type ExportSummary, type MERGED_DTYPES } from '../../shared/contract/features/exports.js';
 import type { EngineContext } from '../context.js';
 import { exportQueries, type ExportFileRow } from '../db/queries/exports.js';
 import { modelQueries, type ModelRow } from '../db/queries/models.js';
 import { requireDb } from '../require-db.js';
 import { toExportSummary } from './export-rows.js';
 import { runExportPython } from './export-python.js';
-import { readGgufHeader } from './gguf-header.js';
-import { convertHfToGguf, quantizeGguf } from './llama-converters.js';
+import { writeVerifiedGgufs, type GgufQuant } from './export-ggufs.js';
 import { modelCard } from './model-card.js';
 import { slug } from './model-convert.js';
 import { hashModelFiles } from './model-hash.js';
 import { rowFromInspection } from './model-import.js';
 import { inspectModelPath } from './model-inspect.js';
-import { runModelJob, type Report } from './model-job.js';
+import { runModelJob } from './model-job.js';
 import { ollamaModelfile } from './ollama-modelfile.js';
 
 export interface CreateExportArgs {
   modelId: string;
   formats?: ExportFormat[] | undefined;
+  mergedDtype?: (typeof MERGED_DTYPES)[number] | undefined;
   name?: string | undefined;
   intendedUse?: string | undefined;
   limitations?: string | undefined;
   jobId?: string | undefined;
 }
 
-const GGUF_FORMATS: Array<{ format: ExportFormat; quant: string }> = [
+const GGUF_FORMATS: Array<{ format: ExportFormat; quant: GgufQuant }> = [
   { format: 'gguf-f16', quant: 'F16' }, { format: 'gguf-q8_0', quant: 'Q8_0' }, { format: 'gguf-q4_k_m', quant: 'Q4_K_M' },
 ];
 
 /**
  * One export folder: merged safetensors (adapter folded into its base), GGUFs converted from that merged model,
  * an Ollama Modelfile, a model card and SHA256SUMS. Every artefact is verified before the export counts: the
- * merged model's logits against base+adapter (fp32, max |Δ| < 1e-4), every GGUF by a header check and a real
- * generation in the inference host. The row is 'running' while it works, then 'draft' — or 'failed' with the
- * reason, and the partial folder removed.
+ * merged model's fold and saved file against base+adapter (compare.py), every GGUF against the HF model it was
+ * converted from (metadata, token ids, next-token distributions in llama.cpp; gguf-verify.ts). The row is
+ * 'running' while it works, then 'draft' — with `error` naming any GGUF that could not be made or verified
+ * (its file removed, the rest kept) — or 'failed' with the reason and the partial folder removed.
  */
 export async function createExport(ctx: EngineContext, args: CreateExportArgs): Promise<ExportSummary> {
   const { db, audit } = requireDb(ctx);
@@ -80,13 +81,17 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
       let hfDir = source.path;
       const mergedDir = path.join(dir, formats.includes('merged') ? 'merged' : '.merged-work');
       if (base) {
-        const merged = await runExportPython(['merge', '--base', base.path, '--adapter', source.path, '--out', mergedDir], {
+        const merged = await runExportPython(['merge', '--base', base.path, '--adapter', source.path, '--out', mergedDir, '--dtype', args.mergedDtype ?? 'auto'], {
           dataDir: ctx.dataDir, signal, onProgress: (f, m) => report(f === null ? null : f * 0.25, m),
         });
         const check = await runExportPython(['compare-logits', '--base', base.path, '--adapter', source.path, '--merged', mergedDir], {
           dataDir: ctx.dataDir, signal, onProgress: (f, m) => report(f === null ? null : 0.25 + f * 0.1, `Logits check: ${m}`),
         });
-        verification.merged = { dtype: merged.dtype, maxAbsDiff: check.max_abs_diff, tolerance: check.tolerance, passed: check.passed, prompts: check.prompts };
+        verification.merged = {
+          dtype: merged.dtype, maxAbsDiff: check.max_abs_diff, tolerance: check.tolerance, passed: check.passed, prompts: check.prompts,
+          // what saving in a narrower dtype changed (measured, not judged): the cost of the dtype chosen
+          roundingMaxAbsDiff: check.rounding_max_abs_diff ?? 0,
+        };
         if (!check.passed) {
           throw new LatheError('INTERNAL', `The merged model's logits differ from base+adapter by ${Number(check.max_abs_diff).toExponential(2)} (tolerance ${check.tolerance}).`, 'The merge is not faithful; report this with the export log. Nothing was exported.');
         }
@@ -96,40 +101,26 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
           for (const f of fs.readdirSync(mergedDir)) fileMeta.set(`merged/${f}`, { format: 'merged', quant: String(merged.dtype) });
         }
       }
-      // 2. GGUFs: F16 first (k-quants are made from it), then Q8_0 with the converter, Q4_K_M with llama-quantize.
-      const stem = slug(name);
-      const ggufPaths: Array<{ file: string; quant: string }> = [];
-      const f16Needed = ggufs.some((g) => g.quant === 'F16' || g.quant === 'Q4_K_M');
-      const f16File = path.join(dir, `${stem}-f16.gguf`);
-      const span = (i: number, n: number): Report => (f, m) => report(f === null ? null : 0.35 + 0.45 * ((i + f) / n), m);
-      const steps = (f16Needed ? 1 : 0) + ggufs.filter((g) => g.quant !== 'F16').length;
-      let step = 0;
-      if (f16Needed) await convertHfToGguf(hfDir, f16File, 'f16', { signal, dataDir: ctx.dataDir, onProgress: span(step++, steps) });
-      for (const g of ggufs) {
-        const file = path.join(dir, `${stem}-${g.quant.toLowerCase()}.gguf`);
-        if (g.quant === 'Q8_0') await convertHfToGguf(hfDir, file, 'q8_0', { signal, dataDir: ctx.dataDir, onProgress: span(step++, steps) });
-        if (g.quant === 'Q4_K_M') await quantizeGguf(f16File, file, 'Q4_K_M', { signal, dataDir: ctx.dataDir, onProgress: span(step++, steps) });
-        ggufPaths.push({ file, quant: g.quant });
-        fileMeta.set(path.basename(file), { format: 'gguf', quant: g.quant });
-        artefacts.push({ path: path.basename(file), what: `GGUF ${g.quant}, for llama.cpp, Ollama, LM Studio` });
-      }
-      if (f16Needed && !ggufs.some((g) => g.quant === 'F16')) fs.rmSync(f16File, { force: true });
+      // 2. GGUFs, each checked against the HF folder it came from (metadata, token ids, next-token distributions —
+      //    not whether it chooses to say something: EOS is a valid answer). One failing quant keeps the rest.
+      const gguf = await writeVerifiedGgufs(ctx, {
+        hfDir, dir, stem: slug(name), modelName: name, quants: ggufs.map((g) => g.quant), signal, report: (f, m) => report(f === null ? null : 0.35 + 0.55 * f, m),
+      });
       if (!formats.includes('merged')) fs.rmSync(path.join(dir, '.merged-work'), { recursive: true, force: true });
-      // 3. Every GGUF must pass the header check and generate in node-llama-cpp (the inference host).
-      const ggufChecks: Record<string, unknown> = {};
-      for (const [i, g] of ggufPaths.entries()) {
-        report(0.8 + 0.1 * (i / Math.max(1, ggufPaths.length)), `Loading ${path.basename(g.file)} in llama.cpp`);
-        readGgufHeader(g.file);
-        const answer = await ctx.inference.client().send('inference.chat', {
-          requestId: `export-verify-${id}-${i}`, modelPath: g.file, prompt: 'Hello', maxTokens: 8, temperature: 0, seed: 0,
-        });
-        if (answer.tokens < 1) throw new LatheError('INFERENCE_FAILED', `${path.basename(g.file)} loaded but generated nothing.`, 'The conversion may be broken; report this with the export log.');
-        ggufChecks[path.basename(g.file)] = { loaded: true, generatedTokens: answer.tokens, sample: answer.text.slice(0, 80) };
+      const ggufPaths = gguf.made.map(({ file, quant }) => ({ file, quant }));
+      for (const g of gguf.made) {
+        fileMeta.set(path.basename(g.file), { format: 'gguf', quant: g.quant });
+        artefacts.push({ path: path.basename(g.file), what: `GGUF ${g.quant}, for llama.cpp, Ollama, LM Studio` });
       }
-      await ctx.inference.client().send('inference.unloadAll', {}).catch(() => undefined);
-      if (ggufPaths.length) verification.gguf = ggufChecks;
+      if (gguf.made.length) verification.gguf = Object.fromEntries(gguf.made.map((g) => [path.basename(g.file), g.check]));
+      if (gguf.failed.length) verification.ggufFailed = Object.fromEntries(gguf.failed.map((f) => [f.quant, f.error]));
+      const partial = gguf.failed.length ? `Not exported: ${gguf.failed.map((f) => `GGUF ${f.quant} (${f.error})`).join('; ')}` : null;
+      if (partial && !gguf.made.length && !formats.includes('merged')) {
+        throw new LatheError('INFERENCE_FAILED', partial, 'Nothing else was asked for, so nothing was exported. Try F16 or Q8_0, and report this with the export log.');
+      }
+      const modelfileFormats = formats.filter((f) => f !== 'modelfile' || ggufPaths.length);
       // 4. Modelfile (smallest GGUF for Ollama), model card, SHA256SUMS.
-      if (formats.includes('modelfile')) {
+      if (modelfileFormats.includes('modelfile')) {
         const pick = ggufPaths.find((g) => g.quant === 'Q4_K_M') ?? ggufPaths.find((g) => g.quant === 'Q8_0') ?? ggufPaths[0]!;
         const mf = ollamaModelfile({ ggufFile: path.basename(pick.file), chatTemplate: (base ?? source).chat_template, contextLength: (base ?? source).context_length });
         fs.writeFileSync(path.join(dir, 'Modelfile'), mf.text);
@@ -150,11 +141,11 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
       const fileRows: ExportFileRow[] = hashed.files.map((f) => ({ export_id: id, path: f.path, format: fileMeta.get(f.path)!.format, quant: fileMeta.get(f.path)!.quant, sha256: f.sha256, bytes: f.bytes }));
       const entry = db.transaction(() => {
         registerArtefacts(ctx, { dir, source, ggufPaths, mergedDir: formats.includes('merged') ? mergedDir : null, hashed: hashed.files, name });
-        q.finish(id, 'draft', fileRows, manifest, verification, null);
-        return audit.append({ actor: ctx.actor, action: 'export.create', objectType: 'export', objectId: id, details: { name, modelId: source.id, formats, path: dir, manifestSha256: manifest, status: 'draft' } });
+        q.finish(id, 'draft', fileRows, manifest, verification, partial);
+        return audit.append({ actor: ctx.actor, action: 'export.create', objectType: 'export', objectId: id, details: { name, modelId: source.id, formats, path: dir, manifestSha256: manifest, status: 'draft', ...(partial ? { notExported: gguf.failed } : {}) } });
       })();
       ctx.events.emit('audit.appended', entry);
-      return { result: toExportSummary(q.get(id)!, q.files(id)), message: `Exported ${fileRows.length} files to ${dir} (draft)` };
+      return { result: toExportSummary(q.get(id)!, q.files(id)), message: `Exported ${fileRows.length} files to ${dir} (draft)${partial ? `. ${partial}` : ''}` };
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
       const entry = db.transaction(() => {

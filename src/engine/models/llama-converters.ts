@@ -16,6 +16,8 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   onProgress?: (fraction: number | null, message: string) => void;
   dataDir?: string;
+  /** general.name in the GGUF (what llama.cpp, Ollama and LM Studio show); the converter's guess otherwise. */
+  modelName?: string | undefined;
 }
 
 export type ConverterOuttype = 'f16' | 'bf16' | 'q8_0' | 'f32';
@@ -23,7 +25,7 @@ export const K_QUANTS = ['Q4_K_M', 'Q5_K_M', 'Q6_K'] as const;
 
 export async function convertHfToGguf(hfDir: string, outFile: string, outtype: ConverterOuttype, opts: ConvertOptions = {}): Promise<void> {
   const src = llamaSource();
-  await runTool(findPythonEnv(opts.dataDir).python, [`${src.dir}/convert_hf_to_gguf.py`, hfDir, '--outfile', outFile, '--outtype', outtype], outFile, 'convert_hf_to_gguf.py', {
+  await runTool(findPythonEnv(opts.dataDir).python, [`${src.dir}/convert_hf_to_gguf.py`, hfDir, '--outfile', outFile, '--outtype', outtype, ...(opts.modelName ? ['--model-name', opts.modelName] : [])], outFile, 'convert_hf_to_gguf.py', {
     ...opts, cwd: src.dir, env: converterEnv(src.dir),
   });
 }

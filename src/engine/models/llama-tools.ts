@@ -20,7 +20,15 @@ export interface EnsureLlamaToolsOptions {
 
 const COMPLETE = '.complete';
 const TARGETS = ['llama-quantize', 'llama-bench'];
-const LOCK_WAIT_MS = 30 * 60_000;
+/**
+ * A build that makes progress is waited for however long it takes (≈8 min on 2 cores, longer on a busy machine);
+ * one that has printed nothing for this long is reported as stuck. Tests that may build size their hooks with
+ * LLAMA_TOOLS_HOOK_TIMEOUT_MS so the two agree.
+ */
+export const LOCK_STALL_MS = 10 * 60_000;
+/** The longest a first build (or a wait for another process's build) may take in a test hook. */
+export const LLAMA_TOOLS_HOOK_TIMEOUT_MS = 45 * 60_000;
+const WAIT_REPORT_MS = 30_000;
 
 /**
  * llama-quantize (k-quants) and llama-bench, built once with cmake from the exact llama.cpp source node-llama-cpp
@@ -36,10 +44,17 @@ export async function ensureLlamaTools(opts: EnsureLlamaToolsOptions = {}): Prom
   if (isComplete(root, tools)) return tools;
   fs.mkdirSync(root, { recursive: true });
   const lock = path.join(root, '.lock');
-  await acquireLock(lock, opts.signal);
+  await acquireLock(lock, opts);
   try {
     if (isComplete(root, tools)) return tools;
-    await build(source.dir, root, opts);
+    // Every line the build prints marks the lock as alive, so a process waiting on it can tell slow from stuck.
+    const heartbeat = path.join(lock, 'progress');
+    const onLog = (line: string) => {
+      touch(heartbeat);
+      opts.onLog?.(line);
+    };
+    opts.onLog?.('Building llama-quantize and llama-bench from the bundled llama.cpp source (once per llama.cpp version; about 8 minutes on 2 cores)');
+    await build(source.dir, root, { ...opts, onLog });
     fs.mkdirSync(tools.dir, { recursive: true });
     for (const target of TARGETS) {
       const built = findBinary(path.join(root, 'build'), target);
@@ -128,13 +143,19 @@ function hasCommand(name: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, name)));
 }
 
-/** A lock folder holding the owner's pid; a lock whose owner is gone is stale and taken over. */
-async function acquireLock(lock: string, signal?: AbortSignal): Promise<void> {
+/**
+ * A lock folder holding the owner's pid and a heartbeat file the build touches on every line it prints. A lock
+ * whose owner is gone is stale and taken over; a live owner is waited for, with a line every 30 s saying whose
+ * build it is and how long it has run, until it prints nothing for LOCK_STALL_MS.
+ */
+export async function acquireLock(lock: string, opts: EnsureLlamaToolsOptions & { stallMs?: number } = {}): Promise<void> {
   const started = Date.now();
+  let reported = 0;
   for (;;) {
     try {
       fs.mkdirSync(lock);
       fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      touch(path.join(lock, 'progress'));
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -144,11 +165,39 @@ async function acquireLock(lock: string, signal?: AbortSignal): Promise<void> {
       fs.rmSync(lock, { recursive: true, force: true });
       continue;
     }
-    if (signal?.aborted) throw new LatheError('CANCELLED', 'Cancelled while waiting for the llama.cpp tool build.', 'Start it again when you are ready.');
-    if (Date.now() - started > LOCK_WAIT_MS) {
-      throw new LatheError('INTERNAL', `Another process has been building the llama.cpp tools for 30 minutes (${lock}).`, 'Wait for it, or delete the lock folder if no build is running.');
+    if (opts.signal?.aborted) throw new LatheError('CANCELLED', 'Cancelled while waiting for the llama.cpp tool build.', 'Start it again when you are ready.');
+    const lastProgress = mtimeMs(path.join(lock, 'progress')) ?? mtimeMs(lock) ?? started;
+    const quietFor = Date.now() - Math.max(lastProgress, started);
+    if (quietFor > (opts.stallMs ?? LOCK_STALL_MS)) {
+      throw new LatheError('INTERNAL', `Another process (pid ${owner || 'unknown'}) is building the llama.cpp tools but has printed nothing for ${Math.round(quietFor / 60_000)} minutes (${lock}).`,
+        `If that process is stuck, stop it (kill ${owner || 'PID'}) or delete ${lock}, then try again.`);
+    }
+    if (Date.now() - reported >= WAIT_REPORT_MS) {
+      reported = Date.now();
+      opts.onLog?.(`Waiting for process ${owner || '?'}, which is building llama-quantize and llama-bench (${Math.round((Date.now() - started) / 1000)} s so far; last output ${Math.round(quietFor / 1000)} s ago)`);
     }
     await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    try {
+      fs.writeFileSync(file, '');
+    } catch {
+      // the lock folder went away (build finished); nothing to mark
+    }
+  }
+}
+
+function mtimeMs(file: string): number | null {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return null;
   }
 }
 

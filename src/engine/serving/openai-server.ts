@@ -8,6 +8,7 @@ import type { GenerationResult } from '../../shared/inference-contract.js';
 import type { EngineContext } from '../context.js';
 import { requireDb } from '../require-db.js';
 import { chatModels, checkTargetFiles, resolveTarget } from '../playground/targets.js';
+import { findServedModel, publicModelIds } from './model-ids.js';
 import { errorBody, finishReason, samplingFrom, splitMessages, usage, type ChatBody, type CompletionBody } from './openai-protocol.js';
 
 export interface ServingStatus { running: boolean; url: string | null; host: string | null; port: number | null; apiKey: string; startedAt: string | null }
@@ -92,21 +93,21 @@ export class OpenAiServing {
     }
   }
 
-  /** Public ids: the registry name when it is unique, else the model id. */
+  /** Public ids: URL- and client-safe slugs of the registry names, each with the start of the model id (model-ids.ts). */
   private models() {
     const list = chatModels(requireDb(this.ctx).db);
-    const names = new Map<string, number>();
-    for (const m of list) names.set(m.name, (names.get(m.name) ?? 0) + 1);
-    return list.map((m) => ({ id: names.get(m.name) === 1 ? m.name : m.id, modelId: m.id, created: 0 }));
+    const ids = publicModelIds(list);
+    return list.map((m, i) => ({ id: ids[i]!, modelId: m.id, name: m.name, created: 0 }));
   }
 
+  /** The files for a request's model, and the public id answers name it by. */
   private target(model: string) {
     if (typeof model !== 'string' || !model) throw new LatheError('INVALID_ARGUMENTS', 'model is required.', 'Pass one of the ids from GET /v1/models.');
-    const m = this.models().find((x) => x.id === model || x.modelId === model);
+    const m = findServedModel(this.models(), model);
     if (!m) throw new LatheError('NOT_FOUND', `The model "${model}" does not exist.`, 'Pass one of the ids from GET /v1/models.');
     const target = resolveTarget(requireDb(this.ctx).db, { modelId: m.modelId, adapterIds: [] });
     checkTargetFiles(target);
-    return target;
+    return { ...target, publicId: m.id };
   }
 
   private async chat(req: http.IncomingMessage, res: http.ServerResponse, body: ChatBody): Promise<void> {
@@ -115,16 +116,16 @@ export class OpenAiServing {
     const args = { modelPath: target.model.path, adapters: target.adapters.map((a) => ({ path: a.path })), ...(system ? { system } : {}), history, prompt, ...samplingFrom(body, 512) };
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
-    const chunk = (delta: object, finish: string | null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
+    const chunk = (delta: object, finish: string | null) => ({ id, object: 'chat.completion.chunk', created, model: target.publicId, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
     if (!body.stream) {
       const r = await this.generate('inference.chat', args, req, () => undefined);
-      return send(res, 200, { id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, finish_reason: finishReason(r), logprobs: null }], usage: usage(r) });
+      return send(res, 200, { id, object: 'chat.completion', created, model: target.publicId, choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, finish_reason: finishReason(r), logprobs: null }], usage: usage(r) });
     }
     startSse(res);
     sse(res, chunk({ role: 'assistant', content: '' }, null));
     const r = await this.generate('inference.chat', args, req, (text) => sse(res, chunk({ content: text }, null)));
     sse(res, chunk({}, finishReason(r)));
-    if (body.stream_options?.include_usage) sse(res, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usage(r) });
+    if (body.stream_options?.include_usage) sse(res, { id, object: 'chat.completion.chunk', created, model: target.publicId, choices: [], usage: usage(r) });
     res.end('data: [DONE]\n\n');
   }
 
@@ -135,7 +136,7 @@ export class OpenAiServing {
     const args = { modelPath: target.model.path, adapters: target.adapters.map((a) => ({ path: a.path })), prompt, ...samplingFrom(body, 16) };
     const id = `cmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
-    const choice = (text: string, finish: string | null) => ({ id, object: 'text_completion', created, model: body.model, choices: [{ index: 0, text, finish_reason: finish, logprobs: null }] });
+    const choice = (text: string, finish: string | null) => ({ id, object: 'text_completion', created, model: target.publicId, choices: [{ index: 0, text, finish_reason: finish, logprobs: null }] });
     if (!body.stream) {
       const r = await this.generate('inference.complete', args, req, () => undefined);
       return send(res, 200, { ...choice(r.text, finishReason(r)), usage: usage(r) });

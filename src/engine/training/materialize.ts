@@ -89,6 +89,7 @@ export function trainerConfig(
   };
   if (args.precision !== 'auto') config.precision = args.precision;
   if (args.gradientCheckpointing) config.gradient_checkpointing = true;
+  if (args.attnImplementation !== 'auto') config.attn_implementation = args.attnImplementation;
   if (args.packing !== undefined) config.packing = args.packing;
   if (args.devices.length) config.devices = args.devices;
   return config;

@@ -5,6 +5,7 @@ import { benchModel } from '../bench-run.js';
 import { chat, complete } from '../chat-once.js';
 import { chatBatch } from '../chat-batch.js';
 import { LlamaRuntime } from '../llama-runtime.js';
+import { tokenLogprobs } from '../logprobs.js';
 
 /** Serves the inference contract on one channel. A crash here never touches the database. */
 export function serveInference(channel: FrameChannel): { dispose(): Promise<void> } {
@@ -39,6 +40,7 @@ export function serveInference(channel: FrameChannel): { dispose(): Promise<void
     },
     'inference.status': async () => runtime.status(),
     'inference.bench': (args) => benchModel(runtime, args),
+    'inference.logprobs': (args) => tokenLogprobs(runtime, args),
     'inference.unloadAll': async () => ({ unloaded: await runtime.unloadAll() }),
   };
   const detach = new RpcServer(inferenceHandlerSpecs, impls).attach(channel);

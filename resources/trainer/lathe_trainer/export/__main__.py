@@ -1,4 +1,4 @@
-"""`python -m lathe_trainer.export merge|compare-logits ...`: JSON lines on stdout, like the trainer."""
+"""`python -m lathe_trainer.export merge|compare-logits|reference|render-chat ...`: JSON lines on stdout, like the trainer."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from ..protocol import EXIT_BAD_ARGUMENTS, EXIT_CANCELLED, EXIT_ERROR, Cancelled, LatheError, ProtocolWriter
 from .compare import FP32_TOLERANCE, compare_logits
 from .merge import DTYPES, merge_adapter
+from .reference import TOP_K, reference_logprobs, render_chat
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--merged", required=True, type=Path)
     compare.add_argument("--prompts", type=str, default=None, help="JSON list of prompts")
     compare.add_argument("--tolerance", type=float, default=FP32_TOLERANCE)
+    reference = sub.add_parser("reference", help="next-token log-probabilities of an HF model on a fixed prompt (GGUF checks)")
+    reference.add_argument("--model", required=True, type=Path)
+    reference.add_argument("--top-k", type=int, default=TOP_K)
+    chat = sub.add_parser("render-chat", help="a conversation rendered with the model's own chat template: text and token ids")
+    chat.add_argument("--model", required=True, type=Path)
+    chat.add_argument("--messages", required=True, type=str, help="JSON list of {role, content}")
     return parser
 
 
@@ -45,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                              "Run `python -m lathe_trainer.export --help` for the options.", exit_code=EXIT_BAD_ARGUMENTS)
         if args.command == "merge":
             writer.done(merge_adapter(writer, args.base, args.adapter, args.out, args.dtype))
+        elif args.command == "render-chat":
+            writer.done(render_chat(args.model, json.loads(args.messages)))
+        elif args.command == "reference":
+            writer.done(reference_logprobs(writer, args.model, args.top_k))
         else:
             prompts = json.loads(args.prompts) if args.prompts else None
             writer.done(compare_logits(writer, args.base, args.adapter, args.merged, prompts, args.tolerance))

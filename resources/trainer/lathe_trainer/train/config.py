@@ -18,7 +18,7 @@ OBJECTIVES = ("sft", "cpt")
 SCHEDULES = ("cosine", "linear")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-ATTENTION = ("sdpa", "eager")
+ATTENTION = ("auto", "sdpa", "eager", "flash_attention_2")  # auto: eager for Gemma 2, else sdpa
 RECIPE_KINDS = ("chat", "text")
 
 # Keys that change what is trained; a checkpoint may only be resumed under the same values.
@@ -72,7 +72,7 @@ class RunConfig:
     min_lr_ratio: float = 0.0
     precision: str = "auto"              # auto: bf16 (or fp16) autocast on CUDA, fp32 on CPU
     gradient_checkpointing: bool = False
-    attn_implementation: str = "sdpa"
+    attn_implementation: str = "auto"    # auto | sdpa | eager | flash_attention_2; load_config resolves auto
     packing: bool = False                # padding-free rows of <= max_seq_len, attention per example/document
     recipe: list[RecipeSource] | None = None
     devices: int | list[int] = 1         # processes (CPU) or GPU count, or a list of GPU indices (torchrun)
@@ -193,6 +193,22 @@ def _recipe(raw, base: Path) -> list[RecipeSource] | None:
     return sources
 
 
+def _attention(raw: dict, base: Path) -> str:
+    """`attn_implementation`, with "auto" (the default) resolved from the base model's family when its
+    config.json is readable: eager for Gemma 2 (SDPA cannot soft-cap), sdpa otherwise."""
+    from .model import EAGER_FAMILIES, auto_attention, model_type  # light: no torch or transformers at import
+
+    value = _choice(raw, "attn_implementation", "auto", ATTENTION)
+    if not isinstance(raw.get("base_model"), str):
+        return value
+    folder = (base / raw["base_model"]).expanduser()
+    family = model_type(folder)
+    if value == "sdpa" and family in EAGER_FAMILIES:
+        raise _bad("attn_implementation", f"cannot be \"sdpa\" for a {family} base model: {EAGER_FAMILIES[family]}.",
+                   "Set `attn_implementation` to \"auto\" or \"eager\", or leave it out.")
+    return auto_attention(folder) if value == "auto" else value
+
+
 def _devices(raw) -> int | list[int]:
     value = raw.get("devices", 1)
     if value is None or value == []:  # the engine's "no choice": one process on the picked device
@@ -264,7 +280,7 @@ def load_config(path: Path) -> RunConfig:
         min_lr_ratio=_float(raw, "min_lr_ratio", 0.0, 0.0, 1.0),
         precision=_choice(raw, "precision", "auto", PRECISIONS),
         gradient_checkpointing=_flag(raw, "gradient_checkpointing"),
-        attn_implementation=_choice(raw, "attn_implementation", "sdpa", ATTENTION),
+        attn_implementation=_attention(raw, base),
         # Continued pre-training packs by default (documents are cut into blocks anyway); SFT pads unless asked.
         packing=_flag(raw, "packing") if raw.get("packing") is not None else (raw.get("objective") == "cpt" or recipe is not None),
         recipe=recipe,

@@ -1,9 +1,10 @@
 """Examples -> token ids and labels, and the seeded order they are fed in.
 
-SFT: the base tokenizer's own chat template renders the conversation; labels are -100 everywhere except
-the assistant turns' content and the end-of-turn token that closes them (the model must learn to stop),
-found by character offsets so the tokenisation is exactly the one the template produces at inference.
-CPT: plain texts, each followed by EOS, concatenated and cut into max_seq_len blocks; every token is a label.
+SFT: the base tokenizer's own chat template renders the conversation (token ids exactly as
+`apply_chat_template(tokenize=True)` gives them: no second BOS); labels are -100 everywhere except the
+assistant turns' content and the end-of-turn token that closes them (the model must learn to stop), see
+`lathe_trainer.chat_template`. CPT: plain texts, each with one BOS where the tokenizer uses one and followed
+by EOS, concatenated and cut into max_seq_len blocks; every token is a label.
 Each block remembers where its documents start (position ids that restart at 0), so with packing the model
 attends only within a document (see `collate`).
 """
@@ -14,9 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..protocol import LatheError
-
-IGNORE_INDEX = -100
+from ..chat_template import IGNORE_INDEX, encode_chat, encode_text
+from ..protocol import LatheError, log
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Encoded:
     labels: list[int]
     position_ids: list[int] | None = None  # restart at 0 where a document starts (CPT blocks); None: 0..n-1
     source: int = 0                        # index of the recipe source it came from
+    notes: tuple[str, ...] = ()            # what rendering had to change (see chat_template.prepare)
 
 
 def read_jsonl(path: str, objective: str) -> list:
@@ -55,34 +56,11 @@ def read_jsonl(path: str, objective: str) -> list:
     return rows
 
 
-def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
-    """The rendered conversation and the character spans [start, end) the model is trained to write."""
-    text = tokenizer.apply_chat_template(messages, tokenize=False)
-    spans = []
-    for i, message in enumerate(messages):
-        if message["role"] != "assistant":
-            continue
-        prompt = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True) if i else ""
-        upto = tokenizer.apply_chat_template(messages[:i + 1], tokenize=False)
-        if not text.startswith(upto) or not upto.startswith(prompt):
-            raise LatheError("chat_template_unsupported",
-                             "The base model's chat template does not render a conversation as a growing prefix.",
-                             "Use a base model with a standard chat template (ChatML, Llama 3 and similar).")
-        # Train on the content and the end-of-turn marker, not on whitespace the template adds after it.
-        end = len(upto.rstrip())
-        spans.append((len(prompt), end))
-    return text, spans
-
-
 def encode_sft(tokenizer, messages: list[dict], max_seq_len: int) -> Encoded:
-    text, spans = assistant_spans(tokenizer, messages)
-    encoded = tokenizer(text, return_offsets_mapping=True, add_special_tokens=True)
-    ids = encoded["input_ids"][:max_seq_len]
-    labels = []
-    for token_id, (start, end) in zip(ids, encoded["offset_mapping"]):
-        inside = end > start and any(s <= start and end <= e for s, e in spans)
-        labels.append(token_id if inside else IGNORE_INDEX)
-    return Encoded(ids, labels)
+    """The ids `apply_chat_template(messages, tokenize=True)` gives (see `chat_template.encode_chat`), labels on
+    the assistant turns' content and end-of-turn tokens, cut to max_seq_len."""
+    chat = encode_chat(tokenizer, messages)
+    return Encoded(chat.input_ids[:max_seq_len], chat.labels[:max_seq_len], notes=chat.notes)
 
 
 def encode_cpt(tokenizer, texts: list[str], max_seq_len: int) -> list[Encoded]:
@@ -91,7 +69,8 @@ def encode_cpt(tokenizer, texts: list[str], max_seq_len: int) -> list[Encoded]:
     eos = tokenizer.eos_token_id
     stream: list[int] = []
     positions: list[int] = []  # within its document; a block that starts mid-document restarts at 0 as well
-    for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]:
+    for text in texts:
+        ids = encode_text(tokenizer, text)  # one BOS where the tokenizer uses one, never an EOS of its own
         stream.extend(ids + [eos])
         positions.extend(range(len(ids) + 1))
     blocks = []
@@ -107,19 +86,36 @@ def encode_cpt(tokenizer, texts: list[str], max_seq_len: int) -> list[Encoded]:
     return blocks
 
 
+def note_summary(examples: list[Encoded]) -> list[str]:
+    """What had to change to render the examples (e.g. a system message merged into the first user turn),
+    one line per kind with its count, for the caller to show."""
+    counts: dict[str, int] = {}
+    for example in examples:
+        for note in example.notes:
+            counts[note] = counts.get(note, 0) + 1
+    return [f"{note} in {count} example{'s' if count != 1 else ''}" for note, count in counts.items()]
+
+
 def encode_files(tokenizer, paths: list[str], objective: str, max_seq_len: int) -> tuple[list[Encoded], int]:
     """Encoded examples and how many were dropped (no assistant token left after truncation)."""
     if objective == "cpt":
         texts = [t for path in paths for t in read_jsonl(path, "cpt")]
         return encode_cpt(tokenizer, texts, max_seq_len), 0
     examples, dropped = [], 0
+    base = Path(str(getattr(tokenizer, "name_or_path", "") or "base model")).name
     for path in paths:
-        for messages in read_jsonl(path, "sft"):
-            example = encode_sft(tokenizer, messages, max_seq_len)
-            if any(label != IGNORE_INDEX for label in example.labels):
-                examples.append(example)
-            else:
-                dropped += 1
+        encoded = []
+        for number, messages in enumerate(read_jsonl(path, "sft"), 1):
+            try:
+                encoded.append(encode_sft(tokenizer, messages, max_seq_len))
+            except LatheError as exc:
+                raise LatheError(exc.code, f"{Path(path).name} example {number}: {exc.message}", exc.hint,
+                                 exc.exit_code) from exc
+        for line in note_summary(encoded):  # never silently: e.g. Gemma has no system role
+            log(f"{Path(path).name} with {base}: {line}")
+        kept = [e for e in encoded if any(label != IGNORE_INDEX for label in e.labels)]
+        examples.extend(kept)
+        dropped += len(encoded) - len(kept)
     return examples, dropped
 
 

@@ -8,9 +8,69 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..protocol import LatheError
+from ..protocol import LatheError, log
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
+
+# Families whose transformers implementation cannot run SDPA: Gemma 2 soft-caps attention logits, which
+# torch's SDPA kernel cannot do (its class sets _supports_sdpa = False and from_pretrained refuses "sdpa").
+EAGER_FAMILIES = {"gemma2": "Gemma 2 soft-caps its attention logits, which SDPA cannot do"}
+
+
+def model_type(base: Path) -> str | None:
+    """config.json's model_type, or None when it cannot be read (cheap: no transformers import)."""
+    import json
+
+    try:
+        value = json.loads((Path(base) / "config.json").read_text(encoding="utf-8")).get("model_type")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def auto_attention(base: Path) -> str:
+    """What "auto" means for this base model: eager where the family needs it, else sdpa."""
+    return "eager" if model_type(base) in EAGER_FAMILIES else "sdpa"
+
+
+def _class_supports_sdpa(base: Path) -> bool:
+    """Whether the transformers class of this model can run SDPA (True when that cannot be told)."""
+    try:
+        from transformers import AutoConfig
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+        config = AutoConfig.from_pretrained(base, trust_remote_code=False, local_files_only=True)
+        cls = MODEL_FOR_CAUSAL_LM_MAPPING.get(type(config))
+    except Exception:  # noqa: BLE001 - an unreadable config fails later, with its own error
+        return True
+    return bool(getattr(cls, "_supports_sdpa", True)) if cls is not None else True
+
+
+def resolve_attention(base: Path, requested: str, device: str) -> str:
+    """The attn_implementation to load `base` with, or an error that says which one to pick instead."""
+    family = model_type(base)
+    if requested == "auto":
+        requested = auto_attention(base)
+    if requested == "sdpa" and family in EAGER_FAMILIES:
+        raise LatheError("attention_unsupported", f"`attn_implementation` \"sdpa\" does not work for {family}: "
+                         f"{EAGER_FAMILIES[family]}.",
+                         "Set `attn_implementation` to \"auto\" or \"eager\" (or \"flash_attention_2\" on a CUDA GPU "
+                         "with flash-attn installed).")
+    if requested == "sdpa" and not _class_supports_sdpa(base):
+        log(f"{family or Path(base).name}: transformers has no SDPA attention for this model; using eager attention")
+        requested = "eager"
+    if requested == "flash_attention_2":
+        import importlib.util
+
+        if not device.startswith("cuda"):
+            raise LatheError("attention_unsupported", "`attn_implementation` \"flash_attention_2\" needs a CUDA GPU.",
+                             "Set `attn_implementation` to \"auto\" to train on the CPU.")
+        if importlib.util.find_spec("flash_attn") is None:
+            raise LatheError("flash_attn_missing", "`attn_implementation` is \"flash_attention_2\" but the flash-attn "
+                             "package is not installed.",
+                             "Install flash-attn into .venv (from a local wheel when offline), or set "
+                             "`attn_implementation` to \"auto\".")
+    return requested
 
 
 def check_base_folder(base: Path) -> list[Path]:
@@ -91,9 +151,12 @@ def enable_checkpointing(model) -> None:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
 
-def load_model(base: Path, method: str, lora, device: str, precision: str = "fp32", attn_implementation: str = "sdpa",
+def load_model(base: Path, method: str, lora, device: str, precision: str = "fp32", attn_implementation: str = "auto",
                gradient_checkpointing: bool = False):
     """The trainable model on `device`: a PEFT LoRA wrapper, or the full model for method "full".
+
+    attn_implementation: auto | sdpa | eager | flash_attention_2 (see `resolve_attention`; auto is eager for
+    Gemma 2, whose soft-capped attention SDPA cannot do, and sdpa otherwise).
 
     Full fine-tuning keeps float32 master weights (autocast does the half-precision math). LoRA on a GPU
     loads the frozen base in the half dtype - half the memory - while PEFT keeps the adapter in float32.
@@ -104,7 +167,7 @@ def load_model(base: Path, method: str, lora, device: str, precision: str = "fp3
     half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     dtype = half if half is not None and method == "lora" and device.startswith("cuda") else torch.float32
     kwargs = dict(trust_remote_code=False, local_files_only=True, use_safetensors=True, dtype=dtype,
-                  attn_implementation=attn_implementation)
+                  attn_implementation=resolve_attention(base, attn_implementation, device))
     if method == "qlora":
         try:
             import bitsandbytes  # noqa: F401  - lazily: it is not in requirements.txt (GPU-only, large)

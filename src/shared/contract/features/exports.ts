@@ -6,6 +6,9 @@ export const EXPORT_FORMATS = ['merged', 'gguf-f16', 'gguf-q8_0', 'gguf-q4_k_m',
 export const exportFormatSchema = z.enum(EXPORT_FORMATS);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
+/** The dtype merged weights are saved in: 'auto' keeps the base model's (bf16 for most released models). */
+export const MERGED_DTYPES = ['auto', 'bfloat16', 'float16', 'float32'] as const;
+
 export const exportFileSchema = z.object({ path: z.string(), format: z.string(), quant: z.string().nullable(), sha256: z.string(), bytes: z.number().int() });
 
 export const exportSummarySchema = z.object({
@@ -42,6 +45,7 @@ export const exportHandlers = {
         modelId: z.string().min(1),
         /** Default: everything that applies (merged only for an adapter). */
         formats: z.array(exportFormatSchema).min(1).optional(),
+        mergedDtype: z.enum(MERGED_DTYPES).default('auto'),
         name: z.string().trim().min(1).max(200).optional(),
         intendedUse: z.string().max(5000).optional(),
         limitations: z.string().max(5000).optional(),
@@ -58,3 +62,18 @@ export const exportHandlers = {
     writes: false,
   }),
 };
+
+/**
+ * One line per GGUF check for people (UI, CLI): how closely its next-token distributions follow the source model.
+ * Older exports recorded only that the GGUF loaded and generated; they are described as such.
+ */
+export function describeGgufChecks(verification: Record<string, unknown>): string[] {
+  const checks = (verification.gguf as Record<string, Record<string, unknown>> | undefined) ?? {};
+  return Object.entries(checks).map(([file, c]) => {
+    const logits = c.logits as { meanKl?: number; top1Agreement?: number | null; decisivePositions?: number; tolerance?: { meanKl?: number }; passed?: boolean } | undefined;
+    if (!logits) return `${file}: loaded and generated in llama.cpp`;
+    const top1 = logits.top1Agreement === null || logits.top1Agreement === undefined ? 'no clear positions' : `top-1 ${Math.round(logits.top1Agreement * 100)}% of ${logits.decisivePositions}`;
+    const tokenizer = (c.tokenizer as { identical?: boolean } | undefined)?.identical ? 'same token ids' : 'token ids differ';
+    return `${file}: next-token KL ${(logits.meanKl ?? 0).toFixed(4)} nats (≤ ${logits.tolerance?.meanKl}), ${top1}, ${tokenizer} ${logits.passed ? '✓' : '✗'}`;
+  });
+}

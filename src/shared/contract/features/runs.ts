@@ -54,6 +54,8 @@ export const startRunArgs = z
     /** auto: bf16 on GPUs that have it, else fp16 on GPU, fp32 on CPU. */
     precision: z.enum(['auto', 'fp32', 'bf16', 'fp16']).default('auto'),
     gradientCheckpointing: z.boolean().default(false),
+    /** auto: eager for families that need it (Gemma 2's soft-capping), SDPA otherwise; flash_attention_2 needs CUDA + flash-attn. */
+    attnImplementation: z.enum(['auto', 'sdpa', 'eager', 'flash_attention_2']).default('auto'),
     /** Padding-free packing of examples into full rows; unset: the trainer's default (on for CPT and recipes, off for SFT). */
     packing: z.boolean().optional(),
     /** GPU indices for one run (more than one → multi-GPU); empty: the first free GPU. */

@@ -1,0 +1,263 @@
+"""A conversation -> the token ids the base model's own chat template gives, and which of them are trained.
+
+The ids are exactly `tokenizer.apply_chat_template(messages, tokenize=True)`: the rendered text is tokenised
+without the tokenizer's own special tokens, so a template that writes BOS itself (Llama 3, Mistral, Gemma)
+does not get a second one. Only a tokenizer that adds BOS to a template that does not write it (a plain
+ChatML template on a Llama-style tokenizer) gets it prepended once, as llama.cpp does at inference.
+
+What is trained: each assistant turn's content and the end-of-turn token that closes it (<|eot_id|>,
+<|im_end|>, </s>, <end_of_turn>, <|end|> ...), never the generation header before it nor what the template
+writes after it (a newline, Phi-3's trailing <|endoftext|>). Found, in this order of preference:
+
+1. the template's own `{% generation %}` markers (`return_assistant_tokens_mask`), when it has them;
+2. otherwise by rendering the same conversation with each assistant content replaced by a unique marker:
+   the text around the markers is the template's, and the real rendering must be that text with the
+   contents put back (verbatim or trimmed, as Llama 3, Mistral and Gemma templates trim). This holds
+   however the template moves the system message around or what it appends at the end (Mistral v0.3,
+   Phi-3's trailing EOS), and the end-of-turn token must follow each reply;
+3. for a template that rewrites the reply (Qwen3 splitting "<think>...</think>" off the content): each
+   turn is what follows its own generation prompt through the next special token, provided every such
+   prompt is a prefix of the full rendering.
+
+Anything else fails loudly, before training, with `chat_template_unmaskable`.
+
+Templates without a system role (Gemma 2 raises on one) get the system message merged into the first user
+turn the way Gemma documents it ("system\\n\\nuser"); templates that leave the system message out of a
+conversation that ends with an assistant turn (Mistral v0.3 shows it only with the last user turn) get it
+merged into the last user turn, as the template itself renders it at inference. Both are reported as notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .protocol import LatheError
+
+IGNORE_INDEX = -100
+
+_GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
+_MARK = "\ue000lathe-assistant-{}\ue001"  # private-use characters: no template trims or matches them
+
+NOTE_SYSTEM_MERGED_FIRST = "system message merged into the first user turn (the chat template has no system role)"
+NOTE_SYSTEM_MERGED_LAST = ("system message merged into the last user turn (the chat template shows it only there, "
+                           "as it does when prompting)")
+NOTE_SYSTEM_LEFT_OUT = "system message left out: the chat template does not render it in this conversation"
+
+
+@dataclass(frozen=True)
+class ChatEncoding:
+    input_ids: list[int]
+    labels: list[int]                  # IGNORE_INDEX where a token is not trained
+    notes: tuple[str, ...] = field(default=())
+
+
+def _template_text(tokenizer) -> str:
+    template = getattr(tokenizer, "chat_template", None)
+    if isinstance(template, dict):
+        template = template.get("default") or next(iter(template.values()), None)
+    if not template:
+        raise LatheError("chat_template_missing", "The base model's tokenizer has no chat template, so conversations "
+                         "cannot be rendered the way the model will be prompted.",
+                         "Pick an instruct/chat base model (its tokenizer_config.json or chat_template.jinja holds the "
+                         "template), or train on {\"text\": ...} rows with the cpt objective.")
+    return template
+
+
+def has_generation_markers(tokenizer) -> bool:
+    return bool(_GENERATION_TAG.search(_template_text(tokenizer)))
+
+
+def _render(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> str:
+    from jinja2.exceptions import TemplateError
+
+    _template_text(tokenizer)
+    try:
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+    except TemplateError as exc:
+        raise _rejected(str(exc)) from exc
+
+
+def _rejected(reason: str) -> LatheError:
+    return LatheError("chat_template_rejected", f"The base model's chat template refused a conversation: {reason}",
+                      "Make the example fit the template's rule quoted above (most chat templates want an optional "
+                      "system message, then turns that alternate user, assistant, user, ...).")
+
+
+def _merge(system: str, user: str) -> str:
+    return f"{system}\n\n{user}"
+
+
+def prepare(tokenizer, messages: list[dict]) -> tuple[list[dict], str, tuple[str, ...]]:
+    """The messages as they will be rendered, their rendering, and notes on what had to change."""
+    from jinja2.exceptions import TemplateError
+
+    _template_text(tokenizer)
+    if not messages:
+        raise LatheError("data_invalid", "A conversation has an empty `messages` list.",
+                         "Remove that example or give it a user and an assistant turn.")
+    messages = [dict(m) for m in messages]
+    system = messages[0] if messages and messages[0].get("role") == "system" else None
+    try:
+        text = tokenizer.apply_chat_template(messages, tokenize=False)
+    except TemplateError as exc:
+        # Gemma: "System role not supported". Merge it into the first user turn the way Gemma documents it.
+        if system is None or len(messages) < 2 or messages[1].get("role") != "user":
+            raise _rejected(str(exc)) from exc
+        merged = [{**messages[1], "content": _merge(system["content"], messages[1]["content"])}] + messages[2:]
+        return merged, _render(tokenizer, merged), (NOTE_SYSTEM_MERGED_FIRST,)
+    if system is None or not system["content"].strip() or system["content"].strip() in text:
+        return messages, text, ()
+    # The template rendered the conversation without its system message (Mistral v0.3 writes it into the user
+    # turn only when that turn is the last message). Train on what the template shows when prompting for the
+    # final answer: the system text in the last user turn before it - verified against the template itself.
+    last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
+    users = [i for i, m in enumerate(messages[:last] if last is not None else []) if m["role"] == "user"]
+    if users:
+        merged = [{**m, "content": _merge(system["content"], m["content"])} if i == users[-1] else m
+                  for i, m in enumerate(messages) if i != 0]
+        try:
+            prompt = _render(tokenizer, messages[:last], add_generation_prompt=True)
+            merged_text = _render(tokenizer, merged)
+        except LatheError:
+            prompt = merged_text = None
+        if prompt is not None and system["content"].strip() in prompt and merged_text.startswith(prompt):
+            return merged, merged_text, (NOTE_SYSTEM_MERGED_LAST,)
+    return messages, text, (NOTE_SYSTEM_LEFT_OUT,)
+
+
+def _control_tokens(tokenizer) -> list[str]:
+    tokens = {t.content if hasattr(t, "content") else str(t) for t in tokenizer.added_tokens_decoder.values()}
+    tokens.update(getattr(tokenizer, "all_special_tokens", []) or [])
+    return sorted((t for t in tokens if t), key=len, reverse=True)
+
+
+def _cannot_mask(problem: str) -> LatheError:
+    return LatheError("chat_template_unmaskable",
+                      f"Lathe cannot tell which tokens of a conversation the assistant wrote: {problem}",
+                      "Mark the assistant's reply in the chat template with {% generation %}...{% endgeneration %} "
+                      "(Lathe then trains on exactly the marked tokens), or use a template that writes each assistant "
+                      "message as it is and closes it with an end-of-turn token.")
+
+
+def assistant_char_spans(tokenizer, messages: list[dict], text: str) -> list[tuple[int, int]]:
+    """[start, end) in `text` of each assistant turn's content and the end-of-turn token that closes it."""
+    turns = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
+    if not turns:
+        return []
+    try:
+        return _spans_by_marking(tokenizer, messages, text, turns)
+    except LatheError as marked:
+        try:  # a template that rewrites the reply (e.g. Qwen3 splitting off <think> reasoning): what follows the prompt
+            return _spans_by_prompts(tokenizer, messages, text, turns)
+        except LatheError:
+            raise marked from None
+
+
+def _spans_by_prompts(tokenizer, messages: list[dict], text: str, turns: list[int]) -> list[tuple[int, int]]:
+    """Each assistant turn as what the full rendering has after that turn's generation prompt, through the
+    first special token (the end of turn) - when every such prompt is a prefix of the full rendering."""
+    specials = sorted({t.content for t in tokenizer.added_tokens_decoder.values() if getattr(t, "special", False)},
+                      key=len, reverse=True)
+    spans, floor = [], 0
+    for k, i in enumerate(turns):
+        prompt = _render(tokenizer, messages[:i], add_generation_prompt=True) if i else None
+        if prompt is None or not text.startswith(prompt) or len(prompt) < floor:
+            raise _cannot_mask(f"the prompt for assistant turn {k + 1} is not how the conversation starts.")
+        hits = [(at, t) for t in specials if (at := text.find(t, len(prompt))) >= 0]
+        if not hits:
+            raise _cannot_mask(f"no end-of-turn token follows assistant turn {k + 1}.")
+        at, closing = min(hits)
+        spans.append((len(prompt), at + len(closing)))
+        floor = at + len(closing)
+    return spans
+
+
+def _spans_by_marking(tokenizer, messages: list[dict], text: str, turns: list[int]) -> list[tuple[int, int]]:
+    """Each assistant turn located by rendering the conversation with its content replaced by a marker."""
+    marks = [_MARK.format(k) for k in range(len(turns))]
+    probe = [{**m, "content": marks[turns.index(i)]} if i in turns else m for i, m in enumerate(messages)]
+    skeleton = _render(tokenizer, probe)
+    pieces, at = [], 0
+    for k, mark in enumerate(marks):
+        found = skeleton.find(mark, at)
+        if found < 0 or skeleton.count(mark) != 1:
+            raise _cannot_mask(f"the chat template does not write assistant turn {k + 1} exactly once.")
+        pieces.append(skeleton[at:found])
+        at = found + len(mark)
+    pieces.append(skeleton[at:])
+    controls = _control_tokens(tokenizer)
+    spans, cursor = [], 0
+    for k, i in enumerate(turns):
+        if not text.startswith(pieces[k], cursor):
+            raise _cannot_mask("the chat template renders the rest of the conversation differently depending on "
+                               "what the assistant wrote.")
+        cursor += len(pieces[k])
+        after, content = pieces[k + 1], messages[i]["content"]
+        for written in dict.fromkeys((content, content.strip(), content.rstrip(), content.lstrip())):
+            if text.startswith(written + after, cursor):
+                break
+        else:
+            raise _cannot_mask(f"the chat template rewrites assistant turn {k + 1} (for example it splits off "
+                               "<think> reasoning or changes the text) instead of writing it as it is.")
+        start, cursor = cursor, cursor + len(written)
+        gap = len(after) - len(after.lstrip(" \t\r\n"))
+        closing = next((t for t in controls if after.startswith(t, gap)), None)
+        if closing is None:
+            shown = after[:24] if after else "nothing"
+            raise _cannot_mask(f"the chat template closes assistant turn {k + 1} with {shown!r}, not with an "
+                               "end-of-turn token, so the model could not learn to stop.")
+        spans.append((start, cursor + gap + len(closing)))
+    if text[cursor:] != pieces[-1]:
+        raise _cannot_mask("the chat template renders the end of the conversation differently depending on what the "
+                           "assistant wrote.")
+    return spans
+
+
+def adds_bos(tokenizer) -> bool:
+    """Whether the tokenizer itself puts BOS in front of what it encodes (Llama, Mistral, Gemma; not Qwen)."""
+    bos = tokenizer.bos_token_id
+    if bos is None:
+        return False
+    with_special = tokenizer("a", add_special_tokens=True)["input_ids"]
+    bare = tokenizer("a", add_special_tokens=False)["input_ids"]
+    return bool(with_special) and with_special[0] == bos and bare[:1] != [bos]
+
+
+def encode_text(tokenizer, text: str) -> list[int]:
+    """Plain text with exactly one BOS where the tokenizer uses one (and no EOS: the caller decides)."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    if adds_bos(tokenizer) and ids[:1] != [tokenizer.bos_token_id]:
+        ids = [tokenizer.bos_token_id] + ids
+    return ids
+
+
+def encode_chat(tokenizer, messages: list[dict]) -> ChatEncoding:
+    """Token ids (== apply_chat_template(tokenize=True), plus BOS only where the template lacks it and the
+    tokenizer adds it) and labels: the ids of the trained tokens, IGNORE_INDEX elsewhere."""
+    messages, text, notes = prepare(tokenizer, messages)
+    # BOS once: the tokenizer's, only when the template does not write one itself (a ChatML template on a
+    # Llama-style tokenizer), as llama.cpp does when it tokenises a rendered chat.
+    writes_bos = bool(tokenizer.bos_token) and text.lstrip().startswith(tokenizer.bos_token)
+    bos = tokenizer.bos_token_id if adds_bos(tokenizer) and not writes_bos else None
+    if has_generation_markers(tokenizer):
+        out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True,
+                                            return_assistant_tokens_mask=True)
+        ids, mask = list(out["input_ids"]), list(out["assistant_masks"])
+        if any(m["role"] == "assistant" for m in messages) and not any(mask):
+            raise _cannot_mask("the chat template's {% generation %} markers enclose no token of the assistant turns.")
+    else:
+        spans = assistant_char_spans(tokenizer, messages, text)
+        try:
+            encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        except NotImplementedError as exc:
+            raise LatheError("tokenizer_unsupported", "The base model's tokenizer cannot map tokens to text offsets.",
+                             "Use a base model that ships tokenizer.json (a fast tokenizer).") from exc
+        ids = list(encoded["input_ids"])
+        # A token is trained when it overlaps an assistant span: the first content token may carry the space the
+        # template writes before the reply (Mistral's " " + content, sentencepiece's "▁"), which the model writes.
+        mask = [int(end > start and any(start < e and end > s for s, e in spans))
+                for start, end in encoded["offset_mapping"]]
+    if bos is not None and ids[:1] != [bos]:
+        ids, mask = [bos] + ids, [0] + mask
+    return ChatEncoding(ids, [t if m else IGNORE_INDEX for t, m in zip(ids, mask)], notes)
