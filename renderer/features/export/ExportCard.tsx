@@ -6,7 +6,7 @@ const RELEASE_LABEL = { draft: 'Draft', released: 'Released', overridden: 'Relea
 
 /** One export folder: release state (draft until a release decision names one of its files), path, every file with its sha256, verification. */
 export function ExportCard({ exp }: { exp: ExportSummary }) {
-  const merged = exp.verification.merged as { maxAbsDiff?: number; tolerance?: number; passed?: boolean } | undefined;
+  const merged = exp.verification.merged as { maxAbsDiff?: number; tolerance?: number; passed?: boolean; dtype?: string; roundingMaxAbsDiff?: number } | undefined;
   const ggufs = describeGgufChecks(exp.verification);
   return (
     <article className="export-card" data-testid="export-card" data-status={exp.status} data-release={exp.releaseState}>
@@ -50,7 +50,12 @@ export function ExportCard({ exp }: { exp: ExportSummary }) {
       )}
       {(merged || ggufs.length > 0) && (
         <div className="export-verify">
-          {merged && <div>Merged logits vs base+adapter: max |Δ| {merged.maxAbsDiff?.toExponential(1)} (tolerance {merged.tolerance}) {merged.passed ? '✓' : '✗'}</div>}
+          {merged && (
+            <div data-testid="export-merged-check">
+              Merged logits vs base+adapter: max |Δ| {merged.maxAbsDiff?.toExponential(1)} (tolerance {merged.tolerance}) {merged.passed ? '✓' : '✗'}
+              {merged.dtype && merged.dtype !== 'float32' && merged.roundingMaxAbsDiff !== undefined && ` · saved as ${merged.dtype}, which moves logits by up to ${merged.roundingMaxAbsDiff.toExponential(1)}`}
+            </div>
+          )}
           {ggufs.map((line) => <div key={line} data-testid="export-gguf-check">GGUF vs source model — {line}</div>)}
           {exp.manifestSha256 && <div>SHA256SUMS <code>{shortHash(exp.manifestSha256, 16)}</code></div>}
         </div>

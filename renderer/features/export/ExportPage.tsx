@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ExportFormat, ExportSummary, LatheErrorData } from '../../../src/shared/contract/index.js';
+import type { ExportFormat, ExportSummary, LatheErrorData, MergedDtype } from '../../../src/shared/contract/index.js';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { EmptyState } from '../../components/EmptyState.js';
@@ -27,6 +27,7 @@ export function ExportPage() {
   const [exportsList, setExports] = useState<ExportSummary[]>([]);
   const [modelId, setModelId] = useState('');
   const [formats, setFormats] = useState<ExportFormat[]>(FORMATS.map((f) => f.id));
+  const [mergedDtype, setMergedDtype] = useState<MergedDtype>('auto');
   const [name, setName] = useState('');
   const [intendedUse, setIntendedUse] = useState('');
   const [job, setJob] = useState<JobState | null>(null);
@@ -55,7 +56,7 @@ export function ExportPage() {
     setJob({ fraction: 0, message: 'Starting…', state: 'running' });
     const stop = followJob(id, setJob);
     try {
-      await getClient().send('exports.create', { modelId: selected.id, formats: effective, jobId: id, ...(name.trim() ? { name: name.trim() } : {}), ...(intendedUse.trim() ? { intendedUse: intendedUse.trim() } : {}) });
+      await getClient().send('exports.create', { modelId: selected.id, formats: effective, mergedDtype, jobId: id, ...(name.trim() ? { name: name.trim() } : {}), ...(intendedUse.trim() ? { intendedUse: intendedUse.trim() } : {}) });
       await loadExports();
       void load();
     } catch (err) {
@@ -99,6 +100,20 @@ export function ExportPage() {
                 );
               })}
             </fieldset>
+            {isAdapter && effective.includes('merged') && (
+              <label className="field">
+                <span className="field-label">Merged weights saved as</span>
+                <span className="select-input">
+                  <select value={mergedDtype} onChange={(e) => setMergedDtype(e.target.value as MergedDtype)} data-testid="export-merged-dtype" disabled={jobId !== null}>
+                    <option value="auto">the base model’s dtype</option>
+                    <option value="bfloat16">bfloat16</option>
+                    <option value="float16">float16</option>
+                    <option value="float32">float32</option>
+                  </select>
+                </span>
+                <span className="field-hint">The adapter is folded in fp32 and rounded once; the check compares the file with that exact rounding.</span>
+              </label>
+            )}
             <label className="field">
               <span className="field-label">Export name</span>
               <span className="text-input"><input value={name} placeholder={selected ? `${selected.name} export` : ''} onChange={(e) => setName(e.target.value)} data-testid="export-name" /></span>

@@ -1,22 +1,25 @@
 import { LatheError } from '../../shared/contract/errors.js';
-import { EXPORT_FORMATS, describeGgufChecks, type ExportFormat } from '../../shared/contract/features/exports.js';
+import { EXPORT_FORMATS, MERGED_DTYPES, describeGgufChecks, type ExportFormat, type MergedDtype } from '../../shared/contract/features/exports.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { parseFlags } from '../args.js';
 import { resolveModelId } from '../ids.js';
 
-const USAGE = `lathe export MODEL [--formats ${EXPORT_FORMATS.join(',')}] [--name NAME] [--intended-use TEXT] [--limitations TEXT] | lathe export --list   [--data-dir DIR]   (MODEL: a name, an id or its first characters, as "lathe models list" prints them)`;
+const USAGE = `lathe export MODEL [--formats ${EXPORT_FORMATS.join(',')}] [--dtype ${MERGED_DTYPES.join('|')}] [--name NAME] [--intended-use TEXT] [--limitations TEXT] | lathe export --list   [--data-dir DIR]   (MODEL: a name, an id or its first characters, as "lathe models list" prints them)`;
 
 /** One export folder (merged safetensors, GGUFs, Modelfile, model card, SHA256SUMS), verified, recorded as a draft. */
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { formats: { type: 'string' }, name: { type: 'string' }, 'intended-use': { type: 'string' }, limitations: { type: 'string' }, list: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+    { formats: { type: 'string' }, dtype: { type: 'string' }, name: { type: 'string' }, 'intended-use': { type: 'string' }, limitations: { type: 'string' }, list: { type: 'boolean' }, 'data-dir': { type: 'string' } },
     USAGE,
   );
   const formats = values.formats?.split(',').map((f) => f.trim()).filter(Boolean);
   for (const f of formats ?? []) {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new LatheError('INVALID_ARGUMENTS', `Unknown export format "${f}".`, `Use some of: ${EXPORT_FORMATS.join(', ')}.`);
+  }
+  if (values.dtype !== undefined && !(MERGED_DTYPES as readonly string[]).includes(values.dtype)) {
+    throw new LatheError('INVALID_ARGUMENTS', `Unknown dtype "${values.dtype}" for the merged weights.`, `Use one of: ${MERGED_DTYPES.join(', ')} (auto keeps the base model's).`);
   }
   if (!values.list && !positionals[0]) throw new LatheError('INVALID_ARGUMENTS', 'Which model or adapter should be exported?', `Usage: ${USAGE} (ids: lathe models list)`);
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
@@ -33,6 +36,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const e = await engine.call('exports.create', {
       modelId,
       ...(formats ? { formats: formats as ExportFormat[] } : {}),
+      ...(values.dtype ? { mergedDtype: values.dtype as MergedDtype } : {}),
       ...(values.name ? { name: values.name } : {}),
       ...(values['intended-use'] ? { intendedUse: values['intended-use'] } : {}),
       ...(values.limitations ? { limitations: values.limitations } : {}),

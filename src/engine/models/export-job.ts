@@ -2,7 +2,7 @@ import crypto, { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
-import { EXPORT_FORMATS, type ExportFormat, type ExportSummary, type MERGED_DTYPES } from '../../shared/contract/features/exports.js';
+import { EXPORT_FORMATS, type ExportFormat, type ExportSummary, type MergedDtype } from '../../shared/contract/features/exports.js';
 import type { EngineContext } from '../context.js';
 import { exportQueries, type ExportFileRow } from '../db/queries/exports.js';
 import { modelQueries, type ModelRow } from '../db/queries/models.js';
@@ -21,7 +21,7 @@ import { ollamaModelfile } from './ollama-modelfile.js';
 export interface CreateExportArgs {
   modelId: string;
   formats?: ExportFormat[] | undefined;
-  mergedDtype?: (typeof MERGED_DTYPES)[number] | undefined;
+  mergedDtype?: MergedDtype | undefined;
   name?: string | undefined;
   intendedUse?: string | undefined;
   limitations?: string | undefined;

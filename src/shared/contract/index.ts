@@ -68,7 +68,7 @@ export type { AppInfo } from './features/app.js';
 export type { DoctorCheck, DoctorReport, GpuInfo } from './features/doctor.js';
 export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
 export type { ModelSummary, ModelInspection, GgufOuttype } from './features/models.js';
-export type { ExportSummary, ExportFormat } from './features/exports.js';
+export type { ExportSummary, ExportFormat, MergedDtype } from './features/exports.js';
 export { describeGgufChecks } from './features/exports.js';
 export type { RunEstimate, RunEvent, RunSummary, StartRunArgs, StartRunInput } from './features/runs.js';
 export type { ChatMessage, ColumnMapping, DatasetSummary, DatasetVersion, Detection, ExampleContent, ImportResult, TaskFormat, FileType } from './features/datasets.js';

@@ -8,6 +8,7 @@ export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
 /** The dtype merged weights are saved in: 'auto' keeps the base model's (bf16 for most released models). */
 export const MERGED_DTYPES = ['auto', 'bfloat16', 'float16', 'float32'] as const;
+export type MergedDtype = (typeof MERGED_DTYPES)[number];
 
 export const exportFileSchema = z.object({ path: z.string(), format: z.string(), quant: z.string().nullable(), sha256: z.string(), bytes: z.number().int() });
 
