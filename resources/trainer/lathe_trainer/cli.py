@@ -82,6 +82,9 @@ def _dispatch(args: argparse.Namespace, writer: ProtocolWriter) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .no_remote_code import install
+
+    install()  # no code that comes with a model loads in this process, whatever a library passes (see no_remote_code)
     writer = ProtocolWriter.claim_stdout()
     _install_cancel_handlers()
     try:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import environment
 from .hashing import sha256_file
+from .no_remote_code import refuse_custom_code
 from .protocol import LatheError, ProtocolWriter, log
 from .chat_template import IGNORE_INDEX, encode_chat, encode_text
 from .train.model import autocast_for, check_base_folder, load_tokenizer, pick_device, resolve_precision
@@ -148,6 +149,7 @@ def load_model(c: PplConfig, device: str, precision: str):
     from transformers import AutoModelForCausalLM
 
     check_base_folder(c.model)
+    refuse_custom_code(c.adapter)
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32) if device.startswith("cuda") else torch.float32
     model = AutoModelForCausalLM.from_pretrained(c.model, dtype=dtype, local_files_only=True, use_safetensors=True,
                                                  trust_remote_code=False)
@@ -166,6 +168,8 @@ def load_model(c: PplConfig, device: str, precision: str):
 def run_perplexity(writer: ProtocolWriter, config_path: Path) -> dict:
     # Bad config or data fails here, before hello and before the 2-5 s torch import, like bad arguments.
     c = load_ppl_config(config_path)
+    refuse_custom_code(c.model)  # a model or adapter that asks to run its own code (see no_remote_code)
+    refuse_custom_code(c.adapter)
     docs = read_documents(c.data, c.max_documents)
     if not docs:
         raise LatheError("data_empty", "The held-out data has no documents.", "Pick a dataset version or split that has examples.")

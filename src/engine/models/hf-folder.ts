@@ -5,7 +5,9 @@ import { LatheError } from '../../shared/contract/errors.js';
 /**
  * Reads a Hugging Face model or PEFT adapter folder without loading weights: config.json, the safetensors
  * headers (for the parameter count), tokenizer files, the chat template and the license. Pickle weights are
- * refused: unpickling runs arbitrary code, which an offline, audited tool cannot allow.
+ * refused: unpickling runs arbitrary code, which an offline, audited tool cannot allow. So is a folder that carries
+ * Python code (auto_map or *.py, see customCodeIn), and only known files (weights, TOKENIZER_FILES, META_FILES) are
+ * listed, hashed and copied.
  */
 export const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.ckpt', '.pkl', '.pickle'];
 
@@ -33,10 +35,77 @@ export function refusePickle(file: string): LatheError {
   );
 }
 
+/**
+ * Code that comes with a model. A folder can name Python classes in `auto_map` (config.json, tokenizer_config.json,
+ * processor configs) and ship the .py files beside them; transformers imports them whenever a caller passes
+ * trust_remote_code=True — and llama.cpp's converter does, for several architectures. Lathe never runs such code,
+ * so a folder that carries any is refused before anything reads it with Python. (The same rule, and a guard
+ * inside every Python process, live in resources/trainer/lathe_trainer/no_remote_code.py.)
+ */
+export const CUSTOM_CODE_HINT =
+  'Use a model whose architecture transformers supports natively (config.json\'s model_type, e.g. llama, qwen2, mistral, gemma, phi3), ' +
+  'or review the code and, if the model works without it, delete the auto_map entries and the .py files from the folder, then try again.';
+
+/** Top-level JSON files that are data, never configs with an auto_map (large, and transformers reads none from them). */
+const NOT_CONFIG_JSON = (name: string) => name === 'tokenizer.json' || name.endsWith('.index.json');
+const MAX_CONFIG_JSON_BYTES = 16 * 1024 * 1024;
+
+/** What in `dir` would make transformers run code from it ("auto_map → a.B in config.json", "x.py"), or null. */
+export function customCodeIn(dir: string): string | null {
+  let dirents: fs.Dirent[];
+  try {
+    dirents = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return null; // nothing to read: whoever opens the folder next reports that
+  }
+  const maps: string[] = [];
+  // Every entry, links included: transformers follows a symlinked .py as readily as a file.
+  const python = dirents.filter((e) => !e.isDirectory() && e.name.toLowerCase().endsWith('.py')).map((e) => e.name).sort();
+  for (const e of dirents) {
+    if (e.isDirectory() || !e.name.toLowerCase().endsWith('.json') || NOT_CONFIG_JSON(e.name)) continue;
+    const file = path.join(dir, e.name);
+    let json: unknown;
+    try {
+      if (fs.statSync(file).size > MAX_CONFIG_JSON_BYTES) continue;
+      json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      continue; // unreadable JSON is reported by whatever needs the file; it cannot name code either
+    }
+    const autoMap = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>).auto_map : undefined;
+    if (autoMap === undefined || autoMap === null) continue;
+    const refs = [...new Set(classRefs(autoMap))];
+    maps.push(`${refs.length ? refs.slice(0, 4).join(', ') + (refs.length > 4 ? ', …' : '') : JSON.stringify(autoMap).slice(0, 80)} in ${e.name}`);
+  }
+  if (!maps.length && !python.length) return null;
+  const parts = [];
+  if (maps.length) parts.push(`auto_map → ${maps.sort().join('; ')}`);
+  if (python.length) parts.push(`Python file${python.length > 1 ? 's' : ''} ${python.slice(0, 4).join(', ')}${python.length > 4 ? ', …' : ''}`);
+  return parts.join('; ');
+}
+
+function classRefs(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(classRefs);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(classRefs);
+  return [];
+}
+
+/** Throws when `dir` carries code (see customCodeIn); `outcome` says what did not happen ("Nothing was imported."). */
+export function refuseCustomCode(dir: string, outcome: string): void {
+  const found = customCodeIn(dir);
+  if (!found) return;
+  throw new LatheError(
+    'INVALID_ARGUMENTS',
+    `This model needs custom Python code from its folder (${found}; in ${path.resolve(dir)}). Lathe never runs code that comes with a model: it would run unreviewed, with your permissions. ${outcome}`,
+    CUSTOM_CODE_HINT,
+  );
+}
+
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer.model', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'added_tokens.json', 'chat_template.jinja', 'chat_template.json'];
 const META_FILES = ['config.json', 'generation_config.json', 'adapter_config.json', 'README.md', 'LICENSE', 'LICENSE.txt', 'LICENSE.md', 'model.safetensors.index.json'];
 
 export function inspectHfFolder(dir: string): HfFolderFacts {
+  refuseCustomCode(dir, 'Nothing was imported.');
   const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
   const weights = entries.filter((f) => f.endsWith('.safetensors')).sort();
   const pickles = entries.filter((f) => PICKLE_EXTENSIONS.includes(path.extname(f).toLowerCase()));

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
+import { resourcesDir } from '../paths.js';
 import { findPythonEnv } from '../training/python-env.js';
+import { CUSTOM_CODE_HINT, refuseCustomCode } from './hf-folder.js';
 import { llamaSource } from './llama-source.js';
 import { ensureLlamaTools } from './llama-tools.js';
 
@@ -11,6 +14,11 @@ import { ensureLlamaTools } from './llama-tools.js';
  * writes is one that exact runtime loads. Python converters run with the trainer's Python and
  * PYTHONPATH=<clone>/gguf-py (converter and gguf-py always one version). Each call is cancellable (SIGTERM) and
  * reports progress parsed from the tools' own output; a partial output file is deleted on failure.
+ *
+ * The converters call `AutoTokenizer.from_pretrained(..., trust_remote_code=True)` for several architectures, which
+ * would import Python shipped in the model folder. So a folder carrying code (auto_map, *.py) is refused before the
+ * converter starts, and the converter itself runs under `python -m lathe_trainer.no_remote_code`, which disables
+ * transformers' dynamic-module loading in that process (for a folder changed after this check).
  */
 export interface ConvertOptions {
   signal?: AbortSignal;
@@ -24,17 +32,25 @@ export type ConverterOuttype = 'f16' | 'bf16' | 'q8_0' | 'f32';
 export const K_QUANTS = ['Q4_K_M', 'Q5_K_M', 'Q6_K'] as const;
 
 export async function convertHfToGguf(hfDir: string, outFile: string, outtype: ConverterOuttype, opts: ConvertOptions = {}): Promise<void> {
+  refuseCustomCode(hfDir, 'Nothing was converted.');
   const src = llamaSource();
-  await runTool(findPythonEnv(opts.dataDir).python, [`${src.dir}/convert_hf_to_gguf.py`, hfDir, '--outfile', outFile, '--outtype', outtype, ...(opts.modelName ? ['--model-name', opts.modelName] : [])], outFile, 'convert_hf_to_gguf.py', {
+  await runTool(findPythonEnv(opts.dataDir).python, guarded([hfDir], `${src.dir}/convert_hf_to_gguf.py`, [hfDir, '--outfile', outFile, '--outtype', outtype, ...(opts.modelName ? ['--model-name', opts.modelName] : [])]), outFile, 'convert_hf_to_gguf.py', {
     ...opts, cwd: src.dir, env: converterEnv(src.dir),
   });
 }
 
 export async function convertLoraToGguf(adapterDir: string, baseHfDir: string, outFile: string, outtype: ConverterOuttype, opts: ConvertOptions = {}): Promise<void> {
+  refuseCustomCode(adapterDir, 'Nothing was converted.');
+  refuseCustomCode(baseHfDir, 'Nothing was converted.');
   const src = llamaSource();
-  await runTool(findPythonEnv(opts.dataDir).python, [`${src.dir}/convert_lora_to_gguf.py`, adapterDir, '--base', baseHfDir, '--outfile', outFile, '--outtype', outtype], outFile, 'convert_lora_to_gguf.py', {
+  await runTool(findPythonEnv(opts.dataDir).python, guarded([adapterDir, baseHfDir], `${src.dir}/convert_lora_to_gguf.py`, [adapterDir, '--base', baseHfDir, '--outfile', outFile, '--outtype', outtype]), outFile, 'convert_lora_to_gguf.py', {
     ...opts, cwd: src.dir, env: converterEnv(src.dir),
   });
+}
+
+/** `python -m lathe_trainer.no_remote_code --check DIR… -- SCRIPT ARGS…`: the script as __main__, with model code disabled. */
+function guarded(checkDirs: string[], script: string, args: string[]): string[] {
+  return ['-m', 'lathe_trainer.no_remote_code', ...checkDirs.flatMap((d) => ['--check', d]), '--', script, ...args];
 }
 
 /** k-quants need llama-quantize, built once from the same source (see llama-tools.ts). */
@@ -46,7 +62,9 @@ export async function quantizeGguf(inFile: string, outFile: string, type: string
 }
 
 function converterEnv(dir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: `${dir}/gguf-py`, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', PYTHONUNBUFFERED: '1' };
+  // The trainer folder for the lathe_trainer.no_remote_code guard, then the clone's own gguf-py.
+  const pythonPath = [path.join(resourcesDir(), 'trainer'), path.join(dir, 'gguf-py')].join(path.delimiter);
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: pythonPath, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', PYTHONUNBUFFERED: '1' };
   delete env.NO_LOCAL_GGUF;
   return env;
 }
@@ -56,10 +74,13 @@ function runTool(cmd: string, args: string[], outFile: string, label: string, op
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
+    let refused: string | null = null;
     const onData = (chunk: Buffer) => {
       // tqdm redraws with \r; llama-quantize prints "[ n/ N] tensor" lines.
       for (const line of chunk.toString('utf8').split(/[\r\n]+/)) {
         if (!line.trim()) continue;
+        const refusal = /^custom_code_refused: (.+)$/.exec(line.trim());
+        if (refusal) refused = refusal[1]!;
         tail.push(line);
         if (tail.length > 30) tail.shift();
         const pct = /(\d{1,3})%\|/.exec(line);
@@ -82,8 +103,9 @@ function runTool(cmd: string, args: string[], outFile: string, label: string, op
         fs.rmSync(outFile, { force: true });
         return reject(cancelled(label));
       }
-      if (code === 0 && fs.existsSync(outFile)) return resolve();
+      if (code === 0 && fs.existsSync(outFile) && !refused) return resolve();
       fs.rmSync(outFile, { force: true });
+      if (refused) return reject(new LatheError('INVALID_ARGUMENTS', refused, CUSTOM_CODE_HINT));
       const detail = tail.filter((l) => /error|exception|not supported|failed/i.test(l)).slice(-3).join(' | ') || tail.slice(-3).join(' | ');
       reject(new LatheError('INTERNAL', `${label} failed (exit ${code}): ${detail.slice(0, 600)}`,
         'The model may use an architecture this llama.cpp version cannot convert, or files are missing (config.json, tokenizer). Nothing was registered.'));

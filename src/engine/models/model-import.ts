@@ -6,6 +6,7 @@ import type { ModelInspection, ModelSummary } from '../../shared/contract/featur
 import type { EngineContext } from '../context.js';
 import { modelQueries, type ModelRow } from '../db/queries/models.js';
 import { requireDb } from '../require-db.js';
+import { refuseCustomCode } from './hf-folder.js';
 import { hashModelFiles } from './model-hash.js';
 import { inspectModelPath } from './model-inspect.js';
 import { formatBytes, runModelJob } from './model-job.js';
@@ -21,7 +22,7 @@ export interface ImportModelArgs {
 }
 
 /**
- * Import = inspect (headers validated, pickles refused) → hash with progress (copying in the same pass when
+ * Import = inspect (headers validated, pickles and model-supplied code refused) → hash with progress (copying in the same pass when
  * asked) → one row + one audit entry. A cancelled or failed copy is removed; the registry is only written at
  * the end, so a failure leaves nothing behind.
  */
@@ -41,6 +42,9 @@ export async function importModel(ctx: EngineContext, args: ImportModelArgs): Pr
         copyTo: copyDir ?? undefined,
         onProgress: (p) => report(p.totalBytes ? p.bytes / p.totalBytes : null, `Hashing ${p.file} · ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}`),
       });
+      // Again after the (possibly long) hash: the folder may have changed since it was inspected. A copy holds
+      // only known files, so what is checked is what gets registered.
+      if (isFolder) refuseCustomCode(copyDir ?? inspection.path, 'Nothing was imported.');
     } catch (err) {
       if (copyDir) fs.rmSync(copyDir, { recursive: true, force: true });
       throw err;

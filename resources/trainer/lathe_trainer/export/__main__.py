@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from ..cli import _install_cancel_handlers
+    from ..no_remote_code import install
 
+    install()  # no code that comes with a model loads in this process (see no_remote_code)
     writer = ProtocolWriter.claim_stdout()
     _install_cancel_handlers()
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..no_remote_code import refuse_custom_code
 from ..protocol import LatheError, ProtocolWriter
 from .merge import load_base_and_adapter
 
@@ -40,16 +41,18 @@ def _max_diff(a: list, b: list) -> list[float]:
 
 def compare_logits(writer: ProtocolWriter, base_dir: Path, adapter_dir: Path, merged_dir: Path,
                    prompts: list[str] | None = None, tolerance: float = FP32_TOLERANCE) -> dict:
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     if not (merged_dir / "config.json").is_file():
         raise LatheError("not_found", f"{merged_dir} is not a merged model folder (no config.json).",
                          "Pass the folder the merge wrote.")
+    for folder in (base_dir, adapter_dir, merged_dir):
+        refuse_custom_code(folder)  # before torch and transformers are even imported
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     prompts = list(prompts or DEFAULT_PROMPTS)
     dtype_name = _saved_dtype(merged_dir)
     dtype = {"bfloat16": torch.bfloat16, "float16": torch.float16}.get(dtype_name, torch.float32)
-    tokenizer = AutoTokenizer.from_pretrained(merged_dir, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(merged_dir, local_files_only=True, trust_remote_code=False)
     batches = [tokenizer(p, return_tensors="pt").input_ids for p in prompts]
 
     writer.progress("compare", 0.1, "Loading base + adapter (fp32)")
@@ -71,7 +74,8 @@ def compare_logits(writer: ProtocolWriter, base_dir: Path, adapter_dir: Path, me
     del folded, reference
 
     writer.progress("compare", 0.6, f"Loading the merged model ({dtype_name} weights, computed in fp32)")
-    merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32, local_files_only=True, use_safetensors=True)
+    merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32, local_files_only=True, use_safetensors=True,
+                                                  trust_remote_code=False)
     merged.eval()
     got = _logits(merged, batches)
     file_diffs = _max_diff(expected, got)

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from ..hashing import sha256_file
+from ..no_remote_code import refuse_custom_code
 from ..protocol import LatheError, ProtocolWriter, log
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
@@ -43,8 +44,10 @@ def load_base_and_adapter(base_dir: Path, adapter_dir: Path, dtype=None):
     if not (adapter_dir / "adapter_config.json").is_file():
         raise LatheError("not_an_adapter", f"{adapter_dir} has no adapter_config.json.",
                          "Pick the adapter folder a training run wrote (it holds adapter_config.json and adapter_model.safetensors).")
+    refuse_custom_code(base_dir)
+    refuse_custom_code(adapter_dir)
     base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=dtype or torch.float32, local_files_only=True,
-                                                use_safetensors=True)
+                                                use_safetensors=True, trust_remote_code=False)
     model = PeftModel.from_pretrained(base, adapter_dir, is_trainable=False, local_files_only=True)
     model.eval()
     return model
@@ -54,6 +57,8 @@ def merge_adapter(writer: ProtocolWriter, base_dir: Path, adapter_dir: Path, out
     if out_dir.exists() and any(out_dir.iterdir()):
         raise LatheError("output_exists", f"{out_dir} already exists and is not empty.",
                          "Choose a new output folder; Lathe never overwrites an export.")
+    refuse_custom_code(base_dir)  # before _torch_dtype reads config.json (see no_remote_code)
+    refuse_custom_code(adapter_dir)
     dtype, resolved = _torch_dtype(dtype_name, base_dir)
     writer.progress("merge", 0.05, "Loading base model and adapter")
     # Merge in fp32 so the fold itself adds no rounding, then cast once to the saved dtype.

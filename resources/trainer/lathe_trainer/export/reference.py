@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..no_remote_code import refuse_custom_code
 from ..protocol import LatheError, ProtocolWriter
 
 # A short conversation with ordinary words, digits and punctuation: every position is scored.
@@ -42,9 +43,10 @@ def render_prompt(tokenizer) -> tuple[str, list[int]]:
 
 def render_chat(model_dir: Path, messages: list[dict], add_generation_prompt: bool = True) -> dict:
     """A conversation as transformers renders it with the model's own template: the text and the token ids."""
+    refuse_custom_code(model_dir)  # before transformers is even imported
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True, trust_remote_code=False)
     if not getattr(tokenizer, "chat_template", None):
         raise LatheError("no_chat_template", f"{model_dir} has no chat template.", "Pick a model folder whose tokenizer has one.")
     text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
@@ -66,15 +68,16 @@ def _reference_dtype(parameters: int):
 
 
 def reference_logprobs(writer: ProtocolWriter, model_dir: Path, top_k: int = TOP_K) -> dict:
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
     if not (model_dir / "config.json").is_file():
         raise LatheError("not_found", f"{model_dir} is not a Hugging Face model folder (no config.json).",
                          "Pass the folder the GGUF was converted from.")
+    refuse_custom_code(model_dir)  # before torch and transformers are even imported
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
     writer.progress("reference", 0.05, "Reading the source model's config and tokenizer")
-    config = AutoConfig.from_pretrained(model_dir, local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    config = AutoConfig.from_pretrained(model_dir, local_files_only=True, trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True, trust_remote_code=False)
     text, ids = render_prompt(tokenizer)
     if len(ids) < 2:
         raise LatheError("prompt_too_short", "The reference prompt tokenised to fewer than 2 tokens.",
@@ -83,7 +86,8 @@ def reference_logprobs(writer: ProtocolWriter, model_dir: Path, top_k: int = TOP
     weights = sum(p.stat().st_size for p in model_dir.glob("*.safetensors"))
     dtype, dtype_name = _reference_dtype(weights // 2)
     writer.progress("reference", 0.2, f"Loading the source model ({dtype_name})")
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype, local_files_only=True, use_safetensors=True)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype, local_files_only=True, use_safetensors=True,
+                                                 trust_remote_code=False)
     model.eval()
     parameters = sum(p.numel() for p in model.parameters())
     writer.progress("reference", 0.6, f"Scoring {len(ids)} positions")

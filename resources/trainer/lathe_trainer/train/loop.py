@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import environment
 from ..heartbeat import Heartbeat
+from ..no_remote_code import refuse_custom_code
 from ..protocol import EXIT_CANCELLED, LatheError, ProtocolWriter, log
 from . import checkpoint as ckpt
 from .config import RunConfig, load_config
@@ -111,6 +112,7 @@ def seed_everything(seed: int, device: str) -> None:
 
 def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None) -> int | None:
     c = load_config(config_path)  # a bad run.json fails here, before hello, like bad arguments
+    refuse_custom_code(Path(c.base_model))  # and a base model that asks to run its own code (see no_remote_code)
     if c.world_size > 1 and not inside_torchrun():
         return relaunch(writer, config_path, resume, c.devices)  # rank 0's lines come back through this process
     import torch

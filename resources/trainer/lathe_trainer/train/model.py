@@ -1,13 +1,15 @@
 """The base model: refuse unsafe weight formats, pick the device, load, and wrap for the chosen method.
 
-Only safetensors are ever loaded and `trust_remote_code` is never set: a model folder is data, and a
-pickle (.bin/.pt) or a modelling .py file inside it could run arbitrary code on an air-gapped machine.
+Only safetensors are ever loaded and `trust_remote_code` is always False: a model folder is data, and a
+pickle (.bin/.pt) or a modelling .py file inside it could run arbitrary code on an air-gapped machine. A folder
+that asks for such code (auto_map, *.py) is refused up front (see no_remote_code).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..no_remote_code import refuse_custom_code
 from ..protocol import LatheError, log
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
@@ -78,6 +80,7 @@ def check_base_folder(base: Path) -> list[Path]:
     if not base.is_dir() or not (base / "config.json").is_file():
         raise LatheError("base_model_missing", f"{base} is not a Hugging Face model folder (no config.json).",
                          "Set `base_model` to a folder with config.json, tokenizer files and *.safetensors.")
+    refuse_custom_code(base)
     weights = sorted(base.glob("*.safetensors"))
     if weights:
         return weights
