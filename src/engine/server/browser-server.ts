@@ -1,11 +1,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { frameSchema } from '../../shared/contract/frames.js';
 import type { AppInfo } from '../../shared/contract/index.js';
 import { webSocketChannel, type WebSocketLike } from '../../shared/transport/websocket-channel.js';
 import { Engine } from '../engine.js';
+import { hostHeaderAllowed, isLoopbackHost } from './host-header.js';
 import { contentType, resolveStatic } from './static-files.js';
 
 export interface BrowserServerOptions {
@@ -28,7 +31,8 @@ export interface BrowserServer {
 }
 
 const COOKIE = 'lathe_token';
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** The largest WebSocket message (one RPC frame) the engine reads; a bigger one closes the socket with 1009 (too big). */
+export const MAX_RPC_MESSAGE_BYTES = 64 * 1024 * 1024;
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
@@ -45,8 +49,9 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const authorised = (req: http.IncomingMessage) => hasToken(req, token);
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
-    if (!hostAllowed(req, host)) return deny(res, 421, 'This address is not served here.');
+    const url = requestUrl(req);
+    if (!hostHeaderAllowed(req.headers.host, host)) return deny(res, 421, 'This address is not served here.');
+    if (!url) return deny(res, 400, 'The request target is not a URL path.');
     if (!authorised(req)) {
       return deny(res, 401, 'Lathe needs its access token. Open the full URL that `lathe serve` printed (it ends in ?token=…).');
     }
@@ -68,16 +73,24 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     fs.createReadStream(file).pipe(res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RPC_MESSAGE_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
-    if (url.pathname !== '/ws' || !hostAllowed(req, host) || !authorised(req) || !originAllowed(req)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      socket.destroy();
+    socket.on('error', () => undefined); // a peer that resets mid-handshake is its own problem, not the server's
+    const url = requestUrl(req);
+    const refusal = !hostHeaderAllowed(req.headers.host, host)
+      ? '421 Misdirected Request'
+      : !url || url.pathname !== '/ws'
+        ? '404 Not Found'
+        : !authorised(req) || !originAllowed(req)
+          ? '401 Unauthorized'
+          : null;
+    if (refusal) {
+      socket.write(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      (socket as Socket).destroySoon(); // after the answer is flushed
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      engine.attach(webSocketChannel(ws as unknown as WebSocketLike));
+      engine.attach(webSocketChannel(checkedFrames(ws)));
     });
   });
 
@@ -106,13 +119,67 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   };
 }
 
+/** Whether a bind address is loopback (127.0.0.0/8, ::1, localhost); the one rule lives in host-header.ts. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+  return isLoopbackHost(host);
+}
+
+/** The request target as a URL, or null when it is not an origin-form path (`*`, an absolute URL, junk); `//x` is a path here, not a host. */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return null;
+  try {
+    return new URL(`http://placeholder${target}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The socket as the frame channel sees it, minus what is not a frame: a message that is not JSON or not one of the
+ * protocol's frames is answered with an INVALID_ARGUMENTS error frame (its own id when it has one, else 0, which no
+ * client request uses) instead of vanishing. Socket errors (a message over MAX_RPC_MESSAGE_BYTES, invalid UTF-8 in
+ * a text message) close that socket with the protocol's code (1009, 1007) and nothing else.
+ */
+function checkedFrames(ws: WebSocket): WebSocketLike {
+  ws.on('error', () => undefined); // ws has already started closing the socket with the right code
+  const refuse = (id: number, message: string) =>
+    ws.send(JSON.stringify({ t: 'err', id, error: { code: 'INVALID_ARGUMENTS', message, hint: 'Send one protocol frame per message: {"t":"req","id":<integer>,"name":"<handler>","args":{…}}.' } }));
+  return {
+    get readyState() {
+      return ws.readyState;
+    },
+    send: (data) => ws.send(data),
+    close: (code, reason) => ws.close(code, reason),
+    addEventListener(type: 'message' | 'close', listener: (e: { data: unknown }) => void) {
+      if (type === 'close') return void ws.on('close', () => listener({ data: undefined }));
+      ws.on('message', (data: RawData) => {
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        let text: string;
+        let value: unknown;
+        try {
+          text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        } catch {
+          return refuse(0, 'The message is not valid UTF-8.');
+        }
+        try {
+          value = JSON.parse(text);
+        } catch {
+          return refuse(0, 'The message is not valid JSON.');
+        }
+        if (!frameSchema.safeParse(value).success) {
+          const id = (value as { id?: unknown } | null)?.id;
+          return refuse(Number.isSafeInteger(id) ? (id as number) : 0, 'The message is not a protocol frame.');
+        }
+        listener({ data: text });
+      });
+    },
+  } as WebSocketLike;
 }
 
 function hasToken(req: http.IncomingMessage, token: string): boolean {
-  const url = new URL(req.url ?? '/', 'http://placeholder');
-  const given = url.searchParams.get('token') ?? readCookie(req.headers.cookie, COOKIE);
+  const url = requestUrl(req);
+  const given = url?.searchParams.get('token') ?? readCookie(req.headers.cookie, COOKIE);
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -125,13 +192,6 @@ function readCookie(header: string | undefined, name: string): string | null {
     if (k === name) return v.join('=');
   }
   return null;
-}
-
-/** On loopback, refuse Host headers naming other machines: a DNS-rebinding page cannot reach the engine. */
-function hostAllowed(req: http.IncomingMessage, bound: string): boolean {
-  if (!isLoopback(bound)) return true;
-  const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return isLoopback(hostHeader);
 }
 
 /** A browser sends Origin on WebSocket upgrades; it must be this server's own page. */

@@ -1,25 +1,71 @@
+import { z } from 'zod';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { GenerationResult } from '../../shared/inference-contract.js';
 
-/** The parts of OpenAI's request bodies we honour; anything else is ignored, like most local servers do. */
-export interface OpenAiSampling {
-  max_tokens?: number | null;
-  max_completion_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  seed?: number | null;
-  stop?: string | string[] | null;
-  stream?: boolean | null;
-  stream_options?: { include_usage?: boolean } | null;
-  response_format?: { type: string; json_schema?: { schema?: Record<string, unknown> } } | null;
+/**
+ * The parts of OpenAI's request bodies we honour, checked field by field before anything reads them: a body of the
+ * wrong shape is a 400 that names the field, never a TypeError deep in a handler. Fields we do not use are ignored,
+ * like most local servers do.
+ */
+const count = z.number().int().min(1).max(32_768);
+const samplingShape = {
+  max_tokens: count.nullish(),
+  max_completion_tokens: count.nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  seed: z.number().int().min(0).nullish(),
+  stop: z.union([z.string().max(200), z.array(z.string().max(200)).max(8)]).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  response_format: z
+    .object({
+      type: z.string(),
+      json_schema: z.object({ schema: z.record(z.string(), z.unknown()).optional() }).nullish(),
+    })
+    .nullish(),
+};
+const contentSchema = z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().nullish() })), z.null()]);
+const chatBodySchema = z.object({
+  model: z.string().min(1),
+  messages: z.array(z.object({ role: z.string(), content: contentSchema.optional() })).min(1),
+  ...samplingShape,
+});
+const completionBodySchema = z.object({
+  model: z.string().min(1),
+  prompt: z.union([z.string(), z.array(z.string())]),
+  ...samplingShape,
+});
+export type OpenAiSampling = z.infer<z.ZodObject<typeof samplingShape>>;
+export type ChatBody = z.infer<typeof chatBodySchema>;
+export type CompletionBody = z.infer<typeof completionBodySchema>;
+
+/** Deeper than this is no OpenAI request; refusing it early keeps recursion (ours, zod's, the IPC's) bounded. */
+export const MAX_JSON_DEPTH = 64;
+
+export const parseChatBody = (value: unknown): ChatBody => parseBody(chatBodySchema, value);
+export const parseCompletionBody = (value: unknown): CompletionBody => parseBody(completionBodySchema, value);
+
+function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('The request body must be a JSON object.');
+  if (jsonDepth(value) > MAX_JSON_DEPTH) throw bad(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`);
+  throw bad(`Invalid request body — ${issues.join('; ')}.`);
 }
-export interface ChatBody extends OpenAiSampling {
-  model: string;
-  messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> | null }>;
-}
-export interface CompletionBody extends OpenAiSampling {
-  model: string;
-  prompt: string | string[];
+
+/** Nesting depth of a parsed JSON value, without recursion (a hostile body may be a million brackets deep). */
+function jsonDepth(root: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > max) max = depth;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return max;
 }
 
 const bad = (message: string) => new LatheError('INVALID_ARGUMENTS', message, 'Check the request body against the OpenAI API reference.');
