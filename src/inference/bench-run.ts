@@ -36,7 +36,7 @@ export async function benchModel(runtime: LlamaRuntime, req: BenchRequest) {
       let n = 0;
       const t = performance.now();
       // Greedy sampling; an end-of-generation token does not stop the count, like llama-bench's tg.
-      for await (const token of slot.sequence.evaluate([bos], { temperature: 0 })) {
+      for await (const token of slot.sequence.evaluate([bos], { temperature: 0, yieldEogToken: true })) {
         void token;
         if (++n >= req.genTokens) break;
       }

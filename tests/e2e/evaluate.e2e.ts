@@ -56,9 +56,11 @@ describe('evaluate (browser mode, real llama.cpp)', () => {
     await page.getByTestId('ev-comparison').scrollIntoViewIfNeeded();
     await shot(page, 'evaluate-compare');
 
-    // Gate: "F1 ≥ base + 5" — a random adapter does not pass; release needs an override with reviewer and reason.
+    // Gate: "F1 ≥ base + 100" — a bar no adapter clears here (every answer word for word right), so the refusal does
+    // not hang on how a random LoRA happens to score; release needs an override with reviewer and reason.
+    await page.getByTestId('ev-crit-points').fill('100');
     await page.getByTestId('ev-crit-add').click();
-    await expect.poll(() => page.getByTestId('ev-criteria').textContent()).toMatch(/token F1 ≥ base \+ 5 points/);
+    await expect.poll(() => page.getByTestId('ev-criteria').textContent()).toMatch(/token F1 ≥ base \+ 100 points/);
     await expect.poll(() => page.getByTestId('ev-verdict').textContent()).toMatch(/Does not pass/);
     expect(await page.getByTestId('ev-override').isDisabled()).toBe(true);
     await page.getByTestId('ev-reviewer').fill('R. Diaz');

@@ -44,12 +44,27 @@ describe('generate with a chunk filter and a teacher adapter (browser mode, real
     await shot(page, 'generate-filter-adapter');
 
     await page.getByTestId('generate-start').click();
-    await page.getByTestId('generate-done').waitFor({ state: 'visible', timeout: 90_000 });
+    await expect.poll(async () => (await engine.call('synthetic.list', {})).jobs[0]?.status, { timeout: 90_000 }).toBe('done');
     const [job] = (await engine.call('synthetic.list', {})).jobs;
-    expect(job!.status).toBe('done');
-    const examples = await engine.call('datasets.examples', { versionId: job!.targetVersionId!, offset: 0, limit: 50 });
-    expect(examples.examples.length).toBeGreaterThan(0);
-    for (let position = 0; position < examples.examples.length; position++) {
+    // The job read only the matching chunks (page 2, "transformers"), each once, with the adapter as teacher.
+    const row = engine.ctx.db!.prepare('SELECT adapter_ids AS adapters, chunk_limit AS n FROM synthetic_jobs WHERE id = ?').get(job!.id) as { adapters: string; n: number };
+    expect(JSON.parse(row.adapters)).toEqual([adapter.id]);
+    const read = (engine.ctx.db!.prepare('SELECT chunk_position AS position FROM synthetic_chunks WHERE job_id = ? ORDER BY chunk_position').all(job!.id) as Array<{ position: number }>).map((c) => c.position);
+    const chunks = (await engine.call('datasets.examples', { versionId: docs.versionId, offset: 0, limit: 100 })).examples;
+    const onPage2 = (locator: string) => {
+      const m = /:p\.(\d+)(?:-(\d+))?:/.exec(locator);
+      return Boolean(m) && Number(m![1]) <= 2 && Number(m![2] ?? m![1]) >= 2;
+    };
+    const matching = chunks.filter((c) => (c.content as { text: string }).text.toLowerCase().includes('transformers') && onPage2(c.source)).map((c) => c.position);
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.length).toBeLessThan(all);
+    expect(read).toEqual(matching.slice(0, row.n));
+    expect(job!.items + job!.duplicates + job!.problems).toBe(read.length);
+    // The examples it made (how many chunks give a usable one is the tiny model's business) carry the adapter and their chunk.
+    if (job!.targetVersionId) await page.getByTestId('generate-done').waitFor({ state: 'visible', timeout: 30_000 });
+    const examples = job!.targetVersionId ? (await engine.call('datasets.examples', { versionId: job!.targetVersionId, offset: 0, limit: 50 })).examples : [];
+    expect(examples).toHaveLength(job!.items);
+    for (let position = 0; position < examples.length; position++) {
       const { item, chunk } = await engine.call('synthetic.item', { versionId: job!.targetVersionId!, position });
       expect(item!.provenance.teacher.adapters.map((a) => a.id)).toEqual([adapter.id]);
       expect(item!.provenance.pages![0]).toBeLessThanOrEqual(2);

@@ -45,10 +45,17 @@ describe('generate (browser mode, real llama.cpp)', () => {
     await shot(page, 'generate-preview-light');
 
     await page.getByTestId('generate-start').click();
-    await page.getByTestId('generate-done').waitFor({ state: 'visible', timeout: 120_000 });
+    await expect.poll(async () => (await engine.call('synthetic.list', {})).jobs[0]?.status, { timeout: 120_000 }).toBe('done');
+    const job = (await engine.call('synthetic.list', {})).jobs[0]!;
+    expect(job.items + job.duplicates + job.problems).toBe(10); // each chunk: an example, a duplicate, or a problem
+    // The grammar fixes the JSON shape of each answer, not its words (a blank field gives a chunk nothing), so how many
+    // of the ten chunks give a usable example is the tiny model's business; reviewing needs two, to move between them.
+    expect(job.items, 'the tiny teacher gave fewer than 2 usable examples from 10 chunks').toBeGreaterThanOrEqual(2);
+    await page.getByTestId('generate-done').waitFor({ state: 'visible', timeout: 30_000 });
     const doneText = (await page.getByTestId('generate-done').textContent()) ?? '';
     const made = Number(/(\d+) examples are waiting for review/.exec(doneText)?.[1]);
-    expect(made).toBeGreaterThanOrEqual(8);
+    expect(made).toBe(job.items);
+    expect(doneText).toContain(job.problems ? `${job.problems} chunks gave no example` : 'review in');
     await page.getByTestId('generate-done').scrollIntoViewIfNeeded();
     await shot(page, 'generate-done-light');
 
@@ -60,7 +67,6 @@ describe('generate (browser mode, real llama.cpp)', () => {
     await page.getByTestId('review-reviewer').fill('ana');
 
     // Beside the current example: the chunk it was generated from, its grounding flag and the teacher.
-    const job = (await engine.call('synthetic.list', {})).jobs[0]!;
     const first = await engine.call('synthetic.item', { versionId: job.targetVersionId!, position: 0 });
     expect(first.chunk).toMatch(/\w+/);
     await expect.poll(() => page.getByTestId('review-source-text').textContent()).toBe(first.chunk);

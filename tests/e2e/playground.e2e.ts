@@ -32,7 +32,7 @@ describe('playground (browser mode, real llama.cpp)', () => {
   it('chats side by side, corrects an answer into a dataset, and finds the conversation in history', async () => {
     const engine = s.server.engine;
     const base = registerGguf(engine, TINY_GGUF, 'tiny-base');
-    registerGguf(engine, ensureTestLora(TINY_GGUF), 'tiny-tuned adapter', 'gguf-lora', base.id);
+    const adapter = registerGguf(engine, ensureTestLora(TINY_GGUF), 'tiny-tuned adapter', 'gguf-lora', base.id);
     const imported = await importChatDataset(engine, s.dataDir, 'Grid QA');
 
     const { context, page, problems } = await openApp(s.browser, s.server.url, 'light', '#/playground');
@@ -52,10 +52,16 @@ describe('playground (browser mode, real llama.cpp)', () => {
     await input.press('Enter');
     await expect.poll(() => page.getByTestId('pg-answer').count(), { timeout: 60_000 }).toBe(2);
     expect(await input.inputValue()).toBe('');
-    const left = (await page.getByTestId('pg-lane-0').getByTestId('pg-answer').textContent()) ?? '';
-    const right = (await page.getByTestId('pg-lane-1').getByTestId('pg-answer').textContent()) ?? '';
-    expect(left).not.toBe(right);
-    await expect.poll(() => page.getByTestId('pg-stats').first().textContent()).toMatch(/tok\/s · TTFT \d+ ms/);
+    // Each lane shows its own model's answer, as the engine stored it: whatever the tiny model said (it may say
+    // nothing at all; the lane then reads "(empty answer)"), base on the left and base + adapter on the right.
+    const [conversation] = (await engine.call('playground.conversations', {})).conversations;
+    const stored = (await engine.call('playground.conversation', { conversationId: conversation!.id })).messages.filter((m) => m.role === 'assistant');
+    expect(stored.map((m) => [m.lane, m.modelId, m.adapterIds])).toEqual([[0, base.id, []], [1, base.id, [adapter.id]]]);
+    for (const m of stored) {
+      const shown = page.getByTestId(`pg-lane-${m.lane}`).getByTestId('pg-answer').locator('.pg-msg-text');
+      expect(await shown.textContent()).toBe(m.content || '(empty answer)');
+      await expect.poll(() => page.getByTestId(`pg-lane-${m.lane}`).getByTestId('pg-stats').textContent()).toBe(`${m.stats!.tokensPerSecond.toFixed(1)} tok/s · TTFT ${Math.round(m.stats!.timeToFirstTokenMs)} ms · ${m.stats!.tokens} tokens${m.stats!.stopReason === 'maxTokens' ? ' · hit max tokens' : ''}`);
+    }
     await shot(page, 'playground-side-by-side');
 
     await page.getByTestId('pg-lane-0').getByTestId('pg-correct').click();
@@ -82,7 +88,7 @@ describe('playground (browser mode, real llama.cpp)', () => {
     await expect.poll(() => page.getByTestId('pg-serving-url').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const serving = await engine.call('serving.status', {});
     const models = await fetch(`${serving.url}/models`, { headers: { authorization: `Bearer ${serving.apiKey}` } });
-    expect(((await models.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toContain('tiny-base');
+    expect(((await models.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toContainEqual(expect.stringMatching(/^tiny-base-[0-9a-f]{8}$/)); // URL-safe id: name slug + id prefix
     await page.getByTestId('pg-serving').scrollIntoViewIfNeeded();
     await shot(page, 'playground-local-api');
     await page.getByTestId('pg-serving-toggle').click();

@@ -53,11 +53,12 @@ describe('task reports', () => {
     const file = path.join(dir, 'extract.jsonl');
     fs.writeFileSync(file, ['Feeder 12 runs at 11 kV.', 'Relay R7 tripped at noon.', 'Bus B2 was de-energised.'].map((t, i) => JSON.stringify({ messages: [{ role: 'user', content: `Extract the asset: ${t}` }, { role: 'assistant', content: JSON.stringify({ asset: ['Feeder 12', 'Relay R7', 'Bus B2'][i] }) }] })).join('\n') + '\n');
     const { versionId } = await engine.call('datasets.import', { path: file, datasetName: 'Extraction' });
-    // A closed set keeps the tiny model's answers short enough to finish inside maxTokens.
+    // A closed set bounds every answer the grammar allows (at most ~40 characters with its whitespace), so even a
+    // model that spends one token per character finishes inside maxTokens: parsing is then guaranteed, not lucky.
     const schema = { type: 'object', properties: { asset: { enum: ['Feeder 12', 'Relay R7', 'Bus B2'] } }, required: ['asset'] };
     await expect(engine.call('evals.start', { modelId: model.id, datasetVersionId: versionId, split: 'all', task: 'structured', jsonSchema: { type: 'nope' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
     expect((await engine.call('evals.list', {})).evals).toHaveLength(0); // the bad schema wrote nothing
-    const ev = await engine.call('evals.start', { modelId: model.id, datasetVersionId: versionId, split: 'all', task: 'structured', jsonSchema: schema, maxTokens: 24 });
+    const ev = await engine.call('evals.start', { modelId: model.id, datasetVersionId: versionId, split: 'all', task: 'structured', jsonSchema: schema, maxTokens: 64 });
     expect(ev.task).toBe('structured');
     const items = (await engine.call('evals.items', { evalId: ev.id })).items;
     const report = await engine.call('evals.taskReport', { evalId: ev.id });

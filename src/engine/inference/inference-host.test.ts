@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { atLeastTokens, FIXED_ANSWER_TEXT, fixedAnswer } from '../../../tests/support/forced-output.js';
 import { ForkedInferenceHost } from './inference-process.js';
 import { ensureTestLora } from './test-lora.js';
 
 /**
  * The inference host's generation features on real llama.cpp in a real forked child: adapters, sampling,
  * stop strings, JSON-schema grammar, multi-turn history, cancel, and the resident set's memory budget.
+ * The tiny model may answer anything, including nothing at all (end-of-sequence first); where a test needs it
+ * to talk, a grammar holds it to a length (atLeastTokens) or to one known answer (fixedAnswer) instead.
  */
 const host = new ForkedInferenceHost();
 let lora = '';
@@ -20,30 +23,42 @@ const rid = () => `t${++n}`;
 describe('inference host generation (real llama.cpp, tiny model)', () => {
   it('a LoRA adapter changes the answer; scale 0 gives the base answer back', async () => {
     const c = host.client();
-    const plain = await c.send('inference.chat', { ...base(), requestId: rid() });
-    const tuned = await c.send('inference.chat', { ...base(), requestId: rid(), adapters: [{ path: lora, scale: 1 }] });
-    const off = await c.send('inference.chat', { ...base(), requestId: rid(), adapters: [{ path: lora, scale: 0 }] });
+    // 24 tokens from each (the grammar allows no early end), so the answers are compared on what the models chose.
+    const talk = { ...base(), jsonSchema: atLeastTokens(24) };
+    const plain = await c.send('inference.chat', { ...talk, requestId: rid() });
+    const tuned = await c.send('inference.chat', { ...talk, requestId: rid(), adapters: [{ path: lora, scale: 1 }] });
+    const off = await c.send('inference.chat', { ...talk, requestId: rid(), adapters: [{ path: lora, scale: 0 }] });
+    expect([plain, tuned, off].map((r) => r.stopReason)).toEqual(['maxTokens', 'maxTokens', 'maxTokens']);
     expect(tuned.text).not.toBe(plain.text);
     expect(off.text).toBe(plain.text);
   });
 
   it('reports tokens/s, time to first token and prompt tokens; maxTokens caps the answer', async () => {
-    const r = await host.client().send('inference.chat', { ...base(), requestId: rid(), maxTokens: 5 });
-    expect(r.tokens).toBeLessThanOrEqual(5);
+    const c = host.client();
+    const r = await c.send('inference.chat', { ...base(), requestId: rid(), maxTokens: 5, jsonSchema: fixedAnswer(5) });
+    expect(r).toMatchObject({ tokens: 5, stopReason: 'maxTokens', text: expect.stringMatching(FIXED_ANSWER_TEXT) });
     expect(r.promptTokens).toBeGreaterThan(3);
     expect(r.timeToFirstTokenMs).toBeGreaterThan(0);
-    expect(r.tokensPerSecond).toBeGreaterThanOrEqual(0);
+    expect(r.tokensPerSecond).toBeGreaterThan(0);
+    // Unconstrained, the tiny model says what it says (possibly nothing), but never more than maxTokens.
+    const free = await c.send('inference.chat', { ...base(), requestId: rid(), maxTokens: 5 });
+    expect(free.tokens).toBeLessThanOrEqual(5);
   });
 
   it('stops at a stop string and reports why', async () => {
     const c = host.client();
-    const full = await c.send('inference.chat', { ...base(), requestId: rid(), maxTokens: 40 });
-    const word = full.text.trim().split(/\s+/)[1];
-    expect(word).toBeTruthy();
-    const cut = await c.send('inference.chat', { ...base(), requestId: rid(), maxTokens: 40, stop: [word!] });
+    const talk = { ...base(), maxTokens: 40, jsonSchema: atLeastTokens(40) };
+    const full = await c.send('inference.chat', { ...talk, requestId: rid() });
+    expect(full.stopReason).toBe('maxTokens');
+    // A stop string the answer is known to contain: two characters from its middle.
+    const at = Math.floor(full.text.length / 2);
+    const stop = full.text.slice(at, at + 2);
+    const cut = await c.send('inference.chat', { ...talk, requestId: rid(), stop: [stop] });
     expect(cut.stopReason).toBe('customStopTrigger');
-    expect(cut.text).not.toContain(word);
+    expect(cut.text).not.toContain(stop);
+    expect(cut.text.length).toBeLessThanOrEqual(at);
     expect(full.text.startsWith(cut.text.trimEnd())).toBe(true);
+    expect(cut.tokens).toBeLessThan(40);
   });
 
   it('constrains the answer to a JSON schema', async () => {
@@ -76,17 +91,31 @@ describe('inference host generation (real llama.cpp, tiny model)', () => {
   });
 
   it('continues raw text without a chat template', async () => {
-    const r = await host.client().send('inference.complete', { requestId: rid(), modelPath: inject('tinyGguf'), prompt: 'The transformer', maxTokens: 8, temperature: 0, seed: 0 });
-    expect(r.tokens).toBeGreaterThan(0);
+    const c = host.client();
+    const args = { modelPath: inject('tinyGguf'), prompt: 'The transformer', maxTokens: 8, temperature: 0, seed: 0 };
+    const streamed: string[] = [];
+    const stop = c.listen('inference.token', (t) => t.requestId === 'raw' && streamed.push(t.text));
+    const r = await c.send('inference.complete', { ...args, requestId: 'raw', jsonSchema: fixedAnswer(8) });
+    stop();
+    expect(r).toMatchObject({ tokens: 8, stopReason: 'maxTokens', text: expect.stringMatching(FIXED_ANSWER_TEXT) });
+    expect(streamed.join('')).toBe(r.text);
+    // The raw prompt has no template around it: fewer prompt tokens than the same words as a chat message.
+    const chat = await c.send('inference.chat', { ...args, requestId: rid(), jsonSchema: fixedAnswer(8) });
+    expect(r.promptTokens).toBeGreaterThan(0);
+    expect(r.promptTokens).toBeLessThan(chat.promptTokens);
+    const free = await c.send('inference.complete', { ...args, requestId: rid() });
+    expect(free.tokens).toBeLessThanOrEqual(8);
   });
 
   it('cancels a running generation and returns what it had', async () => {
     const c = host.client();
     const id = rid();
     const stop = c.listen('inference.token', (t) => t.requestId === id && void c.send('inference.cancel', { requestId: id }));
-    const r = await c.send('inference.chat', { ...base(), requestId: id, maxTokens: 4000, temperature: 1, seed: 5 });
+    // The grammar rules out an early end: thousands of tokens to go when the cancel arrives after the first.
+    const r = await c.send('inference.chat', { ...base(), requestId: id, maxTokens: 4000, temperature: 1, seed: 5, jsonSchema: atLeastTokens(4000) });
     stop();
     expect(r.stopReason).toBe('abort');
+    expect(r.tokens).toBeGreaterThanOrEqual(1);
     expect(r.tokens).toBeLessThan(4000);
   });
 });

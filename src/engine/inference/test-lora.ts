@@ -32,9 +32,17 @@ with torch.no_grad():
 p.save_pretrained(sys.argv[2])
 `;
   const env = { ...process.env, PYTHONPATH: path.join(source, 'gguf-py'), HF_HUB_OFFLINE: '1' };
-  execFileSync(python, ['-c', script, hf, path.join(work, 'peft')], { env, stdio: 'ignore' });
-  const tmp = `${out}.tmp`;
-  execFileSync(python, [path.join(source, 'convert_lora_to_gguf.py'), '--base', hf, '--outfile', tmp, '--outtype', 'f32', path.join(work, 'peft')], { env, stdio: 'ignore' });
-  fs.renameSync(tmp, out);
+  // Test files run in parallel processes and, on a fresh cache, each builds it: each in its own folder, then one
+  // atomic rename (the adapter is seeded, so every builder's file is the same).
+  const peft = path.join(work, `peft-${process.pid}`);
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    execFileSync(python, ['-c', script, hf, peft], { env, stdio: 'ignore' });
+    execFileSync(python, [path.join(source, 'convert_lora_to_gguf.py'), '--base', hf, '--outfile', tmp, '--outtype', 'f32', peft], { env, stdio: 'ignore' });
+    fs.renameSync(tmp, out);
+  } finally {
+    fs.rmSync(peft, { recursive: true, force: true });
+    fs.rmSync(tmp, { force: true });
+  }
   return out;
 }

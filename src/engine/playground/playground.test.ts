@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { atLeastTokens, FIXED_ANSWER_TEXT, fixedAnswer } from '../../../tests/support/forced-output.js';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { Engine } from '../engine.js';
 import type { ForkedInferenceHost } from '../inference/inference-process.js';
@@ -19,6 +20,13 @@ afterEach(async () => {
 });
 
 const settings = { maxTokens: 16, temperature: 0, seed: 1 };
+/**
+ * The tiny model may end an answer at once (0 tokens), and two lanes may then agree on saying nothing. Where a test
+ * needs streamed tokens, a JSON schema that no shorter answer satisfies holds each lane to maxTokens tokens: of its
+ * own words (talking), or of one known answer when the test counts them (fixed).
+ */
+const talking = (maxTokens: number, more: Record<string, unknown> = {}) => ({ ...settings, ...more, maxTokens, jsonSchema: atLeastTokens(maxTokens) });
+const fixed = (maxTokens: number) => ({ ...settings, maxTokens, jsonSchema: fixedAnswer(maxTokens) });
 
 function setup() {
   const dir = tempDir();
@@ -50,7 +58,7 @@ describe('playground (engine + forked inference host + SQLite)', () => {
       requestId: 'q1',
       targets: [{ modelId: base.id }, { modelId: adapter.id }],
       system: 'You are a grid engineer.',
-      settings,
+      settings: talking(16),
       content: 'What is a substation?',
     });
     expect(r.answers.map((a) => a.error)).toEqual([null, null]);
@@ -58,13 +66,21 @@ describe('playground (engine + forked inference host + SQLite)', () => {
     expect(tokens[0]).toBe(a0!.content);
     expect(tokens[1]).toBe(a1!.content);
     expect(order).toEqual([0, 1]); // sequential lanes
+    for (const a of [a0!, a1!]) expect(a.stats!.stopReason).toBe('maxTokens');
     expect(a0!.content).not.toBe(a1!.content); // the adapter changes the answer
+    expect(a0!.adapterIds).toEqual([]);
     expect(a1!.adapterIds).toEqual([adapter.id]);
-    expect(a0!.stats!.tokensPerSecond).toBeGreaterThan(0);
     expect(a0!.stats!.timeToFirstTokenMs).toBeGreaterThan(0);
 
-    const next = await engine.call('playground.chat', { requestId: 'q2', conversationId: r.conversationId, targets: [{ modelId: base.id }, { modelId: adapter.id }], system: 'You are a grid engineer.', settings, content: 'And a feeder?' });
-    expect(next.answers[0]!.message!.stats!.promptTokens).toBeGreaterThan(a0!.stats!.promptTokens);
+    // The next turn, held to a known 8-token answer: exact stats, on top of the history of the first.
+    const next = await engine.call('playground.chat', { requestId: 'q2', conversationId: r.conversationId, targets: [{ modelId: base.id }, { modelId: adapter.id }], system: 'You are a grid engineer.', settings: fixed(8), content: 'And a feeder?' });
+    expect(next.answers.map((a) => a.error)).toEqual([null, null]);
+    for (const a of next.answers) {
+      expect(a.message!.content).toMatch(FIXED_ANSWER_TEXT);
+      expect(a.message!.stats).toMatchObject({ tokens: 8, stopReason: 'maxTokens' });
+      expect(a.message!.stats!.tokensPerSecond).toBeGreaterThan(0);
+    }
+    expect(next.answers[0]!.message!.stats!.promptTokens).toBeGreaterThan(a0!.stats!.promptTokens + a0!.stats!.tokens);
     const got = await engine.call('playground.conversation', { conversationId: r.conversationId });
     expect(got.messages.map((m) => [m.role, m.lane])).toEqual([['user', null], ['assistant', 0], ['assistant', 1], ['user', null], ['assistant', 0], ['assistant', 1]]);
     expect(got.conversation).toMatchObject({ mode: 'side-by-side', title: 'What is a substation?', system: 'You are a grid engineer.' });
@@ -134,7 +150,8 @@ describe('playground (engine + forked inference host + SQLite)', () => {
         child.kill('SIGKILL');
       }
     });
-    const r = await engine.call('playground.chat', { requestId: 'k', targets: [{ modelId: base.id }, { modelId: adapter.id }], settings: { ...settings, maxTokens: 4000, temperature: 1 }, content: 'Tell me everything.' });
+    // Lane 0 cannot end before the kill (the grammar rules out an early end); lane 1 then talks on a fresh host.
+    const r = await engine.call('playground.chat', { requestId: 'k', targets: [{ modelId: base.id }, { modelId: adapter.id }], settings: talking(200, { temperature: 1 }), content: 'Tell me everything.' });
     expect(killed).toBe(true);
     expect(r.answers[0]!.error).toMatchObject({ code: 'INFERENCE_FAILED', message: expect.stringMatching(/inference host stopped/) });
     expect(errors).toContainEqual(expect.objectContaining({ requestId: 'k', lane: 0 }));
@@ -149,8 +166,10 @@ describe('playground (engine + forked inference host + SQLite)', () => {
   it('Esc stops the current answer and skips the other lane', async () => {
     const { engine, base, adapter } = setup();
     engine.ctx.events.listen('playground.token', (t) => t.requestId === 's' && void engine.call('playground.cancel', { requestId: 's' }));
-    const r = await engine.call('playground.chat', { requestId: 's', targets: [{ modelId: base.id }, { modelId: adapter.id }], settings: { ...settings, maxTokens: 4000, temperature: 1 }, content: 'Go on.' });
+    // The grammar rules out an early end: lane 0 is still answering when the first token's cancel arrives.
+    const r = await engine.call('playground.chat', { requestId: 's', targets: [{ modelId: base.id }, { modelId: adapter.id }], settings: talking(200, { temperature: 1 }), content: 'Go on.' });
     expect(r.answers[0]!.message!.stats!.stopReason).toBe('abort');
+    expect(r.answers[0]!.message!.stats!.tokens).toBeGreaterThanOrEqual(1);
     expect(r.answers[1]!.error).toMatchObject({ code: 'CANCELLED' });
   });
 

@@ -75,7 +75,6 @@ describe('OpenAI-compatible endpoint (official openai client)', () => {
     const finish = r.choices[0]!.finish_reason;
     expect(['stop', 'length']).toContain(finish);
     expect(r.usage!.completion_tokens).toBeLessThanOrEqual(12);
-    if (finish === 'length') expect(r.usage!.completion_tokens).toBe(12);
     expect(typeof r.choices[0]!.message.content).toBe('string');
     let text = '';
     let last: string | null = null;

@@ -9,7 +9,13 @@ import { Engine } from '../engine.js';
 import { importChatDataset, registerGguf } from '../playground/playground-kit.js';
 import { checkGrounding } from './grounding.js';
 
-/** Generation end to end: real SQLite, the forked inference host, the tiny GGUF (its answers are noise; the pipeline is tested). */
+/**
+ * Generation end to end: real SQLite, the forked inference host, the tiny GGUF (its answers are noise; the pipeline
+ * is tested). The template's grammar fixes the shape of every answer, not its words: a chunk still gives nothing
+ * when a field is blank, or when an answer runs past maxTokens, and two answers may be the same. What the tiny model
+ * writes depends on the CPU that pre-trained it, so these tests count on no number of usable examples: they check
+ * that every chunk is accounted for, and everything about the examples there are.
+ */
 let engine: Engine | null = null;
 afterEach(async () => {
   await engine?.dispose();
@@ -49,9 +55,16 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
     expect(messages.at(-1)).toMatch(/3\/3 chunks · [\d.]+ tokens\/s · ETA 0 s/);
     const job = await engine.call('synthetic.status', { jobId: start.jobId });
     expect(job).toMatchObject({ status: 'done', chunksTotal: 3, chunksDone: 3, templateVersion: 'builtin:qa@1' });
-    expect(job.items + job.duplicates + job.problems).toBe(3);
-    expect(job.items).toBeGreaterThan(0);
-    expect(job.tokensPerSecond).toBeGreaterThan(0);
+    expect(job.items + job.duplicates + job.problems).toBe(3); // each chunk: an example, a duplicate, or a problem
+    expect(job.tokensPerSecond).toBeGreaterThan(0); // the grammar makes every answer at least "{"
+    const audit = await engine.call('audit.list', { actionPrefix: 'dataset.synthetic' });
+    if (job.items === 0) {
+      // Nothing usable in any chunk: no version is made, and the job says so.
+      expect(job).toMatchObject({ targetVersionId: null, targetDatasetId: null, error: expect.stringMatching(/no usable examples/) });
+      expect(end.message).toMatch(/No examples were generated/);
+      expect(audit.entries).toHaveLength(0);
+      return;
+    }
 
     // The examples land in a task dataset of their own, linked to the documents version by its params.
     expect(job.targetDatasetId).not.toBe(docs.datasetId);
@@ -85,8 +98,8 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
       expect(history.state.status).toBe('unreviewed');
       expect(history.state.tags.includes('ungrounded')).toBe(!item!.grounding.grounded);
     }
+    expect(ex.examples).toHaveLength(job.items);
     expect(ungrounded).toBe(flagged);
-    const audit = await engine.call('audit.list', { actionPrefix: 'dataset.synthetic' });
     expect(audit.entries).toHaveLength(1);
     expect(audit.entries[0]!.details).toMatchObject({ generated: job.items, params: { jobId: start.jobId } });
   }, 180_000);
@@ -99,7 +112,11 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
     const first = await finished(engine, whole.jobId);
     expect(first.state, first.message).toBe('done');
     const reference = await engine.call('synthetic.status', { jobId: whole.jobId });
-    const referenceHashes = (await engine.call('datasets.examples', { versionId: reference.targetVersionId!, limit: 50 })).examples.map((x) => x.contentHash);
+    expect(reference.items + reference.duplicates + reference.problems).toBe(4);
+    // A job with no usable example makes no version: then there is nothing to list.
+    const hashes = async (e: Engine, versionId: string | null) => (versionId ? (await e.call('datasets.examples', { versionId, limit: 50 })).examples.map((x) => x.contentHash) : []);
+    const referenceHashes = await hashes(engine, reference.targetVersionId);
+    expect(referenceHashes).toHaveLength(reference.items);
 
     // The reference run's examples now exist in the library; compare the interrupted run on a fresh engine.
     await engine.dispose();
@@ -122,12 +139,12 @@ describe('synthetic generation (engine + inference host + tiny GGUF)', () => {
     const resumed = await finished(e2, run.jobId);
     expect(resumed.state, resumed.message).toBe('done');
     const final = await e2.call('synthetic.status', { jobId: run.jobId });
-    expect(final).toMatchObject({ status: 'done', chunksDone: 4, items: reference.items, duplicates: reference.duplicates });
-    const ex = await e2.call('datasets.examples', { versionId: final.targetVersionId!, limit: 50 });
-    expect(ex.examples).toHaveLength(reference.items);
-    expect(new Set(ex.examples.map((x) => x.contentHash)).size).toBe(ex.examples.length);
+    expect(final).toMatchObject({ status: 'done', chunksDone: 4, items: reference.items, duplicates: reference.duplicates, problems: reference.problems });
+    const got = await hashes(e2, final.targetVersionId);
+    expect(got).toHaveLength(reference.items);
+    expect(new Set(got).size).toBe(got.length);
     // Per-chunk seeds: the interrupted, resumed, batched run wrote exactly what the uninterrupted one did.
-    expect(ex.examples.map((x) => x.contentHash)).toEqual(referenceHashes);
+    expect(got).toEqual(referenceHashes);
     const rows = e2.ctx.db!.prepare('SELECT count(*) AS n FROM synthetic_chunks WHERE job_id = ?').get(run.jobId) as { n: number };
     expect(rows.n).toBe(4);
     await expect(e2.call('synthetic.resume', { jobId: run.jobId })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
