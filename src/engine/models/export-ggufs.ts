@@ -42,7 +42,7 @@ export async function writeVerifiedGgufs(
       if (quant === 'Q4_K_M' && f16Error) throw new Error(`it is made from the F16 file, which failed: ${f16Error}`);
       const progress = span(i);
       if (quant === 'Q4_K_M') await quantizeGguf(fileOf('F16'), file, 'Q4_K_M', { signal, dataDir: ctx.dataDir, onProgress: (f, m) => progress(f === null ? null : f * 0.8, m) });
-      else await convertHfToGguf(o.hfDir, file, quant === 'F16' ? 'f16' : 'q8_0', { signal, dataDir: ctx.dataDir, modelName: o.modelName, onProgress: (f, m) => progress(f === null ? null : f * 0.8, m) });
+      else await convertHfToGguf(o.hfDir, file, quant === 'F16' ? 'f16' : 'q8_0', { signal, dataDir: ctx.dataDir, modelName: ggufModelName(o.hfDir, o.modelName), onProgress: (f, m) => progress(f === null ? null : f * 0.8, m) });
       progress(0.8, `Checking ${path.basename(file)} in llama.cpp against the source model`);
       const check = await verifyGguf(ctx, file, quant, reference);
       if (quant !== 'F16' || keepF16) outcome.made.push({ file, quant, check });
@@ -57,4 +57,25 @@ export async function writeVerifiedGgufs(
   if (!keepF16) fs.rmSync(fileOf('F16'), { force: true });
   await ctx.inference.client().send('inference.unloadAll', {}).catch(() => undefined);
   return outcome;
+}
+
+/**
+ * general.name for a GGUF converted from `hfDir`. llama.cpp gives Phi-3's special tokens (<|user|>, <|end|> ...) the
+ * rstrip attribute that Phi-3's tokenizer.json gives them - swallowing the newline the template writes after them -
+ * only when general.name contains "phi3" or "phi-3" (llama-vocab.cpp); under any other name the GGUF tokenises every
+ * chat differently from the model it came from. So a sentencepiece Phi-3 keeps a "Phi-3" in its name.
+ */
+export function ggufModelName(hfDir: string, name: string): string {
+  if (/phi-?3/i.test(name)) return name;
+  const read = (file: string): Record<string, unknown> => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(hfDir, file), 'utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  const architectures = read('config.json').architectures;
+  const phi3 = Array.isArray(architectures) && architectures.includes('Phi3ForCausalLM');
+  // Phi-4 shares the architecture but has a GPT-2 BPE tokenizer, which the converter and llama.cpp treat apart.
+  return phi3 && read('tokenizer_config.json').tokenizer_class !== 'GPT2Tokenizer' ? `${name} (Phi-3)` : name;
 }

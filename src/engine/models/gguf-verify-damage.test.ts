@@ -62,6 +62,17 @@ describe('a GGUF that computes another function is refused, however loose the to
     expect((err as Error).message).toMatch(/does not compute what the source model computes/);
   }, 120_000);
 
+  it('a GGUF whose tokenizer turns the same prompt into other ids is refused, naming the first difference', async () => {
+    const out = path.join(tempDir('lathe-tok-'), 'sound-f16.gguf');
+    await convertHfToGguf(hfDir, out, 'f16');
+    // The source's tokenizer "said" other ids for the text than llama.cpp's vocabulary gives: as a converter that
+    // mangled special tokens or merges would make it.
+    const tokens = [...reference.tokens];
+    tokens[3] = (tokens[3]! + 1) % 500;
+    const err = await verifyGguf(engine.ctx, out, 'F16', { ...reference, tokens }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/tokenises differently from the model it was converted from: .*first difference at position 3/);
+  }, 120_000);
+
   it('the undamaged conversion passes the strictest tolerance (F16), with the same token ids and metadata', async () => {
     const out = path.join(tempDir('lathe-sound-'), 'sound-f16.gguf');
     await convertHfToGguf(hfDir, out, 'f16');

@@ -92,7 +92,7 @@ export interface GgufVerification {
 
 /**
  * Checks one GGUF against the model it was converted from: header and metadata (layers, width, vocabulary,
- * parameter count), the tokenizer (same ids for the same rendered prompt), and the next-token distributions on
+ * parameter count), the tokenizer (same ids for the same rendered prompt, required), and the next-token distributions on
  * the same token ids in llama.cpp vs the source (`logitAgreement`). Throws a LatheError naming what disagrees.
  */
 export async function verifyGguf(ctx: EngineContext, file: string, quant: string, ref: GgufReference): Promise<GgufVerification> {
@@ -126,6 +126,14 @@ export async function verifyGguf(ctx: EngineContext, file: string, quant: string
   const tolerance = ggufTolerance(quant);
   const passed = agreement.meanKl <= tolerance.meanKl && (agreement.top1Agreement === null || agreement.top1Agreement >= tolerance.top1);
   const tokenizer = { sourceTokens: ref.tokens.length, ggufTokens: scores.textTokens?.length ?? null, identical: sameIds(scores.textTokens, ref.tokens) };
+  if (!tokenizer.identical) {
+    // The same rendered prompt must become the same ids, or every chat is fed something the model never saw.
+    throw new LatheError(
+      'INFERENCE_FAILED',
+      `${name} tokenises differently from the model it was converted from: the reference prompt gives ${tokenizer.ggufTokens ?? 'no'} tokens in llama.cpp vs ${tokenizer.sourceTokens} in transformers${firstDifference(scores.textTokens, ref.tokens)}.`,
+      'The vocabulary or its special tokens did not convert faithfully (check tokenizer_config.json lists added_tokens_decoder). Nothing was exported; report this with the export log.',
+    );
+  }
   if (!passed) {
     throw new LatheError(
       'INFERENCE_FAILED',
@@ -140,6 +148,12 @@ export async function verifyGguf(ctx: EngineContext, file: string, quant: string
 function sameIds(gguf: number[] | null, source: number[]): boolean {
   if (!gguf) return false;
   return gguf.length === source.length && gguf.every((t, i) => t === source[i]);
+}
+
+function firstDifference(gguf: number[] | null, source: number[]): string {
+  if (!gguf) return '';
+  const i = source.findIndex((t, k) => gguf[k] !== t);
+  return i < 0 ? '' : ` (first difference at position ${i}: ${gguf[i] ?? 'end'} vs ${source[i]})`;
 }
 
 function fmtShare(x: number | null): string {

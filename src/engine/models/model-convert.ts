@@ -12,6 +12,7 @@ import { hashModelFiles } from './model-hash.js';
 import { inspectModelPath } from './model-inspect.js';
 import { runModelJob, type Report } from './model-job.js';
 import { toModelSummary } from './model-rows.js';
+import { ggufModelName } from './export-ggufs.js';
 
 const isKQuant = (t: GgufOuttype) => (K_QUANTS as readonly string[]).includes(t);
 const QUANTIZABLE_SOURCES = ['F32', 'F16', 'BF16'];
@@ -19,7 +20,7 @@ const QUANTIZABLE_SOURCES = ['F32', 'F16', 'BF16'];
 /** Writes `outFile` from a registered model; returns nothing, throws a LatheError that says why not. */
 export async function produceGguf(ctx: EngineContext, source: ModelRow, outtype: GgufOuttype, outFile: string, report: Report, signal: AbortSignal): Promise<void> {
   const q = modelQueries(requireDb(ctx).db);
-  const opts = { signal, dataDir: ctx.dataDir, onProgress: report, modelName: source.name };
+  const opts = { signal, dataDir: ctx.dataDir, onProgress: report, modelName: ggufModelName(source.path, source.name) };
   if (source.kind === 'adapter') {
     if (isKQuant(outtype)) throw new LatheError('INVALID_ARGUMENTS', `A LoRA adapter cannot be converted to ${outtype}.`, 'Convert adapters to F16, BF16 or Q8_0; k-quants apply to full models.');
     const base = source.parent_id ? q.get(source.parent_id) : undefined;

