@@ -102,3 +102,18 @@ def test_a_half_precision_file_that_is_not_the_fold_still_fails(tiny_hf: Path, r
     assert check.returncode == 0, check.stderr[-3000:]
     assert check.last["payload"]["dtype"] == "bfloat16"
     assert check.last["payload"]["passed"] is False
+
+
+def test_reference_prompt_without_a_chat_template_carries_its_bos_in_the_text(tiny_hf: Path):
+    # llama.cpp tokenises the reference text with special tokens parsed and adds nothing: a BOS in the ids must
+    # also be in the text, once, or every GGUF of a template-less base would be refused as "tokenises differently".
+    from transformers import AutoTokenizer
+
+    from lathe_trainer.export.reference import PROMPT, render_prompt
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_hf, local_files_only=True)
+    tokenizer.chat_template = None
+    text, ids = render_prompt(tokenizer)
+    assert ids.count(tokenizer.bos_token_id) == (1 if tokenizer.bos_token_id is not None and ids[0] == tokenizer.bos_token_id else 0)
+    assert tokenizer(text, add_special_tokens=False)["input_ids"] == ids
+    assert text.endswith(PROMPT)

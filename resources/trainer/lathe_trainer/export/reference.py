@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..chat_template import encode_text
 from ..no_remote_code import refuse_custom_code
 from ..protocol import LatheError, ProtocolWriter
 
@@ -38,7 +39,11 @@ def render_prompt(tokenizer) -> tuple[str, list[int]]:
         messages = [{"role": "user", "content": PROMPT}]
         text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return text, _ids(tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=True))
-    return PROMPT, _ids(tokenizer(PROMPT, add_special_tokens=True)["input_ids"])
+    # Plain text: one BOS where the tokenizer uses one (the trainer's own rule), written into the text as well so
+    # llama.cpp, which tokenises the text with special tokens parsed and adds nothing, sees the same ids.
+    ids = encode_text(tokenizer, PROMPT)
+    starts_with_bos = bool(ids) and ids[0] == tokenizer.bos_token_id and bool(tokenizer.bos_token)
+    return (tokenizer.bos_token + PROMPT) if starts_with_bos else PROMPT, ids
 
 
 def render_chat(model_dir: Path, messages: list[dict], add_generation_prompt: bool = True) -> dict:
