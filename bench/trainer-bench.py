@@ -1,7 +1,19 @@
 """Lathe's trainer vs a plain transformers Trainer + peft baseline: tokens/s and peak memory, in one run.
 
-    .venv/bin/python bench/trainer-bench.py            # CPU, the tiny model (~/.cache/lathe/tiny-model/seed-0)
+    .venv/bin/python bench/trainer-bench.py            # CPU, a small random Llama with Llama 3's 128k vocabulary
+    .venv/bin/python bench/trainer-bench.py --vocab 32768   # the same with a 32k vocabulary (Mistral, Phi-3)
     .venv/bin/python bench/trainer-bench.py --gpu      # CUDA, a ~0.5B Qwen2.5-shaped Llama with random weights
+    .venv/bin/python bench/trainer-bench.py --vocab 0  # CPU, the tiny model itself (~/.cache/lathe/tiny-model/seed-0)
+
+On CPU the default model is 4 layers of width 512 with Llama 3's 128,256-token vocabulary (random weights, the tiny
+model's tokenizer): the vocabulary real models have (32k-256k), so full float32 logits weigh what they weigh there,
+on a body small enough to run in minutes. Goals (issue 13): Lathe >= 1.0x the baseline's tokens/s and <= 0.8x its
+peak memory. Peak RSS includes ~740 MB that importing the CUDA build of torch costs both sides alike.
+
+Measured on the 2-core CI machine, 2026-12-02 (one trial each; chunked loss = train/loss.py):
+  vocab 128,256: Lathe 561 vs HF 341 tokens/s (1.65x), peak 3524 vs 5006 MiB (0.70x)
+  vocab  32,768: Lathe 1179 vs HF 948 tokens/s (1.24x), peak 2275 vs 2569 MiB (0.89x);
+                 with the plain loss (LATHE_TRAINER_PLAIN_LOSS=1) 1.02x and 1.03x: the chunking is the difference.
 
 Both sides get the same model, the same variable-length chat examples (1-6 question/answer turns built from
 resources/samples/northwind-qa.jsonl, so lengths vary several-fold), the same sequence length, LoRA settings
@@ -17,7 +29,8 @@ SDPA; bf16 autocast on GPU with the frozen base in bf16). Baseline: `transformer
 `peft.get_peft_model` model, DataCollatorForSeq2Seq padding to the longest example of each batch, SDPA, bf16
 on GPU with the model loaded in bf16 - what a plain script would do.
 
-MFU (GPU): tokens/s x FLOPs per token / 790e12 (the H200's measured dense bf16 peak). FLOPs per token = 4N for
+MFU (GPU): tokens/s x FLOPs per token / 989e12 (the H100/H200 spec sheets' dense bf16 peak; bench/gpu/proof.py
+also divides by a matmul peak it measures). FLOPs per token = 4N for
 LoRA (forward 2N + backward through the activations 2N; the frozen base gets no weight gradients) and 6N for a
 full fine-tune, N = parameters in matmuls (all but the input embedding; tied lm_head counted once), attention's
 sequence-length term left out. The --gpu path has not run yet (no GPU in the session that wrote it).
@@ -40,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAINER = ROOT / "resources" / "trainer"
 SAMPLES = ROOT / "resources" / "samples" / "northwind-qa.jsonl"
 TINY = Path.home() / ".cache" / "lathe" / "tiny-model" / "seed-0" / "hf"
-H200_BF16_FLOPS = 790e12
+H100_H200_SPEC_BF16_FLOPS = 989e12  # dense bf16, from NVIDIA's spec sheets (bench/gpu/proof.py also measures one)
 
 
 def make_conversations(count: int, seed: int, max_turns: int) -> list[dict]:
@@ -57,19 +70,33 @@ def make_conversations(count: int, seed: int, max_turns: int) -> list[dict]:
     return conversations
 
 
-def build_random_model(out: Path, tokenizer_dir: Path) -> Path:
-    """A Qwen2.5-0.5B-shaped Llama (hidden 896, 24 layers, 14 heads, 2 KV heads, vocab 151,936), random
-    weights, saved as safetensors next to the tiny model's tokenizer (ids < 512 only: fine for throughput)."""
+QWEN_05B_SHAPE = dict(vocab_size=151_936, hidden_size=896, intermediate_size=4_864, num_hidden_layers=24,
+                      num_attention_heads=14, num_key_value_heads=2, tie_word_embeddings=True)
+
+
+def cpu_shape(vocab: int) -> dict:
+    return dict(vocab_size=vocab, hidden_size=512, intermediate_size=1_408, num_hidden_layers=4,
+                num_attention_heads=8, num_key_value_heads=2, tie_word_embeddings=False)
+
+
+def build_random_model(out: Path, tokenizer_dir: Path, shape: dict, dtype: str = "bfloat16", device: str = "cpu") -> Path:
+    """A Llama of `shape` (default: Qwen2.5-0.5B's, hidden 896, 24 layers, 14 heads, 2 KV heads, vocab 151,936),
+    random weights, saved as safetensors next to the tiny model's tokenizer (ids < 512 only: fine for throughput)."""
     import shutil
 
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    config = LlamaConfig(vocab_size=151_936, hidden_size=896, intermediate_size=4_864, num_hidden_layers=24,
-                         num_attention_heads=14, num_key_value_heads=2, max_position_embeddings=32_768,
-                         rope_theta=1_000_000.0, tie_word_embeddings=True, bos_token_id=1, eos_token_id=4)
+    config = LlamaConfig(**shape, max_position_embeddings=32_768, rope_theta=1_000_000.0, bos_token_id=1,
+                         eos_token_id=4)
     torch.manual_seed(0)
-    model = LlamaForCausalLM(config).to(torch.bfloat16)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, dtype))  # initialised in the target dtype, on the target device:
+    try:                                             # an 8B model never exists in fp32 on the CPU
+        with torch.device(device):
+            model = LlamaForCausalLM(config)
+    finally:
+        torch.set_default_dtype(previous)
     model.save_pretrained(out, safe_serialization=True)
     for name in ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "chat_template.jinja"):
         if (tokenizer_dir / name).exists():
@@ -84,17 +111,18 @@ def matmul_params(model_dir: Path) -> int:
     head_dim = c.hidden_size // c.num_attention_heads
     attn = c.hidden_size * head_dim * (2 * c.num_attention_heads + 2 * c.num_key_value_heads)
     mlp = 3 * c.hidden_size * c.intermediate_size
-    return c.num_hidden_layers * (attn + mlp) + c.vocab_size * c.hidden_size  # + lm_head
+    return c.num_hidden_layers * (attn + mlp) + c.vocab_size * c.hidden_size  # + lm_head (tied or not: counted once)
 
 
-def run_lathe(args, model_dir: Path, work: Path, train: Path, device: str) -> dict:
+def run_lathe(args, model_dir: Path, work: Path, train: Path, device: str, overrides: dict | None = None,
+              keep_losses: bool = False) -> dict:
     config = {"base_model": str(model_dir), "output_dir": str(work / "lathe-out"), "method": "lora", "objective": "sft",
               "data": {"train": [str(train)], "validation": None},
               "lora": {"rank": args.rank, "alpha": 2 * args.rank, "dropout": 0.05, "target_modules": "all-linear"},
               "max_seq_len": args.seq_len, "micro_batch_size": args.micro_batch, "grad_accum": args.grad_accum,
               "lr": 2e-4, "schedule": "cosine", "warmup_steps": 2, "max_steps": args.steps, "seed": 0,
               "device": device, "packing": not args.no_packing, "heartbeat_seconds": 0,
-              "precision": "bf16" if device == "cuda" else "fp32"}
+              "precision": "bf16" if device == "cuda" else "fp32", **(overrides or {})}
     path = work / "run.json"
     path.write_text(json.dumps(config))
     env = {**os.environ, "PYTHONPATH": str(TRAINER)}
@@ -105,8 +133,12 @@ def run_lathe(args, model_dir: Path, work: Path, train: Path, device: str) -> di
         sys.exit(f"lathe trainer failed:\n{result.stderr[-3000:]}\n{lines[-1:]}")
     done = lines[-1]["payload"]
     metrics = [line for line in lines if line["type"] == "metrics"]
-    return {"tokens": done["tokens"], "seconds": done["train_seconds"], "cpu_seconds": done["train_cpu_seconds"],
-            "peak_bytes": metrics[-1]["memory_bytes"], "mean_loss": sum(m["loss"] for m in metrics) / len(metrics)}
+    result = {"tokens": done["tokens"], "seconds": done["train_seconds"], "cpu_seconds": done["train_cpu_seconds"],
+              "peak_bytes": metrics[-1]["memory_bytes"], "mean_loss": sum(m["loss"] for m in metrics) / len(metrics)}
+    if keep_losses:
+        result["losses"] = [m["loss"] for m in metrics]
+        result["overflows"] = sum(1 for line in lines if line["type"] == "event" and line.get("kind") == "fp16_overflow")
+    return result
 
 
 def baseline_worker(args) -> None:
@@ -179,6 +211,7 @@ def main() -> None:
     parser.add_argument("--micro-batch", type=int, default=None)
     parser.add_argument("--grad-accum", type=int, default=None)
     parser.add_argument("--rank", type=int, default=16)
+    parser.add_argument("--vocab", type=int, default=128_256, help="CPU: vocabulary of the random model (Llama 3's by default; 0: the tiny model)")
     parser.add_argument("--examples", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=None, help="alternating trials per side (best counts)")
     parser.add_argument("--no-packing", action="store_true", help="Lathe with padded micro-batches (to see what packing buys)")
@@ -202,7 +235,8 @@ def main() -> None:
                  f"--out {TINY.parent}` (from resources/trainer) first.")
     with tempfile.TemporaryDirectory(prefix="lathe-trainer-bench-") as tmp:
         work = Path(tmp)
-        model_dir = build_random_model(work / "model", TINY) if args.gpu else TINY
+        model_dir = build_random_model(work / "model", TINY, QWEN_05B_SHAPE) if args.gpu else \
+            build_random_model(work / "model", TINY, cpu_shape(args.vocab), "float32") if args.vocab else TINY
         train = work / "train.jsonl"
         train.write_text("".join(json.dumps(c) + "\n" for c in make_conversations(args.examples, 0, 6 if args.gpu else 3)))
         print(f"trainer bench ({device}): model {model_dir}, {args.examples} variable-length chat examples, "
@@ -223,8 +257,8 @@ def main() -> None:
         print(f"  {name:18s} {b['tps']:10.0f} tokens/s  {b['tpc']:8.0f} tokens/CPU-s  peak {b['peak'] / 2**20:8.1f} MiB  "
               f"({b['r']['tokens']} tokens, mean train loss {b['r']['mean_loss']:.3f})")
         if args.gpu:
-            print(f"  {'':18s} MFU {100 * b['tps'] * 4 * matmul_n / H200_BF16_FLOPS:.1f} % (4N FLOPs/token, N = "
-                  f"{matmul_n / 1e6:.0f} M, vs 790 TFLOP/s)")
+            print(f"  {'':18s} MFU {100 * b['tps'] * 4 * matmul_n / H100_H200_SPEC_BF16_FLOPS:.1f} % (4N FLOPs/token, N = "
+                  f"{matmul_n / 1e6:.0f} M, vs 989 TFLOP/s)")
     print(f"ratio tokens/s (Lathe / baseline): {best['ours']['tps'] / best['base']['tps']:.2f}x wall, "
           f"{best['ours']['tpc'] / best['base']['tpc']:.2f}x per CPU-second   "
           f"peak memory (Lathe / baseline): {best['ours']['peak'] / best['base']['peak']:.2f}x")

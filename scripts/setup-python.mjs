@@ -2,13 +2,15 @@
 /**
  * Creates the trainer's Python environment (.venv) from resources/trainer/requirements.txt, from the package
  * index pip is configured with. Idempotent: a stamp holding the requirements' hash skips the work when nothing
- * changed. Runs from `npm install` (postinstall) and from .ci/run; LATHE_SKIP_PYTHON_SETUP=1 skips it.
+ * changed. Runs from `npm install` (postinstall) and from .ci/run; LATHE_SKIP_PYTHON_SETUP=1 skips it. On a machine
+ * with an NVIDIA GPU it also installs the GPU extra (requirements-gpu.txt; see gpu-extra.mjs).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gpuExtraDecision } from './gpu-extra.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const venv = path.join(root, '.venv');
@@ -31,7 +33,10 @@ if (process.env.LATHE_SKIP_PYTHON_SETUP === '1') {
 }
 if (!fs.existsSync(requirements)) fail(`missing ${requirements}`, 'Restore resources/trainer from git.');
 
-const wanted = createHash('sha256').update(fs.readFileSync(requirements)).digest('hex');
+const gpuRequirements = path.join(root, 'resources', 'trainer', 'requirements-gpu.txt');
+const gpuExtra = gpuExtraDecision();
+const wanted = createHash('sha256').update(fs.readFileSync(requirements))
+  .update(gpuExtra.install ? fs.readFileSync(gpuRequirements) : '').digest('hex');
 if (fs.existsSync(venvPython) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === wanted) {
   log('Python environment is up to date (.venv)');
   process.exit(0);
@@ -83,6 +88,18 @@ if (pip.status !== 0) {
     fail('pip could not install the trainer requirements: the disk is full.', `Free at least ${NEEDED_GIB} GiB (old clones, ~/.cache/pip), then run \`npm run setup:python\`.`);
   }
   fail('pip could not install the trainer requirements.', 'Check that your package index is reachable (or a local wheelhouse is set in pip.conf), then run `npm run setup:python`.');
+}
+if (gpuExtra.install) {
+  log(`installing the GPU extra (bitsandbytes for QLoRA, liger-kernel): ${gpuExtra.reason}`);
+  const extra = spawnSync(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', gpuRequirements], { stdio: 'inherit' });
+  if (extra.status !== 0) {
+    // Not fatal: LoRA and full fine-tuning work without it; QLoRA then says what is missing.
+    log('warning: the GPU extra could not be installed; QLoRA will be unavailable until `npm run setup:python` succeeds.');
+    log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    process.exit(0);
+  }
+} else {
+  log(`GPU extra not installed: ${gpuExtra.reason}`);
 }
 fs.writeFileSync(stamp, wanted + '\n');
 log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -61,9 +61,9 @@ export async function chat(runtime: LlamaRuntime, req: ChatRequest, onText: (tex
   }).catch(rethrow);
 }
 
-/** Raw continuation with no template (OpenAI /v1/completions). */
-export async function complete(runtime: LlamaRuntime, req: CompleteRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerationResult> {
-  return runtime.withSlot(req.modelPath, req.adapters ?? [], {}, async (slot) => {
+/** Raw continuation with no template (OpenAI /v1/completions). `slotOptions` lets the bench reuse its own slot. */
+export async function complete(runtime: LlamaRuntime, req: CompleteRequest, onText: (text: string) => void, signal?: AbortSignal, slotOptions: { contextSize?: number; threads?: number } = {}): Promise<GenerationResult> {
+  return runtime.withSlot(req.modelPath, req.adapters ?? [], slotOptions, async (slot) => {
     const grammar = await jsonGrammar(runtime, req.jsonSchema);
     const completion = new LlamaCompletion({ contextSequence: slot.sequence, autoDisposeSequence: false });
     try {

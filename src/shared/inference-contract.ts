@@ -128,7 +128,17 @@ export const inferenceHandlerSpecs = {
         contextSize: z.number().int().min(64).optional(),
       })
       .strict(),
-    result: z.object({ ppTokensPerSecond: z.number(), tgTokensPerSecond: z.number(), threads: z.number().int(), contextSize: z.number().int() }),
+    result: z.object({
+      ppTokensPerSecond: z.number(),
+      tgTokensPerSecond: z.number(),
+      /** Generation the way a chat request runs it (LlamaCompletion, detokenising, streamed events). */
+      chatTgTokensPerSecond: z.number(),
+      threads: z.number().int(),
+      contextSize: z.number().int(),
+      /** The libggml-cpu variant node-llama-cpp loaded ("haswell", "sapphirerapids", …) and llama.cpp's system info. */
+      cpuVariant: z.string(),
+      systemInfo: z.string(),
+    }),
     writes: false,
   }),
   'inference.logprobs': handler({

@@ -15,11 +15,12 @@ const LABELS: Record<string, string> = {
   heartbeat_lost: 'Heartbeat lost',
   reconciled: 'After restart',
   oom_fallback: 'Out of memory',
+  fp16_overflow: 'fp16 overflow',
   cancelled: 'Cancelled',
   retry: 'Retry of',
   retried: 'Retried as',
 };
-const WARN = new Set(['oom_fallback', 'reconciled', 'interrupted', 'stop', 'cancelled']);
+const WARN = new Set(['oom_fallback', 'fp16_overflow', 'reconciled', 'interrupted', 'stop', 'cancelled']);
 const BAD = new Set(['crashed', 'heartbeat_lost', 'failed']);
 
 /** What happened to the run beyond its curves: queueing, starts, resumes, OOM fallbacks, lost heartbeats. */

@@ -72,6 +72,18 @@ export function AdvancedFields({ form, update }: { form: TrainForm; update(patch
             </span>
             <span className="field-hint">GPU indices, e.g. 0,1: more than one trains on all of them (one job per GPU).</span>
           </label>
+          {form.devices.length > 1 && (
+            <label className="field">
+              <span className="field-label">Across GPUs</span>
+              <span className="select-input">
+                <select data-testid="train-field-sharding" value={form.sharding} onChange={(e) => update({ sharding: e.target.value as TrainForm['sharding'] })}>
+                  <option value="ddp">a copy on each (DDP)</option>
+                  <option value="fsdp">split over them (FSDP)</option>
+                </select>
+              </span>
+              <span className="field-hint">Split when the model does not fit one GPU: each holds 1/{form.devices.length} of weights, gradients and optimizer state.</span>
+            </label>
+          )}
           <label className="field advanced-check">
             <span className="check-row">
               <input type="checkbox" data-testid="train-field-gradientCheckpointing" checked={form.gradientCheckpointing} onChange={(e) => update({ gradientCheckpointing: e.target.checked })} />

@@ -13,7 +13,7 @@ import type { TrainForm } from './presets.js';
 export function useEstimate(form: TrainForm): { estimate: RunEstimate | null; error: LatheErrorData | null; loading: boolean } {
   const [state, setState] = useState<{ estimate: RunEstimate | null; error: LatheErrorData | null; loading: boolean }>({ estimate: null, error: null, loading: false });
   const dir = form.baseModelDir.trim();
-  const key = JSON.stringify([dir, form.method, form.loraRank, form.maxSeqLen, form.microBatchSize, form.gradAccum, form.maxSteps, form.precision, form.gradientCheckpointing, form.device]);
+  const key = JSON.stringify([dir, form.method, form.loraRank, form.maxSeqLen, form.microBatchSize, form.gradAccum, form.maxSteps, form.precision, form.gradientCheckpointing, form.device, form.devices.length, form.sharding]);
   useEffect(() => {
     if (!dir) {
       setState({ estimate: null, error: null, loading: false });
@@ -26,6 +26,7 @@ export function useEstimate(form: TrainForm): { estimate: RunEstimate | null; er
         .send('runs.estimate', {
           baseModelDir: dir, method: form.method, loraRank: form.loraRank, maxSeqLen: form.maxSeqLen, microBatchSize: form.microBatchSize,
           gradAccum: form.gradAccum, maxSteps: form.maxSteps, precision: form.precision, gradientCheckpointing: form.gradientCheckpointing, device: form.device,
+          worldSize: Math.max(1, form.devices.length), sharding: form.sharding,
         })
         .then((estimate) => live && setState({ estimate, error: null, loading: false }))
         .catch((err: unknown) => live && setState({ estimate: null, error: asErrorData(err), loading: false }));

@@ -33,6 +33,7 @@ export const defaultForm: TrainForm = {
   gradientCheckpointing: false,
   attnImplementation: 'auto',
   devices: [],
+  sharding: 'ddp',
   hangTimeoutS: 300,
   ...presetValues({ preset: 'quick', trainExamples: 0, parameters: 0 }).values,
 };

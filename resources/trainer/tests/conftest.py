@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,10 @@ def parse_protocol(stdout: str) -> list[dict]:
         assert isinstance(record.get("type"), str), raw
         lines.append(record)
     return lines
+
+
+# Tokenised data of the test runs goes to a folder of this session, not the user's cache.
+TOKEN_CACHE = os.environ.setdefault("LATHE_TOKEN_CACHE_DIR", tempfile.mkdtemp(prefix="lathe-test-token-cache-"))
 
 
 def trainer_env(extra: dict | None = None) -> dict:

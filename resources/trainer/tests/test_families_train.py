@@ -57,6 +57,21 @@ def test_attn_implementation_auto_is_eager_for_gemma2_and_sdpa_elsewhere(family_
     assert caught.value.code == "attention_unsupported" and "CUDA" in caught.value.message
 
 
+def test_auto_attention_is_flash_attention_2_on_cuda_when_installed_simulated(family_dirs, monkeypatch):
+    """The GPU and flash-attn are simulated (neither exists here): only the choice is tested."""
+    from lathe_trainer.train import model
+
+    monkeypatch.setattr(model, "_flash_attn_installed", lambda: True)
+    assert model.auto_attention(family_dirs["llama3"], "cuda") == "flash_attention_2"
+    assert model.auto_attention(family_dirs["llama3"], "cpu") == "sdpa"
+    assert model.auto_attention(family_dirs["gemma2"], "cuda") == "eager"  # soft-capping: kept on eager
+    monkeypatch.setenv(model.NO_FLASH_ENV, "1")
+    assert model.auto_attention(family_dirs["llama3"], "cuda") == "sdpa"
+    monkeypatch.delenv(model.NO_FLASH_ENV)
+    monkeypatch.setattr(model, "_flash_attn_installed", lambda: False)
+    assert model.auto_attention(family_dirs["llama3"], "cuda") == "sdpa"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_family_takes_a_lora_step_on_its_own_template(family_dirs, name):
     import torch

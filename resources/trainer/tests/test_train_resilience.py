@@ -103,6 +103,41 @@ def test_fp16_on_cpu_is_refused(tmp_path, tiny_hf):
     assert "CUDA" in error["message"]
 
 
+def test_fp16_loss_scaling_trains_like_fp32_cpu_stands_in_for_the_gpu(tmp_path, tiny_hf):
+    """fp16 with its GradScaler, on the CPU through the LATHE_TRAINER_CPU_FP16 test hook (no GPU here): the
+    loss is scaled before backward and the gradients unscaled before clipping, so gradient norms and losses follow
+    the fp32 run. (Before the fix the loss was never scaled but the gradients were unscaled: norms 65536x small.)"""
+    runs = {}
+    for precision in ("fp32", "fp16"):
+        config = write_config(tmp_path / precision, tiny_hf, precision=precision, max_steps=10, eval_every=0,
+                              checkpoint_every=0)
+        runs[precision] = run_trainer("train", "--config", str(config), env={"LATHE_TRAINER_CPU_FP16": "1"})
+        assert runs[precision].returncode == 0, runs[precision].stderr[-3000:]
+    fp32, fp16 = runs["fp32"].of_type("metrics"), runs["fp16"].of_type("metrics")
+    for a, b in zip(fp32, fp16):
+        assert b["grad_norm"] == pytest.approx(a["grad_norm"], rel=0.1), (a, b)
+        assert b["loss"] == pytest.approx(a["loss"], abs=0.1), (a, b)
+    values = losses(runs["fp16"])
+    assert sum(values[-3:]) / 3 < 0.6 * sum(values[:3]) / 3, values
+    manifest = json.loads(Path(runs["fp16"].last["payload"]["manifest"]).read_text())
+    assert manifest["hardware"]["device"]["precision"] == "fp16"
+
+
+def test_fp16_overflowing_steps_are_skipped_and_reported(tmp_path, tiny_hf):
+    """A loss scale far too large (2^22) overflows the fp16 gradients: those steps are skipped, each says so in an
+    event, the scale halves until it fits, and the run still learns."""
+    config = write_config(tmp_path, tiny_hf, precision="fp16", max_steps=12, eval_every=0, checkpoint_every=0)
+    run = run_trainer("train", "--config", str(config),
+                      env={"LATHE_TRAINER_CPU_FP16": "1", "LATHE_TRAINER_FP16_INIT_SCALE": str(2.0 ** 22)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    overflows = [e for e in run.of_type("event") if e["kind"] == "fp16_overflow"]
+    assert overflows and overflows[0]["step"] == 1 and "skipped" in overflows[0]["message"]
+    assert [e["loss_scale"] for e in overflows] == sorted((e["loss_scale"] for e in overflows), reverse=True)
+    metrics = run.of_type("metrics")
+    assert metrics[0]["grad_norm"] is None, "a skipped step reports no gradient norm"
+    assert metrics[-1]["grad_norm"] is not None and metrics[-1]["loss"] < metrics[0]["loss"]
+
+
 def test_two_processes_under_torchrun_stop_resume_and_finish_as_one_run(tmp_path, tiny_hf):
     """devices=2 on CPU (gloo): one stream of protocol lines, SIGTERM to the process group (as the engine stops a
     run) checkpoints once and exits 130, and --resume finishes the run."""
@@ -138,3 +173,95 @@ def test_two_processes_under_torchrun_stop_resume_and_finish_as_one_run(tmp_path
     assert resumed.last["type"] == "done" and Path(resumed.last["payload"]["adapter_dir"], "adapter_model.safetensors").is_file()
     names = sorted(p.name for p in Path(checkpoints[0]["path"]).parent.iterdir())
     assert names == [f"step-{stopped_at:06d}", "step-000008"], "one set of checkpoints, no leftovers from other ranks"
+
+
+def test_two_processes_resume_exactly_with_each_rank_its_own_dropout(tmp_path, tiny_hf):
+    """devices=2 (gloo, dropout on): stopping after step 3 and resuming gives the very losses and adapter weights
+    of an uninterrupted run, because every rank saves and restores its own RNG; and the ranks draw different
+    dropout masks (distinct seeds), so their saved RNG states differ."""
+    from safetensors.torch import load_file
+
+    common = dict(devices=2, micro_batch_size=1, grad_accum=2, max_steps=6, eval_every=0, checkpoint_every=0,
+                  heartbeat_seconds=0)
+    whole = run_trainer("train", "--config", str(write_config(tmp_path / "whole", tiny_hf, **common)), timeout=300)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    config = write_config(tmp_path / "split", tiny_hf, debug_stop_after_step=3, **common)
+    first = run_trainer("train", "--config", str(config), timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    checkpoint = Path(first.of_type("checkpoint")[-1]["path"])
+    assert checkpoint.name == "step-000003"
+    rank0, rank1 = load_file(str(checkpoint / "rng.safetensors")), load_file(str(checkpoint / "rng-rank-1.safetensors"))
+    assert not rank0["torch"].equal(rank1["torch"]), "both ranks drew the same dropout masks"
+
+    resumed = run_trainer("train", "--config", str(config), "--resume", str(checkpoint), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert losses(first)[:3] + losses(resumed) == pytest.approx(losses(whole), abs=1e-6, rel=0)
+    a = load_file(str(Path(whole.last["payload"]["adapter_dir"]) / "adapter_model.safetensors"))
+    b = load_file(str(Path(resumed.last["payload"]["adapter_dir"]) / "adapter_model.safetensors"))
+    assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
+
+
+def test_resume_refuses_a_checkpoint_without_this_ranks_rng(tmp_path, tiny_hf):
+    """A checkpoint of a single-process run has no rng-rank-1: the second process refuses it by name."""
+    from lathe_trainer.protocol import LatheError
+    from lathe_trainer.train import checkpoint as ckpt
+
+    folder = tmp_path / "step-000001"
+    folder.mkdir()
+    (folder / ckpt.STATE_FILE).write_text(json.dumps({"step": 1, "rng": {}}), encoding="utf-8")
+    with pytest.raises(LatheError) as error:
+        ckpt.load_checkpoint(folder, None, rank=1)
+    assert error.value.code == "checkpoint_unreadable" and "process 1" in error.value.message
+
+
+def test_fsdp_full_fine_tune_matches_ddp_and_resumes_exactly(tmp_path, tiny_hf):
+    """sharding "fsdp" (torch FSDP2, 2 processes on gloo): the same losses as DDP, whole-model checkpoints and
+    output in the usual format, and a stop + resume that equals the uninterrupted sharded run."""
+    from safetensors.torch import load_file
+
+    common = dict(method="full", devices=2, micro_batch_size=1, grad_accum=2, max_steps=4, lr=0.001, eval_every=0,
+                  checkpoint_every=0, heartbeat_seconds=0)
+    ddp = run_trainer("train", "--config", str(write_config(tmp_path / "ddp", tiny_hf, **common)), timeout=300)
+    fsdp = run_trainer("train", "--config", str(write_config(tmp_path / "fsdp", tiny_hf, sharding="fsdp", **common)),
+                       timeout=300)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    assert fsdp.returncode == 0, fsdp.stderr[-3000:]
+    assert losses(fsdp) == pytest.approx(losses(ddp), abs=1e-5)
+    a = load_file(str(Path(ddp.last["payload"]["model_dir"]) / "model.safetensors"))
+    b = load_file(str(Path(fsdp.last["payload"]["model_dir"]) / "model.safetensors"))
+    assert a.keys() == b.keys() and all(a[k].shape == b[k].shape and (a[k] - b[k]).abs().max() < 1e-4 for k in a)
+
+    config = write_config(tmp_path / "split", tiny_hf, sharding="fsdp", debug_stop_after_step=2, **common)
+    first = run_trainer("train", "--config", str(config), timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    checkpoint = first.of_type("checkpoint")[-1]["path"]
+    resumed = run_trainer("train", "--config", str(config), "--resume", checkpoint, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert losses(first)[:2] + losses(resumed) == pytest.approx(losses(fsdp), abs=1e-6, rel=0)
+
+
+def test_fsdp_refuses_fp16_and_a_resume_from_ddp(tmp_path, tiny_hf):
+    common = dict(devices=2, micro_batch_size=1, grad_accum=2, max_steps=2, eval_every=0, checkpoint_every=0,
+                  heartbeat_seconds=0)
+    error = assert_error(run_trainer("train", "--config", str(write_config(
+        tmp_path / "fp16", tiny_hf, sharding="fsdp", precision="fp16", **common)),
+        env={"LATHE_TRAINER_CPU_FP16": "1"}, timeout=300), "precision_unsupported")
+    assert "fsdp" in error["message"]
+    ddp = run_trainer("train", "--config", str(write_config(tmp_path / "ddp", tiny_hf, **common)), timeout=300)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    sharded = write_config(tmp_path / "ddp", tiny_hf, name="sharded.json", sharding="fsdp", **common)
+    assert_error(run_trainer("train", "--config", str(sharded), "--resume", ddp.of_type("checkpoint")[-1]["path"],
+                             timeout=300), "resume_mismatch")
+
+
+def test_compiled_blocks_train_like_eager_ones(tmp_path, tiny_hf):
+    """`compile: true` (torch.compile per decoder block, inductor on CPU here): the same losses as eager without
+    dropout (compiled dropout draws its masks from another generator, so with dropout only the first step matches)."""
+    common = dict(max_steps=3, eval_every=0, checkpoint_every=0, lora={"rank": 8, "alpha": 16, "dropout": 0.0})
+    eager = run_trainer("train", "--config", str(write_config(tmp_path / "eager", tiny_hf, **common)))
+    compiled = run_trainer("train", "--config", str(write_config(tmp_path / "compiled", tiny_hf, compile=True, **common)),
+                           timeout=600)
+    assert eager.returncode == 0, eager.stderr[-3000:]
+    assert compiled.returncode == 0, compiled.stderr[-3000:]
+    assert "torch.compile: 2 decoder blocks" in compiled.stderr
+    assert losses(compiled) == pytest.approx(losses(eager), abs=1e-4)

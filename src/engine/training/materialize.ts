@@ -92,6 +92,7 @@ export function trainerConfig(
   if (args.attnImplementation !== 'auto') config.attn_implementation = args.attnImplementation;
   if (args.packing !== undefined) config.packing = args.packing;
   if (args.devices.length) config.devices = args.devices;
+  if (args.sharding !== 'ddp') config.sharding = args.sharding;
   return config;
 }
 

@@ -2,8 +2,14 @@
  * Memory and time needed by a training run, from the model's shape (its HF config.json) and the run settings.
  * Pure arithmetic, so the Train page, the engine and tests share one rule. The counts follow what the trainer
  * keeps alive during a step: weights, gradients and AdamW state for what trains, the activations saved for
- * the backward pass (SDPA keeps no seq×seq score matrix) and the fp32 logits of the loss.
+ * the backward pass (SDPA keeps no seq×seq score matrix) and the fp32 logits of the loss: all of them for a family
+ * the trainer's chunked loss does not cover, one chunk of LOSS_CHUNK_ROWS rows for those it does.
  */
+
+/** model_type values whose loss the trainer computes in chunks (resources/trainer/lathe_trainer/train/loss.py HEADS;
+ * a unit test keeps the two lists equal), and the rows of logits per chunk there. */
+export const CHUNKED_LOSS_FAMILIES: readonly string[] = ['gemma2', 'gemma3_text', 'llama', 'mistral', 'phi3', 'qwen2', 'qwen3'];
+export const LOSS_CHUNK_ROWS = 1024;
 
 export interface ModelShape {
   vocab: number;
@@ -14,6 +20,8 @@ export interface ModelShape {
   headDim: number;
   intermediate: number;
   tiedEmbeddings: boolean;
+  /** The trainer never holds more than LOSS_CHUNK_ROWS rows of fp32 logits for this family. */
+  chunkedLoss: boolean;
 }
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
@@ -30,6 +38,9 @@ export interface EstimateSettings {
   gradientCheckpointing: boolean;
   /** The trainer's attention implementation; 'sdpa' unless set. */
   attention?: 'sdpa' | 'eager';
+  /** Processes (GPUs) and how they hold the model: 'ddp' = a whole copy each, 'fsdp' = 1/N each (FSDP2). */
+  worldSize?: number;
+  sharding?: 'ddp' | 'fsdp';
 }
 
 export interface MemoryBreakdown {
@@ -61,6 +72,7 @@ export function shapeFromHfConfig(config: Record<string, unknown>): ModelShape {
     headDim: num('head_dim', hidden / heads),
     intermediate: num('intermediate_size', 4 * hidden),
     tiedEmbeddings: text.tie_word_embeddings === true || config.tie_word_embeddings === true,
+    chunkedLoss: CHUNKED_LOSS_FAMILIES.includes(String(text.model_type ?? config.model_type ?? '')),
   };
 }
 
@@ -97,8 +109,17 @@ export function memoryBreakdown(s: ModelShape, x: EstimateSettings, device: 'cpu
     const frozen = x.method === 'qlora' ? (parameters - embed) * 0.5625 + embed * 2 : parameters * act;
     weights = frozen + trainable * 4;
   }
-  const gradients = trainable * 4;
-  const optimizer = trainable * 8; // AdamW: two fp32 moments
+  let gradients = trainable * 4;
+  let optimizer = trainable * 8; // AdamW: two fp32 moments
+  const world = Math.max(1, x.worldSize ?? 1);
+  if (x.sharding === 'fsdp' && world > 1) {
+    // Each GPU keeps 1/N of everything and gathers whole blocks while it computes them: the block in use and the
+    // next one (prefetch), in the dtype they are stored in, plus their unsharded gradients in backward.
+    const block = layerLinears(s).reduce((sum, [i, o]) => sum + i * o, 0) * (x.method === 'full' ? 4 : act);
+    weights = weights / world + 2 * block;
+    gradients = gradients / world + (x.method === 'full' ? block : 0);
+    optimizer /= world;
+  }
   const tokens = x.maxSeqLen * x.microBatchSize;
   const kv = s.kvHeads * s.headDim;
   // Elements saved per token per layer for backward: norms, q/k/v (+rotary), attention output, o_proj input,
@@ -112,8 +133,14 @@ export function memoryBreakdown(s: ModelShape, x: EstimateSettings, device: 'cpu
   // head: Korthikanti et al.'s 5·a·s²·b bytes at 16 bit, i.e. 2.5 elements. Measured on the tiny model on CPU
   // with eager attention this term was most of a long step's memory (estimate 905 MiB vs 780 MiB measured).
   const scores = x.attention === 'eager' ? s.layers * s.heads * x.maxSeqLen * x.maxSeqLen * x.microBatchSize * 2.5 * act : 0;
-  const logits = tokens * s.vocab * 4 * 3; // fp32 logits, log-softmax and their gradient
-  const activations = layerActs + scores + logits + tokens * s.hidden * act * 2;
+  const logitRows = s.chunkedLoss ? Math.min(tokens, LOSS_CHUNK_ROWS) : tokens;
+  const logits = logitRows * s.vocab * 4 * 3; // fp32 logits, log-softmax and their gradient
+  // The peak comes either at the end of the forward pass (all saved activations plus the loss's logits) or in the
+  // backward pass (the saved activations plus the gradients flowing back through one layer, about one layer's worth):
+  // whichever is larger. Measured on the tiny model on CPU (run-estimate.test.ts): the chunked loss's few logits
+  // are not the peak; the backward's are (estimate 221 MiB vs 216-260 MiB measured for an 8,192-token step).
+  const backward = tokens * perTokenLayer * act;
+  const activations = layerActs + scores + Math.max(logits, backward) + tokens * s.hidden * act * 2;
   const overhead = device === 'cuda' ? 600 * 2 ** 20 : 0; // CUDA context and allocator reserve
   const subtotal = weights + gradients + optimizer + activations;
   const total = subtotal * 1.1 + overhead; // fragmentation and temporaries

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { largestParametersThatFit, loraParameterCount, memoryBreakdown, parameterCount, shapeFromHfConfig, type EstimateSettings } from './memory-estimate.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CHUNKED_LOSS_FAMILIES, LOSS_CHUNK_ROWS, largestParametersThatFit, loraParameterCount, memoryBreakdown, parameterCount, shapeFromHfConfig, type EstimateSettings } from './memory-estimate.js';
 import { presetValues } from './presets.js';
 
 const tinyConfig = {
@@ -43,6 +45,37 @@ describe('memory estimate', () => {
     expect(full.optimizer).toBe(full.parameters * 8);
     const longer = memoryBreakdown(shape, { ...settings, maxSeqLen: 1024 }, 'cuda');
     expect(longer.activations).toBeCloseTo(lora.activations * 2, -3);
+  });
+
+  it('counts one chunk of fp32 logits for a family the trainer chunks, all of them otherwise', () => {
+    const chunked = shapeFromHfConfig({ ...qwenHalfB, model_type: 'qwen2' });
+    const plain = shapeFromHfConfig({ ...qwenHalfB, model_type: 'cohere' });
+    expect(chunked.chunkedLoss).toBe(true);
+    expect(plain.chunkedLoss).toBe(false);
+    const tokens = settings.maxSeqLen * settings.microBatchSize; // 2048 > one chunk of 1024 rows
+    const saved = memoryBreakdown(plain, settings, 'cuda').activations - memoryBreakdown(chunked, settings, 'cuda').activations;
+    expect(saved).toBe((tokens - LOSS_CHUNK_ROWS) * qwenHalfB.vocab_size * 4 * 3);
+  });
+
+  it('gives each GPU 1/N of weights, gradients and optimizer with FSDP, a whole copy with DDP', () => {
+    const full = { ...settings, method: 'full' as const };
+    const one = memoryBreakdown(shape, full, 'cuda');
+    const ddp = memoryBreakdown(shape, { ...full, worldSize: 4, sharding: 'ddp' }, 'cuda');
+    const fsdp = memoryBreakdown(shape, { ...full, worldSize: 4, sharding: 'fsdp' }, 'cuda');
+    expect(ddp.total).toBe(one.total);
+    expect(fsdp.optimizer).toBeCloseTo(one.optimizer / 4, 0);
+    expect(fsdp.weights).toBeLessThan(one.weights / 2);
+    expect(fsdp.weights).toBeGreaterThan(one.weights / 4);
+    expect(fsdp.activations).toBe(one.activations); // each GPU still runs its own micro-batch
+    expect(fsdp.total).toBeLessThan(one.total);
+  });
+
+  it('lists the same chunked-loss families as the trainer', () => {
+    const loss = fs.readFileSync(path.resolve('resources/trainer/lathe_trainer/train/loss.py'), 'utf8');
+    const heads = /HEADS: dict\[str, str \| None\] = \{([\s\S]*?)\n\}/.exec(loss)?.[1] ?? '';
+    const trainer = [...heads.matchAll(/"([a-z0-9_]+)":/g)].map((m) => m[1]).sort();
+    expect(trainer.length).toBeGreaterThan(3);
+    expect([...CHUNKED_LOSS_FAMILIES].sort()).toEqual(trainer);
   });
 
   it('finds a largest model that grows with the budget and fits it', () => {

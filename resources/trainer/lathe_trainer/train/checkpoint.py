@@ -6,6 +6,9 @@ A checkpoint folder `checkpoints/step-NNNNNN` holds:
   rng.safetensors + trainer_state.json
                  step, data position (epoch, batch index, permutation seed), RNG states of python, numpy
                  and torch, the config fingerprint, and the loss history so far
+  rng-rank-R.safetensors
+                 with several processes, the RNG of each rank R > 0 (each draws its own dropout masks;
+                 their python/numpy parts are in trainer_state.json's "rng_by_rank")
 It is written into a hidden temporary sibling and renamed into place with os.replace, so a folder named
 step-N is always complete.
 """
@@ -85,8 +88,16 @@ def restore_torch_rng(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(root: Path, step: int, model, optimizer, state: dict) -> tuple[Path, str]:
-    """Writes checkpoints/step-N atomically; returns its path and the weights' sha256."""
+def rank_rng_file(rank: int) -> str:
+    return RNG_FILE if rank == 0 else f"rng-rank-{rank}.safetensors"
+
+
+def save_checkpoint(root: Path, step: int, model, optimizer, state: dict,
+                    rng_by_rank: list[tuple[dict, dict]] | None = None, model_state: dict | None = None,
+                    optimizer_state: dict | None = None) -> tuple[Path, str]:
+    """Writes checkpoints/step-N atomically; returns its path and the weights' sha256. `rng_by_rank`: every
+    process's `capture_rng()` (gathered on rank 0); None for a single process (its own is taken).
+    `model_state`/`optimizer_state`: whole state dicts gathered from sharded processes (FSDP), else read here."""
     import torch
     from safetensors.torch import save_file
 
@@ -96,11 +107,13 @@ def save_checkpoint(root: Path, step: int, model, optimizer, state: dict) -> tup
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        save_weights(model, staging / WEIGHTS_DIR)
-        torch.save(optimizer.state_dict(), staging / OPTIMIZER_FILE)
-        rng_tensors, rng_meta = capture_rng()
-        save_file({k: v.contiguous() for k, v in rng_tensors.items()}, str(staging / RNG_FILE))
-        (staging / STATE_FILE).write_text(json.dumps({**state, "rng": rng_meta}, indent=1) + "\n", encoding="utf-8")
+        save_weights(model, staging / WEIGHTS_DIR, model_state)
+        torch.save(optimizer_state if optimizer_state is not None else optimizer.state_dict(), staging / OPTIMIZER_FILE)
+        ranks = rng_by_rank or [capture_rng()]
+        for rank, (rng_tensors, _meta) in enumerate(ranks):
+            save_file({k: v.contiguous() for k, v in rng_tensors.items()}, str(staging / rank_rng_file(rank)))
+        metas = {"rng": ranks[0][1], **({"rng_by_rank": [meta for _, meta in ranks]} if len(ranks) > 1 else {})}
+        (staging / STATE_FILE).write_text(json.dumps({**state, **metas}, indent=1) + "\n", encoding="utf-8")
         digest = weights_sha256(staging / WEIGHTS_DIR)
         if final.exists():  # a re-run over the same step: the new one wins
             aside = root / f".old-{final.name}-{os.getpid()}"
@@ -120,13 +133,25 @@ def read_state(folder: Path) -> dict:
                          "Pass --resume with a checkpoints/step-N folder written by a Lathe run.") from exc
 
 
-def load_checkpoint(folder: Path, model, optimizer, method: str) -> dict:
-    """Loads weights, optimizer and RNG into place; returns trainer_state.json (RNG not yet restored)."""
+def load_checkpoint_weights(folder: Path, model, method: str) -> None:
+    """The checkpoint's weights into the (not yet wrapped or sharded) model, on every process."""
+    load_weights(model, folder / WEIGHTS_DIR, method)
+
+
+def load_checkpoint(folder: Path, load_optimizer, rank: int = 0) -> dict:
+    """The optimizer state (through `load_optimizer(state_dict)`) and trainer_state.json with this rank's RNG in
+    "rng" and "rng_tensors" (not yet restored). The weights were loaded before, by `load_checkpoint_weights`."""
     import torch
     from safetensors.torch import load_file
 
     state = read_state(folder)
-    load_weights(model, folder / WEIGHTS_DIR, method)
-    optimizer.load_state_dict(torch.load(folder / OPTIMIZER_FILE, map_location="cpu", weights_only=True))
-    state["rng_tensors"] = load_file(str(folder / RNG_FILE))
+    rng_file = folder / rank_rng_file(rank)
+    if rank > 0 and (not rng_file.is_file() or len(state.get("rng_by_rank", [])) <= rank):
+        raise LatheError("checkpoint_unreadable", f"{folder} holds no random-number state for process {rank}.",
+                         "Resume with the same `devices` the checkpoint was made with, from a checkpoint this "
+                         "version of Lathe wrote.")
+    load_optimizer(torch.load(folder / OPTIMIZER_FILE, map_location="cpu", weights_only=True))
+    if rank > 0:
+        state["rng"] = state["rng_by_rank"][rank]
+    state["rng_tensors"] = load_file(str(rng_file))
     return state

@@ -20,13 +20,14 @@ DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 ATTENTION = ("auto", "sdpa", "eager", "flash_attention_2")  # auto: eager for Gemma 2, else sdpa
 RECIPE_KINDS = ("chat", "text")
+SHARDING = ("ddp", "fsdp")  # with devices > 1: a full copy per process (DDP) or sharded (torch FSDP2)
 
 # Keys that change what is trained; a checkpoint may only be resumed under the same values.
 # The micro-batch is not among them: it only splits a step's samples (an out-of-memory fallback halves it), while
 # the effective batch (micro_batch_size * grad_accum, per process) fixes which samples make a step.
 RESUME_KEYS = ("base_model", "method", "objective", "data", "recipe", "lora", "max_seq_len", "effective_batch",
                "lr", "schedule", "warmup_steps", "max_steps", "epochs", "seed", "weight_decay", "grad_clip",
-               "packing", "precision", "world_size")
+               "packing", "precision", "world_size", "sharding")
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,13 @@ class RunConfig:
     min_lr_ratio: float = 0.0
     precision: str = "auto"              # auto: bf16 (or fp16) autocast on CUDA, fp32 on CPU
     gradient_checkpointing: bool = False
-    attn_implementation: str = "auto"    # auto | sdpa | eager | flash_attention_2; load_config resolves auto
+    attn_implementation: str = "auto"    # auto | sdpa | eager | flash_attention_2; load_config resolves auto (as on CPU)
+    attn_requested: str = "auto"         # what run.json asked for: "auto" is resolved again on the device (FA2 on CUDA)
+    compile: bool = False                # torch.compile each decoder block (regional compilation)
     packing: bool = False                # padding-free rows of <= max_seq_len, attention per example/document
     recipe: list[RecipeSource] | None = None
     devices: int | list[int] = 1         # processes (CPU) or GPU count, or a list of GPU indices (torchrun)
+    sharding: str = "ddp"                # ddp | fsdp (FSDP2: weights, gradients, optimizer state split over processes)
     heartbeat_seconds: float = 10.0      # 0: no heartbeat lines
     # Test hooks: make step N's loss NaN; stop cleanly after step N as if paused (for resume tests);
     # raise an out-of-memory error in step N once (also LATHE_TRAINER_FAKE_OOM_AT_STEP=N or N:always).
@@ -233,7 +237,7 @@ def load_config(path: Path) -> RunConfig:
                          exit_code=EXIT_BAD_ARGUMENTS) from exc
     if not isinstance(raw, dict):
         raise _bad("(top level)", "must be an object.", "Write run.json as one JSON object.")
-    known = set(RunConfig.__dataclass_fields__) - {"train_files", "validation_files"} | {"data"}
+    known = set(RunConfig.__dataclass_fields__) - {"train_files", "validation_files", "attn_requested"} | {"data"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise _bad(unknown[0], "is not a known key.", f"Remove it or fix the spelling; known keys: {', '.join(sorted(known))}.")
@@ -281,10 +285,13 @@ def load_config(path: Path) -> RunConfig:
         precision=_choice(raw, "precision", "auto", PRECISIONS),
         gradient_checkpointing=_flag(raw, "gradient_checkpointing"),
         attn_implementation=_attention(raw, base),
+        attn_requested=_choice(raw, "attn_implementation", "auto", ATTENTION),
+        compile=_flag(raw, "compile"),
         # Continued pre-training packs by default (documents are cut into blocks anyway); SFT pads unless asked.
         packing=_flag(raw, "packing") if raw.get("packing") is not None else (raw.get("objective") == "cpt" or recipe is not None),
         recipe=recipe,
         devices=_devices(raw),
+        sharding=_choice(raw, "sharding", "ddp", SHARDING),
         heartbeat_seconds=_float(raw, "heartbeat_seconds", 10.0, 0.0, 3600.0),
         debug_inject_nan_at_step=_int(raw, "debug_inject_nan_at_step", None, 1),
         debug_stop_after_step=_int(raw, "debug_stop_after_step", None, 1),

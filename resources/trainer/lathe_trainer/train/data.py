@@ -30,9 +30,17 @@ class Encoded:
 
 def read_jsonl(path: str, objective: str) -> list:
     """[messages lists] for sft, [texts] for cpt; a bad line names its file and line number."""
-    rows = []
+    return [row for _, row in iter_jsonl(path, objective)]
+
+
+def iter_jsonl(path: str, objective: str, on_bytes=None):
+    """(line number, row) one at a time, as `read_jsonl` checks them; `on_bytes(n)` hears the bytes read so far."""
+    read = 0
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
+            read += len(line)
+            if on_bytes is not None and number % 4096 == 0:
+                on_bytes(read)
             if not line.strip():
                 continue
             try:
@@ -46,14 +54,13 @@ def read_jsonl(path: str, objective: str) -> list:
                                                             and isinstance(m.get("content"), str) for m in messages):
                     raise LatheError("data_invalid", f"{Path(path).name} line {number} has no valid `messages` list.",
                                      "SFT examples look like {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, ...]}.")
-                rows.append(messages)
+                yield number, messages
             else:
                 text = row.get("text") if isinstance(row, dict) else None
                 if not isinstance(text, str):
                     raise LatheError("data_invalid", f"{Path(path).name} line {number} has no `text` string.",
                                      "Continued pre-training examples look like {\"text\": \"...\"}.")
-                rows.append(text)
-    return rows
+                yield number, text
 
 
 def encode_sft(tokenizer, messages: list[dict], max_seq_len: int) -> Encoded:
@@ -132,7 +139,9 @@ class Batch:
         return int((self.labels[:, 1:] != IGNORE_INDEX).sum())
 
     def to(self, device) -> "Batch":
-        move = (lambda t: None if t is None else t.to(device))
+        # CUDA: through pinned memory and without waiting, so the copy overlaps what the GPU is still doing.
+        cuda = str(device).startswith("cuda")
+        move = (lambda t: None if t is None else t.pin_memory().to(device, non_blocking=True) if cuda else t.to(device))
         return Batch(move(self.input_ids), move(self.labels), move(self.attention_mask), move(self.position_ids),
                      self.tokens)
 

@@ -4,7 +4,12 @@
 the workers' protocol lines; inside torchrun (RANK/WORLD_SIZE set) every worker trains on its own share of each
 step's samples. Only rank 0 writes protocol lines, checkpoints, outputs and the manifest. Backends: nccl on
 CUDA, gloo on CPU. The loss of a step is the global token mean: label counts and loss sums are all-reduced,
-and each worker's loss is scaled by world_size because DDP averages the gradients.
+and each worker's loss is scaled by world_size because DDP (and FSDP) average the gradients.
+
+`sharding: "fsdp"` uses torch's FSDP2 (`fully_shard`) instead of DDP: every decoder block and then the whole
+model are sharded over the processes, so each holds 1/world of the weights, gradients and optimizer state and
+gathers one block at a time. Checkpoints and outputs stay whole (gathered to rank 0, on the CPU), in the same
+format as without sharding.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ class Dist:
     def __init__(self) -> None:
         self.rank, self.world, self.local_rank = 0, 1, 0
         self.backend: str | None = None
+        self.sharded = False  # FSDP2 in use
 
     @property
     def is_main(self) -> bool:
@@ -114,24 +120,86 @@ class Dist:
     def any(self, flag: bool) -> bool:
         return self.sum(1.0 if flag else 0.0) > 0
 
+    def gather(self, value) -> list | None:
+        """Every process's `value` (any picklable object), in rank order, on rank 0; None elsewhere."""
+        if self.world == 1:
+            return [value]
+        import torch.distributed as dist
+
+        gathered = [None] * self.world if self.is_main else None
+        dist.gather_object(value, gathered, dst=0)
+        return gathered
+
+    def seed_for_rank(self, seed: int) -> int:
+        """Each process's own torch seed, so their dropout masks differ (the weights are the same everywhere:
+        DDP copies rank 0's when it wraps the model)."""
+        return seed * 1_000_003 + 7_919 * self.rank + 1
+
     def barrier(self) -> None:
         if self.world > 1:
             import torch.distributed as dist
 
             dist.barrier()
 
-    def wrap(self, model):
+    def wrap(self, model, sharding: str = "ddp"):
         if self.world == 1:
             return model
+        if sharding == "fsdp":
+            return self._fully_shard(model)
         from torch.nn.parallel import DistributedDataParallel
 
         ids = [self.local_rank] if self._device.startswith("cuda") else None
         # Buffers (rotary tables) are identical everywhere; broadcasting them each forward only costs time.
         return DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
 
+    def _fully_shard(self, model):
+        """FSDP2 in place: each decoder block its own unit (gathered for its forward and backward only), then the
+        rest (embeddings, final norm, head) as the root unit."""
+        import torch
+        from torch.distributed.device_mesh import init_device_mesh
+        from torch.distributed.fsdp import fully_shard
+
+        mesh = init_device_mesh(torch.device(self._device).type, (self.world,))
+        blocks = decoder_blocks(model)
+        if not blocks:
+            raise LatheError("sharding_unsupported", "FSDP could not find this model's decoder layers.",
+                             "Set `sharding` to \"ddp\" for this model.")
+        for block in blocks:
+            fully_shard(block, mesh=mesh)
+        fully_shard(model, mesh=mesh)
+        self.sharded = True
+        return model
+
     def no_sync(self, model, last: bool):
-        """Skip the gradient all-reduce on all but the last micro-batch of a step."""
+        """Skip the gradient all-reduce (DDP) or reduce-scatter (FSDP) on all but the last micro-batch of a step."""
+        if self.sharded:
+            model.set_requires_gradient_sync(last)
+            return nullcontext()
         return model.no_sync() if self.world > 1 and not last else nullcontext()
+
+    def full_model_state(self, model) -> dict | None:
+        """FSDP: the whole state dict on rank 0 (CPU tensors), None elsewhere; every rank must call it."""
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+        state = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+        return state if self.is_main else None
+
+    def full_optimizer_state(self, model, optimizer) -> dict | None:
+        """FSDP: the optimizer's whole state (keyed by parameter name) on rank 0; every rank must call it."""
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
+
+        state = get_optimizer_state_dict(model, optimizer,
+                                         options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+        return state if self.is_main else None
+
+    def load_optimizer_state(self, model, optimizer, state: dict) -> None:
+        if not self.sharded:
+            optimizer.load_state_dict(state)
+            return
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
+
+        set_optimizer_state_dict(model, optimizer, optim_state_dict=state,
+                                 options=StateDictOptions(full_state_dict=True))
 
     def close(self) -> None:
         if self.world > 1:
@@ -146,3 +214,13 @@ class Dist:
 
 def unwrap(model):
     return getattr(model, "module", model)
+
+
+def decoder_blocks(model) -> list:
+    """The repeated transformer blocks (a ModuleList named layers, h or blocks), e.g. model.model.layers."""
+    import torch
+
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.ModuleList) and name.rsplit(".", 1)[-1] in ("layers", "h", "blocks") and len(module):
+            return list(module)
+    return []

@@ -23,12 +23,15 @@ from ..no_remote_code import refuse_custom_code
 from ..protocol import EXIT_CANCELLED, LatheError, ProtocolWriter, log
 from . import checkpoint as ckpt
 from .config import RunConfig, load_config
-from .data import DataPosition, SampleStream, collate, encode_files, shuffled_epoch
+from .data import DataPosition, SampleStream, collate, shuffled_epoch
 from .distributed import Dist, inside_torchrun, relaunch, unwrap
 from .manifest import EventSummary, base_model_hashes, write_run_manifest
-from .model import check_base_folder, load_model, load_tokenizer, pick_device, require_gpu_for, resolve_precision
+from .model import (FP16_SCALE_ENV, check_base_folder, load_model, load_tokenizer, pick_device, require_gpu_for,
+                    resolve_attention, resolve_precision, save_weights)
+from .loss import chunked_head_for
 from .recipe import encode_recipe, recipe_order
 from .step import FakeOOM, MicroBatching, StepSettings, step_with_fallback, token_loss_sum
+from .token_cache import shared_examples
 
 
 class Events:
@@ -150,6 +153,9 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
     # ---- setup -------------------------------------------------------------------------------------
     require_gpu_for(c.method, device)
     precision = resolve_precision(c.precision, device)
+    if c.sharding == "fsdp" and precision == "fp16":
+        raise LatheError("precision_unsupported", "fp16 loss scaling is not supported with `sharding` \"fsdp\".",
+                         "Use `precision` \"bf16\" (GPUs from Ampere on) or \"fp32\", or `sharding` \"ddp\".")
     base = Path(c.base_model)
     base_weights = check_base_folder(base)
     fingerprint = c.fingerprint()
@@ -167,14 +173,21 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
     writer.progress("setup", 0.0, "Tokenising the data.")
     tokenizer = load_tokenizer(base)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    def tokens(paths: list[str], objective: str, source: int = 0):  # memory-mapped, tokenised once (token_cache.py)
+        return shared_examples(tokenizer, base, paths, objective, c.max_seq_len, dist,
+                               lambda f, text: writer.progress("setup", f, text), source)
+
     mix = None
     if c.recipe:
-        train_set, dropped, mix = encode_recipe(tokenizer, c.recipe, c.max_seq_len)
+        train_set, dropped, mix = encode_recipe(tokenizer, c.recipe, c.max_seq_len,
+                                                load=lambda path, objective, i: tokens([path], objective, i))
         events.emit("event", kind="data_mix", sources=mix, message="Mixing " + ", ".join(
             f"{Path(m['path']).name} ({m['kind']}, {m['share']:.0%} of tokens)" for m in mix) + ".")
     else:
-        train_set, dropped = encode_files(tokenizer, c.train_files, c.objective, c.max_seq_len)
-    val_set, _ = encode_files(tokenizer, c.validation_files, c.objective, c.max_seq_len)
+        train_set = tokens(c.train_files, c.objective)
+        dropped = train_set.meta["dropped"] if train_set else 0
+    val_set = tokens(c.validation_files, c.objective)
     if not train_set:
         raise LatheError("data_empty", "No training example has a token to learn from after truncation.",
                          "Add examples with assistant turns (SFT) or text (CPT), or raise `max_seq_len`.")
@@ -183,22 +196,31 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
 
     writer.progress("setup", 0.0, f"Loading {base.name} for {c.method} on {device} ({precision}).")
     heartbeat.pulse(phase="setup")
-    core = load_model(base, c.method, c.lora, device, precision, c.attn_implementation, c.gradient_checkpointing)
-    model = dist.wrap(core)
+    attention = resolve_attention(base, c.attn_requested, device) if c.attn_requested == "auto" else c.attn_implementation
+    core = load_model(base, c.method, c.lora, device, precision, attention, c.gradient_checkpointing, c.compile)
+    if resume is not None:
+        ckpt.load_checkpoint_weights(resume, core, c.method)  # before DDP copies or FSDP shards them
+    model = dist.wrap(core, c.sharding)
     core = unwrap(model)
+    if dist.world > 1:
+        torch.manual_seed(dist.seed_for_rank(c.seed))  # after the wrap: the same weights, each rank its own dropout
     trainable = [p for p in core.parameters() if p.requires_grad]
     decay = [p for p in trainable if p.ndim >= 2]
     no_decay = [p for p in trainable if p.ndim < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": c.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=c.lr, foreach=False)
-    scaler = torch.amp.GradScaler("cuda") if precision == "fp16" else None  # bf16 needs no loss scaling
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=c.lr,
+                                  # CUDA: one fused kernel for all parameters; CPU: the single-tensor path, bit-reproducible
+                                  **({"fused": True} if device.startswith("cuda") else {"foreach": False}))
+    # fp16: the loss is scaled up before backward (step.py) and the gradients unscaled before clipping; bf16 needs none
+    scaler = torch.amp.GradScaler(torch.device(device).type, init_scale=float(os.environ.get(FP16_SCALE_ENV, 2.0 ** 16))) \
+        if precision == "fp16" else None
     stream = SampleStream(recipe_order(train_set, c.recipe, c.seed) if c.recipe else shuffled_epoch(len(train_set), c.seed))
     per_step = c.effective_batch * dist.world
     total_steps = c.max_steps or max(1, math.ceil(c.epochs * stream.epoch_length / per_step))
     micro = MicroBatching(c.micro_batch_size, c.effective_batch)
     step, trained_tokens = 0, [0] * len(mix or [None])
     if resume is not None:
-        state = ckpt.load_checkpoint(resume, core, optimizer, c.method)
+        state = ckpt.load_checkpoint(resume, lambda saved: dist.load_optimizer_state(model, optimizer, saved), dist.rank)
         step = state["step"]
         stream.rewind(DataPosition(**state["data_position"]))
         micro.size = min(micro.size, state.get("micro_batch_size", micro.size))  # keep a fallback that happened
@@ -207,7 +229,8 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
             scaler.load_state_dict(state["scaler"])
         ckpt.restore_rng(state["rng_tensors"], state["rng"])  # last: loading must not disturb the streams
         log(f"resumed from {resume} at step {step} (micro-batch {micro.size})")
-    settings = StepSettings(device, precision, pad_id, c.packing, c.debug_inject_nan_at_step, row_len=c.max_seq_len)
+    settings = StepSettings(device, precision, pad_id, c.packing, c.debug_inject_nan_at_step, row_len=c.max_seq_len,
+                            head=chunked_head_for(core, device), scaler=scaler)
     out = Path(c.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     n_trainable, n_total = sum(p.numel() for p in trainable), sum(p.numel() for p in core.parameters())
@@ -217,12 +240,14 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
     def save(at_step: int, at_position: DataPosition, loss: float | None) -> Path:
         heartbeat.pulse(phase="checkpoint")
         path = out / "checkpoints" / f"step-{at_step:06d}"
+        rng_by_rank = dist.gather(ckpt.capture_rng()) if dist.world > 1 else None  # every rank's own streams
+        whole = (dist.full_model_state(core), dist.full_optimizer_state(model, optimizer)) if dist.sharded else (None, None)
         if dist.is_main:
             state = {"step": at_step, "total_steps": total_steps, "loss": loss, "config_fingerprint": fingerprint,
                      "data_position": {"epoch": at_position.epoch, "sample_index": at_position.sample_index},
                      "micro_batch_size": micro.size, "trained_tokens": trained_tokens, "method": c.method,
                      "scaler": scaler.state_dict() if scaler is not None else None}
-            path, digest = ckpt.save_checkpoint(out / "checkpoints", at_step, core, optimizer, state)
+            path, digest = ckpt.save_checkpoint(out / "checkpoints", at_step, core, optimizer, state, rng_by_rank, *whole)
             events.emit("checkpoint", path=str(path), step=at_step, sha256=digest)
         dist.barrier()  # nobody runs ahead (or exits) before the checkpoint is complete
         heartbeat.pulse(phase="train")
@@ -266,7 +291,8 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
             loss_value, tokens = result
             if scaler is not None:
                 scaler.unscale_(optimizer)
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, c.grad_clip or float("inf")))
+            norm = torch.nn.utils.clip_grad_norm_(trainable, c.grad_clip or float("inf"))
+            grad_norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)  # FSDP: a sharded norm
             if not math.isfinite(grad_norm) and (scaler is None or overflows >= 10):
                 raise LatheError("non_finite_loss", f"The gradient norm became {grad_norm} at step {step + 1}; "
                                  "training stopped before applying it.",
@@ -275,6 +301,10 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
                 overflows = overflows + 1 if not math.isfinite(grad_norm) else 0
                 scaler.step(optimizer)
                 scaler.update()
+                if overflows:
+                    events.emit("event", kind="fp16_overflow", step=step + 1, loss_scale=scaler.get_scale(),
+                                message=f"fp16: the gradients overflowed at step {step + 1}; the step was skipped and "
+                                        f"the loss scale lowered to {scaler.get_scale():g}.")
             else:
                 optimizer.step()
             step += 1
@@ -303,6 +333,7 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
                 break
 
     # ---- output ------------------------------------------------------------------------------------
+    whole_model = dist.full_model_state(core) if dist.sharded else None  # every rank takes part in the gather
     if not dist.is_main:
         return
     heartbeat.pulse(phase="output")
@@ -310,7 +341,7 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
     staging = out / f".tmp-{final.name}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        core.save_pretrained(staging, safe_serialization=True)
+        save_weights(core, staging, whole_model)
         canonicalise_adapter_config(staging)
         if c.method == "full":
             tokenizer.save_pretrained(staging)  # a full model folder must load on its own
@@ -325,7 +356,8 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
         out, config=c.as_dict(), base_weights=base_model_hashes(base_weights),
         data_files={p: ckpt.sha256_file(Path(p)) for p in c.train_files + c.validation_files +
                     [s.path for s in c.recipe or []]},
-        device={"kind": device, "torch": torch.__version__, "precision": precision, "world_size": dist.world},
+        device={"kind": device, "torch": torch.__version__, "precision": precision, "world_size": dist.world,
+                "attention": attention, "sharding": c.sharding if dist.world > 1 else None},
         output_dir=final, resumed_from=str(resume) if resume else None, steps=step, summary=events.summary,
         dropped_examples=dropped, data_mix=mix)
     writer.done({f"{final.name}_dir": str(final), "final_loss": loss_value, "steps": step, "total_steps": total_steps,

@@ -7,12 +7,17 @@ that asks for such code (auto_map, *.py) is refused up front (see no_remote_code
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..no_remote_code import refuse_custom_code
 from ..protocol import LatheError, log
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")
+# Test hook: =1 lets `precision: fp16` run on the CPU (autocast float16 + a CPU GradScaler), so the GPU's
+# loss-scaling path is exercised where no GPU exists. Slow and pointless for real training.
+CPU_FP16_ENV = "LATHE_TRAINER_CPU_FP16"
+FP16_SCALE_ENV = "LATHE_TRAINER_FP16_INIT_SCALE"  # test hook: GradScaler's first loss scale (default 65536)
 
 # Families whose transformers implementation cannot run SDPA: Gemma 2 soft-caps attention logits, which
 # torch's SDPA kernel cannot do (its class sets _supports_sdpa = False and from_pretrained refuses "sdpa").
@@ -30,29 +35,48 @@ def model_type(base: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def auto_attention(base: Path) -> str:
-    """What "auto" means for this base model: eager where the family needs it, else sdpa."""
-    return "eager" if model_type(base) in EAGER_FAMILIES else "sdpa"
+def auto_attention(base: Path, device: str = "cpu") -> str:
+    """What "auto" means for this base model: eager where the family needs it; on a CUDA device with flash-attn
+    installed, FlashAttention 2 (packed rows then run as variable-length sequences, no dense mask); else sdpa."""
+    if model_type(base) in EAGER_FAMILIES:
+        return "eager"
+    if device.startswith("cuda") and os.environ.get(NO_FLASH_ENV) != "1" and _flash_attn_installed() \
+            and _class_supports(base, "_supports_flash_attn", unknown=False):
+        return "flash_attention_2"
+    return "sdpa"
+
+
+NO_FLASH_ENV = "LATHE_TRAINER_NO_FLASH_ATTN"  # =1: "auto" never picks flash_attention_2
+
+
+def _flash_attn_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("flash_attn") is not None
 
 
 def _class_supports_sdpa(base: Path) -> bool:
-    """Whether the transformers class of this model can run SDPA (True when that cannot be told)."""
+    return _class_supports(base, "_supports_sdpa")
+
+
+def _class_supports(base: Path, flag: str, unknown: bool = True) -> bool:
+    """Whether the transformers class of this model sets `flag` (`unknown` when that cannot be told)."""
     try:
         from transformers import AutoConfig
         from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
         config = AutoConfig.from_pretrained(base, trust_remote_code=False, local_files_only=True)
-        cls = MODEL_FOR_CAUSAL_LM_MAPPING.get(type(config))
+        cls = MODEL_FOR_CAUSAL_LM_MAPPING.get(type(config), None)  # this lazy mapping's get() needs its default
     except Exception:  # noqa: BLE001 - an unreadable config fails later, with its own error
-        return True
-    return bool(getattr(cls, "_supports_sdpa", True)) if cls is not None else True
+        return unknown
+    return bool(getattr(cls, flag, unknown)) if cls is not None else unknown
 
 
 def resolve_attention(base: Path, requested: str, device: str) -> str:
     """The attn_implementation to load `base` with, or an error that says which one to pick instead."""
     family = model_type(base)
     if requested == "auto":
-        requested = auto_attention(base)
+        requested = auto_attention(base, device)
     if requested == "sdpa" and family in EAGER_FAMILIES:
         raise LatheError("attention_unsupported", f"`attn_implementation` \"sdpa\" does not work for {family}: "
                          f"{EAGER_FAMILIES[family]}.",
@@ -118,7 +142,7 @@ def resolve_precision(requested: str, device: str) -> str:
     cuda = device.startswith("cuda")
     if requested == "auto":
         return ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "fp32"
-    if requested == "fp16" and not cuda:
+    if requested == "fp16" and not cuda and os.environ.get(CPU_FP16_ENV) != "1":
         raise LatheError("precision_unsupported", "fp16 mixed precision needs a CUDA GPU (it relies on loss scaling there).",
                          "Set `precision` to \"auto\", \"fp32\" or \"bf16\" on the CPU.")
     if requested == "bf16" and cuda and not torch.cuda.is_bf16_supported():
@@ -155,7 +179,7 @@ def enable_checkpointing(model) -> None:
 
 
 def load_model(base: Path, method: str, lora, device: str, precision: str = "fp32", attn_implementation: str = "auto",
-               gradient_checkpointing: bool = False):
+               gradient_checkpointing: bool = False, compile_blocks: bool = False):
     """The trainable model on `device`: a PEFT LoRA wrapper, or the full model for method "full".
 
     attn_implementation: auto | sdpa | eager | flash_attention_2 (see `resolve_attention`; auto is eager for
@@ -176,8 +200,9 @@ def load_model(base: Path, method: str, lora, device: str, precision: str = "fp3
             import bitsandbytes  # noqa: F401  - lazily: it is not in requirements.txt (GPU-only, large)
         except ImportError as exc:
             raise LatheError("bitsandbytes_missing", "QLoRA needs the bitsandbytes package, which is not installed.",
-                             "Run `.venv/bin/python -m pip install bitsandbytes` (pip install bitsandbytes into .venv, "
-                             "from a local wheel when offline), or choose method \"lora\".") from exc
+                             "bitsandbytes is in Lathe's GPU extra: run `npm run setup:python` on this machine (it installs "
+                             "the extra when it finds an NVIDIA GPU; LATHE_GPU_EXTRA=1 forces it), or choose method "
+                             "\"lora\".") from exc
         from transformers import BitsAndBytesConfig
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
@@ -186,11 +211,13 @@ def load_model(base: Path, method: str, lora, device: str, precision: str = "fp3
     model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
     if method != "qlora":
         model.to(device)
+    if device.startswith("cuda"):
+        apply_liger_kernels(model)
     if gradient_checkpointing and method != "qlora":
         # Non-reentrant: works with frozen inputs (LoRA) and keeps dropout's RNG identical on recompute.
         enable_checkpointing(model)
     if method == "full":
-        return model
+        return compiled(model, compile_blocks)  # float32 master weights (dtype above): what GradScaler needs for fp16
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
     if method == "qlora":
@@ -198,16 +225,64 @@ def load_model(base: Path, method: str, lora, device: str, precision: str = "fp3
                                                 gradient_checkpointing_kwargs={"use_reentrant": False})
     config = LoraConfig(r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=lora.target_modules, task_type="CAUSAL_LM", bias="none")
-    return get_peft_model(model, config)
+    model = get_peft_model(model, config)
+    for p in model.parameters():  # peft keeps adapters in float32; make sure, as fp16's GradScaler cannot unscale fp16
+        if p.requires_grad and p.dtype != torch.float32:
+            p.data = p.data.float()
+    return compiled(model, compile_blocks)
+
+
+NO_LIGER_ENV = "LATHE_TRAINER_NO_LIGER"  # =1: never patch Liger kernels in
+
+
+def apply_liger_kernels(model) -> bool:
+    """Liger's Triton kernels for RMSNorm, RoPE and SwiGLU in this model (CUDA only, when liger-kernel is installed:
+    the GPU extra). The loss stays ours (loss.py, which uses Liger's fused linear cross-entropy itself). A family
+    Liger does not know, or any failure to patch, leaves the model as it was."""
+    import importlib.util
+
+    if os.environ.get(NO_LIGER_ENV) == "1" or importlib.util.find_spec("liger_kernel") is None:
+        return False
+    try:
+        from liger_kernel.transformers import _apply_liger_kernel_to_instance
+
+        _apply_liger_kernel_to_instance(model=model, rope=True, rms_norm=True, swiglu=True, cross_entropy=False,
+                                        fused_linear_cross_entropy=False)
+    except Exception as exc:  # noqa: BLE001 - an optimisation; never a reason to fail a run
+        log(f"liger-kernel could not patch this model ({exc}); training without it")
+        return False
+    log("liger-kernel: RMSNorm, RoPE and SwiGLU kernels in use")
+    return True
+
+
+def compiled(model, on: bool):
+    """Regional torch.compile: each decoder block compiled in place (same code for all blocks, so one compilation
+    serves them all; the model's hooks and the loss stay eager)."""
+    if not on:
+        return model
+    from .distributed import decoder_blocks
+
+    blocks = decoder_blocks(model)
+    if not blocks:
+        raise LatheError("compile_unsupported", "`compile` could not find this model's decoder layers.",
+                         "Set `compile` to false for this model.")
+    for block in blocks:
+        block.compile()
+    log(f"torch.compile: {len(blocks)} decoder blocks compile on their first step")
+    return model
 
 
 def weights_filename(method: str) -> str:
     return "model.safetensors" if method == "full" else "adapter_model.safetensors"
 
 
-def save_weights(model, folder: Path) -> Path:
-    """PEFT adapter (adapter_model.safetensors + adapter_config.json) or full model, safetensors only."""
-    model.save_pretrained(folder, safe_serialization=True)
+def save_weights(model, folder: Path, state_dict: dict | None = None) -> Path:
+    """PEFT adapter (adapter_model.safetensors + adapter_config.json) or full model, safetensors only.
+    `state_dict`: the whole state gathered from sharded processes (FSDP), instead of the model's own."""
+    if state_dict is None:
+        model.save_pretrained(folder, safe_serialization=True)
+    else:
+        model.save_pretrained(folder, safe_serialization=True, state_dict=state_dict)
     return folder
 
 

@@ -20,8 +20,12 @@ from .config import RecipeSource
 from .data import IGNORE_INDEX, Encoded, encode_cpt, encode_sft, permutation_seed, read_jsonl
 
 
-def encode_recipe(tokenizer, sources: list[RecipeSource], max_seq_len: int) -> tuple[list[Encoded], int, list[dict]]:
-    """All sources' examples in one list (each tagged with its source), the dropped count, and per-source facts."""
+def encode_recipe(tokenizer, sources: list[RecipeSource], max_seq_len: int, load=None) -> tuple[list[Encoded], int, list[dict]]:
+    """All sources' examples in one list (each tagged with its source), the dropped count, and per-source facts.
+    `load(path, objective, source_index)`, when given, returns a source's examples from the token cache
+    (token_cache.shared_examples); the result is then one ConcatExamples."""
+    if load is not None:
+        return _cached_recipe(sources, load)
     examples: list[Encoded] = []
     dropped, facts = 0, []
     for index, source in enumerate(sources):
@@ -47,12 +51,35 @@ def encode_recipe(tokenizer, sources: list[RecipeSource], max_seq_len: int) -> t
     return examples, dropped, facts
 
 
+def _cached_recipe(sources: list[RecipeSource], load):
+    from .token_cache import ConcatExamples
+
+    parts, facts, dropped = [], [], 0
+    for index, source in enumerate(sources):
+        part = load(source.path, "cpt" if source.kind == "text" else "sft", index)
+        dropped += part.meta["dropped"]
+        if not len(part):
+            raise LatheError("data_empty", f"The recipe source {source.path} has no example to learn from.",
+                             "Remove it from the recipe or fill it (chat sources need assistant turns).")
+        parts.append(part)
+        facts.append({"path": source.path, "kind": source.kind, "ratio": source.ratio, "examples": len(part),
+                      "tokens": int(part.lengths.sum())})
+    total_ratio = sum(s.ratio for s in sources)
+    for fact in facts:
+        fact["share"] = round(fact["ratio"] / total_ratio, 6)
+    return ConcatExamples(parts), dropped, facts
+
+
 class MixedEpoch:
     """An epoch order function (see SampleStream) that interleaves the sources by token share."""
 
     def __init__(self, examples: list[Encoded], shares: dict[int, float], seed: int):
-        self.members = {s: [i for i, e in enumerate(examples) if e.source == s] for s in sorted(shares)}
-        self.lengths = [len(e.input_ids) for e in examples]
+        if hasattr(examples, "sources"):  # token-cache examples: arrays, without reading a token
+            self.members = {s: [int(i) for i in (examples.sources == s).nonzero()[0]] for s in sorted(shares)}
+            self.lengths = [int(n) for n in examples.lengths]
+        else:
+            self.members = {s: [i for i, e in enumerate(examples) if e.source == s] for s in sorted(shares)}
+            self.lengths = [len(e.input_ids) for e in examples]
         self.budget = sum(self.lengths)  # an epoch of the mix is as long as all the data
         self.shares, self.seed = shares, seed
 

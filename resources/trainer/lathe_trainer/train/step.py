@@ -15,7 +15,9 @@ import os
 from dataclasses import dataclass
 
 from ..protocol import LatheError
-from .data import IGNORE_INDEX, Batch, Encoded, collate
+from .data import Batch, Encoded, collate
+from .loss import ChunkedHead
+from .loss import token_loss_sum as loss_sum
 from .model import autocast_for
 
 FAKE_OOM_ENV = "LATHE_TRAINER_FAKE_OOM_AT_STEP"
@@ -29,19 +31,14 @@ class StepSettings:
     packed: bool
     nan_at_step: int | None = None
     row_len: int | None = None  # packed rows hold at most this many tokens (max_seq_len)
+    head: ChunkedHead | None = None  # the chunked loss (loss.py); None: plain logits
+    scaler: object | None = None  # torch.amp.GradScaler for fp16: the loss is scaled before backward
 
 
 def token_loss_sum(model, batch: Batch, s: StepSettings):
-    """Summed next-token cross-entropy over label positions, in float32 whatever the autocast dtype."""
-    import torch.nn.functional as F
-
-    b = batch.to(s.device)
-    with autocast_for(s.device, s.precision):
-        logits = model(input_ids=b.input_ids, attention_mask=b.attention_mask, position_ids=b.position_ids,
-                       use_cache=False).logits
-    logits = logits[:, :-1].float()
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), b.labels[:, 1:].reshape(-1),
-                           ignore_index=IGNORE_INDEX, reduction="sum")
+    """Summed next-token cross-entropy over label positions, in float32 whatever the autocast dtype; chunked
+    (no full-vocabulary logits) where `s.head` says the family allows it, see loss.py."""
+    return loss_sum(model, batch.to(s.device), s.head, autocast_for(s.device, s.precision))
 
 
 class FakeOOM:
@@ -85,22 +82,21 @@ def forward_backward(model, examples: list[Encoded], micro: MicroBatching, s: St
     batches = [collate(chunk, s.pad_id, s.packed, s.row_len) for chunk in micro.split(examples)]
     labels = dist.sum(sum(b.label_count for b in batches))
     scale = dist.world / max(1.0, labels)  # DDP averages gradients over processes; undo that for a token mean
-    loss_sum = 0.0
+    loss_sum = None  # a device tensor: reading it once per step, not per micro-batch, keeps the GPU queue full
     for index, batch in enumerate(batches):
         fake_oom.check(step, index, len(batches))
         with dist.no_sync(model, last=index == len(batches) - 1):
             loss = token_loss_sum(model, batch, s)
             if s.nan_at_step == step:
                 loss = loss * float("nan")
-            value = float(loss.detach())
-            if dist.world == 1 and not math.isfinite(value):
-                raise non_finite(value, step)  # before backward: nothing of this step is applied
-            (loss * scale).backward()
-        loss_sum += value
+            scaled = loss * scale
+            (s.scaler.scale(scaled) if s.scaler is not None else scaled).backward()
+        loss_sum = loss.detach() if loss_sum is None else loss_sum + loss.detach()
         pulse()
         if dist.world == 1 and stop_requested():
             return None
-    loss_value = dist.sum(loss_sum) / max(1.0, labels)
+    # A non-finite loss stops the step here, after its backward but before the optimizer: nothing is applied.
+    loss_value = dist.sum(float(loss_sum)) / max(1.0, labels)
     if not math.isfinite(loss_value):
         raise non_finite(loss_value, step)
     return loss_value, int(dist.sum(sum(b.tokens for b in batches)))

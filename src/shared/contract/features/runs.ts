@@ -60,6 +60,8 @@ export const startRunArgs = z
     packing: z.boolean().optional(),
     /** GPU indices for one run (more than one → multi-GPU); empty: the first free GPU. */
     devices: z.array(z.number().int().min(0).max(63)).max(64).default([]),
+    /** With several GPUs: a whole model copy on each (ddp) or weights, gradients and optimizer split over them (fsdp). */
+    sharding: z.enum(['ddp', 'fsdp']).default('ddp'),
     /** Seconds without any trainer output (metrics, progress or heartbeat) before the run counts as hung. */
     hangTimeoutS: z.number().min(1).max(86_400).default(300),
     /**
@@ -84,6 +86,9 @@ export const estimateArgs = z
     precision: z.enum(['auto', 'fp32', 'bf16', 'fp16']).default('auto'),
     gradientCheckpointing: z.boolean().default(false),
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /** GPUs the run trains on (1 unless several are chosen) and how they hold the model. */
+    worldSize: z.number().int().min(1).max(64).default(1),
+    sharding: z.enum(['ddp', 'fsdp']).default('ddp'),
   })
   .strict();
 
