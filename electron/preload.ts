@@ -5,5 +5,6 @@ import { contextBridge, ipcRenderer } from 'electron';
 contextBridge.exposeInMainWorld('latheBridge', { platform: 'electron', version: __LATHE_VERSION__ });
 
 // MessagePorts cannot cross contextBridge, so the port goes to the page with window.postMessage; the page
-// accepts it only when event.source is its own window.
-ipcRenderer.on('lathe:port', (event) => window.postMessage('lathe:port', '*', event.ports));
+// accepts it only when event.source is its own window. Target origin '/': the page's own origin only (never '*',
+// which would hand the engine's port to whatever document the window holds by then).
+ipcRenderer.on('lathe:port', (event) => window.postMessage('lathe:port', '/', event.ports));

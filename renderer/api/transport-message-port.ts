@@ -6,7 +6,7 @@ import type { SwitchableChannel } from './switchable-channel.js';
 export const PORT_MESSAGE = 'lathe:port';
 
 /**
- * Electron: the preload relays a MessagePort to the engine host with `window.postMessage('lathe:port', '*', [port])`.
+ * Electron: the preload relays a MessagePort to the engine host with `window.postMessage('lathe:port', '/', [port])` (its own origin only).
  * Each new port (the first, or a fresh one after the engine host restarts) replaces the previous one.
  * Returns a function that stops listening; closing the channel closes the current port.
  */

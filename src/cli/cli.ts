@@ -15,6 +15,7 @@ import { exportCommand } from './commands/export.js';
 import { evalCommand } from './commands/eval.js';
 import { generateCommand } from './commands/generate.js';
 import { reportCommand } from './commands/report.js';
+import { runsCommand } from './commands/runs.js';
 import { HelpRequested } from './args.js';
 
 export const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>
   import: { run: importCommand, about: 'import task data (JSONL, JSON, CSV, TSV) into a dataset version' },
   dataset: { run: datasetCommand, about: 'export a version (JSONL + manifest), stats, filters, data recipes' },
   train: { run: trainCommand, about: 'fine-tune a base model on a dataset version (LoRA/QLoRA/full, SFT or CPT)' },
+  runs: { run: runsCommand, about: 'training runs: list, show, stop (also one the app trains), cancel a queued one, resume' },
   models: { run: modelsCommand, about: 'model registry: import HF/GGUF (hashed, validated), inspect, convert to GGUF/k-quants' },
   generate: { run: generateCommand, about: 'synthetic Q&A/summary/extraction/classification examples from document chunks with a local teacher' },
   eval: { run: evalCommand, about: 'evaluate a model (+adapter) on a dataset version’s test split; compare two evals' },

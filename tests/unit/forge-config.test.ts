@@ -49,6 +49,14 @@ describe('forge config (static, Electron binary not available)', () => {
     expect(fuses[FuseV1Options.EnableCookieEncryption]).toBe(true);
     expect(fuses[FuseV1Options.EnableNodeOptionsEnvironmentVariable]).toBe(false);
     expect(fuses[FuseV1Options.EnableNodeCliInspectArguments]).toBe(false);
+    expect(fuses[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(false);
+  });
+
+  it('posts the engine port to the page\'s own origin only', () => {
+    const preload = readFileSync(path.join(electronDir, 'preload.ts'), 'utf8');
+    const posts = [...preload.matchAll(/window\.postMessage\(([^)]*)\)/g)].map((m) => m[1]!);
+    expect(posts.length).toBeGreaterThan(0);
+    for (const args of posts) expect(args.split(',')[1]?.trim()).toBe("'/'");
   });
 
   it('ships the trainer and samples outside the asar', () => {

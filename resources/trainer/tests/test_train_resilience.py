@@ -265,3 +265,23 @@ def test_compiled_blocks_train_like_eager_ones(tmp_path, tiny_hf):
     assert compiled.returncode == 0, compiled.stderr[-3000:]
     assert "torch.compile: 2 decoder blocks" in compiled.stderr
     assert losses(compiled) == pytest.approx(losses(eager), abs=1e-4)
+
+
+@pytest.mark.parametrize("victim", ["optimizer.pt", "weights/adapter_model.safetensors", "rng.safetensors"])
+def test_a_checkpoint_whose_files_were_altered_is_refused_on_resume(tmp_path, tiny_hf, victim):
+    """checksums.json (written last at save) is checked before anything is loaded: one flipped byte in the optimizer
+    state, the weights or the RNG state stops the resume with `checkpoint_corrupt` naming the file."""
+    config = write_config(tmp_path, tiny_hf, max_steps=2, eval_every=0, checkpoint_every=1)
+    run = run_trainer("train", "--config", str(config))
+    assert run.returncode == 0, run.stderr[-3000:]
+    checkpoint = Path(run.of_type("checkpoint")[0]["path"])
+    assert json.loads((checkpoint / "checksums.json").read_text())[victim]
+    data = bytearray((checkpoint / victim).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (checkpoint / victim).write_bytes(bytes(data))
+    error = assert_error(run_trainer("train", "--config", str(config), "--resume", str(checkpoint)), "checkpoint_corrupt")
+    assert victim in error["message"]
+
+    (checkpoint / victim).unlink()  # and a removed file is named too
+    error = assert_error(run_trainer("train", "--config", str(config), "--resume", str(checkpoint)), "checkpoint_corrupt")
+    assert f"{victim} is missing" in error["message"]

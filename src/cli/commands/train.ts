@@ -66,7 +66,7 @@ async function startFromFlags(engine: Engine, values: Record<string, string | un
 }
 
 /** Progress on stdout until the run ends; Ctrl+C stops it with a checkpoint. */
-async function follow(engine: Engine, started: RunSummary): Promise<number> {
+export async function follow(engine: Engine, started: RunSummary): Promise<number> {
   const link = started.events.find((e) => e.kind === 'reproduce');
   if (link) process.stdout.write(`Run ${started.id}: ${link.message}\n`);
   if (started.status === 'queued') process.stdout.write(`Queued: waiting for ${started.slot} (place ${started.queuePosition}).\n`);

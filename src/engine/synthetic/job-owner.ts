@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import type Database from 'better-sqlite3';
+import { hostBoot, processAlive } from '../process-identity.js';
 import { syntheticQueries } from '../db/queries/synthetic.js';
 
 /**
@@ -11,27 +10,12 @@ import { syntheticQueries } from '../db/queries/synthetic.js';
  */
 export interface Owner { pid: number; boot: string }
 
-/** An id of this boot of the host: Linux's boot_id, else the boot time rounded to a minute. */
-export function hostBoot(): string {
-  try {
-    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return `t${Math.round((Date.now() / 1000 - os.uptime()) / 60)}`;
-  }
-}
+export { hostBoot, processAlive } from '../process-identity.js';
 
 export function currentOwner(): Owner {
   return { pid: process.pid, boot: hostBoot() };
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: a permission check only, nothing is sent
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
-  }
-}
 
 export function ownerGone(pid: number | null | undefined, boot: string | null | undefined, self: Owner = currentOwner()): boolean {
   if (pid == null) return true; // made before owners were recorded, or never launched: nobody runs it

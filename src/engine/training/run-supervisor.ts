@@ -5,6 +5,7 @@ import { LatheError } from '../../shared/contract/errors.js';
 import { startRunArgs, type RunSummary, type StartRunArgs } from '../../shared/contract/features/runs.js';
 import type { EngineContext } from '../context.js';
 import { runQueries, type RunRow, type StoredRunStatus } from '../db/queries/runs.js';
+import { identify, stillRunning } from '../process-identity.js';
 import { requireDb } from '../require-db.js';
 import { materializeRecipe, materializeVersion, trainerConfig } from './materialize.js';
 import { registerRunOutput } from './run-registration.js';
@@ -113,10 +114,26 @@ export class RunSupervisor {
       return true;
     }
     const live = this.live.get(runId);
-    if (!live) return false;
+    if (!live) return this.stopElsewhere(run);
     runQueries(requireDb(this.ctx).db).addEvent(runId, 'stop', 'Stop requested: the trainer saves a checkpoint, then exits.');
     live.proc.stop();
     this.emit(runId);
+    return true;
+  }
+
+  /**
+   * A run another engine on this data folder trains (the app, while `lathe runs stop` runs in a terminal): its
+   * trainer gets the same SIGTERM, sent to its process group, but only while (pid, boot, start time) still name
+   * that trainer; the owning engine records how it ended.
+   */
+  private stopElsewhere(run: RunRow): boolean {
+    if (run.status !== 'running' || !run.pid || !stillRunning(run.pid, run.pid_boot, run.pid_start) || run.pid_start == null) return false;
+    try {
+      process.kill(-run.pid, 'SIGTERM');
+    } catch {
+      return false;
+    }
+    runQueries(requireDb(this.ctx).db).addEvent(run.id, 'stop', 'Stop requested from another Lathe process: the trainer saves a checkpoint, then exits.');
     return true;
   }
 
@@ -127,7 +144,7 @@ export class RunSupervisor {
     if (!q.dequeue(runId)) throw new LatheError('INVALID_ARGUMENTS', `Run ${runId.slice(0, 8)} is not queued (it is ${run.status}).`, 'Use Stop for a running run.');
     const neverStarted = q.checkpoints(runId).length === 0 && q.metrics(runId).length === 0;
     if (neverStarted) {
-      q.setState({ id: runId, status: 'stopped', pid: null, error: JSON.stringify({ code: 'cancelled', message: 'Cancelled while queued; it never started.', hint: 'Retry it when the device is free.' }), stderr_tail: run.stderr_tail, result: null, updated_at: new Date().toISOString() });
+      q.setState({ id: runId, status: 'stopped', pid: null, pid_boot: null, pid_start: null, error: JSON.stringify({ code: 'cancelled', message: 'Cancelled while queued; it never started.', hint: 'Retry it when the device is free.' }), stderr_tail: run.stderr_tail, result: null, updated_at: new Date().toISOString() });
     }
     q.addEvent(runId, 'cancelled', 'Taken off the queue.');
     this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'run.cancel', objectType: 'run', objectId: runId, details: { slot: run.slot } }));
@@ -145,12 +162,13 @@ export class RunSupervisor {
     if (!this.ctx.db) return;
     const q = runQueries(this.ctx.db);
     for (const run of q.running()) {
-      if (run.pid && isAlive(run.pid)) continue;
+      if (stillRunning(run.pid, run.pid_boot, run.pid_start)) continue;
       q.addEvent(run.id, 'reconciled', 'Lathe was not running when this run last trained; it is marked interrupted and can be resumed.');
-      this.setState(run.id, 'interrupted', {
-        pid: null,
-        error: { code: 'interrupted', message: 'Lathe stopped while this run was training.', hint: 'Resume it from its latest checkpoint.' },
-      });
+      const error = { code: 'interrupted', message: 'Lathe stopped while this run was training.', hint: 'Resume it from its latest checkpoint.' };
+      this.setState(run.id, 'interrupted', { pid: null, error });
+      if (this.ctx.audit) {
+        this.ctx.events.emit('audit.appended', this.ctx.audit.append({ actor: this.ctx.actor, action: 'run.interrupted', objectType: 'run', objectId: run.id, details: { reason: 'reconciled at start-up', pid: run.pid, pidBoot: run.pid_boot, pidStart: run.pid_start, error } }));
+      }
     }
     this.pump();
   }
@@ -191,7 +209,7 @@ export class RunSupervisor {
     if (!this.ctx.db || this.closing) return;
     const q = runQueries(this.ctx.db);
     const busy = new Set<string>([...this.live.values()].flatMap((l) => l.resources));
-    for (const r of q.running()) if (!this.live.has(r.id) && r.pid && isAlive(r.pid)) for (const s of (r.slot ?? 'cpu').split(',')) busy.add(s);
+    for (const r of q.running()) if (!this.live.has(r.id) && stillRunning(r.pid, r.pid_boot, r.pid_start)) for (const s of (r.slot ?? 'cpu').split(',')) busy.add(s);
     for (const item of q.queue()) {
       const resources = item.slot.split(',');
       const free = resources.every((s) => !busy.has(s));
@@ -315,8 +333,11 @@ export class RunSupervisor {
 
   private setState(runId: string, status: StoredRunStatus, p: { pid?: number | null; error?: unknown; result?: unknown; stderrTail?: string }): void {
     const run = this.row(runId);
+    const pid = p.pid === undefined ? run.pid : p.pid;
+    // A new pid is recorded with its identity (boot, start time), so a reused pid is never taken for this run.
+    const who = pid == null ? null : pid === run.pid ? { boot: run.pid_boot, start: run.pid_start } : identify(pid);
     runQueries(requireDb(this.ctx).db).setState({
-      id: runId, status, pid: p.pid === undefined ? run.pid : p.pid,
+      id: runId, status, pid, pid_boot: who?.boot ?? null, pid_start: who?.start ?? null,
       error: p.error === undefined ? run.error : p.error === null ? null : JSON.stringify(p.error),
       stderr_tail: p.stderrTail ?? run.stderr_tail, result: p.result ? JSON.stringify(p.result) : null, updated_at: new Date().toISOString(),
     });
@@ -341,11 +362,3 @@ function describeTrainerEvent(kind: string, data: Record<string, unknown>): stri
   return kind.replace(/_/g, ' ');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import type { RunSummary } from '../../shared/contract/index.js';
 import { Engine } from '../engine.js';
+import { hostBoot, processStart } from '../process-identity.js';
 
 /** The job manager against the real Python trainer (torch on CPU) and the tiny model. */
 let engines: Engine[] = [];
@@ -93,6 +94,18 @@ describe('training runs (real trainer, tiny model, CPU)', () => {
     expect(run.status).toBe('interrupted');
     expect(run.error?.hint).toMatch(/Resume/);
     expect(run.events.at(-1)?.kind).toBe('reconciled');
+    const audited = next.ctx.db!.prepare("SELECT action FROM audit_log WHERE object_id = ? ORDER BY seq").all(started.id) as Array<{ action: string }>;
+    // One for the killed trainer (seen by the live engine), one for the reconciliation by the next engine.
+    expect(audited.filter((a) => a.action === 'run.interrupted')).toHaveLength(2);
+
+    // A pid that is alive but is not the trainer (reused after a reboot, or after wrapping around): this test's own
+    // process, recorded with another boot, then with another start time. kill(pid, 0) alone said "running".
+    for (const [boot, start] of [['a-boot-before-the-reboot', processStart(process.pid)], [hostBoot(), 'another-start-time']]) {
+      next.ctx.db!.prepare("UPDATE runs SET status = 'running', pid = ?, pid_boot = ?, pid_start = ? WHERE id = ?").run(process.pid, boot, start, started.id);
+      const again = Engine.open({ dataDir, mode: 'test' });
+      engines.push(again);
+      expect((await again.call('runs.get', { runId: started.id })).status).toBe('interrupted');
+    }
   }, 180_000);
 
   it('refuses a missing dataset version and reports trainer config errors as a failed run', async () => {

@@ -9,6 +9,9 @@ A checkpoint folder `checkpoints/step-NNNNNN` holds:
   rng-rank-R.safetensors
                  with several processes, the RNG of each rank R > 0 (each draws its own dropout masks;
                  their python/numpy parts are in trainer_state.json's "rng_by_rank")
+  checksums.json the sha256 of every other file, written last; a resume checks them all first and refuses a
+                 checkpoint whose files were altered, truncated or removed (integrity, not a signature: whoever
+                 can rewrite the files can rewrite this one too)
 It is written into a hidden temporary sibling and renamed into place with os.replace, so a folder named
 step-N is always complete.
 """
@@ -29,6 +32,7 @@ from ..hashing import sha256_file
 STATE_FILE = "trainer_state.json"
 OPTIMIZER_FILE = "optimizer.pt"
 RNG_FILE = "rng.safetensors"
+CHECKSUMS_FILE = "checksums.json"
 WEIGHTS_DIR = "weights"
 
 
@@ -113,7 +117,10 @@ def save_checkpoint(root: Path, step: int, model, optimizer, state: dict,
         for rank, (rng_tensors, _meta) in enumerate(ranks):
             save_file({k: v.contiguous() for k, v in rng_tensors.items()}, str(staging / rank_rng_file(rank)))
         metas = {"rng": ranks[0][1], **({"rng_by_rank": [meta for _, meta in ranks]} if len(ranks) > 1 else {})}
-        (staging / STATE_FILE).write_text(json.dumps({**state, **metas}, indent=1) + "\n", encoding="utf-8")
+        (staging / STATE_FILE).write_text(json.dumps({**state, **metas, "checksummed": True}, indent=1) + "\n",
+                                          encoding="utf-8")
+        sums = {str(p.relative_to(staging)): sha256_file(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+        (staging / CHECKSUMS_FILE).write_text(json.dumps(sums, indent=1) + "\n", encoding="utf-8")
         digest = weights_sha256(staging / WEIGHTS_DIR)
         if final.exists():  # a re-run over the same step: the new one wins
             aside = root / f".old-{final.name}-{os.getpid()}"
@@ -125,12 +132,35 @@ def save_checkpoint(root: Path, step: int, model, optimizer, state: dict,
     return final, digest
 
 
-def read_state(folder: Path) -> dict:
+def read_state(folder: Path, verify: bool = True) -> dict:
+    """trainer_state.json, after checking every file against checksums.json (checkpoints written before checksums
+    existed have neither the file nor the "checksummed" mark, and are read as before)."""
     try:
-        return json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise LatheError("checkpoint_unreadable", f"{folder} is not a complete Lathe checkpoint ({exc}).",
                          "Pass --resume with a checkpoints/step-N folder written by a Lathe run.") from exc
+    if verify and (state.get("checksummed") or (folder / CHECKSUMS_FILE).exists()):
+        verify_checksums(folder)
+    return state
+
+
+def verify_checksums(folder: Path) -> None:
+    try:
+        sums = json.loads((folder / CHECKSUMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _corrupt(folder, f"its {CHECKSUMS_FILE} is missing or unreadable") from exc
+    for name, expected in sums.items():
+        path = folder / name
+        if not path.is_file():
+            raise _corrupt(folder, f"{name} is missing")
+        if sha256_file(path) != expected:
+            raise _corrupt(folder, f"{name} is not the file that was saved (its sha256 differs)")
+
+
+def _corrupt(folder: Path, what: str) -> LatheError:
+    return LatheError("checkpoint_corrupt", f"The checkpoint {folder.name} cannot be trusted: {what}.",
+                      "Resume from another checkpoint of this run (checkpoints/step-N), or start the run again.")
 
 
 def load_checkpoint_weights(folder: Path, model, method: str) -> None:
@@ -144,7 +174,7 @@ def load_checkpoint(folder: Path, load_optimizer, rank: int = 0) -> dict:
     import torch
     from safetensors.torch import load_file
 
-    state = read_state(folder)
+    state = read_state(folder, verify=False)  # verified once, when the run started (loop.py)
     rng_file = folder / rank_rng_file(rank)
     if rank > 0 and (not rng_file.is_file() or len(state.get("rng_by_rank", [])) <= rank):
         raise LatheError("checkpoint_unreadable", f"{folder} holds no random-number state for process {rank}.",

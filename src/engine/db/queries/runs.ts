@@ -7,14 +7,16 @@ export interface RunRow {
   id: string; name: string; status: RunStatus; config: string; base_model: string; dataset_version_id: string | null;
   output_dir: string; pid: number | null; error: string | null; stderr_tail: string | null; result: string | null;
   created_at: string; updated_at: string; created_by: string; retry_of: string | null; start_args: string | null; slot: string | null;
+  /** With pid: the host's boot id and the process's start time (src/engine/process-identity.ts). */
+  pid_boot: string | null; pid_start: string | null;
 }
-export type NewRunRow = Omit<RunRow, 'status'> & { status: StoredRunStatus };
+export type NewRunRow = Omit<RunRow, 'status' | 'pid_boot' | 'pid_start'> & { status: StoredRunStatus };
 export interface QueueRow { run_id: string; slot: string; trainer_args: string; enqueued_at: string; seq: number }
 export interface RunEventRow { run_id: string; seq: number; at: string; kind: string; message: string; data: string | null }
 
 const SELECT_RUN = `SELECT r.id, r.name, CASE WHEN q.run_id IS NULL THEN r.status ELSE 'queued' END AS status, r.config, r.base_model,
   r.dataset_version_id, r.output_dir, r.pid, r.error, r.stderr_tail, r.result, r.created_at, r.updated_at, r.created_by,
-  r.retry_of, r.start_args, r.slot FROM runs r LEFT JOIN run_queue q ON q.run_id = r.id`;
+  r.retry_of, r.start_args, r.slot, r.pid_boot, r.pid_start FROM runs r LEFT JOIN run_queue q ON q.run_id = r.id`;
 
 export function runQueries(db: Database.Database) {
   const insert = db.prepare<[NewRunRow]>(
@@ -23,9 +25,9 @@ export function runQueries(db: Database.Database) {
      VALUES (@id, @name, @status, @config, @base_model, @dataset_version_id, @output_dir, @pid, @error, @stderr_tail, @result,
        @created_at, @updated_at, @created_by, @retry_of, @start_args, @slot)`,
   );
-  const setState = db.prepare<{ id: string; status: StoredRunStatus; pid: number | null; error: string | null; stderr_tail: string | null; result: string | null; updated_at: string }>(
-    `UPDATE runs SET status = @status, pid = @pid, error = @error, stderr_tail = @stderr_tail,
-     result = coalesce(@result, result), updated_at = @updated_at WHERE id = @id`,
+  const setState = db.prepare<{ id: string; status: StoredRunStatus; pid: number | null; pid_boot: string | null; pid_start: string | null; error: string | null; stderr_tail: string | null; result: string | null; updated_at: string }>(
+    `UPDATE runs SET status = @status, pid = @pid, pid_boot = @pid_boot, pid_start = @pid_start, error = @error,
+     stderr_tail = @stderr_tail, result = coalesce(@result, result), updated_at = @updated_at WHERE id = @id`,
   );
   const get = db.prepare<[string], RunRow>(`${SELECT_RUN} WHERE r.id = ?`);
   const list = db.prepare<[], RunRow>(`${SELECT_RUN} ORDER BY r.created_at DESC`);
