@@ -1,3 +1,4 @@
+import { reconcileExports } from './models/export-reconcile.js';
 import { LatheError, toErrorData } from '../shared/contract/errors.js';
 import type { FrameChannel } from '../shared/contract/frames.js';
 import { handlerSpecs, type AppInfo, type ArgsOf, type HandlerImpls, type HandlerName, type ResultOf } from '../shared/contract/index.js';
@@ -57,6 +58,7 @@ export class Engine {
     this.runs = new RunSupervisor(ctx);
     this.serving = new OpenAiServing(ctx);
     this.runs.reconcile();
+    reconcileExports(ctx); // exports a dead engine left 'running': failed as interrupted, partial folders removed
     this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...reviewHandlers(ctx), ...recipeHandlers(ctx), ...runHandlers(ctx, this.runs), ...modelHandlers(ctx), ...exportHandlers(ctx), ...playgroundHandlers(ctx), ...servingHandlers(this.serving), ...syntheticHandlers(ctx), ...evalHandlers(ctx), ...reportHandlers(ctx), ...preferenceHandlers(ctx), ...lineageHandlers(ctx), ...hygieneHandlers(ctx), ...heldoutHandlers(ctx) };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       guardWrite: (name) => {

@@ -38,7 +38,7 @@ async function exportedTinyModel(baseId: string) {
   fs.writeFileSync(path.join(folder, 'SHA256SUMS'), `${sha256}  grid-assistant-Q8_0.gguf\n`);
   const x = exportQueries(engine.ctx.db!);
   const now = new Date().toISOString();
-  x.insert({ id: 'exp-grid', name: 'grid-assistant', model_id: baseId, base_model_id: baseId, run_id: null, path: folder, formats: '["gguf-q8_0"]', status: 'running', manifest_sha256: null, verification: '{}', error: null, created_at: now, finished_at: null, created_by: 'e2e' });
+  x.insert({ id: 'exp-grid', name: 'grid-assistant', model_id: baseId, base_model_id: baseId, run_id: null, path: folder, formats: '["gguf-q8_0"]', status: 'running', manifest_sha256: null, verification: '{}', error: null, created_at: now, finished_at: null, created_by: 'e2e', owner_pid: process.pid, owner_boot: null, owner_start: null });
   x.finish('exp-grid', 'draft', [{ export_id: 'exp-grid', path: 'grid-assistant-Q8_0.gguf', format: 'gguf', quant: 'Q8_0', sha256, bytes: fs.statSync(gguf).size }], null, { gguf: { loads: true } }, null);
   const shipped = (await engine.call('models.import', { path: gguf, name: 'grid-assistant · Q8_0' })).model;
   return { folder, sha256, shipped };

@@ -4,3 +4,7 @@ Run as ``python -m lathe_trainer <command>`` with ``resources/trainer`` on PYTHO
 """
 
 __version__ = "0.1.0"
+
+from . import parent_watch as _parent_watch  # noqa: E402
+
+_parent_watch.start_from_env()  # only when the engine passed LATHE_PARENT_PID: see parent_watch.py

@@ -38,7 +38,7 @@ async function setup() {
   const sha256 = createHash('sha256').update(fs.readFileSync(gguf)).digest('hex');
   const x = exportQueries(db);
   const now = new Date().toISOString();
-  x.insert({ id: 'exp-1', name: 'grid-model', model_id: base.id, base_model_id: null, run_id: null, path: folder, formats: '["gguf-q8_0"]', status: 'running', manifest_sha256: null, verification: '{}', error: null, created_at: now, finished_at: null, created_by: 'test' });
+  x.insert({ id: 'exp-1', name: 'grid-model', model_id: base.id, base_model_id: null, run_id: null, path: folder, formats: '["gguf-q8_0"]', status: 'running', manifest_sha256: null, verification: '{}', error: null, created_at: now, finished_at: null, created_by: 'test', owner_pid: process.pid, owner_boot: null, owner_start: null });
   x.finish('exp-1', 'draft', [{ export_id: 'exp-1', path: 'model-Q8_0.gguf', format: 'gguf', quant: 'Q8_0', sha256, bytes: fs.statSync(gguf).size }], null, {}, null);
   const shipped = (await engine.call('models.import', { path: gguf, name: 'grid-model · Q8_0' })).model;
   return { engine, base, versionId, gguf, sha256, shipped };

@@ -16,6 +16,8 @@ import { hashModelFiles } from './model-hash.js';
 import { rowFromInspection } from './model-import.js';
 import { inspectModelPath } from './model-inspect.js';
 import { runModelJob } from './model-job.js';
+import { ownerColumns } from './export-reconcile.js';
+import { identify } from '../process-identity.js';
 import { ollamaModelfile } from './ollama-modelfile.js';
 
 export interface CreateExportArgs {
@@ -69,6 +71,7 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
   q.insert({
     id, name, model_id: source.id, base_model_id: base?.id ?? null, run_id: source.run_id, path: dir, formats: JSON.stringify(formats),
     status: 'running', manifest_sha256: null, verification: '{}', error: null, created_at: createdAt, finished_at: null, created_by: ctx.actor,
+    ...ownerColumns(identify(process.pid)),
   });
 
   return runModelJob(ctx, { jobId: args.jobId, kind: 'export.create', label: `Export ${name}` }, async (report, signal) => {

@@ -64,7 +64,8 @@ export async function quantizeGguf(inFile: string, outFile: string, type: string
 function converterEnv(dir: string): NodeJS.ProcessEnv {
   // The trainer folder for the lathe_trainer.no_remote_code guard, then the clone's own gguf-py.
   const pythonPath = [path.join(resourcesDir(), 'trainer'), path.join(dir, 'gguf-py')].join(path.delimiter);
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: pythonPath, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', PYTHONUNBUFFERED: '1' };
+  // LATHE_PARENT_PID: the converter stops when the engine dies (lathe_trainer/parent_watch.py, imported by the guard).
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: pythonPath, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', PYTHONUNBUFFERED: '1', LATHE_PARENT_PID: String(process.pid) };
   delete env.NO_LOCAL_GGUF;
   return env;
 }

@@ -92,7 +92,8 @@ export function spawnTrainer(args: string[], opts: { dataDir?: string; env?: Nod
   }
   return spawn(python, ['-m', 'lathe_trainer', ...args], {
     cwd: trainerDir,
-    env: { ...process.env, ...opts.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
+    // LATHE_PARENT_PID: the trainer stops (with a checkpoint) when this process dies (lathe_trainer/parent_watch.py).
+    env: { ...process.env, ...opts.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', LATHE_PARENT_PID: String(process.pid) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so stopping a run reaches every process it started (see TrainerProcess).
     detached: opts.detached ?? false,

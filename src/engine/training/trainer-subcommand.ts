@@ -26,7 +26,7 @@ export async function runTrainerSubcommand(module: string, args: string[], what:
   }
   const child = spawn(python, ['-m', module, ...args], {
     cwd: trainerDir,
-    env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
+    env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', LATHE_PARENT_PID: String(process.pid) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail: string[] = [];

@@ -145,7 +145,8 @@ def cached_examples(tokenizer, base: Path, paths: list[str], objective: str, max
         staging.mkdir(parents=True)
         writer = _Writer(staging)
         if objective == "cpt":
-            _tokenise_cpt(tokenizer, paths, max_seq_len, writer, progress)
+            with _rust_threads():
+                _tokenise_cpt(tokenizer, paths, max_seq_len, writer, progress)
         else:
             _tokenise_sft(tokenizer, base, paths, max_seq_len, writer, progress)
         writer.finish({"format": FORMAT, "key": key, "objective": objective, "max_seq_len": max_seq_len,
@@ -175,6 +176,21 @@ def shared_examples(tokenizer, base: Path, paths: list[str], objective: str, max
     dist.barrier()
     return examples if examples is not None else cached_examples(tokenizer, base, paths, objective, max_seq_len,
                                                                  None, source)
+
+
+class _rust_threads:
+    """Lets the fast tokenizer's batch encode use every core while the cache is built (__main__ turns that off
+    for the rest of the process, where forked workers and Rust threads do not mix)."""
+
+    def __enter__(self):
+        self.before = os.environ.get("TOKENIZERS_PARALLELISM")
+        os.environ["TOKENIZERS_PARALLELISM"] = "true"
+
+    def __exit__(self, *exc):
+        if self.before is None:
+            os.environ.pop("TOKENIZERS_PARALLELISM", None)
+        else:
+            os.environ["TOKENIZERS_PARALLELISM"] = self.before
 
 
 class _Writer:

@@ -4,6 +4,8 @@ export interface ExportRow {
   id: string; name: string; model_id: string; base_model_id: string | null; run_id: string | null; path: string;
   formats: string; status: 'running' | 'draft' | 'failed'; manifest_sha256: string | null; verification: string;
   error: string | null; created_at: string; finished_at: string | null; created_by: string;
+  /** The engine process running it (src/engine/process-identity.ts); null once finished or from before owners. */
+  owner_pid: number | null; owner_boot: string | null; owner_start: string | null;
 }
 export interface ExportFileRow { export_id: string; path: string; format: string; quant: string | null; sha256: string; bytes: number }
 export interface RunFacts {
@@ -14,8 +16,10 @@ export interface RunFacts {
 /** All SQL on exports, plus the read-only look-ups the model card needs (run, dataset version). */
 export function exportQueries(db: Database.Database) {
   const insert = db.prepare<[ExportRow]>(
-    `INSERT INTO exports VALUES (@id, @name, @model_id, @base_model_id, @run_id, @path, @formats, @status, @manifest_sha256,
-     @verification, @error, @created_at, @finished_at, @created_by)`,
+    `INSERT INTO exports (id, name, model_id, base_model_id, run_id, path, formats, status, manifest_sha256, verification, error,
+       created_at, finished_at, created_by, owner_pid, owner_boot, owner_start)
+     VALUES (@id, @name, @model_id, @base_model_id, @run_id, @path, @formats, @status, @manifest_sha256,
+     @verification, @error, @created_at, @finished_at, @created_by, @owner_pid, @owner_boot, @owner_start)`,
   );
   const finish = db.prepare<{ id: string; status: string; manifest_sha256: string | null; verification: string; error: string | null; finished_at: string }>(
     `UPDATE exports SET status = @status, manifest_sha256 = @manifest_sha256, verification = @verification, error = @error,
@@ -27,6 +31,10 @@ export function exportQueries(db: Database.Database) {
     `SELECT f.* FROM export_files f JOIN exports e ON e.id = f.export_id WHERE f.sha256 = ? AND e.status = 'draft' ORDER BY e.created_at DESC LIMIT 1`,
   );
   const list = db.prepare<[], ExportRow>('SELECT * FROM exports ORDER BY created_at DESC, rowid DESC');
+  const running = db.prepare<[], ExportRow>("SELECT * FROM exports WHERE status = 'running'");
+  const interrupt = db.prepare<{ id: string; error: string; finished_at: string }>(
+    "UPDATE exports SET status = 'failed', error = @error, finished_at = @finished_at, owner_pid = NULL WHERE id = @id AND status = 'running'",
+  );
   const files = db.prepare<[string], ExportFileRow>('SELECT * FROM export_files WHERE export_id = ? ORDER BY path');
   const runFacts = db.prepare<[string], RunFacts>(
     `SELECT r.id, r.name, r.config, r.base_model, r.dataset_version_id, r.result, r.created_at,
@@ -52,6 +60,9 @@ export function exportQueries(db: Database.Database) {
     /** The newest finished export that holds a file with these bytes. */
     fileBySha: (sha256: string) => fileBySha.get(sha256),
     list: () => list.all(),
+    running: () => running.all(),
+    /** A running export whose engine is gone becomes failed with `error`; false if it had finished meanwhile. */
+    interrupt: (id: string, error: string) => interrupt.run({ id, error, finished_at: new Date().toISOString() }).changes === 1,
     files: (id: string) => files.all(id),
     runFacts: (runId: string) => runFacts.get(runId),
     versionFacts: (versionId: string) => versionFacts.get(versionId),
