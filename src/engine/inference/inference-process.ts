@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { FrameChannel } from '../../shared/contract/frames.js';
 import type { InferenceEventSchemas, InferenceHandlerSpecs } from '../../shared/inference-contract.js';
 import { ipcChannel } from '../../shared/transport/ipc-channel.js';
-import { RpcClient } from '../../shared/transport/rpc-client.js';
+import type { RpcClient } from '../../shared/transport/rpc-client.js';
+import { InferenceRpcClient, type ExitInfo } from './crash-attribution.js';
 import { siblingEntry } from '../ts-entry.js';
 
 export type InferenceClient = RpcClient<InferenceHandlerSpecs, InferenceEventSchemas>;
@@ -21,6 +22,11 @@ export class ForkedInferenceHost implements InferenceLink {
   private child: ChildProcess | null = null;
   private rpc: InferenceClient | null = null;
   crashes = 0;
+
+  /** The running inference process, if any (tests kill it to stand in for a crash). */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
 
   client(): InferenceClient {
     if (this.rpc && this.child && this.child.exitCode === null && this.child.connected) return this.rpc;
@@ -44,7 +50,10 @@ export class ForkedInferenceHost implements InferenceLink {
       }
     });
     this.child = child;
-    this.rpc = new RpcClient(ipcChannel(child));
+    // How it ended, for errors that name the model it was running (its exit arrives just after the channel closes).
+    const exited = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exitInfo = () => Promise.race([exited, new Promise<ExitInfo>((r) => setTimeout(() => r(null), 2000).unref())]);
+    this.rpc = new InferenceRpcClient(ipcChannel(child), exitInfo);
   }
 
   async dispose(): Promise<void> {
@@ -65,7 +74,7 @@ export class ForkedInferenceHost implements InferenceLink {
 export class ChannelInferenceLink implements InferenceLink {
   private readonly rpc: InferenceClient;
   constructor(private readonly channel: FrameChannel) {
-    this.rpc = new RpcClient(channel);
+    this.rpc = new InferenceRpcClient(channel);
   }
   client(): InferenceClient {
     return this.rpc;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { LatheError } from '../../shared/contract/errors.js';
 import { GGML_TYPES, LLAMA_FILE_TYPES } from './ggml-types.js';
+import { checkLlamaLimits } from './gguf-limits.js';
 
 /**
  * Reads and validates a GGUF header without trusting a single number in it. llama.cpp's own loader assumes a
@@ -191,6 +192,7 @@ export function readGgufHeader(file: string): GgufHeader {
         throw invalidGguf(file, `tensor ${t.name} data (${t.bytes} bytes at ${dataOffset + t.offset}) runs past the end of the file (${size} bytes) — the file looks truncated`);
       }
     }
+    checkLlamaLimits(file, metadata); // values llama.cpp would GGML_ASSERT on (and abort the process)
     return { version, fileSize: size, metadata, tensors, dataOffset };
   } finally {
     fs.closeSync(fd);
