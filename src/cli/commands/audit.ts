@@ -64,7 +64,13 @@ export async function auditCommand(argv: string[]): Promise<number> {
     }
     const result = log.verify();
     if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else if (result.ok) process.stdout.write(`Audit log intact: ${result.checked} entries, hash chain verified.\n`);
+    else if (result.ok) {
+      const w = result.witness;
+      const tail = w?.status === 'matches'
+        ? ` The newest entry #${w.seq} matches audit-witness.json.`
+        : w ? ` No usable audit-witness.json (${w.status}): entries cut off the end would not show; compare with a kept export (lathe audit verify-export FILE --data-dir DIR).` : '';
+      process.stdout.write(`Audit log intact: ${result.checked} entries, hash chain verified.${tail}\n`);
+    }
     else {
       const b = result.firstBroken!;
       process.stdout.write(

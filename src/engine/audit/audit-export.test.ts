@@ -144,7 +144,7 @@ describe('audit export (JSON, CSV) and its standalone verification', () => {
     await expect(runCli(auditCommand, ['list', '--family', 'reviews', '--data-dir', dir])).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', hint: expect.stringMatching(/import, edit, review/) });
   });
 
-  it('an earlier export is a witness: a re-hashed rewrite or a cut-off tail passes the chain check but not the comparison', async () => {
+  it('an earlier export is a witness too: a re-hashed rewrite or a cut-off tail fails the comparison (and the witness file)', async () => {
     const { dir, db } = seeded();
     const witness = writeAuditExport(db, dir, 'json', {}).path;
     const csvWitness = writeAuditExport(db, dir, 'csv', {}).path;
@@ -157,7 +157,8 @@ describe('audit export (JSON, CSV) and its standalone verification', () => {
       db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
       prev = hash;
     }
-    expect(new AuditLog(db).verify().ok).toBe(true); // the chain alone cannot tell
+    // The chain alone holds again; what catches it in the database is the head recorded in audit-witness.json.
+    expect(new AuditLog(db).verify()).toMatchObject({ ok: false, witness: { status: 'contradicted' } });
     expect(await runCli(auditCommand, ['verify-export', witness, '--data-dir', dir])).toMatchObject({ code: 1, out: expect.stringMatching(/LOG DIFFERS from this export at entry #3: .*rewritten/) });
     expect(await runCli(auditCommand, ['verify-export', csvWitness, '--data-dir', dir])).toMatchObject({ code: 1, out: expect.stringMatching(/entry #3/) });
     // Entries cut off the end: the chain still holds, the witness names the first missing one.
@@ -165,7 +166,7 @@ describe('audit export (JSON, CSV) and its standalone verification', () => {
     const witness2 = writeAuditExport(fresh, dir2, 'json', {}).path;
     fresh.exec('DROP TRIGGER audit_log_no_delete');
     fresh.prepare('DELETE FROM audit_log WHERE seq >= 4').run();
-    expect(new AuditLog(fresh).verify()).toMatchObject({ ok: true, checked: 3 });
+    expect(new AuditLog(fresh).verify()).toMatchObject({ ok: false, checked: 3, firstBroken: { reason: /removed from the end/ } });
     fresh.close();
     db.close();
     expect(await runCli(auditCommand, ['verify-export', witness2, '--data-dir', dir2])).toMatchObject({ code: 1, out: expect.stringMatching(/entry #4: the log no longer has this entry/) });

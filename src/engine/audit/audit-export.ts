@@ -32,7 +32,8 @@ export function writeAuditExport(db: Database.Database, dataDir: string, format:
   try {
     const write = (text: string) => fs.writeSync(fd, text);
     if (format === 'csv') write(CSV_COLUMNS.join(',') + '\r\n');
-    else write(`{"format":"lathe-audit-export","version":1,"exportedAt":${JSON.stringify(now.toISOString())},"filter":${JSON.stringify(filter)},"complete":${complete},"genesisPrevHash":"${GENESIS_HASH}","hashRecipe":${JSON.stringify(HASH_RECIPE)},"entries":[\n`);
+    // logHead: the whole log's newest entry when this was written, so this file anchors the chain even when filtered.
+    else write(`{"format":"lathe-audit-export","version":1,"exportedAt":${JSON.stringify(now.toISOString())},"filter":${JSON.stringify(filter)},"complete":${complete},"logHead":${JSON.stringify(auditQueries(db).last() ?? null)},"genesisPrevHash":"${GENESIS_HASH}","hashRecipe":${JSON.stringify(HASH_RECIPE)},"entries":[\n`);
     for (const row of auditQueries(db).filteredIterate(filter)) {
       write(format === 'csv' ? csvLine(row) : `${entries ? ',\n' : ''}${jsonEntry(row)}`);
       entries++;

@@ -1,12 +1,15 @@
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { openDatabase } from '../db/connection.js';
-import { AuditLog } from './audit-log.js';
-import { GENESIS_HASH } from './audit-hash.js';
+import type { AuditRow } from '../db/queries/audit.js';
+import { AuditLog, toHashed } from './audit-log.js';
+import { WITNESS_FILE } from './audit-witness.js';
+import { auditEntryHash, GENESIS_HASH } from './audit-hash.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +30,7 @@ describe('hash-chained audit log', () => {
     expect(entries[2]!.prevHash).toBe(GENESIS_HASH);
     expect(entries[1]!.prevHash).toBe(entries[2]!.hash);
     expect(entries[0]!.details).toEqual({ a: 2, b: 1, rows: 3 });
-    expect(log.verify()).toEqual({ ok: true, checked: 3, firstBroken: null });
+    expect(log.verify()).toEqual({ ok: true, checked: 3, firstBroken: null, witness: { status: 'matches', seq: 3, hash: entries[0]!.hash } });
     db.close();
   });
 
@@ -70,6 +73,31 @@ describe('hash-chained audit log', () => {
     db.prepare('DELETE FROM audit_log WHERE seq = 2').run();
     expect(new AuditLog(db).verify().firstBroken).toMatchObject({ seq: 3, reason: expect.stringMatching(/removed/) });
     db.close();
+  });
+
+  it('notices entries cut off the end, and a chain re-hashed from some entry on, by the witness file', () => {
+    const cut = logWithEntries(5);
+    expect(cut.log.verify().witness).toMatchObject({ status: 'matches', seq: 5 });
+    cut.db.exec('DROP TRIGGER audit_log_no_delete');
+    cut.db.prepare('DELETE FROM audit_log WHERE seq > 3').run(); // the chain that is left is perfectly valid
+    expect(cut.log.verify()).toMatchObject({ ok: false, checked: 3, witness: { status: 'contradicted', seq: 5 }, firstBroken: { seq: 4, reason: /removed from the end/ } });
+
+    const rehashed = logWithEntries(5);
+    rehashed.db.exec('DROP TRIGGER audit_log_no_update');
+    let prev = (rehashed.db.prepare('SELECT hash FROM audit_log WHERE seq = 3').get() as { hash: string }).hash;
+    for (const seq of [4, 5]) { // rewrite entries 4 and 5 and recompute their hashes: the chain checks out again
+      const row = rehashed.db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as AuditRow;
+      const forged = { ...row, details: '{"rows":0}', prev_hash: prev };
+      const hash = auditEntryHash(toHashed(forged));
+      rehashed.db.prepare('UPDATE audit_log SET details = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(forged.details, prev, hash, seq);
+      prev = hash;
+    }
+    expect(rehashed.log.verify()).toMatchObject({ ok: false, witness: { status: 'contradicted', seq: 5 }, firstBroken: { seq: 5, reason: /chain was rewritten/ } });
+
+    // Without a witness file (removed, or a log from before it existed) verify says the tail is not anchored.
+    const bare = logWithEntries(2);
+    fs.rmSync(path.join(bare.dir, WITNESS_FILE));
+    expect(bare.log.verify()).toMatchObject({ ok: true, witness: { status: 'missing' } });
   });
 
   it('keeps sequence numbers unique across two connections to one file', () => {

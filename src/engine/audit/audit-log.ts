@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditVerifyResult } from '../../shared/contract/index.js';
 import { auditQueries, type AuditFilter, type AuditRow } from '../db/queries/audit.js';
 import { auditEntryHash, canonicalJson, GENESIS_HASH } from './audit-hash.js';
+import { readWitness, WITNESS_FILE, witnessPath, writeWitness } from './audit-witness.js';
 
 export interface AuditRecord {
   actor: string;
@@ -18,12 +19,14 @@ export interface AuditRecord {
 export class AuditLog {
   private readonly q;
   private readonly appendTx;
+  private readonly witness: string | null;
 
   constructor(
     db: Database.Database,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.q = auditQueries(db);
+    this.witness = witnessPath(db);
     this.appendTx = db.transaction((record: AuditRecord): AuditEntry => {
       const last = this.q.last();
       const row: Omit<AuditRow, 'hash'> = {
@@ -43,7 +46,22 @@ export class AuditLog {
   }
 
   append(record: AuditRecord): AuditEntry {
-    return this.appendTx.immediate(record);
+    const entry = this.appendTx.immediate(record);
+    if (this.witness) {
+      try {
+        writeWitness(this.witness, { seq: entry.seq, hash: entry.hash, at: entry.at });
+      } catch (err) {
+        // The entry is committed; a lagging witness is accepted by verify (behind, not contradicted).
+        process.stderr.write(`[lathe] could not update ${this.witness}: ${(err as Error).message}\n`);
+      }
+    }
+    return entry;
+  }
+
+  /** The newest entry (seq + hash), or null for an empty log: what exports and release notes embed. */
+  head(): { seq: number; hash: string } | null {
+    const last = this.q.last();
+    return last ? { seq: last.seq, hash: last.hash } : null;
   }
 
   /** Newest first; `filter` is an action prefix or a full filter (actor, object, time range, text). */
@@ -53,8 +71,28 @@ export class AuditLog {
     return { entries: rows.map(toEntry), total: this.q.filteredCount(f) };
   }
 
-  /** Walks the chain from the first entry; names the first entry whose hash or link does not hold. */
+  /** Walks the chain from the first entry, names the first entry whose hash or link does not hold, then checks
+   * the table still holds the head the witness file recorded (a cut-off or re-hashed tail). */
   verify(): AuditVerifyResult {
+    const chain = this.verifyChain();
+    if (!chain.ok || !this.witness) return chain;
+    const w = readWitness(this.witness);
+    if (w === 'missing' || w === 'unreadable') {
+      // No head outside the table to hold it to: a log with entries should have one (since this version).
+      return { ...chain, witness: { status: w, seq: null, hash: null } };
+    }
+    const row = this.q.bySeq(w.seq);
+    if (row && row.hash === w.hash) return { ...chain, witness: { status: 'matches', seq: w.seq, hash: w.hash } };
+    const reason = row
+      ? `entry #${w.seq}'s hash differs from the one ${WITNESS_FILE} recorded when it was written: the chain was rewritten from there on`
+      : `the log ends at #${chain.checked} but ${WITNESS_FILE} recorded entry #${w.seq}: entries were removed from the end`;
+    return {
+      ok: false, checked: chain.checked, witness: { status: 'contradicted', seq: w.seq, hash: w.hash },
+      firstBroken: { seq: row ? w.seq : chain.checked + 1, at: row?.at ?? w.at, action: row?.action ?? '(removed)', reason },
+    };
+  }
+
+  private verifyChain(): AuditVerifyResult {
     let prevHash = GENESIS_HASH;
     let expectedSeq = 1;
     let checked = 0;

@@ -1,3 +1,4 @@
+import { AuditLog } from '../audit/audit-log.js';
 import { randomUUID } from 'node:crypto';
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import { LatheError } from '../../shared/contract/errors.js';
@@ -105,6 +106,8 @@ function writeReleaseNote(db: Database.Database, row: ReleaseRow): void {
     decision: row.decision, releaseId: row.id, project: row.project, file: row.artefact_path, sha256: row.artefact_sha256, evalId: row.eval_id,
     baselineEvalId: row.baseline_eval_id, passed: row.passed === 1, reason: row.reason, reviewer: row.reviewer, at: row.created_at, by: row.created_by,
     gate: (JSON.parse(row.results) as GateCheck).results.map((r) => ({ passed: r.passed, detail: r.detail })),
+    // The audit chain's head when the decision was written: a copy of this file anchors the log (audit-witness.ts).
+    auditHead: new AuditLog(db).head(),
   };
   const file = path.join(exp.path, 'RELEASE.json');
   fs.writeFileSync(`${file}.partial`, JSON.stringify(note, null, 2) + '\n');

@@ -20,6 +20,10 @@ export const auditVerifySchema = z.object({
   firstBroken: z
     .object({ seq: z.number().int(), at: z.string(), action: z.string(), reason: z.string() })
     .nullable(),
+  /** The head recorded outside the table (audit-witness.json), and whether the table still holds it. */
+  witness: z
+    .object({ status: z.enum(['matches', 'missing', 'unreadable', 'contradicted']), seq: z.number().int().nullable(), hash: z.string().nullable() })
+    .optional(),
 });
 export type AuditVerifyResult = z.infer<typeof auditVerifySchema>;
 
