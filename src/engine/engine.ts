@@ -1,3 +1,4 @@
+import { diskFullError } from './disk-full.js';
 import { reconcileExports } from './models/export-reconcile.js';
 import { LatheError, toErrorData } from '../shared/contract/errors.js';
 import type { FrameChannel } from '../shared/contract/frames.js';
@@ -61,6 +62,8 @@ export class Engine {
     reconcileExports(ctx); // exports a dead engine left 'running': failed as interrupted, partial folders removed
     this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...reviewHandlers(ctx), ...recipeHandlers(ctx), ...runHandlers(ctx, this.runs), ...modelHandlers(ctx), ...exportHandlers(ctx), ...playgroundHandlers(ctx), ...servingHandlers(this.serving), ...syntheticHandlers(ctx), ...evalHandlers(ctx), ...reportHandlers(ctx), ...preferenceHandlers(ctx), ...lineageHandlers(ctx), ...hygieneHandlers(ctx), ...heldoutHandlers(ctx) };
     this.server = new RpcServer(handlerSpecs, this.impls, {
+      mapError: (err) => diskFullError(err, ctx.dataDir, ctx.db),
+      afterWrite: () => ctx.audit?.syncWitness(), // anchor what the request appended (see audit/audit-witness.ts)
       guardWrite: (name) => {
         if (!ctx.db) {
           throw new LatheError(

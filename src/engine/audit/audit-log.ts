@@ -22,7 +22,7 @@ export class AuditLog {
   private readonly witness: string | null;
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.q = auditQueries(db);
@@ -47,15 +47,28 @@ export class AuditLog {
 
   append(record: AuditRecord): AuditEntry {
     const entry = this.appendTx.immediate(record);
-    if (this.witness) {
-      try {
-        writeWitness(this.witness, { seq: entry.seq, hash: entry.hash, at: entry.at });
-      } catch (err) {
-        // The entry is committed; a lagging witness is accepted by verify (behind, not contradicted).
-        process.stderr.write(`[lathe] could not update ${this.witness}: ${(err as Error).message}\n`);
-      }
-    }
+    // Inside a caller's transaction the entry is not committed yet (it may still roll back, e.g. on a full disk):
+    // the witness then waits for the next append made outside one, and lags meanwhile (verify accepts a lag).
+    if (!this.db.inTransaction) this.recordHead({ seq: entry.seq, hash: entry.hash, at: entry.at });
     return entry;
+  }
+
+  /** Brings the witness up to the newest committed entry (the engine calls this after every writing request, so
+   * entries appended inside a caller's transaction, or by a worker's connection, are anchored too). */
+  syncWitness(): void {
+    if (!this.witness || this.db.inTransaction) return;
+    const last = this.q.lastEntry();
+    if (last) this.recordHead(last);
+  }
+
+  private recordHead(head: { seq: number; hash: string; at: string }): void {
+    if (!this.witness) return;
+    try {
+      writeWitness(this.witness, head);
+    } catch (err) {
+      // The entry is committed; a lagging witness is accepted by verify (behind, not contradicted).
+      process.stderr.write(`[lathe] could not update ${this.witness}: ${(err as Error).message}\n`);
+    }
   }
 
   /** The newest entry (seq + hash), or null for an empty log: what exports and release notes embed. */
@@ -77,6 +90,7 @@ export class AuditLog {
     const chain = this.verifyChain();
     if (!chain.ok || !this.witness) return chain;
     const w = readWitness(this.witness);
+    if (w === 'missing' && chain.checked === 0) return chain; // an empty log: nothing to anchor yet
     if (w === 'missing' || w === 'unreadable') {
       // No head outside the table to hold it to: a log with entries should have one (since this version).
       return { ...chain, witness: { status: w, seq: null, hash: null } };

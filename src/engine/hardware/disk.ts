@@ -15,14 +15,21 @@ export function freeDiskBytes(dir: string): number | null {
 
 /** True when a file can be created and removed in `dir`. */
 export function isWritableDir(dir: string): boolean {
+  return writeProbe(dir) === 'ok';
+}
+
+/** Whether a file can be written in `dir`, and if not why: the disk is full, or it is not permitted. The probe
+ * file is removed whatever happened (a write that fails half-way still leaves a file behind). */
+export function writeProbe(dir: string): 'ok' | 'full' | 'denied' {
+  const probe = path.join(dir, `.lathe-write-test-${process.pid}`);
   try {
     fs.mkdirSync(dir, { recursive: true });
-    const probe = path.join(dir, `.lathe-write-test-${process.pid}`);
     fs.writeFileSync(probe, 'ok');
-    fs.rmSync(probe);
-    return true;
-  } catch {
-    return false;
+    return 'ok';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'full' : 'denied';
+  } finally {
+    fs.rmSync(probe, { force: true });
   }
 }
 

@@ -3,7 +3,7 @@ import { toErrorData } from '../../shared/contract/errors.js';
 import type { InferenceProbe } from '../../shared/inference-contract.js';
 import { runTrainerCommand } from '../training/trainer-command.js';
 import { findPythonEnv } from '../training/python-env.js';
-import { formatBytes, freeDiskBytes, isWritableDir } from './disk.js';
+import { formatBytes, freeDiskBytes, writeProbe } from './disk.js';
 
 const GIB = 1024 ** 3;
 
@@ -77,13 +77,15 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     value: formatBytes(free),
     hint: free !== null && free < 20 * GIB ? 'Checkpoints and exports need tens of GB: free space or choose another --data-dir.' : '',
   });
-  const writable = isWritableDir(inputs.dataDir);
+  const writable = writeProbe(inputs.dataDir);
   checks.push({
     id: 'data-dir',
     label: 'Data folder',
-    status: writable ? 'ok' : 'fail',
+    status: writable === 'ok' ? 'ok' : 'fail',
     value: inputs.dataDir,
-    hint: writable ? '' : 'Lathe cannot write here: fix its permissions or start with --data-dir pointing elsewhere.',
+    hint: writable === 'ok' ? ''
+      : writable === 'full' ? `The disk holding it is full (${formatBytes(free)} free): free space there or start with --data-dir pointing elsewhere.`
+      : 'Lathe cannot write here: fix its permissions or start with --data-dir pointing elsewhere.',
   });
   checks.push({
     id: 'database',

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'GATE_FAILED',
   'CANCELLED',
   'TRANSPORT_CLOSED',
+  'DISK_FULL',
   'INTERNAL',
 ] as const;
 
@@ -48,10 +49,26 @@ export class LatheError extends Error implements LatheErrorData {
   }
 }
 
+/** A write that failed because the disk is full: SQLite's SQLITE_FULL, the OS's ENOSPC, in any process. */
+export function isDiskFull(err: unknown): boolean {
+  if (err instanceof LatheError || isErrorData(err)) return (err as LatheErrorData).code === 'DISK_FULL';
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return /database or disk is full|no space left on device|ENOSPC/i.test(message);
+}
+
 /** Turns anything thrown into error data; unknown errors become INTERNAL with a generic hint. */
 export function toErrorData(err: unknown): LatheErrorData {
   if (err instanceof LatheError) return err.toData();
   if (isErrorData(err)) return err;
+  if (isDiskFull(err)) {
+    return {
+      code: 'DISK_FULL',
+      message: `The disk is full: ${err instanceof Error ? err.message : String(err)}.`,
+      hint: 'Free space on the disk that holds Lathe\'s data folder (or choose another data folder), then try again; what was saved before is intact.',
+    };
+  }
   const message = err instanceof Error ? err.message : String(err);
   return {
     code: 'INTERNAL',

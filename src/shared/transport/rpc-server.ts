@@ -9,6 +9,10 @@ export type Impls<H extends Specs> = { [K in keyof H]: (args: z.output<H[K]['arg
 export interface RpcServerOptions {
   /** Called before a handler that writes; throw a LatheError to refuse. */
   guardWrite?: (name: string) => void;
+  /** Sees every error a handler throws and may return a better one (e.g. a full disk, with its folder named). */
+  mapError?: (err: unknown) => unknown;
+  /** Called after every handler that writes, whether it succeeded or not. */
+  afterWrite?: (name: string) => void;
 }
 
 /**
@@ -72,6 +76,12 @@ export class RpcServer<H extends Specs> {
     }
     if (spec.writes) this.options.guardWrite?.(name);
     const impl = this.impls[name as keyof H] as (a: unknown) => Promise<unknown>;
-    return impl(args.data);
+    try {
+      return await impl(args.data);
+    } catch (err) {
+      throw this.options.mapError ? this.options.mapError(err) : err;
+    } finally {
+      if (spec.writes) this.options.afterWrite?.(name);
+    }
   }
 }

@@ -18,6 +18,7 @@ step-N is always complete.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -109,8 +110,8 @@ def save_checkpoint(root: Path, step: int, model, optimizer, state: dict,
     final = root / f"step-{step:06d}"
     staging = root / f".tmp-step-{step:06d}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     try:
+        staging.mkdir()
         save_weights(model, staging / WEIGHTS_DIR, model_state)
         torch.save(optimizer_state if optimizer_state is not None else optimizer.state_dict(), staging / OPTIMIZER_FILE)
         ranks = rng_by_rank or [capture_rng()]
@@ -127,9 +128,37 @@ def save_checkpoint(root: Path, step: int, model, optimizer, state: dict,
             os.replace(final, aside)
             shutil.rmtree(aside, ignore_errors=True)
         os.replace(staging, final)
+    except Exception as exc:
+        if disk_full(exc, root):
+            raise LatheError("disk_full", f"The disk holding {root} is full ({free_text(root)} free): checkpoint step "
+                             f"{step} was not written (nothing half-written was left).",
+                             "Free space on that disk, then resume the run from its latest checkpoint in "
+                             f"{root} (those are untouched).") from exc
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return final, digest
+
+
+def disk_full(exc: BaseException, where: Path) -> bool:
+    """ENOSPC anywhere in the exception chain, or a write error (torch's "file write failed") with no space left."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    try:
+        return shutil.disk_usage(where).free < 1 << 20
+    except OSError:
+        return False
+
+
+def free_text(where: Path) -> str:
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        return "unknown"
+    return f"{free / 2**20:.1f} MiB" if free >= 2**20 else f"{free // 1024} KiB"
 
 
 def read_state(folder: Path, verify: bool = True) -> dict:

@@ -347,6 +347,12 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
             tokenizer.save_pretrained(staging)  # a full model folder must load on its own
         shutil.rmtree(final, ignore_errors=True)
         os.replace(staging, final)
+    except Exception as exc:
+        if ckpt.disk_full(exc, out):
+            raise LatheError("disk_full", f"The disk holding {out} is full ({ckpt.free_text(out)} free): the trained "
+                             f"{final.name} was not written.", "Free space on that disk, then resume from the last "
+                             f"checkpoint ({last_checkpoint or 'none was written'}): it is intact.") from exc
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if mix:

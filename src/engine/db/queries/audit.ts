@@ -94,12 +94,14 @@ export function auditQueries(db: Database.Database) {
     statement(`SELECT * ${filteredSql(p)} AND seq < @before ORDER BY seq DESC LIMIT @limit`).all({ ...bound(p), before, limit }) as AuditRow[];
   const filteredCount = (p: FilterParams) => (statement(`SELECT count(*) AS n ${filteredSql(p)}`).get(bound(p)) as { n: number }).n;
   const filteredAll = (p: FilterParams) => statement(`SELECT * ${filteredSql(p)} ORDER BY seq ASC`).iterate(bound(p)) as IterableIterator<AuditRow>;
+  const lastEntry = db.prepare<[], Pick<AuditRow, 'seq' | 'hash' | 'at'>>('SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1');
   const bySeq = db.prepare<[number], Pick<AuditRow, 'seq' | 'hash' | 'at' | 'action'>>('SELECT seq, hash, at, action FROM audit_log WHERE seq = ?');
   const facets = db.prepare<[], { actor: string; object_type: string }>('SELECT DISTINCT actor, object_type FROM audit_log');
 
   return {
     insert: (row: AuditRow) => insert.run(row),
     last: () => last.get(),
+    lastEntry: () => lastEntry.get(),
     bySeq: (seq: number) => bySeq.get(seq),
     page: (before: number, actionPrefix: string, limit: number) =>
       page.all({ before, prefix: likePrefix(actionPrefix), limit }),
