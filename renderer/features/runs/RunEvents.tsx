@@ -16,6 +16,7 @@ const LABELS: Record<string, string> = {
   reconciled: 'After restart',
   oom_fallback: 'Out of memory',
   fp16_overflow: 'fp16 overflow',
+  checkpoints_pruned: 'Checkpoints pruned',
   cancelled: 'Cancelled',
   retry: 'Retry of',
   retried: 'Retried as',

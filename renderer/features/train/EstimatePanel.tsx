@@ -13,7 +13,7 @@ import type { TrainForm } from './presets.js';
 export function useEstimate(form: TrainForm): { estimate: RunEstimate | null; error: LatheErrorData | null; loading: boolean } {
   const [state, setState] = useState<{ estimate: RunEstimate | null; error: LatheErrorData | null; loading: boolean }>({ estimate: null, error: null, loading: false });
   const dir = form.baseModelDir.trim();
-  const key = JSON.stringify([dir, form.method, form.loraRank, form.maxSeqLen, form.microBatchSize, form.gradAccum, form.maxSteps, form.precision, form.gradientCheckpointing, form.device, form.devices.length, form.sharding]);
+  const key = JSON.stringify([dir, form.method, form.loraRank, form.maxSeqLen, form.microBatchSize, form.gradAccum, form.maxSteps, form.precision, form.gradientCheckpointing, form.device, form.devices.length, form.sharding, form.checkpointEvery, form.keepCheckpoints]);
   useEffect(() => {
     if (!dir) {
       setState({ estimate: null, error: null, loading: false });
@@ -26,7 +26,7 @@ export function useEstimate(form: TrainForm): { estimate: RunEstimate | null; er
         .send('runs.estimate', {
           baseModelDir: dir, method: form.method, loraRank: form.loraRank, maxSeqLen: form.maxSeqLen, microBatchSize: form.microBatchSize,
           gradAccum: form.gradAccum, maxSteps: form.maxSteps, precision: form.precision, gradientCheckpointing: form.gradientCheckpointing, device: form.device,
-          worldSize: Math.max(1, form.devices.length), sharding: form.sharding,
+          worldSize: Math.max(1, form.devices.length), sharding: form.sharding, checkpointEvery: form.checkpointEvery, keepCheckpoints: form.keepCheckpoints,
         })
         .then((estimate) => live && setState({ estimate, error: null, loading: false }))
         .catch((err: unknown) => live && setState({ estimate: null, error: asErrorData(err), loading: false }));
@@ -100,6 +100,13 @@ export function EstimatePanel({ estimate, error, loading }: { estimate: RunEstim
           <dt>Time</dt>
           <dd data-testid="estimate-time">
             ~{duration(estimate.seconds)} at ~{Math.round(estimate.tokensPerSecond).toLocaleString()} tokens/s
+          </dd>
+        </div>
+        <div>
+          <dt>Disk</dt>
+          <dd data-testid="estimate-disk">
+            ~{bytes(estimate.disk.totalBytes)}: {estimate.disk.checkpoints} checkpoint{estimate.disk.checkpoints === 1 ? '' : 's'} of {bytes(estimate.disk.checkpointBytes)} kept at once + the output
+            {estimate.disk.freeBytes !== null && <> · {bytes(estimate.disk.freeBytes)} free</>}
           </dd>
         </div>
         {estimate.largestParametersThatFit !== null && (

@@ -34,6 +34,7 @@ export const defaultForm: TrainForm = {
   attnImplementation: 'auto',
   devices: [],
   sharding: 'ddp',
+  keepCheckpoints: 3,
   hangTimeoutS: 300,
   ...presetValues({ preset: 'quick', trainExamples: 0, parameters: 0 }).values,
 };
@@ -48,7 +49,7 @@ export function matchingPreset(form: TrainForm, ctx: PresetContext): PresetId | 
 }
 
 /** Numeric fields of the Advanced section, in the order shown. */
-export const numberFields: Array<{ key: keyof PresetValues | 'seed'; label: string; hint: string; float?: boolean }> = [
+export const numberFields: Array<{ key: keyof PresetValues | 'seed' | 'keepCheckpoints'; label: string; hint: string; float?: boolean }> = [
   { key: 'maxSteps', label: 'Steps', hint: 'Optimizer steps to train for.' },
   { key: 'lr', label: 'Learning rate', hint: 'Peak rate. The tiny demo model learns visibly at 1e-2.', float: true },
   { key: 'loraRank', label: 'LoRA rank', hint: 'Adapter size; ignored by full fine-tuning.' },
@@ -56,6 +57,7 @@ export const numberFields: Array<{ key: keyof PresetValues | 'seed'; label: stri
   { key: 'microBatchSize', label: 'Micro batch', hint: 'Examples per forward pass; lower it if memory runs out.' },
   { key: 'gradAccum', label: 'Gradient accumulation', hint: 'Micro batches per optimizer step.' },
   { key: 'checkpointEvery', label: 'Checkpoint every', hint: 'Steps between checkpoints; 0 saves only on stop and at the end.' },
+  { key: 'keepCheckpoints', label: 'Keep checkpoints', hint: 'The newest N stay on disk, plus the best by validation loss; 0 keeps all.' },
   { key: 'evalEvery', label: 'Validate every', hint: 'Steps between validation passes; 0 turns them off.' },
   { key: 'seed', label: 'Seed', hint: 'Same seed, same data, same settings: the same run.' },
 ];

@@ -285,3 +285,24 @@ def test_a_checkpoint_whose_files_were_altered_is_refused_on_resume(tmp_path, ti
     (checkpoint / victim).unlink()  # and a removed file is named too
     error = assert_error(run_trainer("train", "--config", str(config), "--resume", str(checkpoint)), "checkpoint_corrupt")
     assert f"{victim} is missing" in error["message"]
+
+
+def test_old_checkpoints_are_pruned_to_the_newest_n_and_the_best(tmp_path, tiny_hf):
+    """keep_checkpoints 2 over 6 checkpoints: the newest two stay, plus the one with the lowest validation loss;
+    each removal is an event the engine uses to drop its rows; 0 keeps everything."""
+    config = write_config(tmp_path, tiny_hf, max_steps=6, checkpoint_every=1, eval_every=1, keep_checkpoints=2,
+                          lr=0.2)  # a learning rate high enough that the validation loss is not monotone
+    run = run_trainer("train", "--config", str(config))
+    assert run.returncode == 0, run.stderr[-3000:]
+    evals = {e["step"]: e["val_loss"] for e in run.of_type("eval")}
+    folders = sorted(p.name for p in (tmp_path / "out" / "checkpoints").iterdir())
+    kept = {int(name[5:]) for name in folders}
+    best = min(evals, key=evals.get)
+    assert {5, 6} <= kept and best in kept and kept <= {5, 6, best}, (folders, evals)
+    pruned = [s for e in run.of_type("event") if e["kind"] == "checkpoints_pruned" for s in e["steps"]]
+    assert sorted(pruned) == sorted(set(range(1, 7)) - kept)
+
+    everything = write_config(tmp_path / "all", tiny_hf, max_steps=3, checkpoint_every=1, eval_every=0, keep_checkpoints=0)
+    run = run_trainer("train", "--config", str(everything))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert len(list((tmp_path / "all" / "out" / "checkpoints").iterdir())) == 3

@@ -8,14 +8,14 @@ import { resolveRecordId } from '../ids.js';
 const USAGE =
   'lathe train --reproduce RUN_ID [--data-dir DIR] | lathe train --base HF_DIR --dataset NAME [--version N] [--method lora|full|qlora] [--objective sft|cpt] ' +
   '[--steps N] [--lr X] [--rank N] [--seq-len N] [--batch N] [--accum N] [--seed N] [--checkpoint-every N] [--device auto|cpu|cuda] ' +
-  '[--devices 0,1] [--sharding ddp|fsdp] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing] [--hang-timeout S] [--data-dir DIR]';
+  '[--devices 0,1] [--sharding ddp|fsdp] [--keep-checkpoints N] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing] [--hang-timeout S] [--data-dir DIR]';
 
 /** Headless training (a GPU server without the UI): the same run supervisor, progress on stdout, Ctrl+C stops with a checkpoint. */
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags<Record<string, { type: 'string' }>>(
     argv.filter((a) => a !== '--gradient-checkpointing' && a !== '--packing'),
     Object.fromEntries(
-      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'sharding', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce'].map((k) => [k, { type: 'string' as const }]),
+      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'sharding', 'keep-checkpoints', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce'].map((k) => [k, { type: 'string' as const }]),
     ) as Record<string, { type: 'string' }>,
     USAGE,
   );
@@ -56,6 +56,7 @@ async function startFromFlags(engine: Engine, values: Record<string, string | un
     ...(values.precision ? { precision: values.precision as 'auto' } : {}),
     ...(values.attn ? { attnImplementation: values.attn as 'auto' } : {}),
     ...(values.sharding ? { sharding: values.sharding as 'ddp' } : {}),
+    ...(values['keep-checkpoints'] ? { keepCheckpoints: intFlag(values['keep-checkpoints'], 'keep-checkpoints', 0) } : {}),
     ...(values.devices ? { devices: values.devices.split(',').map((d) => intFlag(d.trim(), 'devices', 0)) } : {}),
     ...(values['hang-timeout'] ? { hangTimeoutS: intFlag(values['hang-timeout'], 'hang-timeout', 300) } : {}),
     gradientCheckpointing: flags['gradient-checkpointing'] === true,

@@ -93,6 +93,7 @@ export function trainerConfig(
   if (args.packing !== undefined) config.packing = args.packing;
   if (args.devices.length) config.devices = args.devices;
   if (args.sharding !== 'ddp') config.sharding = args.sharding;
+  if (args.keepCheckpoints !== 3) config.keep_checkpoints = args.keepCheckpoints;
   return config;
 }
 

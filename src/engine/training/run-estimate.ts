@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { RunEstimate } from '../../shared/contract/features/runs.js';
-import { flopsPerToken, largestParametersThatFit, memoryBreakdown, shapeFromHfConfig, type EstimateSettings, type Precision } from '../../shared/training/memory-estimate.js';
+import { formatBytes, freeDiskBytes } from '../hardware/disk.js';
+import { diskBudget, flopsPerToken, largestParametersThatFit, memoryBreakdown, shapeFromHfConfig, type EstimateSettings, type Precision } from '../../shared/training/memory-estimate.js';
 import { runQueries } from '../db/queries/runs.js';
 import type { TrainingHardware } from './training-hardware.js';
 
-export type EstimateInput = Omit<EstimateSettings, 'precision'> & { baseModelDir: string; precision: Precision | 'auto'; device: 'auto' | 'cpu' | 'cuda' };
+export type EstimateInput = Omit<EstimateSettings, 'precision'> & { baseModelDir: string; precision: Precision | 'auto'; device: 'auto' | 'cpu' | 'cuda'; checkpointEvery: number; keepCheckpoints: number };
 
 /** Sustained share of peak FLOP/s a LoRA step reaches (H100-class measurements put bf16 LoRA at 30–45 %). */
 const GPU_MFU = 0.35;
@@ -21,7 +22,7 @@ const CPU_FLOPS_PER_CORE = 10e9;
  * (src/shared/training/memory-estimate.ts), the detected hardware, and — when this model already trained on
  * this kind of device — the median tokens/s measured by earlier runs rather than a FLOPs guess.
  */
-export function estimateRun(db: Database.Database | null, input: EstimateInput, hw: TrainingHardware): RunEstimate {
+export function estimateRun(db: Database.Database | null, input: EstimateInput, hw: TrainingHardware, dataDir: string | null = null): RunEstimate {
   const configPath = path.join(input.baseModelDir, 'config.json');
   let config: Record<string, unknown>;
   try {
@@ -56,6 +57,9 @@ export function estimateRun(db: Database.Database | null, input: EstimateInput, 
     tokensPerSecond = peak / flopsPerToken(b.parameters, input.method, input.gradientCheckpointing);
     notes.push('Speed is a FLOPs-based guess (no earlier run of this model on this device); real data is often shorter than the sequence length, so the time is an upper bound.');
   }
+  const disk = diskBudget(b, input);
+  const free = dataDir ? freeDiskBytes(path.join(dataDir, 'runs')) : null;
+  if (free !== null && disk.totalBytes > free * 0.9) notes.push(`The checkpoints and output need about ${formatBytes(disk.totalBytes)} but the data folder's disk has ${formatBytes(free)} free: keep fewer checkpoints or free space.`);
   if (memoryBytes !== null && b.total > memoryBytes * 0.9 && !input.gradientCheckpointing) notes.push('Turning on gradient checkpointing trades ~30 % speed for much less activation memory.');
   return {
     parameters: b.parameters,
@@ -67,6 +71,7 @@ export function estimateRun(db: Database.Database | null, input: EstimateInput, 
     tokensPerSecond,
     seconds: (tokensPerStep * input.maxSteps) / tokensPerSecond,
     largestParametersThatFit: memoryBytes === null ? null : largestParametersThatFit(memoryBytes * 0.9, b),
+    disk: { ...disk, freeBytes: free },
     notes,
   };
 }

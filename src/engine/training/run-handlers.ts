@@ -30,7 +30,7 @@ export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
     'runs.retry': async ({ runId, changes }) => runs.retry(runId, changes),
     'runs.reproduce': async ({ runId }) => runs.reproduce(runId),
     // A CPU estimate needs no GPU probe (which imports torch: seconds).
-    'runs.estimate': async (args) => estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnly() : await runs.hardware()),
+    'runs.estimate': async (args) => estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnly() : await runs.hardware(), ctx.dataDir),
     'runs.preset': async (args) => {
       const { values, why } = presetValues(args);
       return { values: { ...values }, why };

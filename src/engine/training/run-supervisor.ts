@@ -321,6 +321,7 @@ export class RunSupervisor {
       // Things the trainer decided on its own, e.g. {"kind": "oom_fallback", step, micro_batch, grad_accum, message}.
       const { v: _v, type: _t, kind, message, ...data } = e;
       q.addEvent(runId, String(kind ?? 'event'), String(message ?? describeTrainerEvent(String(kind), data)), data);
+      if (kind === 'checkpoints_pruned' && Array.isArray(data.steps)) q.removeCheckpoints(runId, data.steps.filter((s): s is number => Number.isInteger(s)));
       this.emit(runId);
     } else if (e.type === 'done') {
       return { status: 'completed', error: null, result: e.payload ?? {} };

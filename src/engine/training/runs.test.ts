@@ -45,12 +45,15 @@ describe('training runs (real trainer, tiny model, CPU)', () => {
     const { engine, versionId, baseModelDir } = await setup();
     const live: number[] = [];
     engine.ctx.events.listen('run.metrics', (m) => live.push(m.step));
-    const started = await engine.call('runs.start', { baseModelDir, datasetVersionId: versionId, ...quick });
+    const started = await engine.call('runs.start', { baseModelDir, datasetVersionId: versionId, ...quick, keepCheckpoints: 2 });
     expect(started.status).toBe('running');
     const run = await waitFor(engine, started.id, (r) => r.status !== 'running');
     expect(run.error).toBeNull();
     expect(run.status).toBe('completed');
-    expect(run.checkpoints.map((c) => c.step)).toEqual([2, 4, 6]);
+    // Keep the newest 2 (no validation set here, so no "best" to spare): step 2 was pruned, on disk and in the list.
+    expect(run.checkpoints.map((c) => c.step)).toEqual([4, 6]);
+    expect(fs.readdirSync(path.join(run.outputDir, 'checkpoints')).sort()).toEqual(['step-000004', 'step-000006']);
+    expect(run.events.find((e) => e.kind === 'checkpoints_pruned')?.message).toMatch(/Removed checkpoint\(s\) 2/);
     expect(fs.existsSync(path.join(run.outputDir, 'adapter', 'adapter_model.safetensors'))).toBe(true);
     const { series } = await engine.call('runs.metrics', { runId: run.id });
     expect(series.loss!.map(([step]) => step)).toEqual([1, 2, 3, 4, 5, 6]);

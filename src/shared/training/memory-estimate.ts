@@ -147,6 +147,19 @@ export function memoryBreakdown(s: ModelShape, x: EstimateSettings, device: 'cpu
   return { parameters, trainable, weights, gradients, optimizer, activations, overhead: total - subtotal, total };
 }
 
+/**
+ * Disk a run fills: each checkpoint holds what trains (fp32 weights) and its AdamW moments (8 bytes per trained
+ * parameter), at most `keep` + 1 of them exist at once (the newest `keep` and the best by validation loss; 0 =
+ * every one), and the output is the adapter or the whole model in fp32.
+ */
+export function diskBudget(b: { parameters: number; trainable: number }, x: { maxSteps: number; checkpointEvery: number; keepCheckpoints: number }) {
+  const checkpointBytes = b.trainable * 12 + 64 * 1024; // + RNG, state and checksum files
+  const made = x.checkpointEvery > 0 ? Math.ceil(x.maxSteps / x.checkpointEvery) : 1;
+  const checkpoints = x.keepCheckpoints > 0 ? Math.min(made, x.keepCheckpoints + 1) : made;
+  const outputBytes = b.trainable * 4;
+  return { checkpointBytes, checkpoints, outputBytes, totalBytes: checkpointBytes * checkpoints + outputBytes };
+}
+
 /** FLOPs per trained token: 6N for full fine-tuning, 4N for (Q)LoRA (no weight gradients), +2N to recompute. */
 export function flopsPerToken(parameters: number, method: Method, checkpointing: boolean): number {
   return (method === 'full' ? 6 : 4) * parameters + (checkpointing ? 2 * parameters : 0);

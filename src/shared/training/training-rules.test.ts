@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHUNKED_LOSS_FAMILIES, LOSS_CHUNK_ROWS, largestParametersThatFit, loraParameterCount, memoryBreakdown, parameterCount, shapeFromHfConfig, type EstimateSettings } from './memory-estimate.js';
+import { CHUNKED_LOSS_FAMILIES, diskBudget, LOSS_CHUNK_ROWS, largestParametersThatFit, loraParameterCount, memoryBreakdown, parameterCount, shapeFromHfConfig, type EstimateSettings } from './memory-estimate.js';
 import { presetValues } from './presets.js';
 
 const tinyConfig = {
@@ -68,6 +68,17 @@ describe('memory estimate', () => {
     expect(fsdp.weights).toBeGreaterThan(one.weights / 4);
     expect(fsdp.activations).toBe(one.activations); // each GPU still runs its own micro-batch
     expect(fsdp.total).toBeLessThan(one.total);
+  });
+
+  it('budgets disk for the checkpoints kept at once (newest N + the best) and the output', () => {
+    const b = { parameters: 1e9, trainable: 1e7 };
+    const every = diskBudget(b, { maxSteps: 1000, checkpointEvery: 100, keepCheckpoints: 0 });
+    const kept = diskBudget(b, { maxSteps: 1000, checkpointEvery: 100, keepCheckpoints: 3 });
+    expect(every.checkpoints).toBe(10);
+    expect(kept.checkpoints).toBe(4); // 3 newest + the best
+    expect(kept.checkpointBytes).toBeGreaterThan(b.trainable * 12); // weights + two AdamW moments
+    expect(kept.totalBytes).toBe(kept.checkpointBytes * 4 + b.trainable * 4);
+    expect(diskBudget(b, { maxSteps: 50, checkpointEvery: 0, keepCheckpoints: 3 }).checkpoints).toBe(1); // only the final one
   });
 
   it('lists the same chunked-loss families as the trainer', () => {

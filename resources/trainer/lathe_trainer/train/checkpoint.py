@@ -161,6 +161,22 @@ def free_text(where: Path) -> str:
     return f"{free / 2**20:.1f} MiB" if free >= 2**20 else f"{free // 1024} KiB"
 
 
+def prune(root: Path, keep: int, best_step: int | None) -> list[int]:
+    """Removes checkpoints beyond the newest `keep` (0: none removed), sparing the one at `best_step` (lowest
+    validation loss); returns the steps removed. Each is moved aside before it is deleted, so a crash mid-way
+    never leaves a folder named step-N that is half gone."""
+    if keep <= 0:
+        return []
+    steps = sorted(int(p.name.removeprefix("step-")) for p in root.glob("step-*") if p.name[5:].isdigit())
+    doomed = [s for s in steps[:-keep] if s != best_step]
+    for step in doomed:
+        folder = root / f"step-{step:06d}"
+        aside = root / f".old-{folder.name}-{os.getpid()}"
+        os.replace(folder, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+    return doomed
+
+
 def read_state(folder: Path, verify: bool = True) -> dict:
     """trainer_state.json, after checking every file against checksums.json (checkpoints written before checksums
     existed have neither the file nor the "checksummed" mark, and are read as before)."""

@@ -66,6 +66,7 @@ class RunConfig:
     eval_every: int = 0          # 0: only at the end
     eval_at_start: bool = False  # also measure the untouched base model's validation loss (step 0)
     checkpoint_every: int = 0    # 0: only at the end
+    keep_checkpoints: int = 3    # keep the newest N (plus the one with the best validation loss); 0: keep all
     seed: int = 0
     device: str = "auto"
     weight_decay: float = 0.0
@@ -277,6 +278,7 @@ def load_config(path: Path) -> RunConfig:
         eval_every=_int(raw, "eval_every", 0, 0),
         eval_at_start=_flag(raw, "eval_at_start"),
         checkpoint_every=_int(raw, "checkpoint_every", 0, 0),
+        keep_checkpoints=_int(raw, "keep_checkpoints", 3, 0),
         seed=_int(raw, "seed", 0, 0),
         device=_choice(raw, "device", "auto", DEVICES),
         weight_decay=_float(raw, "weight_decay", 0.0),

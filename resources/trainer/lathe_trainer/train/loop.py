@@ -249,13 +249,25 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
                      "scaler": scaler.state_dict() if scaler is not None else None}
             path, digest = ckpt.save_checkpoint(out / "checkpoints", at_step, core, optimizer, state, rng_by_rank, *whole)
             events.emit("checkpoint", path=str(path), step=at_step, sha256=digest)
+            saved = [s for s in val_losses if (out / "checkpoints" / f"step-{s:06d}").is_dir()]
+            best = min(saved, key=val_losses.__getitem__) if saved else None  # lowest validation loss with a checkpoint
+            pruned = ckpt.prune(out / "checkpoints", c.keep_checkpoints, best)
+            if pruned:
+                events.emit("event", kind="checkpoints_pruned", steps=pruned, kept_best=best,
+                            message=f"Removed checkpoint(s) {', '.join(map(str, pruned))}: keeping the newest "
+                                    f"{c.keep_checkpoints}" + (f" and step {best} (best validation loss)" if best else "") + ".")
         dist.barrier()  # nobody runs ahead (or exits) before the checkpoint is complete
         heartbeat.pulse(phase="train")
         return path
 
+    val_losses: dict[int, float] = {}  # validation loss by step, for which checkpoint to keep as the best
+
     def evaluate(at_step: int) -> None:
         heartbeat.pulse(phase="eval")
-        events.emit("eval", step=at_step, val_loss=validate(core, val_set, micro.size, settings, dist))
+        loss = validate(core, val_set, micro.size, settings, dist)
+        if at_step > 0 and math.isfinite(loss):
+            val_losses[at_step] = loss
+        events.emit("eval", step=at_step, val_loss=loss)
         heartbeat.pulse(phase="train")
 
     # The base model's validation loss, so a report can show what tuning changed (no RNG is consumed).

@@ -35,6 +35,7 @@ export function runQueries(db: Database.Database) {
   const metric = db.prepare<[string, string, number, number]>('INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?)');
   const metrics = db.prepare<[string], { name: string; step: number; value: number }>('SELECT name, step, value FROM metrics WHERE run_id = ? ORDER BY name, step');
   const checkpoint = db.prepare<[string, number, string, string, string]>('INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)');
+  const removeCheckpoint = db.prepare<[string, number]>('DELETE FROM checkpoints WHERE run_id = ? AND step = ?');
   const checkpoints = db.prepare<[string], { step: number; path: string; sha256: string; created_at: string }>(
     'SELECT step, path, sha256, created_at FROM checkpoints WHERE run_id = ? ORDER BY step',
   );
@@ -60,6 +61,10 @@ export function runQueries(db: Database.Database) {
     metrics: (runId: string) => metrics.all(runId),
     addCheckpoint: (runId: string, step: number, path: string, sha256: string) => void checkpoint.run(runId, step, path, sha256, new Date().toISOString()),
     checkpoints: (runId: string) => checkpoints.all(runId),
+    /** The trainer deleted these checkpoint folders (keep-last-N): their rows go too. */
+    removeCheckpoints: (runId: string, steps: number[]) => {
+      for (const step of steps) removeCheckpoint.run(runId, step);
+    },
     enqueue: (runId: string, slot: string, trainerArgs: string[]) => void enqueue.run(runId, slot, JSON.stringify(trainerArgs), new Date().toISOString()),
     dequeue: (runId: string) => dequeue.run(runId).changes > 0,
     queue: () => queue.all(),

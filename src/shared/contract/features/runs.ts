@@ -47,6 +47,8 @@ export const startRunArgs = z
     gradAccum: z.number().int().min(1).max(1024).default(1),
     seed: z.number().int().min(0).default(0),
     checkpointEvery: z.number().int().min(0).default(0),
+    /** Checkpoints kept on disk: the newest N plus the best by validation loss (0: all). */
+    keepCheckpoints: z.number().int().min(0).max(10_000).default(3),
     evalEvery: z.number().int().min(0).default(0),
     /** Measure the base model's validation loss before the first step (a before/after comparison). */
     evalAtStart: z.boolean().default(false),
@@ -89,6 +91,8 @@ export const estimateArgs = z
     /** GPUs the run trains on (1 unless several are chosen) and how they hold the model. */
     worldSize: z.number().int().min(1).max(64).default(1),
     sharding: z.enum(['ddp', 'fsdp']).default('ddp'),
+    checkpointEvery: z.number().int().min(0).default(0),
+    keepCheckpoints: z.number().int().min(0).max(10_000).default(3),
   })
   .strict();
 
@@ -103,6 +107,8 @@ export const estimateSchema = z.object({
   seconds: z.number(),
   /** Largest model (parameters) that fits on this device with this method and shape; null when memory is unknown. */
   largestParametersThatFit: z.number().nullable(),
+  /** Disk the run fills in its output folder: checkpoints kept at once and the final adapter or model. */
+  disk: z.object({ checkpointBytes: z.number(), checkpoints: z.number().int(), outputBytes: z.number(), totalBytes: z.number(), freeBytes: z.number().nullable() }),
   notes: z.array(z.string()),
 });
 export type RunEstimate = z.infer<typeof estimateSchema>;
