@@ -1,3 +1,5 @@
+import { modelQueries } from './db/queries/models.js';
+import { markingCrashes } from './inference/crash-attribution.js';
 import { diskFullError } from './disk-full.js';
 import { reconcileExports } from './models/export-reconcile.js';
 import { LatheError, toErrorData } from '../shared/contract/errors.js';
@@ -94,7 +96,8 @@ export class Engine {
       dbProblem,
       audit: db ? new AuditLog(db) : null,
       events,
-      inference: options.inference ?? new ForkedInferenceHost(),
+      // A model file llama.cpp aborts on is marked in the registry (inference/crash-attribution.ts).
+      inference: markingCrashes(options.inference ?? new ForkedInferenceHost(), (modelPath, message) => db && modelQueries(db).markCrashed(modelPath, message)),
       actor: process.env.LATHE_ACTOR ?? os.userInfo().username,
       jobs: new JobRegistry(),
       searchIndex: null as unknown as SearchIndexer,

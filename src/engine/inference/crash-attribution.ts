@@ -52,3 +52,43 @@ export function stoppedWhileRunning(model: string, exit: ExitInfo, crashed: bool
     `This model file makes llama.cpp abort (Lathe restarts its inference process; nothing else was affected). Convert it again from its source or check it with \`lathe models inspect ${model}\`; if the file is sound, report it with its sha256.`,
   );
 }
+
+/**
+ * Wraps the engine's inference link so a model file llama.cpp aborted on is also marked in the registry
+ * (`details.llamaCppCrash`: when and how), for every link (the forked child, Electron's port) alike.
+ */
+export function markingCrashes<L extends { client(): RpcClient<InferenceHandlerSpecs, InferenceEventSchemas>; dispose(): Promise<void> }>(
+  link: L,
+  mark: (modelPath: string, message: string) => void,
+): L {
+  const wrapped = new WeakMap<object, unknown>();
+  return new Proxy(link, {
+    get(target, prop, receiver) {
+      if (prop !== 'client') return Reflect.get(target, prop, receiver) as unknown;
+      return () => {
+        const client = target.client();
+        if (!wrapped.has(client)) {
+          wrapped.set(client, new Proxy(client, {
+            get(c, p, r) {
+              const value = Reflect.get(c, p, r) as unknown;
+              if (p !== 'send' || typeof value !== 'function') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value;
+              return (name: string, args: unknown) =>
+                (value as (n: string, a: unknown) => Promise<unknown>).call(c, name, args).catch((err: unknown) => {
+                  const model = (args as { modelPath?: unknown } | null)?.modelPath;
+                  if (err instanceof LatheError && /crashed while running/.test(err.message) && typeof model === 'string') {
+                    try {
+                      mark(model, err.message);
+                    } catch {
+                      // marking is a courtesy; the error itself still reaches the caller
+                    }
+                  }
+                  throw err;
+                });
+            },
+          }));
+        }
+        return wrapped.get(client);
+      };
+    },
+  });
+}

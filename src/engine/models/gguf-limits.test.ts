@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
+import { modelQueries } from '../db/queries/models.js';
 import { Engine } from '../engine.js';
 import { ForkedInferenceHost } from '../inference/inference-process.js';
 import { readGgufHeader } from './gguf-header.js';
@@ -49,5 +50,22 @@ describe('GGUF hyper-parameters beyond llama.cpp\'s limits', () => {
     await vi.waitFor(() => expect(host.crashes).toBe(1)); // the process really died (its exit arrives after the channel closes)
     const again = await chat(inject('tinyGguf'));
     expect(again.stopReason).toBeTruthy();
+  }, 60_000);
+});
+
+describe('a model file llama.cpp aborts on, registered before the check existed', () => {
+  it('is marked in the registry when it crashes the inference process', async () => {
+    const crafted = withUint32('llama.block_count', 1000);
+    const engine = Engine.open({ dataDir: path.join(tempDir(), 'data'), mode: 'test' });
+    engines.push(engine);
+    modelQueries(engine.ctx.db!).insert({
+      id: 'old-import', name: 'old import', kind: 'base', format: 'gguf', path: crafted, sha256: 'x', size_bytes: 1, architecture: 'llama', parameters: null,
+      context_length: null, quantization: null, chat_template: null, license: null, details: '{}', parent_id: null, run_id: null, copied: 0,
+      created_at: new Date().toISOString(), created_by: 'test',
+    });
+    await expect(engine.ctx.inference.client().send('inference.chat', { requestId: 'x', modelPath: crafted, prompt: 'Hello', maxTokens: 2 }))
+      .rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
+    const details = JSON.parse(modelQueries(engine.ctx.db!).get('old-import')!.details) as { llamaCppCrash?: { message: string } };
+    expect(details.llamaCppCrash?.message).toMatch(/llama\.cpp crashed while running/);
   }, 60_000);
 });

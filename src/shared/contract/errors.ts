@@ -51,11 +51,12 @@ export class LatheError extends Error implements LatheErrorData {
 
 /** A write that failed because the disk is full: SQLite's SQLITE_FULL, the OS's ENOSPC, in any process. */
 export function isDiskFull(err: unknown): boolean {
-  if (err instanceof LatheError || isErrorData(err)) return (err as LatheErrorData).code === 'DISK_FULL';
+  const full = (message: string) => /database or disk is full|no space left on device|ENOSPC/i.test(message);
+  // A child's error that crossed a boundary as data (a Python export on a full disk) still says so in its message.
+  if (err instanceof LatheError || isErrorData(err)) return (err as LatheErrorData).code === 'DISK_FULL' || full((err as LatheErrorData).message);
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return true;
-  const message = err instanceof Error ? err.message : String(err);
-  return /database or disk is full|no space left on device|ENOSPC/i.test(message);
+  return full(err instanceof Error ? err.message : String(err));
 }
 
 /** Turns anything thrown into error data; unknown errors become INTERNAL with a generic hint. */

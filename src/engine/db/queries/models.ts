@@ -21,8 +21,13 @@ export function modelQueries(db: Database.Database) {
   const bySha = db.prepare<[string, string], ModelRow>('SELECT * FROM models WHERE sha256 = ? AND kind = ? LIMIT 1');
   const byRun = db.prepare<[string], ModelRow>('SELECT * FROM models WHERE run_id = ? ORDER BY created_at');
   const rename = db.prepare<[string, string]>('UPDATE models SET name = ? WHERE id = ?');
+  const markCrashed = db.prepare<{ path: string; crash: string }>(
+    "UPDATE models SET details = json_set(details, '$.llamaCppCrash', json(@crash)) WHERE path = @path",
+  );
   return {
     insert: (row: ModelRow) => void insert.run(row),
+    /** Every registered model stored at `path` is marked as one llama.cpp crashed on (when and what it said). */
+    markCrashed: (path: string, message: string) => void markCrashed.run({ path, crash: JSON.stringify({ at: new Date().toISOString(), message }) }),
     get: (id: string) => get.get(id),
     list: () => list.all(),
     children: (id: string) => children.all(id),
