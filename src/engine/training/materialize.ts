@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ExampleContent } from '../../shared/contract/features/datasets.js';
 import type { StartRunArgs } from '../../shared/contract/features/runs.js';
+import { trainerConfigSchema } from '../../shared/training/trainer-config.js';
 import { datasetQueries } from '../db/queries/datasets.js';
 
 const PAGE = 5000;
@@ -94,6 +95,10 @@ export function trainerConfig(
   if (args.devices.length) config.devices = args.devices;
   if (args.sharding !== 'ddp') config.sharding = args.sharding;
   if (args.keepCheckpoints !== 3) config.keep_checkpoints = args.keepCheckpoints;
+  const checked = trainerConfigSchema.safeParse(config); // the one schema both sides share (trainer-config.ts)
+  if (!checked.success) {
+    throw new LatheError('INTERNAL', `The run.json Lathe built does not match the trainer's schema: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, 'This is a bug in Lathe; report it with the run settings.');
+  }
   return config;
 }
 
