@@ -62,7 +62,27 @@ export class Engine {
     this.serving = new OpenAiServing(ctx);
     this.runs.reconcile();
     reconcileExports(ctx); // exports a dead engine left 'running': failed as interrupted, partial folders removed
-    this.impls = { ...appHandlers(ctx), ...doctorHandlers(ctx), ...auditHandlers(ctx), ...datasetHandlers(ctx), ...reviewHandlers(ctx), ...recipeHandlers(ctx), ...runHandlers(ctx, this.runs), ...modelHandlers(ctx), ...exportHandlers(ctx), ...playgroundHandlers(ctx), ...servingHandlers(this.serving), ...syntheticHandlers(ctx), ...evalHandlers(ctx), ...reportHandlers(ctx), ...preferenceHandlers(ctx), ...lineageHandlers(ctx), ...hygieneHandlers(ctx), ...heldoutHandlers(ctx) };
+    // Every feature's handlers, one per line; the type (HandlerImpls) checks each contract handler has one.
+    this.impls = {
+      ...appHandlers(ctx),
+      ...doctorHandlers(ctx),
+      ...auditHandlers(ctx),
+      ...datasetHandlers(ctx),
+      ...reviewHandlers(ctx),
+      ...recipeHandlers(ctx),
+      ...runHandlers(ctx, this.runs),
+      ...modelHandlers(ctx),
+      ...exportHandlers(ctx),
+      ...playgroundHandlers(ctx),
+      ...servingHandlers(this.serving),
+      ...syntheticHandlers(ctx),
+      ...evalHandlers(ctx),
+      ...reportHandlers(ctx),
+      ...preferenceHandlers(ctx),
+      ...lineageHandlers(ctx),
+      ...hygieneHandlers(ctx),
+      ...heldoutHandlers(ctx),
+    };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       mapError: (err) => diskFullError(err, ctx.dataDir, ctx.db),
       afterWrite: () => ctx.audit?.syncWitness(), // anchor what the request appended (see audit/audit-witness.ts)
@@ -100,9 +120,8 @@ export class Engine {
       inference: markingCrashes(options.inference ?? new ForkedInferenceHost(), (modelPath, message) => db && modelQueries(db).markCrashed(modelPath, message)),
       actor: process.env.LATHE_ACTOR ?? os.userInfo().username,
       jobs: new JobRegistry(),
-      searchIndex: null as unknown as SearchIndexer,
+      searchIndex: new SearchIndexer({ db, dbPath, events }),
     };
-    ctx.searchIndex = new SearchIndexer(ctx);
     const engine = new Engine(ctx);
     engine.recordStart();
     ctx.searchIndex.kick(); // an import whose indexing a crash or a quit interrupted

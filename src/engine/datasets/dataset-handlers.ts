@@ -1,3 +1,4 @@
+import { ftsQuery } from './fts-query.js';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { HandlerImpls } from '../../shared/contract/index.js';
@@ -118,16 +119,4 @@ function toExample(r: ExamplePageRow) {
   return { position: r.position, contentHash: r.content_hash, content: exampleContentSchema.parse(JSON.parse(r.content)), source: r.source, split: r.split };
 }
 
-/** User words become quoted FTS5 terms (implicit AND); a trailing * keeps prefix search. No FTS syntax errors. */
-export function ftsQuery(input: string): string {
-  return input
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((w) => {
-      const prefix = w.endsWith('*') && w.length > 1;
-      const word = (prefix ? w.slice(0, -1) : w).replace(/"/g, '""');
-      return `"${word}"${prefix ? '*' : ''}`;
-    })
-    .join(' ');
-}
-
+export { ftsQuery };

@@ -6,7 +6,7 @@ import { exampleHash, serializeExample } from './content-hash.js';
 import { normalizeRecord, RowProblem } from './normalize.js';
 import type { SourceRecord } from './readers/record-reader.js';
 import { openImportSource } from './run-import-source.js';
-import type { ChunkingRecord, ImportHooks, ImportParams } from './run-import.js';
+import type { ChunkingRecord, ImportHooks, ImportParams } from './import-params.js';
 
 /** Examples ready to stage, in file order: content hash, canonical JSON, and where each came from. */
 export interface RowBatch {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { exampleContentSchema, type ExampleContent } from '../../shared/contract/features/datasets.js';
 import type { ExampleFilter, ReviewedExample, ReviewStatus } from '../../shared/contract/features/review.js';
 import { reviewQueries, type FilteredRow, type Window } from '../db/queries/review.js';
-import { ftsQuery } from './dataset-handlers.js';
+import { ftsQuery } from './fts-query.js';
 import { DEFAULT_MINHASH, nearDuplicateClusters } from './minhash.js';
 import { findPii } from './pii.js';
 import { reviewState } from './review.js';

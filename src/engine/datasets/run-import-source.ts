@@ -5,7 +5,7 @@ import { LatheError } from '../../shared/contract/errors.js';
 import type { FileType } from '../../shared/contract/features/datasets.js';
 import { isArchive } from './archive/is-archive.js';
 import { readRecordBatches, type SourceRecord } from './readers/record-reader.js';
-import type { ChunkingRecord, ImportParams } from './run-import.js';
+import type { ChunkingRecord, ImportParams } from './import-params.js';
 
 export interface ImportSource {
   /** Records in batches (a chunk of JSON Lines, up to 1000 rows, or one document chunk), in file order. */

@@ -10,37 +10,9 @@ import { canonicalJson } from '../audit/audit-hash.js';
 import { datasetQueries, stagingQueries } from '../db/queries/datasets.js';
 import { versionHash } from './content-hash.js';
 import { produceRows, rejectsPathOf, type RowBatch, type RowsSummary } from './import-rows.js';
-import type { TextEncoding } from './readers/encoding.js';
-import type { ChunkOptions } from './documents.js';
+import type { ChunkingRecord, ImportHooks, ImportParams, ImportProgress } from './import-params.js';
 
-export interface ImportParams {
-  importId: string;
-  path: string;
-  datasetName: string;
-  /** 'documents': one document or a folder of them (.txt .md .html .pdf .docx), chunked into text examples. */
-  fileType: FileType | 'documents';
-  chunk?: ChunkOptions;
-  encoding: TextEncoding;
-  format: TaskFormat;
-  mapping: ColumnMapping;
-  onError: 'abort' | 'skip';
-  actor: string;
-  rejectsDir: string;
-  /** Read in a second thread while this one stages ('auto': task files of 4 MiB and more). Tests force either. */
-  pipeline?: 'auto' | 'always' | 'never';
-}
-
-export interface ImportProgress {
-  rows: number;
-  rejected: number;
-  bytes: number;
-  totalBytes: number;
-}
-
-export interface ImportHooks {
-  onProgress?: (p: ImportProgress) => void;
-  isCancelled?: () => boolean;
-}
+export type { ImportHooks, ImportParams, ImportProgress } from './import-params.js';
 
 /** Reads the source and hands over example batches: in this thread (produceRows) or in a second one (import-rows-worker). */
 export type RowProducer = (p: ImportParams, emit: (batch: RowBatch) => void, hooks: ImportHooks) => Promise<RowsSummary>;
@@ -78,7 +50,7 @@ interface Counts extends RowsSummary {
   started: number;
 }
 
-export type ChunkingRecord = NonNullable<ImportResult['chunking']>;
+export type { ChunkingRecord } from './import-params.js';
 
 function commit(db: Database.Database, staging: ReturnType<typeof stagingQueries>, p: ImportParams, c: Counts): { result: ImportResult; audit: AuditEntry } {
   const q = datasetQueries(db);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { LatheErrorData } from '../../shared/contract/errors.js';
-import type { EngineContext } from '../context.js';
+import type Database from 'better-sqlite3';
+import type { EventBus } from '../event-bus.js';
 import { searchBacklogQueries } from '../db/queries/search-backlog.js';
 import { workerEntry } from '../ts-entry.js';
 
@@ -21,7 +22,8 @@ export class SearchIndexer {
   private waiters: Array<() => void> = [];
   private disposed = false;
 
-  constructor(private readonly ctx: Pick<EngineContext, 'db' | 'dbPath' | 'events'>) {}
+  /** The parts of the engine context it uses (declared here, so context.ts can hold an indexer without a cycle). */
+  constructor(private readonly ctx: { db: Database.Database | null; dbPath: string; events: EventBus }) {}
 
   /** Examples not yet searchable (an upper bound). */
   pending(): number {

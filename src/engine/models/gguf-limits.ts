@@ -1,5 +1,4 @@
 import { LatheError } from '../../shared/contract/errors.js';
-import type { GgufValue } from './gguf-header.js';
 
 /**
  * The hyper-parameter bounds llama.cpp enforces with GGML_ASSERT while it loads a model (llama-model.cpp,
@@ -10,7 +9,8 @@ import type { GgufValue } from './gguf-header.js';
 export const LLAMA_MAX_LAYERS = 512;
 export const LLAMA_MAX_EXPERTS = 1024;
 
-export function checkLlamaLimits(file: string, metadata: Map<string, GgufValue>): void {
+/** `metadata` as gguf-header.ts reads it: scalars, or arrays as { values } (typed loosely here: that file imports this one). */
+export function checkLlamaLimits(file: string, metadata: ReadonlyMap<string, unknown>): void {
   const arch = metadata.get('general.architecture');
   if (typeof arch !== 'string' || metadata.get('general.type') === 'adapter' || arch === 'clip') return;
   const key = (k: string) => `${arch}.${k}`;
@@ -21,7 +21,10 @@ export function checkLlamaLimits(file: string, metadata: Map<string, GgufValue>)
   /** A per-layer key may be one number or an array of them (llama.cpp's get_key_or_arr); its largest value. */
   const most = (k: string): number | null => {
     const v = metadata.get(key(k));
-    if (v && typeof v === 'object') return v.values.length ? Math.max(...v.values.map(Number)) : null;
+    if (v && typeof v === 'object' && Array.isArray((v as { values?: unknown }).values)) {
+      const values = (v as { values: unknown[] }).values;
+      return values.length ? Math.max(...values.map(Number)) : null;
+    }
     return count(k);
   };
   const refuse = (why: string) => {

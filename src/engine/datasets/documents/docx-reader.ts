@@ -1,5 +1,5 @@
 import mammoth from 'mammoth';
-import { DocumentProblem } from './extract.js';
+import { DocumentProblem } from './document-text.js';
 
 /** Raw text of a Word document (paragraphs separated by blank lines); formatting is not needed for pre-training. */
 export async function readDocx(file: string): Promise<string> {

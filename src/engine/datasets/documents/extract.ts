@@ -7,13 +7,9 @@ import { readPdf } from './pdf-reader.js';
 import { readText } from './text-reader.js';
 
 /** The text of one document; `pageStarts[i]` is the character offset where page i+1 begins (PDF only). */
-export interface DocumentText {
-  text: string;
-  pageStarts: number[] | null;
-}
+import { DocumentProblem, type DocumentText } from './document-text.js';
 
-/** A document that cannot be read; the message completes "<file> …" ("report.pdf is encrypted …"). */
-export class DocumentProblem extends Error {}
+export { DocumentProblem, type DocumentText };
 
 export const DOCUMENT_EXTENSIONS = new Set(['.txt', '.md', '.markdown', '.html', '.htm', '.pdf', '.docx']);
 export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { DocumentProblem, type DocumentText } from './extract.js';
+import { DocumentProblem, type DocumentText } from './document-text.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjs: Promise<PdfJs> | null = null;

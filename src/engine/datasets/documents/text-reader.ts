@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { DocumentProblem } from './extract.js';
+import { DocumentProblem } from './document-text.js';
 
 /** UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is reported, never guessed. */
 export function readText(file: string): string {

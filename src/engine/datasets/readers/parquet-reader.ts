@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { LatheError } from '../../../shared/contract/errors.js';
-import type { SourceRecord } from './record-reader.js';
+import type { SourceRecord } from './source-record.js';
 
 /**
  * Streams a Parquet file one row group at a time: only the footer and the current row group's column chunks

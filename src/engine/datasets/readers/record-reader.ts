@@ -6,17 +6,10 @@ import type { FileType } from '../../../shared/contract/features/datasets.js';
 import { type TextEncoding } from './encoding.js';
 import { readLineBatches, type Line } from './line-reader.js';
 import { parquetRecords } from './parquet-reader.js';
+import type { SourceRecord } from './source-record.js';
 import { duplicateKeysByItem, findDuplicateKey } from './json-keys.js';
 
-export interface SourceRecord {
-  /** "line 12", "row 7 (line 9)", "item 3": where a person finds it in the file. */
-  locator: string;
-  value: unknown;
-  /** Set when the row could not even be parsed; `value` is then undefined. */
-  problem: string | null;
-  raw: string;
-  bytesRead: number;
-}
+export type { SourceRecord } from './source-record.js';
 
 export interface RecordReaderOptions {
   fileType: FileType;
