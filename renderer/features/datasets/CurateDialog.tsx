@@ -1,3 +1,4 @@
+import { splitCounts } from '../../../src/shared/datasets/split-counts.js';
 import { useState } from 'react';
 import type { CurateOperation } from '../../../src/shared/contract/features/datasets.js';
 import type { DatasetVersion, LatheErrorData, ResultOf } from '../../../src/shared/contract/index.js';
@@ -39,6 +40,7 @@ export function CurateDialog({ mode, version, onClose, onDone }: CurateDialogPro
   const [test, setTest] = useState(10);
   const [seed, setSeed] = useState(0);
   const [stratify, setStratify] = useState(false);
+  const counts = splitCounts(version.exampleCount, validation / 100, test / 100);
   const customPatterns = patterns
     .split('\n')
     .map((p) => p.trim())
@@ -162,10 +164,11 @@ export function CurateDialog({ mode, version, onClose, onDone }: CurateDialogPro
               <input type="checkbox" checked={stratify} onChange={(e) => setStratify(e.target.checked)} data-testid="split-stratify" />
               <span>Stratify by source file</span>
             </label>
-            <p className="curate-summary">
-              About {Math.round((version.exampleCount * (100 - validation - test)) / 100).toLocaleString('en')} train,{' '}
-              {Math.round((version.exampleCount * validation) / 100).toLocaleString('en')} validation and{' '}
-              {Math.round((version.exampleCount * test) / 100).toLocaleString('en')} test examples. The same seed gives the same split.
+            <p className="curate-summary" data-testid="split-preview">
+              {stratify ? 'About ' : ''}
+              {counts.train.toLocaleString('en')} train, {counts.validation.toLocaleString('en')} validation and {counts.test.toLocaleString('en')} test
+              examples{stratify ? ' (rounded within each source file)' : ''}: each share rounded to whole examples, train the rest. The same seed gives
+              the same split.
             </p>
           </div>
         )}

@@ -1,3 +1,4 @@
+import { splitCounts } from '../../shared/datasets/split-counts.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ describe('curation steps make new immutable versions', () => {
     await expect(engine.call('datasets.piiScan', { versionId: v1, customPatterns: ['(unclosed'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', message: expect.stringMatching(/not a valid regular expression/) });
   });
 
-  it('splits deterministically for a seed, with sizes near the ratios and the same example in the same split', async () => {
+  it('splits deterministically for a seed, to the exact counts the shares give, the same example in the same split', async () => {
     const { engine, v1 } = await importSample(Array.from({ length: 1000 }, (_, i) => qa(`Question ${i}?`, `Answer ${i}.`)));
     const split = async (seed: number) => {
       const r = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'split', seed, validation: 0.1, test: 0.2 } });
@@ -71,11 +72,14 @@ describe('curation steps make new immutable versions', () => {
     expect(hashes[0]).not.toBe(hashes.at(-1)); // a split version differs from its unsplit parent
     expect(hashes[1]).toBe(hashes[2]); // same seed, same split, same hash
     const count = (s: string) => a.filter((x) => x === s).length;
-    expect(count('test')).toBeGreaterThan(150);
-    expect(count('test')).toBeLessThan(250);
-    expect(count('validation')).toBeGreaterThan(60);
-    expect(count('validation')).toBeLessThan(140);
-    expect(count('train')).toBe(1000 - count('test') - count('validation'));
+    // Exactly what the Curate dialog previews (splitCounts), not "about" it.
+    expect({ train: count('train'), validation: count('validation'), test: count('test') }).toEqual(splitCounts(1000, 0.1, 0.2));
+    expect(count('test')).toBe(200);
+    // 66 examples at 15 %/15 % (the case that once showed 53+7+7 in the preview and gave 39/11/16): 10/10/46.
+    const small = await importSample(Array.from({ length: 66 }, (_, i) => qa(`Q${i}?`, `A${i}.`)));
+    const r = await small.engine.call('datasets.curate', { versionId: small.v1, operation: { op: 'split', seed: 0, validation: 0.15, test: 0.15 } });
+    const parts = (await small.engine.call('datasets.examples', { versionId: r.version.id, limit: 100 })).examples.map((e) => e.split);
+    expect(['train', 'validation', 'test'].map((s) => parts.filter((x) => x === s).length)).toEqual([46, 10, 10]);
   });
 
   it('lists near-duplicate clusters for review and removes all but the first of each', async () => {

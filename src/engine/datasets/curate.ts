@@ -1,3 +1,4 @@
+import { splitCounts } from '../../shared/datasets/split-counts.js';
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { LatheError } from '../../shared/contract/errors.js';
@@ -21,7 +22,8 @@ export function curateVersion(db: Database.Database, parentId: string, operation
   const q = datasetQueries(db);
   const parent = q.versionById(parentId);
   if (!parent) throw new LatheError('NOT_FOUND', `There is no dataset version ${parentId}.`, 'Refresh the dataset page and pick a version.');
-  const step = makeStep(operation, operation.op === 'dedup-near' ? nearDuplicateDrops(db, parent, operation.threshold) : new Set());
+  const cutoffs = operation.op === 'split' ? splitCutoffs(db, parent, operation) : new Map<string, SplitCutoff>();
+  const step = makeStep(operation, operation.op === 'dedup-near' ? nearDuplicateDrops(db, parent, operation.threshold) : new Set(), cutoffs);
   let removed = 0;
   let changed = 0;
   function* rows() {
@@ -90,7 +92,7 @@ export function findNearDuplicates(db: Database.Database, versionId: string, thr
   };
 }
 
-function makeStep(op: CurateOperation, drops: Set<number>): (row: Row & { position?: number }) => Row | null {
+function makeStep(op: CurateOperation, drops: Set<number>, cutoffs: Map<string, SplitCutoff>): (row: Row & { position?: number }) => Row | null {
   switch (op.op) {
     case 'dedup-near':
       return (row) => (drops.has(row.position!) ? null : row);
@@ -115,19 +117,47 @@ function makeStep(op: CurateOperation, drops: Set<number>): (row: Row & { positi
       };
     }
     case 'split':
-      return (row) => ({ ...row, split: assignSplit(op.stratifyBy === 'source' ? row.source.split(':')[0]! : '', row.hash, op) });
+      return (row) => {
+        const stratum = stratumOf(row.source, op);
+        return { ...row, split: assignSplit(splitKey(stratum, row.hash, op.seed), cutoffs.get(stratum)!) };
+      };
   }
 }
 
 /**
- * Deterministic for a seed and independent of order: an example's split depends only on its hash, the seed
- * and (when stratified) its source file, so the same example lands in the same split in every version.
+ * Exact counts, deterministic for a seed and independent of row order: every example gets a key from the seed, its
+ * stratum (its source file when stratified) and its content hash; within a stratum the examples with the smallest
+ * keys make the test part, the next ones validation, the rest train, in the numbers `splitCounts` gives (what the
+ * Curate dialog previews). An example keeps its split for as long as its stratum holds the same examples.
  */
-function assignSplit(stratum: string, hash: string, op: { seed: number; validation: number; test: number }): Split {
-  const h = createHash('sha256').update(`${op.seed}\0${stratum}\0${hash}`).digest();
-  const u = h.readUInt32BE(0) / 0x1_0000_0000;
-  if (u < op.test) return 'test';
-  if (u < op.test + op.validation) return 'validation';
+interface SplitCutoff { test: string | null; validation: string | null }
+
+const stratumOf = (source: string, op: { stratifyBy?: string }) => (op.stratifyBy === 'source' ? source.split(':')[0]! : '');
+const splitKey = (stratum: string, hash: string, seed: number) => createHash('sha256').update(`${seed}\0${stratum}\0${hash}`).digest('hex').slice(0, 24);
+
+function splitCutoffs(db: Database.Database, version: VersionRow, op: { seed: number; validation: number; test: number; stratifyBy?: string }): Map<string, SplitCutoff> {
+  const q = datasetQueries(db);
+  const keys = new Map<string, string[]>();
+  for (let offset = 0; offset < version.example_count; offset += PAGE) {
+    for (const r of q.page(version.id, offset, PAGE)) {
+      const stratum = stratumOf(r.source, op);
+      let list = keys.get(stratum);
+      if (!list) keys.set(stratum, (list = []));
+      list.push(splitKey(stratum, r.content_hash, op.seed));
+    }
+  }
+  const cutoffs = new Map<string, SplitCutoff>();
+  for (const [stratum, list] of keys) {
+    list.sort();
+    const n = splitCounts(list.length, op.validation, op.test);
+    cutoffs.set(stratum, { test: n.test ? list[n.test - 1]! : null, validation: n.validation ? list[n.test + n.validation - 1]! : null });
+  }
+  return cutoffs;
+}
+
+function assignSplit(key: string, cut: SplitCutoff): Split {
+  if (cut.test !== null && key <= cut.test) return 'test';
+  if (cut.validation !== null && key <= cut.validation) return 'validation';
   return 'train';
 }
 

@@ -1,3 +1,4 @@
+import { hostDied } from '../inference/crash-attribution.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { LatheError } from '../../shared/contract/errors.js';
@@ -48,8 +49,8 @@ export async function runEval(ctx: EngineContext, args: StartArgs): Promise<stri
       return { result: null, message: `Evaluated ${questions.length} items.` };
     });
   } catch (caught) {
-    const err = (caught as { code?: string }).code === 'TRANSPORT_CLOSED'
-      ? new LatheError('INFERENCE_FAILED', `The inference host stopped during the eval (it crashed or was killed); the ${q.storedPositions(row.id).size} items scored so far are kept.`, 'Resume the eval: the inference host restarts on its own. If it keeps crashing, pick a smaller model or quantization.')
+    const err = hostDied(caught)
+      ? new LatheError('INFERENCE_FAILED', `The inference host stopped during the eval (${(caught as Error).message.replace(/\.$/, '')}); the ${q.storedPositions(row.id).size} items scored so far are kept.`, 'Resume the eval: the inference host restarts on its own. If it keeps crashing, pick a smaller model or quantization.')
       : caught;
     const cancelled = (err as { code?: string }).code === 'CANCELLED';
     q.setStatus(row.id, cancelled ? 'cancelled' : 'failed', (err as Error).message);
@@ -180,3 +181,4 @@ function resumable(row: EvalRow | undefined, id: string): EvalRow {
 function cancelled(done: number, total: number): LatheError {
   return new LatheError('CANCELLED', `The eval was stopped after ${done} of ${total} items; they are kept.`, 'Resume it to evaluate the remaining items.');
 }
+

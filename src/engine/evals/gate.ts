@@ -29,6 +29,13 @@ export function latestEvals(db: Database.Database, candidate: GateTarget, baseli
 const pts = (x: number) => Math.round(x * 10_000) / 100; // 0..1 → points with 2 decimals
 const NAMES = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
 
+/** "F1 ≥ base + N": the required score in points, rounded as people read it (0.56 + 5 is 5.56, not
+ * 5.5600000000000005), in the decision and in every report and audit entry that quotes it. */
+export function minGain(name: string, base: number, candidate: number, points: number) {
+  const required = Math.round((pts(base) + points) * 100) / 100;
+  return { passed: pts(candidate) >= required - 1e-9, actual: pts(candidate), required, detail: `${name} ${pts(candidate)} vs base ${pts(base)} (needs ≥ base + ${points} = ${required})` };
+}
+
 export interface GateRequest { candidate?: GateTarget | undefined; artefact?: ArtefactChoice | undefined; baseline: GateTarget }
 
 /**
@@ -85,10 +92,7 @@ export function checkGate(db: Database.Database, project: string, candidate: Gat
     const a = mean(0, criterion.metric);
     const b = mean(1, criterion.metric);
     if (a === null || b === null) return { criterion, passed: false, actual: null, required: null, detail: 'no paired baseline eval' };
-    if (criterion.kind === 'min-gain') {
-      const required = pts(a) + criterion.points;
-      return { criterion, passed: pts(b) >= required - 1e-9, actual: pts(b), required, detail: `${name} ${pts(b)} vs base ${pts(a)} (needs ≥ base + ${criterion.points} = ${required})` };
-    }
+    if (criterion.kind === 'min-gain') return { criterion, ...minGain(name, a, b, criterion.points) };
     const worse = pairs.filter(([x, y]) => (itemScore(x, criterion.metric) - itemScore(y, criterion.metric)) * 100 > criterion.points).length;
     return { criterion, passed: worse <= criterion.count, actual: worse, required: criterion.count, detail: `${worse} item(s) lost more than ${criterion.points} ${name} points (at most ${criterion.count} allowed)` };
   });

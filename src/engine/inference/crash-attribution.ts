@@ -92,3 +92,9 @@ export function markingCrashes<L extends { client(): RpcClient<InferenceHandlerS
     },
   });
 }
+
+/** The inference process died under a request: a closed channel, or the error that names the model it died on. */
+export function hostDied(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  return code === 'TRANSPORT_CLOSED' || (code === 'INFERENCE_FAILED' && /inference process was killed|llama\.cpp crashed while running/.test(message ?? ''));
+}

@@ -1,3 +1,4 @@
+import { hostDied } from '../inference/crash-attribution.js';
 import { randomUUID } from 'node:crypto';
 import { LatheError, toErrorData, type LatheErrorData } from '../../shared/contract/errors.js';
 import type { ParsedArgsOf, ResultOf } from '../../shared/contract/index.js';
@@ -134,6 +135,7 @@ function laneHistory(rows: MessageRow[], lane: number): Array<{ role: 'user' | '
 
 function explain(err: unknown): LatheErrorData {
   const data = toErrorData(err);
+  if (data.code === 'INFERENCE_FAILED' && hostDied(data)) return { ...data, message: `${data.message} Your conversation is saved.` };
   if (data.code !== 'TRANSPORT_CLOSED') return data;
   return {
     code: 'INFERENCE_FAILED',

@@ -153,7 +153,7 @@ describe('playground (engine + forked inference host + SQLite)', () => {
     // Lane 0 cannot end before the kill (the grammar rules out an early end); lane 1 then talks on a fresh host.
     const r = await engine.call('playground.chat', { requestId: 'k', targets: [{ modelId: base.id }, { modelId: adapter.id }], settings: talking(200, { temperature: 1 }), content: 'Tell me everything.' });
     expect(killed).toBe(true);
-    expect(r.answers[0]!.error).toMatchObject({ code: 'INFERENCE_FAILED', message: expect.stringMatching(/inference host stopped/) });
+    expect(r.answers[0]!.error).toMatchObject({ code: 'INFERENCE_FAILED', message: expect.stringMatching(/inference process was killed \(SIGKILL\) while running .*Your conversation is saved\./) });
     expect(errors).toContainEqual(expect.objectContaining({ requestId: 'k', lane: 0 }));
     // lane 1 ran on a fresh host
     expect(r.answers[1]!.message).not.toBeNull();
