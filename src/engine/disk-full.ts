@@ -9,6 +9,7 @@ import { formatBytes, freeDiskBytes } from './hardware/disk.js';
  * disk full.
  */
 export function diskFullError(err: unknown, dataDir: string, db: Database.Database | null): unknown {
+  // (An error a feature already worded for this case, e.g. the API key's, is not "disk full" here: it keeps its words.)
   if (!isDiskFull(err)) return err;
   if (db) {
     try {

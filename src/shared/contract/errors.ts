@@ -52,8 +52,12 @@ export class LatheError extends Error implements LatheErrorData {
 /** A write that failed because the disk is full: SQLite's SQLITE_FULL, the OS's ENOSPC, in any process. */
 export function isDiskFull(err: unknown): boolean {
   const full = (message: string) => /database or disk is full|no space left on device|ENOSPC/i.test(message);
-  // A child's error that crossed a boundary as data (a Python export on a full disk) still says so in its message.
-  if (err instanceof LatheError || isErrorData(err)) return (err as LatheErrorData).code === 'DISK_FULL' || full((err as LatheErrorData).message);
+  // A child's error that crossed a boundary as data (a Python export on a full disk) still quotes the OS in its
+  // message; an error Lathe already worded itself ("… the disk is full (ENOSPC) …") is left as it is.
+  if (err instanceof LatheError || isErrorData(err)) {
+    const data = err as LatheErrorData;
+    return data.code === 'DISK_FULL' || /database or disk is full|no space left on device/i.test(data.message);
+  }
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return true;
   return full(err instanceof Error ? err.message : String(err));
