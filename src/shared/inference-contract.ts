@@ -135,7 +135,7 @@ export const inferenceHandlerSpecs = {
       chatTgTokensPerSecond: z.number(),
       threads: z.number().int(),
       contextSize: z.number().int(),
-      /** The libggml-cpu variant node-llama-cpp loaded ("haswell", "sapphirerapids", …) and llama.cpp's system info. */
+      /** The CPU backend variant the inference host loaded ("haswell", "sapphirerapids", …) and llama.cpp's system info. */
       cpuVariant: z.string(),
       systemInfo: z.string(),
     }),
