@@ -67,11 +67,15 @@ export function DetectionPanel() {
             <dd title={d.fields.join(', ')}>
               {d.fields.length === 0
                 ? '—'
-                : d.fields.map((f) => (
-                    <span key={f} className="field-chip">
-                      {f}
-                    </span>
-                  ))}
+                : d.fields.map((f) => {
+                    const unused = d.unusedFields.includes(f);
+                    return (
+                      <span key={f} className={`field-chip${unused ? ' is-unused' : ''}`} title={unused ? 'Not used for training; kept with each example and written back by an export' : undefined} data-testid={unused ? 'field-unused' : undefined}>
+                        {f}
+                      </span>
+                    );
+                  })}
+              {d.unusedFields.length > 0 && <span className="detect-kept">Unused fields are kept with each example and exported back.</span>}
             </dd>
           </div>
         </dl>

@@ -5,6 +5,7 @@ import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 import { ExampleView } from './ExampleView.js';
 import { SourceChunkPanel } from './SourceChunkPanel.js';
 import { STATUS_LABELS } from './ReviewFilters.js';
+import { withTurnContent } from '../../../src/shared/datasets/example-text.js';
 
 export type CardMode = 'view' | 'edit' | 'comment' | 'tag';
 
@@ -126,20 +127,18 @@ function Editor({ content, onSave, onCancel }: { content: ExampleContent; onSave
       onCancel();
     }
   };
-  const turns = draft.kind === 'text' ? [{ role: 'text', content: draft.text }] : draft.messages;
+  const turns = draft.kind === 'text' ? [{ label: 'Text', content: draft.text }] : turnLabels(draft);
   return (
     <div className="review-editor" onKeyDown={onKeyDown} data-testid="review-editor">
       {turns.map((t, i) => (
         <label key={i} className="field">
-          <span className="field-label">{t.role === 'text' ? 'Text' : t.role[0]!.toUpperCase() + t.role.slice(1)}</span>
+          <span className="field-label">{t.label}</span>
           <textarea
             ref={i === turns.length - 1 ? first : undefined}
             className="text-input review-textarea"
             value={t.content}
             rows={Math.min(10, Math.max(2, Math.ceil(t.content.length / 90)))}
-            onChange={(e) =>
-              setDraft((d) => (d.kind === 'text' ? { kind: 'text', text: e.target.value } : { kind: 'chat', messages: d.messages.map((m, j) => (j === i ? { ...m, content: e.target.value } : m)) }))
-            }
+            onChange={(e) => setDraft((d) => withTurnContent(d, i, e.target.value))}
             data-testid="review-edit-turn"
           />
         </label>
@@ -187,4 +186,15 @@ function NoteInput({ mode, knownTags, onSave, onCancel }: { mode: 'comment' | 't
       )}
     </div>
   );
+}
+
+/** Each turn's label in the editor, e.g. "Assistant", "Chosen · assistant", "Tool result". */
+function turnLabels(content: Exclude<ExampleContent, { kind: 'text' }>): Array<{ label: string; content: string }> {
+  const name = (role: string) => (role === 'tool' ? 'Tool result' : role[0]!.toUpperCase() + role.slice(1));
+  if (content.kind !== 'preference') return content.messages.map((m) => ({ label: name(m.role), content: m.content }));
+  return [
+    ...content.prompt.map((m) => ({ label: name(m.role), content: m.content })),
+    ...content.chosen.map((m) => ({ label: `Chosen · ${m.role}`, content: m.content })),
+    ...content.rejected.map((m) => ({ label: `Rejected · ${m.role}`, content: m.content })),
+  ];
 }

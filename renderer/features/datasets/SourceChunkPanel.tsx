@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ExampleContent, ResultOf } from '../../../src/shared/contract/index.js';
 import { getClient } from '../../stores/connection.js';
+import { exampleTurns } from '../../../src/shared/datasets/example-text.js';
 
 type SyntheticItem = NonNullable<ResultOf<'synthetic.item'>['item']>;
 type Loaded = { item: SyntheticItem; chunk: string | null };
@@ -24,7 +25,7 @@ export function SourceChunkPanel({ versionId, position, contentHash, content }: 
     };
   }, [versionId, position, contentHash]);
 
-  const answer = content.kind === 'chat' ? content.messages.filter((m) => m.role === 'assistant').map((m) => m.content).join(' ') : content.text;
+  const answer = content.kind === 'text' ? content.text : exampleTurns(content).filter((m) => m.role === 'assistant').map((m) => m.content).join(' ');
   const highlighted = useMemo(() => (loaded?.chunk ? highlight(loaded.chunk, answer) : null), [loaded?.chunk, answer]);
   if (!loaded) return null;
   const { item, chunk } = loaded;

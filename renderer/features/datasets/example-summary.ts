@@ -1,4 +1,4 @@
-import type { ExampleContent } from '../../../src/shared/contract/index.js';
+import type { ExampleContent, ExampleMessage } from '../../../src/shared/contract/index.js';
 
 export interface ExampleSummary {
   /** The first user message, or the text of a document chunk. */
@@ -16,15 +16,27 @@ const MAX_CHARS = 280;
 /** One line per side, for the examples table: what was asked, and what the model should answer. */
 export function summarizeExample(content: ExampleContent): ExampleSummary {
   if (content.kind === 'text') return { prompt: oneLine(content.text), response: '', turns: 0, hasSystem: false };
-  const { messages } = content;
+  const messages = content.kind === 'preference' ? content.prompt : content.messages;
   const userAt = messages.findIndex((m) => m.role === 'user');
+  const hasSystem = messages.some((m) => m.role === 'system');
+  if (content.kind === 'preference') {
+    const said = (turns: ExampleMessage[]) => answerText(turns.find((m) => m.role === 'assistant'));
+    return { prompt: oneLine(messages[userAt]?.content ?? ''), response: oneLine(`✓ ${said(content.chosen)}  ✗ ${said(content.rejected)}`), turns: messages.length + 1, hasSystem };
+  }
   const answer = messages.slice(userAt + 1).find((m) => m.role === 'assistant') ?? messages.findLast((m) => m.role === 'assistant');
+  const label = content.kind === 'kto' ? (content.label ? '✓ ' : '✗ ') : '';
   return {
     prompt: oneLine(messages[userAt]?.content ?? ''),
-    response: oneLine(answer?.content ?? ''),
+    response: oneLine(label + answerText(answer)),
     turns: messages.filter((m) => m.role !== 'system').length,
-    hasSystem: messages.some((m) => m.role === 'system'),
+    hasSystem,
   };
+}
+
+/** An answer's words, or the tool it calls when it only calls one. */
+function answerText(m: ExampleMessage | undefined): string {
+  if (!m) return '';
+  return m.content || (m.tool_calls ?? []).map((c) => `${c.function.name}(${c.function.arguments})`).join(' ');
 }
 
 /** Whitespace (newlines included) collapsed to single spaces, cut at a length no row can show anyway. */

@@ -14,6 +14,8 @@ export const formatLabels: Record<TaskFormat, string> = {
   alpaca: 'Alpaca',
   'prompt-completion': 'Prompt / completion',
   text: 'Plain text',
+  preference: 'Preference pairs',
+  kto: 'KTO (labelled answers)',
 };
 
 export const formatHints: Record<TaskFormat, string> = {
@@ -22,6 +24,8 @@ export const formatHints: Record<TaskFormat, string> = {
   alpaca: 'an instruction, an optional input, and the output to learn.',
   'prompt-completion': 'one prompt and the completion to learn.',
   text: 'raw text for continued pre-training.',
+  preference: 'a prompt with a chosen and a rejected answer, for DPO, ORPO or SimPO.',
+  kto: 'a conversation whose last answer is labelled desirable or undesirable, for KTO.',
 };
 
 export const fileTypeLabels: Record<FileType, string> = { jsonl: 'JSON Lines', json: 'JSON', csv: 'CSV', tsv: 'TSV', parquet: 'Parquet' };
@@ -35,8 +39,16 @@ export const encodingLabels: Record<Detection['encoding'], string> = {
 
 /** Which source fields each format reads, in the order a person thinks of them. */
 export const formatSlots: Record<TaskFormat, SlotSpec[]> = {
-  'openai-chat': [{ slot: 'messages', label: 'Messages', required: true }],
-  sharegpt: [{ slot: 'messages', label: 'Conversation', required: true }],
+  'openai-chat': [
+    { slot: 'messages', label: 'Messages', required: true },
+    { slot: 'tools', label: 'Tools', required: false },
+    { slot: 'system', label: 'System prompt', required: false },
+  ],
+  sharegpt: [
+    { slot: 'messages', label: 'Conversation', required: true },
+    { slot: 'tools', label: 'Tools', required: false },
+    { slot: 'system', label: 'System prompt', required: false },
+  ],
   alpaca: [
     { slot: 'instruction', label: 'Instruction', required: true },
     { slot: 'input', label: 'Input', required: false },
@@ -49,6 +61,21 @@ export const formatSlots: Record<TaskFormat, SlotSpec[]> = {
     { slot: 'system', label: 'System prompt', required: false },
   ],
   text: [{ slot: 'text', label: 'Text', required: true }],
+  preference: [
+    { slot: 'prompt', label: 'Prompt', required: false },
+    { slot: 'messages', label: 'Prompt messages', required: false },
+    { slot: 'chosen', label: 'Chosen answer', required: true },
+    { slot: 'rejected', label: 'Rejected answer', required: true },
+    { slot: 'tools', label: 'Tools', required: false },
+    { slot: 'system', label: 'System prompt', required: false },
+  ],
+  kto: [
+    { slot: 'messages', label: 'Conversation', required: false },
+    { slot: 'prompt', label: 'Prompt', required: false },
+    { slot: 'completion', label: 'Completion', required: false },
+    { slot: 'label', label: 'Desirable?', required: true },
+    { slot: 'tools', label: 'Tools', required: false },
+  ],
 };
 
 /** The mapping with one slot changed; an empty field removes the slot (the engine then uses its default). */

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import type { ExampleContent } from '../../shared/contract/features/datasets.js';
+import type { ExampleContent, ExampleMessage } from '../../shared/contract/features/datasets.js';
+import { exampleTurns } from '../../shared/datasets/example-text.js';
 
 /**
  * The canonical text of an example. Examples are always built by normalizeRecord with keys in one fixed order
@@ -31,7 +32,46 @@ export function versionHash(exampleHashes: Iterable<string>): string {
  */
 export function searchText(content: ExampleContent): string {
   if (content.kind === 'text') return content.text;
+  const turns = exampleTurns(content);
   let s = '';
-  for (let i = 0; i < content.messages.length; i++) s += (i ? '\n' : '') + content.messages[i]!.content;
+  for (let i = 0; i < turns.length; i++) s += (i ? '\n' : '') + turns[i]!.content;
   return s;
+}
+
+/**
+ * The example rebuilt with every key in the order normalizeRecord writes them (kind, the kind's fields, tools,
+ * extra; a turn's role, content, reasoning, tool_calls, tool_call_id, name, weight, extra), so content that came
+ * another way (an edit from the review card, a correction) serialises to the same text and hash as an import.
+ */
+export function canonicalExample(content: ExampleContent): ExampleContent {
+  const extra = (e: Record<string, unknown> | undefined) => (e && Object.keys(e).length ? { extra: sortKeysDeep(e) } : {});
+  const turn = (m: ExampleMessage): ExampleMessage => ({
+    role: m.role,
+    content: m.content,
+    ...(m.reasoning !== undefined ? { reasoning: m.reasoning } : {}),
+    ...(m.tool_calls ? { tool_calls: m.tool_calls.map((c) => ({ ...(c.id !== undefined ? { id: c.id } : {}), type: c.type, function: { name: c.function.name, arguments: c.function.arguments } })) } : {}),
+    ...(m.tool_call_id !== undefined ? { tool_call_id: m.tool_call_id } : {}),
+    ...(m.name !== undefined ? { name: m.name } : {}),
+    ...(m.weight !== undefined ? { weight: m.weight } : {}),
+    ...extra(m.extra),
+  });
+  const tools = 'tools' in content && content.tools?.length ? { tools: sortKeysDeep(content.tools) } : {};
+  switch (content.kind) {
+    case 'text':
+      return { kind: 'text', text: content.text, ...extra(content.extra) };
+    case 'chat':
+      return { kind: 'chat', messages: content.messages.map(turn), ...tools, ...extra(content.extra) };
+    case 'preference':
+      return { kind: 'preference', prompt: content.prompt.map(turn), chosen: content.chosen.map(turn), rejected: content.rejected.map(turn), ...tools, ...extra(content.extra) };
+    case 'kto':
+      return { kind: 'kto', messages: content.messages.map(turn), label: content.label, ...tools, ...extra(content.extra) };
+  }
+}
+
+/** Objects with their keys sorted, at every depth: data kept verbatim (tools, unused fields) hashes the same whatever order its keys came in. */
+export function sortKeysDeep<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeysDeep) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const o = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortKeysDeep(o[k])])) as T;
 }

@@ -3,12 +3,13 @@ import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { AuditEntry } from '../../shared/contract/index.js';
-import type { CurateOperation, ExampleContent } from '../../shared/contract/features/datasets.js';
+import type { CurateOperation, ExampleContent, ExampleMessage } from '../../shared/contract/features/datasets.js';
 import { datasetQueries, type ExamplePageRow, type VersionRow } from '../db/queries/datasets.js';
 import { exampleHash, serializeExample } from './content-hash.js';
 import { DEFAULT_MINHASH, nearDuplicateClusters } from './minhash.js';
 import { compileCustomPatterns, findPii, redactPii } from './pii.js';
 import { writeDerivedVersion } from './version-writer.js';
+import { exampleText, exampleTexts, mapExampleTexts } from '../../shared/datasets/example-text.js';
 
 const PAGE = 5000;
 type Split = 'train' | 'validation' | 'test';
@@ -61,9 +62,7 @@ function* versionTexts(db: Database.Database, version: VersionRow): Generator<{ 
   }
 }
 
-function flatText(content: ExampleContent): string {
-  return content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n');
-}
+const flatText = (content: ExampleContent): string => exampleText(content);
 
 /** Positions to drop: every member of a near-duplicate cluster but its first. */
 function nearDuplicateDrops(db: Database.Database, version: VersionRow, threshold: number): Set<number> {
@@ -164,12 +163,14 @@ function assignSplit(key: string, cut: SplitCutoff): Split {
 /** Case and whitespace do not make an example different. */
 function normalisedText(content: ExampleContent): string {
   const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
-  return content.kind === 'text' ? norm(content.text) : content.messages.map((m) => `${m.role}:${norm(m.content)}`).join('\n');
+  if (content.kind === 'text') return norm(content.text);
+  const turns = (list: ExampleMessage[], tag = '') => list.map((m) => `${tag}${m.role}:${norm(m.content)}${m.tool_calls ? `→${JSON.stringify(m.tool_calls.map((c) => c.function))}` : ''}`).join('\n');
+  // A pair's sides and a KTO label are part of what makes an example different from another.
+  if (content.kind === 'preference') return [turns(content.prompt), turns(content.chosen, '+'), turns(content.rejected, '-')].join('\n');
+  return content.kind === 'kto' ? `${turns(content.messages)}\nlabel:${content.label}` : turns(content.messages);
 }
 
-function mapText(content: ExampleContent, f: (t: string) => string): ExampleContent {
-  return content.kind === 'text' ? { kind: 'text', text: f(content.text) } : { kind: 'chat', messages: content.messages.map((m) => ({ role: m.role, content: f(m.content) })) };
-}
+const mapText = mapExampleTexts;
 
 function compileOrExplain(patterns: string[]): RegExp[] {
   try {
@@ -190,7 +191,7 @@ export function scanVersionForPii(db: Database.Database, versionId: string, patt
   for (let offset = 0; offset < version.example_count; offset += PAGE) {
     for (const r of q.page(versionId, offset, PAGE)) {
       const content = JSON.parse(r.content) as ExampleContent;
-      const texts = content.kind === 'text' ? [content.text] : content.messages.map((m) => m.content);
+      const texts = exampleTexts(content);
       let any = false;
       for (const t of texts) {
         for (const m of findPii(t, custom)) {

@@ -4,9 +4,9 @@ import nodePath from 'node:path';
 import { isArchive, openArchive } from './archive/archive-source.js';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ColumnMapping, Detection, FileType, TaskFormat } from '../../shared/contract/features/datasets.js';
-import { sniffEncoding } from './readers/encoding.js';
+import { sniffEncoding, textProblem } from './readers/encoding.js';
 import { fileTypeFromPath, readRecords } from './readers/record-reader.js';
-import { detectFormat, normalizeRecord, RowProblem } from './normalize.js';
+import { detectFormat, normalizeRecord, RowProblem, usedFields } from './normalize.js';
 
 const PREVIEW_ROWS = 8;
 
@@ -46,11 +46,16 @@ async function detectFile(path: string, overrides: DetectOverrides): Promise<Det
     throw new LatheError('INVALID_ARGUMENTS', `Lathe cannot tell what kind of file ${path} is from its name.`, 'Task data is read from .jsonl, .json, .csv, .tsv or .parquet files (or a .zip of them); documents (.txt .md .html .pdf .docx) are imported as documents.');
   }
   const encoding = sniffEncoding(path);
+  const textual = fileType === 'parquet' ? null : textProblem(path, encoding);
+  const unreadable = (hint: string) => new LatheError('INVALID_ARGUMENTS', `${nodePath.basename(path)} ${textual!.message}.`, hint);
+  if (textual?.wholeFile) throw unreadable('Lathe reads task data as UTF-8 (or UTF-16 with a byte-order mark) JSON Lines, JSON, CSV or TSV, and Parquet.');
   const sample: Array<{ locator: string; value: unknown; problem: string | null }> = [];
   for await (const rec of readRecords(path, { fileType, encoding })) {
     sample.push(rec);
     if (sample.length >= PREVIEW_ROWS) break;
   }
+  const readable = sample.some((s) => s.problem === null);
+  if (textual && !readable) throw unreadable('Re-save the file as UTF-8 and import it again.');
   if (sample.length === 0) {
     throw new LatheError('INVALID_ARGUMENTS', `${path} holds no records (it is empty or only blank lines).`, 'Choose the file that holds your examples.');
   }
@@ -59,10 +64,11 @@ async function detectFile(path: string, overrides: DetectOverrides): Promise<Det
   const proposed = detectFormat(fields);
   const format = overrides.format ?? proposed?.format;
   if (!format) {
+    if (textual) throw unreadable('Re-save the file as UTF-8 and import it again.');
     throw new LatheError(
       'INVALID_ARGUMENTS',
       `Lathe does not recognise the fields of ${path} (${fields.join(', ') || 'none'}).`,
-      'Supported: OpenAI chat (messages), ShareGPT (conversations), Alpaca (instruction/input/output), prompt/completion, or text. Map your fields by hand.',
+      'Supported: OpenAI chat (messages, tools), ShareGPT (conversations), Alpaca (instruction/input/output), prompt/completion, preference pairs (chosen/rejected), KTO (a label per answer), or text. Map your fields by hand.',
     );
   }
   const mapping = overrides.mapping ?? (proposed && proposed.format === format ? proposed.mapping : {});
@@ -75,7 +81,9 @@ async function detectFile(path: string, overrides: DetectOverrides): Promise<Det
       throw err;
     }
   });
-  return { path, fileType, format, mapping, fields, bytes: stat.size, encoding, preview };
+  const used = usedFields(format, mapping);
+  const unusedFields = fields.filter((f) => !used.has(f));
+  return { path, fileType, format, mapping, fields, unusedFields, bytes: stat.size, encoding, preview };
 }
 
 export function statFile(path: string): fs.Stats {

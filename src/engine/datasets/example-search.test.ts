@@ -49,6 +49,9 @@ describe('example search without the per-row trigger (migration 017)', () => {
     const samples: ExampleContent[] = [
       { kind: 'text', text: 'Überspannung im Umspannwerk — ein Test' },
       { kind: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: '' }, { role: 'assistant', content: 'Zählerstand "42"\nnext line' }] },
+      { kind: 'chat', messages: [{ role: 'user', content: 'Load?' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'get_load', arguments: '{}' } }] }, { role: 'tool', content: '412' }, { role: 'assistant', content: '412 MW' }], tools: [{ type: 'function', function: { name: 'get_load' } }] },
+      { kind: 'preference', prompt: [{ role: 'user', content: 'Harbor voltage?' }], chosen: [{ role: 'assistant', content: '11 kV' }], rejected: [{ role: 'assistant', content: '400 V' }], extra: { id: 3 } },
+      { kind: 'kto', messages: [{ role: 'user', content: 'Harbor voltage?' }, { role: 'assistant', content: '400 V' }], label: false },
     ];
     for (const c of samples) expect(db.prepare(`SELECT ${exampleSearchSql('@c')}`).pluck().get({ c: serializeExample(c) })).toBe(searchText(c));
   });

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
-import type { ExampleContent } from '../../shared/contract/features/datasets.js';
+import type { ExampleContent, ExampleMessage } from '../../shared/contract/features/datasets.js';
+import { EXAMPLE_KIND_LABEL, exampleTurns } from '../../shared/datasets/example-text.js';
 import type { ExportFormat, ExportManifest } from '../../shared/contract/features/dataset-export.js';
 import type { AuditEntry } from '../../shared/contract/index.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -21,17 +22,36 @@ export interface ExportOptions {
   actor: string;
 }
 
-/** One line of the chosen format, or a sentence saying why this example cannot be written in it. */
+/**
+ * One line of the chosen format, or a sentence saying why this example cannot be written in it. "openai-chat" is
+ * Lathe's full JSONL: each kind in the shape its importer detects (chat {messages, tools}; preference {prompt,
+ * chosen, rejected} message lists; KTO {messages, label}), with every optional field and the source's unused
+ * fields put back, so importing an export gives the same examples (same hashes).
+ */
 export function formatExample(content: ExampleContent, format: ExportFormat): Record<string, unknown> | string {
-  if (format === 'text') return { text: content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n\n') };
+  if (format === 'text') return { text: content.kind === 'text' ? content.text : exampleTurns(content).map((m) => m.content).join('\n\n') };
   if (content.kind === 'text') return `a plain-text example cannot be written as ${format}`;
-  if (format === 'openai-chat') return { messages: content.messages.map((m) => ({ role: m.role, content: m.content })) };
+  if (format === 'openai-chat') return fullLine(content);
+  if (content.kind !== 'chat') return `Alpaca holds one instruction and one answer; this is a ${EXAMPLE_KIND_LABEL[content.kind]}`;
   const system = content.messages[0]?.role === 'system' ? content.messages[0].content : null;
   const turns = system === null ? content.messages : content.messages.slice(1);
-  if (turns.length !== 2 || turns[0]!.role !== 'user' || turns[1]!.role !== 'assistant') {
-    return `Alpaca holds one instruction and one answer; this example has ${turns.length} turns`;
+  if (turns.length !== 2 || turns[0]!.role !== 'user' || turns[1]!.role !== 'assistant' || turns[1]!.tool_calls || content.tools) {
+    return `Alpaca holds one instruction and one answer; this example has ${turns.length} turns${content.tools ? ' and tools' : ''}`;
   }
-  return { instruction: turns[0]!.content, input: '', output: turns[1]!.content, ...(system !== null ? { system } : {}) };
+  return { instruction: turns[0]!.content, input: '', output: turns[1]!.content, ...(system !== null ? { system } : {}), ...content.extra };
+}
+
+function fullLine(content: Exclude<ExampleContent, { kind: 'text' }>): Record<string, unknown> {
+  const turn = ({ extra, ...m }: ExampleMessage) => ({ ...m, ...extra });
+  const tail = { ...(content.tools ? { tools: content.tools } : {}), ...content.extra };
+  switch (content.kind) {
+    case 'chat':
+      return { messages: content.messages.map(turn), ...tail };
+    case 'preference':
+      return { prompt: content.prompt.map(turn), chosen: content.chosen.map(turn), rejected: content.rejected.map(turn), ...tail };
+    case 'kto':
+      return { messages: content.messages.map(turn), label: content.label, ...tail };
+  }
 }
 
 /**

@@ -49,7 +49,7 @@ describe('stats, token counts and filters', () => {
     await engine.call('reviews.act', { versionId: v1, position: 0, action: 'accept' });
     const stats = await engine.call('datasets.stats', { versionId: v1, tokenizerPath: hf(), bins: 5 });
     const ex = (await engine.call('datasets.examples', { versionId: v1 })).examples;
-    const expected = pythonCounts(ex.map((e) => (e.content.kind === 'chat' ? e.content.messages.map((m) => m.content).join('\n') : e.content.text)));
+    const expected = pythonCounts(ex.map((e) => (e.content.kind === 'chat' ? e.content.messages.map((m) => m.content).join('\n') : e.content.kind === 'text' ? e.content.text : '')));
     expect(stats.tokens!.total).toBe(expected.reduce((a, b) => a + b, 0));
     expect(stats.tokens).toMatchObject({ min: Math.min(...expected), max: Math.max(...expected), tokenizer: { path: path.join(hf(), 'tokenizer.json') } });
     expect(stats.tokens!.histogram.reduce((s, b) => s + b.count, 0)).toBe(7);

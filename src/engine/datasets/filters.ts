@@ -6,10 +6,12 @@ import { guessLanguage } from './language.js';
 import { cachedCounter, tokenText, type LoadedTokenizer } from './token-count.js';
 import { requireVersion, versionRows, writeDerivedVersion, type DerivedRow } from './version-writer.js';
 
-/** The answer a model learns from: the last assistant turn of a chat, or the whole text. */
+/** The answer a model learns from: the last assistant turn (a pair's chosen answer), or the whole text. */
 function answerOf(content: ExampleContent): string {
   if (content.kind === 'text') return content.text;
-  return [...content.messages].reverse().find((m) => m.role === 'assistant')?.content ?? '';
+  const turns = content.kind === 'preference' ? content.chosen : content.messages;
+  const last = [...turns].reverse().find((m) => m.role === 'assistant');
+  return last ? `${last.content}${last.tool_calls ? last.tool_calls.map((c) => ` ${c.function.name}(${c.function.arguments})`).join('') : ''}` : '';
 }
 
 export function isEmptyAnswer(content: ExampleContent): boolean {

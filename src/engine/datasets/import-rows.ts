@@ -40,6 +40,7 @@ export const rejectsPathOf = (p: ImportParams) => path.join(p.rejectsDir, `${p.i
 export async function produceRows(p: ImportParams, emit: (batch: RowBatch) => void | Promise<void>, hooks: ImportHooks = {}): Promise<RowsSummary> {
   const rejectsPath = rejectsPathOf(p);
   let rejects: number | null = null;
+  let keepRejects = false;
   let rows = 0;
   let rejected = 0;
   let bytes = 0;
@@ -69,7 +70,9 @@ export async function produceRows(p: ImportParams, emit: (batch: RowBatch) => vo
             fs.mkdirSync(p.rejectsDir, { recursive: true });
             rejects = fs.openSync(rejectsPath, 'w');
           }
-          fs.writeSync(rejects, JSON.stringify({ locator: rec.locator, problem, raw: rec.raw.slice(0, MAX_REJECT_RAW) }) + '\n');
+          // Readers that parse a whole document (JSON arrays, Parquet) keep no source text per record: write the value.
+          const raw = rec.raw || (rec.value !== undefined ? JSON.stringify(rec.value) ?? '' : '');
+          fs.writeSync(rejects, JSON.stringify({ locator: rec.locator, problem, raw: raw.slice(0, MAX_REJECT_RAW) }) + '\n');
         }
         if (documents || (rows + rejected) % 1000 === 0) hooks.onProgress?.({ rows, rejected, bytes, totalBytes });
       }
@@ -77,11 +80,16 @@ export async function produceRows(p: ImportParams, emit: (batch: RowBatch) => vo
     }
     hooks.onProgress?.({ rows, rejected, bytes: totalBytes, totalBytes });
     if (rows === 0) {
-      throw new LatheError('INVALID_ARGUMENTS', `${path.basename(p.path)} produced no examples${rejected ? ` (${rejected} rows rejected)` : ''}.`, 'Check the format and field mapping in the preview.');
+      keepRejects = rejected > 0; // every row was rejected: the rejects file is how the user learns why
+      throw new LatheError(
+        'INVALID_ARGUMENTS',
+        `${path.basename(p.path)} produced no examples${rejected ? ` (all ${rejected} rows rejected; each one and its reason is in ${rejectsPath})` : ''}.`,
+        'Check the format and field mapping in the preview; nothing was imported.',
+      );
     }
     return { rows, rejected, sourceSha256: source.sha256(), totalBytes, rejectsPath: rejected ? rejectsPath : null, chunking, stagedHash: running.digest('hex') };
   } catch (err) {
-    if (rejects !== null) fs.rmSync(rejectsPath, { force: true });
+    if (rejects !== null && !keepRejects) fs.rmSync(rejectsPath, { force: true });
     throw err;
   } finally {
     if (rejects !== null) fs.closeSync(rejects);

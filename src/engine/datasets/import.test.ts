@@ -94,7 +94,7 @@ describe('dataset import (real files, real SQLite, worker thread)', () => {
       Buffer.from(good + '\n'),
       Buffer.from('{"messages":[{"role":"user","content":"caf\xe9"}]}\n', 'latin1'),
       Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: '   ' }] }) + '\n'),
-      Buffer.from(JSON.stringify({ messages: [{ role: 'tool', content: 'x' }] }) + '\n'),
+      Buffer.from(JSON.stringify({ messages: [{ role: 'narrator', content: 'x' }] }) + '\n'),
       Buffer.from('\n\n'),
       Buffer.from(good.replace('ok.', 'fine.') + '\n'),
     ]);
@@ -104,7 +104,7 @@ describe('dataset import (real files, real SQLite, worker thread)', () => {
     expect(rejects.map((x) => x.locator)).toEqual(['line 2', 'line 3', 'line 4']);
     expect(rejects[0]!.problem).toMatch(/not valid UTF-8/);
     expect(rejects[1]!.problem).toMatch(/no non-empty assistant message/);
-    expect(rejects[2]!.problem).toMatch(/role "tool"/);
+    expect(rejects[2]!.problem).toMatch(/role "narrator"/);
   });
 
   it('rejects only the CSV rows whose column count differs from the header', async () => {

@@ -7,10 +7,9 @@ import { DEFAULT_MINHASH, nearDuplicateClusters } from './minhash.js';
 import { findPii } from './pii.js';
 import { reviewState } from './review.js';
 import { requireVersion, versionRows } from './version-writer.js';
+import { exampleText, exampleTexts } from '../../shared/datasets/example-text.js';
 
-export function exampleText(content: ExampleContent): string {
-  return content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n');
-}
+export { exampleText };
 
 /**
  * Near-duplicate clusters per version, computed once (a version never changes, so the answer never goes stale)
@@ -51,7 +50,7 @@ export function filteredExamples(db: Database.Database, cache: ClusterCache, ver
     if (clusters && clusters.has(r.position) !== filter.duplicates) return false;
     if (filter.pii !== undefined) {
       const content = JSON.parse(r.content) as ExampleContent;
-      const has = (content.kind === 'text' ? [content.text] : content.messages.map((m) => m.content)).some((t) => findPii(t).length > 0);
+      const has = exampleTexts(content).some((t) => findPii(t).length > 0);
       if (has !== filter.pii) return false;
     }
     return true;

@@ -5,7 +5,7 @@ import { exampleContentSchema, type ExampleContent } from '../../shared/contract
 import type { ReviewAction, ReviewEntry, ReviewState } from '../../shared/contract/features/review.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { reviewQueries, type ReviewRow, type VerdictRow } from '../db/queries/review.js';
-import { exampleHash, serializeExample } from './content-hash.js';
+import { canonicalExample, exampleHash, serializeExample } from './content-hash.js';
 import { requireVersion, versionRows, writeDerivedVersion, type DerivedRow } from './version-writer.js';
 
 export interface ActArgs {
@@ -73,7 +73,7 @@ function storeRevision(db: Database.Database, originalText: string, beforeHash: 
     throw new LatheError('INVALID_ARGUMENTS', `An edit cannot turn a ${original.kind} example into a ${parsed.kind} example.`, 'Keep the example kind; reject it and add a new one instead.');
   }
   // Rebuilt with keys in the canonical order so the same text always gets the same hash (see content-hash.ts).
-  const canonical: ExampleContent = parsed.kind === 'text' ? { kind: 'text', text: parsed.text } : { kind: 'chat', messages: parsed.messages.map((m) => ({ role: m.role, content: m.content })) };
+  const canonical = canonicalExample(parsed);
   const text = serializeExample(canonical);
   const hash = exampleHash(text);
   if (hash === beforeHash) throw new LatheError('INVALID_ARGUMENTS', 'The edit changes nothing.', 'Change the text, or accept the example as it is.');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { FileType } from '../../shared/contract/features/datasets.js';
 import { isArchive } from './archive/is-archive.js';
+import { textProblem } from './readers/encoding.js';
 import { readRecordBatches, type SourceRecord } from './readers/record-reader.js';
 import type { ChunkingRecord, ImportParams } from './import-params.js';
 
@@ -74,6 +75,13 @@ export async function openImportSource(p: ImportParams): Promise<ImportSource> {
     };
   }
   const files = taskFiles!;
+  for (const { file, fileType } of files) {
+    const textual = fileType === 'parquet' ? null : textProblem(file, p.encoding);
+    if (textual?.wholeFile) {
+      cleanup();
+      throw new LatheError('INVALID_ARGUMENTS', `${label ? label(file) : name} ${textual.message}. Nothing was imported.`, 'Lathe reads task data as UTF-8 (or UTF-16 with a byte-order mark) JSON Lines, JSON, CSV or TSV, and Parquet.');
+    }
+  }
   const sizes = files.map((t) => fs.statSync(t.file).size);
   const multi = label !== null;
   async function* chained(): AsyncGenerator<SourceRecord[]> {

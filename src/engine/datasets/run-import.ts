@@ -39,7 +39,8 @@ export async function runImport(
     if (position !== summary.rows) throw new Error(`staged ${position} rows, the reader counted ${summary.rows}`);
     return commit(db, staging, p, { ...summary, started });
   } catch (err) {
-    fs.rmSync(rejectsPathOf(p), { force: true }); // a failed import leaves no rejects file behind
+    // A failed import leaves no rejects file behind, unless its error sends the user there (every row rejected).
+    if (!(err instanceof Error && err.message.includes(rejectsPathOf(p)))) fs.rmSync(rejectsPathOf(p), { force: true });
     throw err;
   } finally {
     staging.drop();

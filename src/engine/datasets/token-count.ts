@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ExampleContent } from '../../shared/contract/features/datasets.js';
 import { tokenCountQueries } from '../db/queries/recipes.js';
+import { exampleText } from '../../shared/datasets/example-text.js';
 
 export interface LoadedTokenizer {
   path: string;
@@ -58,9 +59,7 @@ function resolveTokenizerFile(input: string): string {
   return file;
 }
 
-export function tokenText(content: ExampleContent): string {
-  return content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n');
-}
+export const tokenText = (content: ExampleContent): string => exampleText(content);
 
 /**
  * Token counts through the library's cache: each (tokenizer sha, example hash) is tokenised once, ever.

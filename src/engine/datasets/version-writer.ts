@@ -26,7 +26,7 @@ export interface DerivedVersionMeta {
  */
 export function writeDerivedVersion(
   db: Database.Database,
-  parent: VersionRow,
+  parent: VersionRow | { newDataset: string },
   rows: Iterable<DerivedRow>,
   meta: DerivedVersionMeta,
 ): { version: VersionRow; audit: AuditEntry } {
@@ -37,12 +37,21 @@ export function writeDerivedVersion(
     for (const r of rows) staging.stage(count++, r.hash, r.text, r.source, r.split);
     staging.flush();
     const tx = db.transaction(() => {
-      const latest = q.latestVersion(parent.dataset_id)!;
+      // `newDataset`: the first version of a task dataset made inside Lathe (e.g. preferences from feedback).
+      let datasetId: string;
+      if ('newDataset' in parent) {
+        if (q.byName(parent.newDataset)) throw new LatheError('INVALID_ARGUMENTS', `A dataset named "${parent.newDataset}" already exists.`, 'Choose another name, or add to that dataset.');
+        datasetId = randomUUID();
+        q.insertDataset({ id: datasetId, name: parent.newDataset, kind: 'task', created_at: new Date().toISOString(), created_by: meta.actor });
+      } else {
+        datasetId = parent.dataset_id;
+      }
+      const latest = q.latestVersion(datasetId);
       const version: VersionRow = {
         id: randomUUID(),
-        dataset_id: parent.dataset_id,
-        number: latest.number + 1,
-        parent_id: parent.id,
+        dataset_id: datasetId,
+        number: (latest?.number ?? 0) + 1,
+        parent_id: 'newDataset' in parent ? null : parent.id,
         content_hash: versionHash(staging.stagedHashes()),
         example_count: count,
         operation: meta.operation,
@@ -58,7 +67,7 @@ export function writeDerivedVersion(
         action: meta.auditAction,
         objectType: 'dataset_version',
         objectId: version.id,
-        details: { parent: parent.id, number: version.number, params: meta.params, examples: count, contentHash: version.content_hash, ...(typeof meta.auditDetails === 'function' ? meta.auditDetails() : meta.auditDetails) },
+        details: { parent: version.parent_id, number: version.number, params: meta.params, examples: count, contentHash: version.content_hash, ...(typeof meta.auditDetails === 'function' ? meta.auditDetails() : meta.auditDetails) },
       });
       return { version, audit };
     });

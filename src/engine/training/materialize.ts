@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
-import type { ExampleContent } from '../../shared/contract/features/datasets.js';
+import type { ExampleContent, ExampleMessage } from '../../shared/contract/features/datasets.js';
+import { EXAMPLE_KIND_LABEL, exampleText } from '../../shared/datasets/example-text.js';
 import type { StartRunArgs } from '../../shared/contract/features/runs.js';
 import { trainerConfigSchema } from '../../shared/training/trainer-config.js';
 import { datasetQueries } from '../db/queries/datasets.js';
@@ -11,9 +12,9 @@ const PAGE = 5000;
 
 /**
  * Writes a dataset version as the trainer's JSONL: examples in the validation split go to validation.jsonl,
- * the rest (train, or no split yet) to train.jsonl. Chat examples train SFT; text examples train CPT.
+ * the rest (train, or no split yet) to train.jsonl, one or more lines per example as `toTrainerLines` writes them.
  */
-export function materializeVersion(db: Database.Database, versionId: string, dir: string, objective: 'sft' | 'cpt', opts: { allowEmptyTrain?: boolean } = {}) {
+export function materializeVersion(db: Database.Database, versionId: string, dir: string, objective: TrainingObjective, opts: { allowEmptyTrain?: boolean } = {}) {
   const q = datasetQueries(db);
   const version = q.versionById(versionId);
   if (!version) throw new LatheError('NOT_FOUND', `There is no dataset version ${versionId}.`, 'Pick a dataset version on the Train page.');
@@ -29,12 +30,12 @@ export function materializeVersion(db: Database.Database, versionId: string, dir
       for (const r of q.page(versionId, offset, PAGE)) {
         if (r.split === 'test') continue;
         const content = JSON.parse(r.content) as ExampleContent;
-        const line = toTrainerLine(content, objective, r.source);
+        const lines = toTrainerLines(content, objective, r.source).join('');
         if (r.split === 'validation') {
-          fs.writeSync(val, line);
+          fs.writeSync(val, lines);
           valCount += 1;
         } else {
-          fs.writeSync(train, line);
+          fs.writeSync(train, lines);
           trainCount += 1;
         }
       }
@@ -47,13 +48,39 @@ export function materializeVersion(db: Database.Database, versionId: string, dir
   return { train: trainPath, validation: valCount ? valPath : null, trainCount, valCount };
 }
 
-function toTrainerLine(content: ExampleContent, objective: 'sft' | 'cpt', source: string): string {
+/** What a run trains: SFT on conversations, CPT on text, or a preference objective on pairs / labelled answers. */
+export type TrainingObjective = StartRunArgs['objective'];
+const PAIRWISE = new Set<TrainingObjective>(['dpo', 'orpo', 'simpo']);
+
+/** A turn as the trainer reads it (resources/trainer/README.md): the stored turn without the source's unused fields. */
+const trainerTurn = ({ extra: _extra, ...m }: ExampleMessage) => m;
+const withTools = (content: { tools?: Array<Record<string, unknown>> | undefined }) => (content.tools ? { tools: content.tools } : {});
+
+/**
+ * The trainer's lines for one example (a preference pair trained with KTO gives two: chosen desirable, rejected
+ * undesirable), or a LatheError naming the example and the objective that would fit it.
+ */
+export function toTrainerLines(content: ExampleContent, objective: TrainingObjective, source: string): string[] {
+  const line = (o: Record<string, unknown>) => JSON.stringify(o) + '\n';
+  const refuse = (needs: string, hint: string) => new LatheError('INVALID_ARGUMENTS', `Example ${source} is a ${EXAMPLE_KIND_LABEL[content.kind]}; ${objective.toUpperCase()} needs ${needs}.`, hint);
+  if (objective === 'cpt') return [line({ text: content.kind === 'text' ? content.text : exampleText(content) })];
   if (objective === 'sft') {
-    if (content.kind !== 'chat') throw new LatheError('INVALID_ARGUMENTS', `Example ${source} is plain text; SFT needs conversations.`, 'Choose the continued pre-training objective for document datasets.');
-    return JSON.stringify({ messages: content.messages }) + '\n';
+    if (content.kind !== 'chat') throw refuse('conversations', content.kind === 'text' ? 'Choose the continued pre-training objective for document datasets.' : 'Choose DPO, ORPO or SimPO for preference pairs and KTO for labelled answers.');
+    return [line({ messages: content.messages.map(trainerTurn), ...withTools(content) })];
   }
-  const text = content.kind === 'text' ? content.text : content.messages.map((m) => m.content).join('\n');
-  return JSON.stringify({ text }) + '\n';
+  if (PAIRWISE.has(objective)) {
+    if (content.kind !== 'preference') throw refuse('preference pairs (a prompt with a chosen and a rejected answer)', content.kind === 'kto' ? 'Choose KTO for answers labelled desirable/undesirable.' : 'Make a preference version first (import pairs, or build one from A/B judgements and corrections).');
+    return [line({ prompt: content.prompt.map(trainerTurn), chosen: content.chosen.map(trainerTurn), rejected: content.rejected.map(trainerTurn), ...withTools(content) })];
+  }
+  if (content.kind === 'kto') return [line({ messages: content.messages.map(trainerTurn), label: content.label, ...withTools(content) })];
+  if (content.kind === 'preference') {
+    const prompt = content.prompt.map(trainerTurn);
+    return [
+      line({ messages: [...prompt, ...content.chosen.map(trainerTurn)], label: true, ...withTools(content) }),
+      line({ messages: [...prompt, ...content.rejected.map(trainerTurn)], label: false, ...withTools(content) }),
+    ];
+  }
+  throw refuse('answers labelled desirable or undesirable, or preference pairs', 'Import KTO data (a label per answer) or preference pairs.');
 }
 
 /**

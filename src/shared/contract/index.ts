@@ -71,7 +71,7 @@ export type { ModelSummary, ModelInspection, GgufOuttype } from './features/mode
 export type { ExportSummary, ExportFormat, MergedDtype } from './features/exports.js';
 export { describeGgufChecks } from './features/exports.js';
 export type { RunEstimate, RunEvent, RunSummary, StartRunArgs, StartRunInput } from './features/runs.js';
-export type { ChatMessage, ColumnMapping, DatasetSummary, DatasetVersion, Detection, ExampleContent, ImportResult, TaskFormat, FileType } from './features/datasets.js';
+export type { ChatMessage, ColumnMapping, DatasetSummary, DatasetVersion, Detection, ExampleContent, ExampleKind, ExampleMessage, ImportResult, TaskFormat, FileType, ToolCall } from './features/datasets.js';
 
 import type { RpcClient } from '../transport/rpc-client.js';
 import type { EventSchemas } from './events.js';

@@ -12,7 +12,7 @@ export interface VersionRow {
  * writer did not compute it (searchText() in datasets/content-hash.ts is the JS twin; a test keeps them equal).
  */
 export const exampleSearchSql = (content: string) =>
-  `coalesce(${content} ->> '$.text', (SELECT group_concat(value ->> '$.content', char(10)) FROM json_each(${content}, '$.messages')))`;
+  `coalesce(${content} ->> '$.text', (SELECT group_concat(value ->> '$.content', char(10)) FROM (${['messages', 'prompt', 'chosen', 'rejected'].map((f) => `SELECT value FROM json_each(${content}, '$.${f}')`).join(' UNION ALL ')})))`;
 
 /**
  * The id the next new example gets, less one: above every example and every id range still waiting for the search

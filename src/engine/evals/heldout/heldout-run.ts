@@ -34,6 +34,9 @@ export function resolvePerplexityTarget(models: ReturnType<typeof modelQueries>,
 }
 
 /** Writes one split of a version as the trainer's JSONL: text rows as {text}, chats as {messages}. */
+/** The conversation whose answer tokens are scored: a pair's prompt and chosen answer; a KTO row's messages. */
+const heldoutTurns = (content: Exclude<ExampleContent, { kind: 'text' }>) => (content.kind === 'preference' ? [...content.prompt, ...content.chosen] : content.messages);
+
 export function materializeHeldout(ctx: EngineContext, versionId: string, split: Args['split'], file: string): number {
   const q = datasetQueries(requireDb(ctx).db);
   const version = q.versionById(versionId);
@@ -46,7 +49,7 @@ export function materializeHeldout(ctx: EngineContext, versionId: string, split:
       for (const r of q.page(versionId, offset, PAGE)) {
         if (split !== 'all' && r.split !== split) continue;
         const content = JSON.parse(r.content) as ExampleContent;
-        fs.writeSync(fd, JSON.stringify(content.kind === 'text' ? { text: content.text } : { messages: content.messages }) + '\n');
+        fs.writeSync(fd, JSON.stringify(content.kind === 'text' ? { text: content.text } : { messages: heldoutTurns(content) }) + '\n');
         count += 1;
       }
     }

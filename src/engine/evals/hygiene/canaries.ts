@@ -14,6 +14,7 @@ import { runImportJob } from '../../datasets/run-import-job.js';
 import { requireVersion, versionRows, writeDerivedVersion } from '../../datasets/version-writer.js';
 import { requireDb } from '../../require-db.js';
 import { reproducesCanary } from '../scoring/pii-canary.js';
+import { exampleTurns } from '../../../shared/datasets/example-text.js';
 
 const PREFIX_CHARS = 240;
 const MIN_PREFIX = 12;
@@ -35,8 +36,9 @@ export async function buildCanaryProbes(ctx: EngineContext, trainingVersionId: s
     if (probes.length >= max) break;
     if (row.split === 'test' || row.split === 'validation') continue;
     const content = JSON.parse(row.content) as ExampleContent;
-    const texts = content.kind === 'text' ? [{ lead: '', text: content.text }] : content.messages.map((m, i) => ({
-      lead: m.role === 'assistant' && content.messages[i - 1]?.role === 'user' ? `${content.messages[i - 1]!.content}\n` : '', text: m.content,
+    const turns = exampleTurns(content);
+    const texts = content.kind === 'text' ? [{ lead: '', text: content.text }] : turns.map((m, i) => ({
+      lead: m.role === 'assistant' && turns[i - 1]?.role === 'user' ? `${turns[i - 1]!.content}\n` : '', text: m.content,
     }));
     for (const { lead, text } of texts) {
       for (const m of findPii(text)) {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ExampleContent } from '../../../shared/contract/features/datasets.js';
 import { gramHash, words } from './ngrams.js';
+import { exampleTurns } from '../../../shared/datasets/example-text.js';
 
 export interface EvalText { position: number; exampleHash: string; prompt: string; reference: string }
 export interface TrainingExample { position: number; content_hash: string; content: string }
@@ -21,7 +22,7 @@ export interface ContaminationResult {
 }
 
 export const exampleText = (content: ExampleContent): string =>
-  content.kind === 'text' ? content.text : content.messages.filter((m) => m.role !== 'system').map((m) => m.content).join('\n');
+  content.kind === 'text' ? content.text : exampleTurns(content).filter((m) => m.role !== 'system').map((m) => m.content).join('\n');
 
 /**
  * Word n-gram overlap between eval items (prompt + reference) and training examples. The eval side is indexed

@@ -2,17 +2,60 @@ import { z } from 'zod';
 import { handler } from '../define.js';
 
 export const roleSchema = z.enum(['system', 'user', 'assistant']);
+/** A plain conversation turn (playground, synthetic data, corrections). */
 export const chatMessageSchema = z.object({ role: roleSchema, content: z.string() });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
-/** The one shape every task format is normalised to; plain text is for continued pre-training. */
+/** Fields of a source record (or message) that Lathe does not use, kept verbatim so an export gives them back. */
+export const extraFieldsSchema = z.record(z.string(), z.unknown());
+
+/** One function call an assistant turn makes, in OpenAI's shape (`arguments` is the JSON text the model writes). */
+export const toolCallSchema = z.object({
+  id: z.string().optional(),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+/**
+ * A turn of a stored example. Field names follow OpenAI's fine-tuning format because the trainer hands them to the
+ * model family's chat template as they are. Optional fields are present only when the source had them, so a plain
+ * {role, content} turn serialises (and hashes) exactly as it did before they existed.
+ */
+export const exampleMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.string(),
+  reasoning: z.string().optional(),
+  tool_calls: z.array(toolCallSchema).min(1).optional(),
+  tool_call_id: z.string().optional(),
+  name: z.string().optional(),
+  /** 0: context only, never a training target (OpenAI's per-message weight); absent means 1 for assistant turns. */
+  weight: z.union([z.literal(0), z.literal(1)]).optional(),
+  extra: extraFieldsSchema.optional(),
+});
+export type ExampleMessage = z.infer<typeof exampleMessageSchema>;
+
+/** A tool (function) definition as the source gave it, e.g. {type: "function", function: {name, description, parameters}}. */
+export const toolDefinitionSchema = z.record(z.string(), z.unknown());
+
+const messages = z.array(exampleMessageSchema);
+const tools = z.array(toolDefinitionSchema).min(1).optional();
+
+/**
+ * The one shape every task format is normalised to. chat: a conversation (optionally with tools) for SFT; text:
+ * plain text for continued pre-training; preference: a prompt with a chosen and a rejected answer (DPO, ORPO,
+ * SimPO); kto: a conversation whose last assistant turn is labelled desirable or not.
+ */
 export const exampleContentSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('chat'), messages: z.array(chatMessageSchema).min(1) }),
-  z.object({ kind: z.literal('text'), text: z.string().min(1) }),
+  z.object({ kind: z.literal('chat'), messages: messages.min(1), tools, extra: extraFieldsSchema.optional() }),
+  z.object({ kind: z.literal('text'), text: z.string().min(1), extra: extraFieldsSchema.optional() }),
+  z.object({ kind: z.literal('preference'), prompt: messages.min(1), chosen: messages.min(1), rejected: messages.min(1), tools, extra: extraFieldsSchema.optional() }),
+  z.object({ kind: z.literal('kto'), messages: messages.min(2), label: z.boolean(), tools, extra: extraFieldsSchema.optional() }),
 ]);
 export type ExampleContent = z.infer<typeof exampleContentSchema>;
+export type ExampleKind = ExampleContent['kind'];
 
-export const TASK_FORMATS = ['openai-chat', 'sharegpt', 'alpaca', 'prompt-completion', 'text'] as const;
+export const TASK_FORMATS = ['openai-chat', 'sharegpt', 'alpaca', 'prompt-completion', 'text', 'preference', 'kto'] as const;
 export const taskFormatSchema = z.enum(TASK_FORMATS);
 export type TaskFormat = z.infer<typeof taskFormatSchema>;
 export const fileTypeSchema = z.enum(['jsonl', 'json', 'csv', 'tsv', 'parquet']);
@@ -29,6 +72,13 @@ export const columnMappingSchema = z
     completion: z.string().optional(),
     text: z.string().optional(),
     messages: z.string().optional(),
+    /** Preference data: the preferred and the dispreferred answer (text, one message or a list of messages). */
+    chosen: z.string().optional(),
+    rejected: z.string().optional(),
+    /** KTO data: the field saying whether the answer is desirable (true/false, 1/0, "good"/"bad"). */
+    label: z.string().optional(),
+    /** Tool definitions (a list, or JSON text holding one). */
+    tools: z.string().optional(),
   })
   .strict();
 export type ColumnMapping = z.infer<typeof columnMappingSchema>;
@@ -39,6 +89,8 @@ export const detectionSchema = z.object({
   format: taskFormatSchema,
   mapping: columnMappingSchema,
   fields: z.array(z.string()),
+  /** Fields the mapping does not use: kept verbatim in each example (`extra`) and written back by an export. */
+  unusedFields: z.array(z.string()),
   bytes: z.number().int(),
   encoding: z.enum(['utf-8', 'utf-8-bom', 'utf-16le', 'utf-16be']),
   preview: z.array(z.object({ locator: z.string(), content: exampleContentSchema.nullable(), problem: z.string().nullable() })),

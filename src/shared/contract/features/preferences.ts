@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { handler } from '../define.js';
+import { versionSchema } from './datasets.js';
 
 export const preferenceSessionSchema = z.object({
   id: z.string(),
@@ -44,6 +45,30 @@ export type PreferenceResults = z.infer<typeof preferenceResultsSchema>;
 
 const sessionArg = z.object({ sessionId: z.string().min(1) }).strict();
 
+/** Which feedback becomes preference pairs (winner/correction/edit = chosen, the other answer = rejected). */
+export const feedbackSourcesSchema = z
+  .object({
+    abJudgements: z.boolean().default(true),
+    corrections: z.boolean().default(true),
+    reviewEdits: z.boolean().default(true),
+    /** Only these blind A/B sessions; all of them when omitted. */
+    sessionIds: z.array(z.string().min(1)).max(1000).optional(),
+  })
+  .strict();
+export const makePreferenceDatasetArgs = feedbackSourcesSchema.extend({ datasetName: z.string().trim().min(1).max(200) }).strict();
+export type MakePreferenceDatasetArgs = z.output<typeof makePreferenceDatasetArgs>;
+
+/** Pairs found per source, and feedback that gave none (ties, judges who disagree, answers that did not change). */
+export const feedbackCountsSchema = z.object({
+  abJudgements: z.number().int(),
+  corrections: z.number().int(),
+  reviewEdits: z.number().int(),
+  ties: z.number().int(),
+  disagreements: z.number().int(),
+  unusable: z.number().int(),
+});
+export type FeedbackCounts = z.infer<typeof feedbackCountsSchema>;
+
 export const preferenceHandlers = {
   'prefs.create': handler({
     summary: 'Starts a blind A/B session over the items two evals share: seeded order, each pair’s sides randomised (audited).',
@@ -62,6 +87,18 @@ export const preferenceHandlers = {
     summary: 'Records this judge’s choice for one pair (left, right or tie); a later choice on the same pair supersedes it.',
     args: z.object({ sessionId: z.string().min(1), position: z.number().int(), choice: z.enum(['left', 'right', 'tie']), note: z.string().max(2000).optional() }).strict(),
     result: z.object({ session: preferenceSessionSchema, pair: blindPairSchema.nullable() }),
+    writes: true,
+  }),
+  'prefs.feedback': handler({
+    summary: 'How many preference pairs the feedback so far would give, per source (nothing is written).',
+    args: feedbackSourcesSchema,
+    result: feedbackCountsSchema,
+    writes: false,
+  }),
+  'prefs.makeDataset': handler({
+    summary: 'Turns A/B judgements, playground corrections and review edits into preference pairs: a new dataset, or the next version of one (audited).',
+    args: makePreferenceDatasetArgs,
+    result: z.object({ datasetId: z.string(), version: versionSchema, added: z.number().int(), counts: feedbackCountsSchema }),
     writes: true,
   }),
   'prefs.results': handler({

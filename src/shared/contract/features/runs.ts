@@ -38,7 +38,8 @@ export const startRunArgs = z
     baseModelDir: z.string().min(1),
     datasetVersionId: z.string().min(1),
     method: z.enum(['lora', 'full', 'qlora']).default('lora'),
-    objective: z.enum(['sft', 'cpt']).default('sft'),
+    /** sft: conversations; cpt: plain text; dpo/orpo/simpo: preference pairs; kto: answers labelled desirable or not. */
+    objective: z.enum(['sft', 'cpt', 'dpo', 'orpo', 'simpo', 'kto']).default('sft'),
     maxSteps: z.number().int().min(1).max(1_000_000).default(100),
     lr: z.number().positive().max(1).default(2e-4),
     loraRank: z.number().int().min(1).max(1024).default(16),
