@@ -10,6 +10,11 @@ const USAGE = `lathe dataset export DATASET[@N] --format ${EXPORT_FORMATS.join('
        lathe dataset filter DATASET[@N] [--tokenizer MODEL_DIR --min-tokens N --max-tokens N] [--drop-empty] [--drop-garbled] [--language en] [--include RE] [--exclude RE]
        lathe dataset recipe create NAME --mix DATASET[@N]=RATIO [--mix ...] [--tokenizer MODEL_DIR] [--description TEXT]
        lathe dataset recipe list
+       lathe dataset dedup DATASET[@N] [--near THRESHOLD]
+       lathe dataset pii DATASET[@N] [--redact | --drop] [--pattern RE ...]
+       lathe dataset split DATASET[@N] [--validation 0.1] [--test 0.1] [--seed N] [--stratify source]
+       lathe dataset diff DATASET@N [DATASET@M]      (one version: against its parent)
+       lathe dataset preferences NAME [--no-ab] [--no-corrections] [--no-review-edits]
   (every form takes --data-dir DIR; DATASET@N picks version N, the latest otherwise)`;
 
 const FLAGS = {
@@ -28,6 +33,17 @@ const FLAGS = {
   exclude: { type: 'string' },
   mix: { type: 'string', multiple: true },
   description: { type: 'string' },
+  near: { type: 'string' },
+  redact: { type: 'boolean' },
+  drop: { type: 'boolean' },
+  pattern: { type: 'string', multiple: true },
+  validation: { type: 'string' },
+  test: { type: 'string' },
+  seed: { type: 'string' },
+  stratify: { type: 'string' },
+  'no-ab': { type: 'boolean' },
+  'no-corrections': { type: 'boolean' },
+  'no-review-edits': { type: 'boolean' },
 } as const;
 
 /** Dataset verbs beyond import: export with a manifest, stats, filters and data recipes. */
@@ -82,6 +98,62 @@ export async function datasetCommand(argv: string[]): Promise<number> {
       out(`Version ${r.version.number}: kept ${r.version.exampleCount}, removed ${r.removed}${r.removed ? ` (${Object.entries(r.reasons).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`);
       return 0;
     }
+    const curated = (r: { version: { number: number; exampleCount: number; contentHash: string }; removed: number; changed: number }, what: string) =>
+      out(`Version ${r.version.number} (${r.version.contentHash.slice(0, 12)}): ${what}; ${r.version.exampleCount} examples (removed ${r.removed}, changed ${r.changed})`);
+    if (verb === 'dedup') {
+      const versionId = await versionOf(engine, target);
+      const near = values.near !== undefined ? share(values.near, '--near', 0.5, 1) : null;
+      const r = await engine.call('datasets.curate', { versionId, operation: near === null ? { op: 'dedup-exact' } : { op: 'dedup-near', threshold: near } });
+      curated(r, near === null ? 'exact duplicates removed (case and spaces ignored)' : `near duplicates removed (MinHash Jaccard ≥ ${near})`);
+      return 0;
+    }
+    if (verb === 'pii') {
+      const versionId = await versionOf(engine, target);
+      const customPatterns = values.pattern ?? [];
+      if (values.redact && values.drop) throw new LatheError('INVALID_ARGUMENTS', 'Choose --redact or --drop, not both.', `Usage: ${USAGE}`);
+      const scan = await engine.call('datasets.piiScan', { versionId, customPatterns, limit: 20 });
+      out(`${scan.examplesWithPii} of ${scan.examplesScanned} examples hold PII${scan.examplesWithPii ? ` (${Object.entries(scan.byKind).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`);
+      for (const h of scan.hits) out(`  #${h.position + 1} ${h.kind}: ${h.context.replace(/\s+/g, ' ')}`);
+      if (values.redact || values.drop) {
+        const r = await engine.call('datasets.curate', { versionId, operation: { op: values.redact ? 'pii-redact' : 'pii-drop', customPatterns } });
+        curated(r, values.redact ? 'PII replaced by placeholders' : 'examples holding PII dropped');
+      } else if (scan.examplesWithPii) {
+        out('Nothing changed; add --redact or --drop to make a new version without it.');
+      }
+      return 0;
+    }
+    if (verb === 'split') {
+      const versionId = await versionOf(engine, target);
+      if (values.stratify !== undefined && values.stratify !== 'source') throw new LatheError('INVALID_ARGUMENTS', '--stratify takes "source".', `Usage: ${USAGE}`);
+      const r = await engine.call('datasets.curate', {
+        versionId,
+        operation: {
+          op: 'split',
+          seed: values.seed !== undefined ? intFlag(values.seed, 'seed', 0) : 0,
+          validation: values.validation !== undefined ? share(values.validation, '--validation', 0, 0.5) : 0.1,
+          test: values.test !== undefined ? share(values.test, '--test', 0, 0.5) : 0.1,
+          stratifyBy: values.stratify === 'source' ? 'source' : 'none',
+        },
+      });
+      const stats = await engine.call('datasets.stats', { versionId: r.version.id });
+      curated(r, `split into ${Object.entries(stats.bySplit).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      return 0;
+    }
+    if (verb === 'diff') {
+      const to = await versionOf(engine, extra ?? target);
+      const from = extra ? await versionOf(engine, target) : await parentOf(engine, target!);
+      const d = await engine.call('datasets.diff', { fromVersionId: from, toVersionId: to });
+      out(`${extra ? `${target} → ${extra}` : `${target} against its parent`}: +${d.added} added, -${d.removed} removed, ~${d.changed} changed, ${d.unchanged} unchanged`);
+      return 0;
+    }
+    if (verb === 'preferences') {
+      if (!target) throw new LatheError('INVALID_ARGUMENTS', 'Name the dataset the pairs go to.', `Usage: ${USAGE}`);
+      const r = await engine.call('prefs.makeDataset', { datasetName: target, abJudgements: !values['no-ab'], corrections: !values['no-corrections'], reviewEdits: !values['no-review-edits'] });
+      const c = r.counts;
+      out(`"${target}" version ${r.version.number}: ${r.added} new preference pairs (A/B ${c.abJudgements}, corrections ${c.corrections}, review edits ${c.reviewEdits}); ${r.version.exampleCount} pairs in all`);
+      if (c.ties + c.disagreements + c.unusable) out(`  no pair from ${c.ties} ties, ${c.disagreements} items whose judges disagree, ${c.unusable} unchanged answers`);
+      return 0;
+    }
     if (verb === 'recipe' && target === 'list') {
       for (const r of (await engine.call('recipes.list', {})).recipes) printRecipe(r, out);
       return 0;
@@ -112,6 +184,21 @@ function printRecipe(r: Recipe, out: (s: string) => void) {
     const tokens = c.tokens !== null ? `${c.tokens} tokens → ${c.mixTokens} in the mix (×${c.repeats!.toFixed(2)})` : 'tokens not counted';
     out(`  ${(c.ratio * 100).toFixed(0).padStart(3)}%  ${c.datasetName} v${c.versionNumber} [${c.kind}]  ${c.examples} examples, ${tokens}`);
   }
+}
+
+function share(v: string, flag: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new LatheError('INVALID_ARGUMENTS', `${flag} must be a number from ${min} to ${max}, got "${v}".`, `Usage: ${USAGE}`);
+  return n;
+}
+
+/** The parent of DATASET[@N]: what a one-version diff compares against. */
+async function parentOf(engine: Engine, spec: string): Promise<string> {
+  const id = await versionOf(engine, spec);
+  const dataset = (await engine.call('datasets.list', {})).datasets.find((d) => d.name === /^(.*?)(?:@\d+)?$/.exec(spec)![1])!;
+  const v = (await engine.call('datasets.versions', { datasetId: dataset.id })).versions.find((x) => x.id === id)!;
+  if (!v.parentId) throw new LatheError('INVALID_ARGUMENTS', `${spec} is the dataset's first version; it has no parent to compare with.`, 'Name two versions: lathe dataset diff NAME@1 NAME@2.');
+  return v.parentId;
 }
 
 /** "name" → latest version; "name@3" → version 3. */

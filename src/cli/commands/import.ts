@@ -3,13 +3,14 @@ import path from 'node:path';
 import { isArchive } from '../../engine/datasets/archive/archive-source.js';
 import { isDocumentFile } from '../../engine/datasets/documents.js';
 import { LatheError } from '../../shared/contract/errors.js';
-import { TASK_FORMATS, type TaskFormat } from '../../shared/contract/features/datasets.js';
+import { columnMappingSchema, TASK_FORMATS, type ColumnMapping, type TaskFormat } from '../../shared/contract/features/datasets.js';
 import { Engine } from '../../engine/engine.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { parseFlags } from '../args.js';
 
 const USAGE =
-  'lathe import FILE|FOLDER|ARCHIVE.zip [--name DATASET] [--format openai-chat|sharegpt|alpaca|prompt-completion|text] [--skip-bad-rows]\n' +
+  `lathe import FILE|FOLDER|ARCHIVE.zip [--name DATASET] [--format ${TASK_FORMATS.join('|')}] [--map FIELD=SLOT ...] [--skip-bad-rows]\n` +
+  `       slots: ${Object.keys(columnMappingSchema.shape).join(', ')} (e.g. --map better=chosen --map worse=rejected)\n` +
   '       documents: [--tokenizer MODEL_DIR|tokenizer.json] [--chunk-size N] [--overlap N]   [--data-dir DIR]';
 
 /** A folder, a document (.txt .md .html .pdf .docx) or a zip holding documents is a document import (chunks for continued pre-training). */
@@ -39,6 +40,7 @@ export async function importCommand(argv: string[]): Promise<number> {
     {
       name: { type: 'string' },
       format: { type: 'string' },
+      map: { type: 'string', multiple: true },
       'skip-bad-rows': { type: 'boolean' },
       'data-dir': { type: 'string' },
       tokenizer: { type: 'string' },
@@ -81,14 +83,25 @@ export async function importCommand(argv: string[]): Promise<number> {
       await searchable(engine);
       return 0;
     }
-    const detection = await engine.call('datasets.detect', { path: file, ...(values.format ? { format: values.format as TaskFormat } : {}) });
+    const format = values.format as TaskFormat | undefined;
+    const maps = values.map?.length ? parseMaps(values.map) : null; // a malformed --map is said before the file is read
+    const proposed = maps ? await engine.call('datasets.detect', { path: file, ...(format ? { format } : {}) }) : null;
+    const mapping = proposed && maps ? { ...proposed.mapping, ...maps } : undefined;
+    const detection = await engine.call('datasets.detect', { path: file, ...(format ? { format } : {}), ...(mapping ? { mapping } : {}) });
     process.stdout.write(`${path.basename(file)}: ${detection.fileType}, ${detection.encoding}, ${detection.format} (${Object.entries(detection.mapping).map(([k, v]) => `${k}←${v}`).join(', ')})\n`);
-    const r = await engine.call('datasets.import', { path: file, datasetName, onError, ...(values.format ? { format: values.format as TaskFormat } : {}) });
+    if (detection.unusedFields.length) process.stdout.write(`Kept with each example, not trained on: ${detection.unusedFields.join(', ')}\n`);
+    const existing = (await engine.call('datasets.list', {})).datasets.find((d) => d.name === datasetName);
+    const r = await engine.call('datasets.import', { path: file, datasetName, onError, format: detection.format, mapping: detection.mapping });
     process.stdout.write(
       `${nl}Imported ${r.rowsImported} examples as version ${r.versionNumber} (${r.contentHash.slice(0, 12)}) in ${(r.durationMs / 1000).toFixed(1)} s.\n` +
         (r.rowsRejected ? `${r.rowsRejected} rows rejected; see ${r.rejectsPath}\n` : '') +
         `Source sha256 ${r.sourceSha256}\n`,
     );
+    if (existing?.latestVersion) {
+      // Importing under a name that exists appends: say so, and what changed against the version it extends.
+      const d = await engine.call('datasets.diff', { fromVersionId: existing.latestVersion.id, toVersionId: r.versionId });
+      process.stdout.write(`"${datasetName}" already existed: this import added version ${r.versionNumber} after version ${existing.latestVersion.number} (+${d.added} added, ${d.unchanged} unchanged, -${d.removed} removed). Use --name to start a new dataset instead.\n`);
+    }
     await searchable(engine);
     return 0;
   } finally {
@@ -105,4 +118,17 @@ async function searchable(engine: Engine): Promise<void> {
   const left = await engine.ctx.searchIndex.ready(10 * 60_000);
   const nl = process.stdout.isTTY ? '\n' : '';
   process.stdout.write(left ? `${nl}${left} examples are not searchable yet; the next start of Lathe indexes them.\n` : `${nl}Indexed for search in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
+}
+
+/** Each --map FIELD=SLOT as {slot: field} (the source field FIELD feeds SLOT). */
+function parseMaps(maps: string[]): ColumnMapping {
+  const slots = Object.keys(columnMappingSchema.shape);
+  const out: Record<string, string> = {};
+  for (const m of maps) {
+    const at = m.lastIndexOf('=');
+    const slot = m.slice(at + 1);
+    if (at < 1 || !slots.includes(slot)) throw new LatheError('INVALID_ARGUMENTS', `--map "${m}" is not FIELD=SLOT.`, `Slots: ${slots.join(', ')}. Example: --map better=chosen`);
+    out[slot] = m.slice(0, at);
+  }
+  return out as ColumnMapping;
 }
