@@ -41,7 +41,7 @@ describe('one run.json schema across the Python boundary', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lathe-schema-'));
     fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n');
     const full = {
-      base_model: dir, output_dir: path.join(dir, 'out'), method: 'lora', objective: 'sft', data: { train: ['train.jsonl'], validation: null },
+      base_model: dir, output_dir: path.join(dir, 'out'), method: 'lora', objective: 'sft', data: { train: ['train.jsonl'], validation: null }, preference: null,
       lora: { rank: 8, alpha: 16, dropout: 0.1, target_modules: ['q_proj', 'v_proj'] }, max_seq_len: 128, micro_batch_size: 2, grad_accum: 2,
       lr: 0.001, schedule: 'linear', warmup_steps: 1, max_steps: 10, epochs: null, eval_every: 5, eval_at_start: true, checkpoint_every: 5,
       keep_checkpoints: 2, seed: 7, device: 'cpu', weight_decay: 0.01, grad_clip: 1, min_lr_ratio: 0.1, precision: 'fp32', gradient_checkpointing: true,

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { CommandLine } from '../../components/CommandLine.js';
@@ -8,6 +9,7 @@ import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 import { useDatasetImport } from '../../stores/dataset-import.js';
 import { useDatasets } from '../../stores/datasets.js';
 import { pages } from '../shell/pages.js';
+import { FeedbackPairsDialog } from './FeedbackPairsDialog.js';
 import { ImportJobPill } from './ImportJobPill.js';
 
 export function datasetHref(id: string): string {
@@ -20,6 +22,7 @@ export function DatasetList() {
   const openWizard = useDatasetImport((s) => s.openWizard);
   const has = datasets.length > 0;
 
+  const [feedback, setFeedback] = useState(false);
   const importButton = (
     <Button variant="primary" icon={ImportIcon} onClick={() => openWizard()} data-testid="datasets-import">
       Import data
@@ -33,6 +36,11 @@ export function DatasetList() {
         actions={
           <>
             <ImportJobPill />
+            {has && (
+              <Button onClick={() => setFeedback(true)} data-testid="datasets-feedback">
+                Pairs from feedback
+              </Button>
+            )}
             {has && importButton}
           </>
         }
@@ -146,6 +154,15 @@ export function DatasetList() {
             </table>
           </div>
         </>
+      )}
+      {feedback && (
+        <FeedbackPairsDialog
+          onClose={() => setFeedback(false)}
+          onCreated={(id) => {
+            setFeedback(false);
+            window.location.hash = datasetHref(id);
+          }}
+        />
       )}
     </>
   );

@@ -11,7 +11,7 @@ import { useToasts } from '../../stores/toasts.js';
 
 type Result = ResultOf<'datasets.export'>;
 const FORMATS: Array<{ id: ExportFormat; label: string; hint: string }> = [
-  { id: 'openai-chat', label: 'OpenAI chat', hint: '{"messages": [{"role", "content"}, …]} — keeps system prompts and every turn' },
+  { id: 'openai-chat', label: 'OpenAI chat', hint: '{"messages": […], "tools"} — every turn, tool call and weight; pairs as {prompt, chosen, rejected}, KTO with its label; unused source fields written back' },
   { id: 'alpaca', label: 'Alpaca', hint: '{"instruction", "input", "output"} — one question and one answer per example' },
   { id: 'text', label: 'Plain text', hint: '{"text"} — for continued pre-training; chat turns are joined' },
 ];

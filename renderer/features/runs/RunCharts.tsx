@@ -18,6 +18,11 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
   const grad = useMemo(() => chartRows(series, ['grad_norm']), [series]);
   const tps = useMemo(() => chartRows(series, ['tokens_per_s']), [series]);
   const mem = useMemo(() => chartRows(series, ['memory_bytes']), [series]);
+  const margin = useMemo(() => chartRows(series, ['reward_margin', 'val_reward_margin']), [series]);
+  const accuracy = useMemo(() => chartRows(series, ['reward_accuracy', 'val_reward_accuracy']), [series]);
+  const logps = useMemo(() => chartRows(series, ['chosen_logp', 'rejected_logp', 'val_chosen_logp', 'val_rejected_logp']), [series]);
+  const preference = ['reward_margin', 'val_reward_margin'].some((k) => (series[k]?.length ?? 0) > 0);
+  const has = (k: string) => (series[k]?.length ?? 0) > 0;
   const hasVal = (series['val_loss']?.length ?? 0) > 0;
   const last = series['loss']?.at(-1);
 
@@ -36,6 +41,42 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
           ]}
         />
       </ChartCard>
+      {preference && (
+        <>
+          <ChartCard title="Reward margin" unit="chosen − rejected" testId="chart-reward-margin" points={margin.length} value={lastValue(series, 'val_reward_margin') ?? lastValue(series, 'reward_margin')}>
+            <LineChart
+              data={margin}
+              x="step"
+              height={150}
+              formatY={fmtNum}
+              series={[...(has('reward_margin') ? [{ key: 'reward_margin', label: 'train', colour: 0 }] : []), ...(has('val_reward_margin') ? [{ key: 'val_reward_margin', label: 'validation', colour: 1 }] : [])]}
+            />
+          </ChartCard>
+          <ChartCard title="Preference accuracy" unit="chosen ranked above rejected" testId="chart-reward-accuracy" points={accuracy.length} value={lastValue(series, 'val_reward_accuracy', true) ?? lastValue(series, 'reward_accuracy', true)}>
+            <LineChart
+              data={accuracy}
+              x="step"
+              height={150}
+              formatY={fmtShare}
+              series={[...(has('reward_accuracy') ? [{ key: 'reward_accuracy', label: 'train', colour: 0 }] : []), ...(has('val_reward_accuracy') ? [{ key: 'val_reward_accuracy', label: 'validation', colour: 1 }] : [])]}
+            />
+          </ChartCard>
+          <ChartCard title="Log-probabilities" unit="per answer" testId="chart-logps" points={logps.length} wide>
+            <LineChart
+              data={logps}
+              x="step"
+              height={170}
+              formatY={fmtNum}
+              series={[
+                ...(has('chosen_logp') ? [{ key: 'chosen_logp', label: 'chosen (train)', colour: 2 }] : []),
+                ...(has('rejected_logp') ? [{ key: 'rejected_logp', label: 'rejected (train)', colour: 4 }] : []),
+                ...(has('val_chosen_logp') ? [{ key: 'val_chosen_logp', label: 'chosen (validation)', colour: 1 }] : []),
+                ...(has('val_rejected_logp') ? [{ key: 'val_rejected_logp', label: 'rejected (validation)', colour: 3 }] : []),
+              ]}
+            />
+          </ChartCard>
+        </>
+      )}
       <ChartCard title="Learning rate" testId="chart-lr" points={series['lr']?.length ?? 0}>
         <LineChart data={lr} x="step" series={[{ key: 'lr', label: 'learning rate', colour: 2 }]} height={150} formatY={fmtRate} />
       </ChartCard>
@@ -51,6 +92,14 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
     </div>
   );
 });
+
+const fmtShare = (v: number) => `${Math.round(v * 100)}%`;
+
+/** The newest value of a series with its step, for a card's header. */
+function lastValue(series: MetricSeries, key: string, share = false): string | undefined {
+  const last = series[key]?.at(-1);
+  return last ? `${share ? fmtShare(last[1]) : fmtNum(last[1])} at step ${last[0]}` : undefined;
+}
 
 interface ChartCardProps {
   title: string;

@@ -44,7 +44,7 @@ export function DatasetPicker({ versionId, onChange }: { versionId: string; onCh
             ))}
           </select>
         </span>
-        <span className="field-hint">{current?.kind === 'documents' ? 'Documents: use the CPT objective.' : 'Task examples: use the SFT objective.'}</span>
+        <span className="field-hint">{current?.kind === 'documents' ? 'Documents: use the CPT objective.' : 'Conversations: SFT · preference pairs: DPO, ORPO or SimPO · labelled answers: KTO.'}</span>
       </label>
       <label className="field">
         <span className="field-label">Version</span>

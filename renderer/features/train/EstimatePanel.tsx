@@ -13,7 +13,7 @@ import type { TrainForm } from './presets.js';
 export function useEstimate(form: TrainForm): { estimate: RunEstimate | null; error: LatheErrorData | null; loading: boolean } {
   const [state, setState] = useState<{ estimate: RunEstimate | null; error: LatheErrorData | null; loading: boolean }>({ estimate: null, error: null, loading: false });
   const dir = form.baseModelDir.trim();
-  const key = JSON.stringify([dir, form.method, form.loraRank, form.maxSeqLen, form.microBatchSize, form.gradAccum, form.maxSteps, form.precision, form.gradientCheckpointing, form.device, form.devices.length, form.sharding, form.checkpointEvery, form.keepCheckpoints]);
+  const key = JSON.stringify([dir, form.method, form.loraRank, form.maxSeqLen, form.microBatchSize, form.gradAccum, form.maxSteps, form.precision, form.gradientCheckpointing, form.device, form.devices.length, form.sharding, form.checkpointEvery, form.keepCheckpoints, form.objective]);
   useEffect(() => {
     if (!dir) {
       setState({ estimate: null, error: null, loading: false });
@@ -25,7 +25,7 @@ export function useEstimate(form: TrainForm): { estimate: RunEstimate | null; er
       getClient()
         .send('runs.estimate', {
           baseModelDir: dir, method: form.method, loraRank: form.loraRank, maxSeqLen: form.maxSeqLen, microBatchSize: form.microBatchSize,
-          gradAccum: form.gradAccum, maxSteps: form.maxSteps, precision: form.precision, gradientCheckpointing: form.gradientCheckpointing, device: form.device,
+          gradAccum: form.gradAccum, maxSteps: form.maxSteps, precision: form.precision, gradientCheckpointing: form.gradientCheckpointing, device: form.device, objective: form.objective,
           worldSize: Math.max(1, form.devices.length), sharding: form.sharding, checkpointEvery: form.checkpointEvery, keepCheckpoints: form.keepCheckpoints,
         })
         .then((estimate) => live && setState({ estimate, error: null, loading: false }))

@@ -17,6 +17,8 @@ import { EstimatePanel, useEstimate } from './EstimatePanel.js';
 import { RecipePicker, type RecipeChoice } from './RecipePicker.js';
 import { defaultForm, matchingPreset, presetFor, presets, type PresetId, type TrainForm } from './presets.js';
 import '../../styles/runs.css';
+import { PREFERENCE_OBJECTIVES } from '../../../src/shared/contract/features/runs.js';
+import { objectiveFor, useVersionKind } from './version-kind.js';
 
 const MODEL_KEY = 'lathe.train.baseModelDir';
 const PRESET_KEYS = new Set(['maxSteps', 'lr', 'loraRank', 'maxSeqLen', 'microBatchSize', 'gradAccum', 'checkpointEvery', 'evalEvery']);
@@ -35,6 +37,11 @@ export function TrainPage() {
   useEffect(() => {
     if (datasets.status === 'idle') void datasets.load();
   }, [datasets.status, datasets.load]);
+  // Preference pairs suggest DPO, labelled answers KTO, conversations SFT; a fitting choice is left alone.
+  const kind = useVersionKind(source === 'version' ? form.datasetVersionId : '');
+  useEffect(() => {
+    if (kind) setForm((f) => ({ ...f, objective: objectiveFor(kind, f.objective) }));
+  }, [kind]);
 
   const estimate = useEstimate(form);
   const trainExamples = source === 'recipe' ? (recipe?.totalExamples ?? 0) : versionExamples(datasets, form.datasetVersionId);
@@ -152,9 +159,31 @@ export function TrainPage() {
               options={[
                 { value: 'sft', label: 'SFT', note: 'For chat and task data' },
                 { value: 'cpt', label: 'CPT', note: 'For domain documents' },
+                { value: 'dpo', label: 'DPO', note: 'Preference pairs; the base model (adapter off) is the reference' },
+                { value: 'orpo', label: 'ORPO', note: 'Preference pairs; SFT and preference in one loss, no reference' },
+                { value: 'simpo', label: 'SimPO', note: 'Preference pairs; length-normalised reward, no reference' },
+                { value: 'kto', label: 'KTO', note: 'Answers labelled desirable or undesirable (pairs work too)' },
               ]}
             />
           </div>
+          {isPreference(form.objective) && (
+            <div className="train-field-pair">
+              <label className="field">
+                <span className="field-label">β (preference strength)</span>
+                <input
+                  className="text-input"
+                  type="number"
+                  step="any"
+                  min="0"
+                  data-testid="train-field-beta"
+                  placeholder={form.objective === 'simpo' ? '2.0' : '0.1'}
+                  value={form.preference?.beta ?? ''}
+                  onChange={(e) => update({ preference: { ...form.preference, beta: e.target.value === '' ? undefined : Number(e.target.value) } })}
+                />
+                <span className="field-hint">Empty: TRL's default ({form.objective === 'simpo' ? '2.0' : '0.1'}). Higher keeps the model closer to its reference.</span>
+              </label>
+            </div>
+          )}
           <div className="field">
             <span className="field-label" id="train-preset-label">
               Preset
@@ -284,3 +313,5 @@ function NoDatasets() {
     </>
   );
 }
+
+const isPreference = (objective: string) => (PREFERENCE_OBJECTIVES as readonly string[]).includes(objective);

@@ -21,6 +21,13 @@ writes after it (a newline, Phi-3's trailing <|endoftext|>). Found, in this orde
 
 Anything else fails loudly, before training, with `chat_template_unmaskable`.
 
+Tools and tool calls (issue 17): `tools` goes to the template as `apply_chat_template(tools=...)` and tool calls as
+transformers expects them (`arguments` parsed from its JSON string to an object). A turn that calls tools, or carries
+`reasoning`, is located as in (3), through the family's end-of-turn token (found by rendering a plain reply), so the
+call the template writes is trained; tool results (`role: tool`) never are. A template that renders neither the
+tools nor the calls it is given is refused (`chat_template_unsupported`) rather than trained without them.
+An assistant message with `"weight": 0` stays in the conversation but none of its tokens is trained.
+
 Templates without a system role (Gemma 2 raises on one) get the system message merged into the first user
 turn the way Gemma documents it ("system\\n\\nuser"); templates that leave the system message out of a
 conversation that ends with an assistant turn (Mistral v0.3 shows it only with the last user turn) get it
@@ -68,12 +75,13 @@ def has_generation_markers(tokenizer) -> bool:
     return bool(_GENERATION_TAG.search(_template_text(tokenizer)))
 
 
-def _render(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> str:
+def _render(tokenizer, messages: list[dict], add_generation_prompt: bool = False, tools: list | None = None) -> str:
     from jinja2.exceptions import TemplateError
 
     _template_text(tokenizer)
     try:
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+        return tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=False,
+                                             add_generation_prompt=add_generation_prompt)
     except TemplateError as exc:
         raise _rejected(str(exc)) from exc
 
@@ -88,24 +96,51 @@ def _merge(system: str, user: str) -> str:
     return f"{system}\n\n{user}"
 
 
-def prepare(tokenizer, messages: list[dict]) -> tuple[list[dict], str, tuple[str, ...]]:
-    """The messages as they will be rendered, their rendering, and notes on what had to change."""
-    from jinja2.exceptions import TemplateError
+def template_messages(messages: list[dict]) -> list[dict]:
+    """The messages as chat templates expect them: Lathe's own keys (`weight`) dropped, null content as "", tool
+    calls with their `arguments` as an object (the OpenAI format's JSON string is parsed; Llama 3.1 and Qwen 2.5 write
+    it with `tojson`, which would quote a string twice), and `reasoning` as is (transformers passes it on as
+    `reasoning_content` and `thinking`)."""
+    import json
 
+    out = []
+    for m in messages:
+        m = {k: v for k, v in m.items() if k != "weight"}
+        if m.get("content") is None:  # an OpenAI tool-call message's null content: templates expect a string
+            m["content"] = ""
+        if m.get("tool_calls"):
+            calls = []
+            for call in m["tool_calls"]:
+                function = dict(call["function"])
+                if isinstance(function.get("arguments"), str):
+                    try:
+                        function["arguments"] = json.loads(function["arguments"]) if function["arguments"].strip() else {}
+                    except ValueError as exc:
+                        raise LatheError("data_invalid", f"The arguments of the tool call to {function.get('name')!r} "
+                                         f"are not JSON ({exc}).", "Write `arguments` as a JSON object, or a string holding "
+                                         "one as the OpenAI format does.") from exc
+                calls.append({**call, "type": call.get("type", "function"), "function": function})
+            m["tool_calls"] = calls
+        out.append(m)
+    return out
+
+
+def prepare(tokenizer, messages: list[dict], tools: list | None = None) -> tuple[list[dict], str, tuple[str, ...]]:
+    """The messages as they will be rendered, their rendering, and notes on what had to change."""
     _template_text(tokenizer)
     if not messages:
         raise LatheError("data_invalid", "A conversation has an empty `messages` list.",
                          "Remove that example or give it a user and an assistant turn.")
-    messages = [dict(m) for m in messages]
+    messages = template_messages(messages)
     system = messages[0] if messages and messages[0].get("role") == "system" else None
     try:
-        text = tokenizer.apply_chat_template(messages, tokenize=False)
-    except TemplateError as exc:
+        text = _render(tokenizer, messages, tools=tools)
+    except LatheError as exc:
         # Gemma: "System role not supported". Merge it into the first user turn the way Gemma documents it.
         if system is None or len(messages) < 2 or messages[1].get("role") != "user":
-            raise _rejected(str(exc)) from exc
+            raise
         merged = [{**messages[1], "content": _merge(system["content"], messages[1]["content"])}] + messages[2:]
-        return merged, _render(tokenizer, merged), (NOTE_SYSTEM_MERGED_FIRST,)
+        return merged, _render(tokenizer, merged, tools=tools), (NOTE_SYSTEM_MERGED_FIRST,)
     if system is None or not system["content"].strip() or system["content"].strip() in text:
         return messages, text, ()
     # The template rendered the conversation without its system message (Mistral v0.3 writes it into the user
@@ -117,8 +152,8 @@ def prepare(tokenizer, messages: list[dict]) -> tuple[list[dict], str, tuple[str
         merged = [{**m, "content": _merge(system["content"], m["content"])} if i == users[-1] else m
                   for i, m in enumerate(messages) if i != 0]
         try:
-            prompt = _render(tokenizer, messages[:last], add_generation_prompt=True)
-            merged_text = _render(tokenizer, merged)
+            prompt = _render(tokenizer, messages[:last], add_generation_prompt=True, tools=tools)
+            merged_text = _render(tokenizer, merged, tools=tools)
         except LatheError:
             prompt = merged_text = None
         if prompt is not None and system["content"].strip() in prompt and merged_text.startswith(prompt):
@@ -140,31 +175,51 @@ def _cannot_mask(problem: str) -> LatheError:
                       "message as it is and closes it with an end-of-turn token.")
 
 
-def assistant_char_spans(tokenizer, messages: list[dict], text: str) -> list[tuple[int, int]]:
+def assistant_char_spans(tokenizer, messages: list[dict], text: str, tools: list | None = None) -> list[tuple[int, int]]:
     """[start, end) in `text` of each assistant turn's content and the end-of-turn token that closes it."""
     turns = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
     if not turns:
         return []
+    if any(messages[i].get("tool_calls") or messages[i].get("reasoning") for i in turns):
+        # The template writes these turns around their content (calls after it, reasoning before it): what follows
+        # each turn's generation prompt, through its end of turn, is what the model writes.
+        return _spans_by_prompts(tokenizer, messages, text, turns, tools)
     try:
-        return _spans_by_marking(tokenizer, messages, text, turns)
+        return _spans_by_marking(tokenizer, messages, text, turns, tools)
     except LatheError as marked:
         try:  # a template that rewrites the reply (e.g. Qwen3 splitting off <think> reasoning): what follows the prompt
-            return _spans_by_prompts(tokenizer, messages, text, turns)
+            return _spans_by_prompts(tokenizer, messages, text, turns, tools)
         except LatheError:
             raise marked from None
 
 
-def _spans_by_prompts(tokenizer, messages: list[dict], text: str, turns: list[int]) -> list[tuple[int, int]]:
-    """Each assistant turn as what the full rendering has after that turn's generation prompt, through the
-    first special token (the end of turn) - when every such prompt is a prefix of the full rendering."""
+def end_of_turn(tokenizer) -> str | None:
+    """The control token the template closes a plain assistant reply with (<|im_end|>, <|eot_id|>, </s> ...), found
+    by rendering one with a marker as its content; None when that cannot be told."""
+    mark = _MARK.format(0)
+    try:
+        text = _render(tokenizer, [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": mark}])
+    except LatheError:
+        return None
+    after = text[text.find(mark) + len(mark):] if mark in text else ""
+    gap = len(after) - len(after.lstrip(" \t\r\n"))
+    return next((t for t in _control_tokens(tokenizer) if after.startswith(t, gap)), None)
+
+
+def _spans_by_prompts(tokenizer, messages: list[dict], text: str, turns: list[int],
+                      tools: list | None = None) -> list[tuple[int, int]]:
+    """Each assistant turn as what the full rendering has after that turn's generation prompt, through the end of
+    turn (the family's end-of-turn token, else the first special token) - when every such prompt is a prefix of
+    the full rendering."""
     specials = sorted({t.content for t in tokenizer.added_tokens_decoder.values() if getattr(t, "special", False)},
                       key=len, reverse=True)
+    closing_tokens = [eot] if (eot := end_of_turn(tokenizer)) else specials  # a call may hold specials ([TOOL_CALLS])
     spans, floor = [], 0
     for k, i in enumerate(turns):
-        prompt = _render(tokenizer, messages[:i], add_generation_prompt=True) if i else None
+        prompt = _render(tokenizer, messages[:i], add_generation_prompt=True, tools=tools) if i else None
         if prompt is None or not text.startswith(prompt) or len(prompt) < floor:
             raise _cannot_mask(f"the prompt for assistant turn {k + 1} is not how the conversation starts.")
-        hits = [(at, t) for t in specials if (at := text.find(t, len(prompt))) >= 0]
+        hits = [(at, t) for t in closing_tokens if (at := text.find(t, len(prompt))) >= 0]
         if not hits:
             raise _cannot_mask(f"no end-of-turn token follows assistant turn {k + 1}.")
         at, closing = min(hits)
@@ -173,11 +228,12 @@ def _spans_by_prompts(tokenizer, messages: list[dict], text: str, turns: list[in
     return spans
 
 
-def _spans_by_marking(tokenizer, messages: list[dict], text: str, turns: list[int]) -> list[tuple[int, int]]:
+def _spans_by_marking(tokenizer, messages: list[dict], text: str, turns: list[int],
+                      tools: list | None = None) -> list[tuple[int, int]]:
     """Each assistant turn located by rendering the conversation with its content replaced by a marker."""
     marks = [_MARK.format(k) for k in range(len(turns))]
     probe = [{**m, "content": marks[turns.index(i)]} if i in turns else m for i, m in enumerate(messages)]
-    skeleton = _render(tokenizer, probe)
+    skeleton = _render(tokenizer, probe, tools=tools)
     pieces, at = [], 0
     for k, mark in enumerate(marks):
         found = skeleton.find(mark, at)
@@ -232,22 +288,28 @@ def encode_text(tokenizer, text: str) -> list[int]:
     return ids
 
 
-def encode_chat(tokenizer, messages: list[dict]) -> ChatEncoding:
-    """Token ids (== apply_chat_template(tokenize=True), plus BOS only where the template lacks it and the
-    tokenizer adds it) and labels: the ids of the trained tokens, IGNORE_INDEX elsewhere."""
-    messages, text, notes = prepare(tokenizer, messages)
+def encode_chat(tokenizer, messages: list[dict], tools: list | None = None) -> ChatEncoding:
+    """Token ids (== apply_chat_template(tokenize=True, tools=tools), plus BOS only where the template lacks it and
+    the tokenizer adds it) and labels: the ids of the trained tokens, IGNORE_INDEX elsewhere. An assistant message
+    with `"weight": 0` is rendered but not trained."""
+    weights = [m.get("weight", 1) for m in messages if m.get("role") == "assistant"]  # prepare keeps every assistant turn
+    messages, text, notes = prepare(tokenizer, messages, tools)
+    _require_tools_rendered(tokenizer, messages, tools, text)
     # BOS once: the tokenizer's, only when the template does not write one itself (a ChatML template on a
     # Llama-style tokenizer), as llama.cpp does when it tokenises a rendered chat.
     writes_bos = bool(tokenizer.bos_token) and text.lstrip().startswith(tokenizer.bos_token)
     bos = tokenizer.bos_token_id if adds_bos(tokenizer) and not writes_bos else None
     if has_generation_markers(tokenizer):
-        out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True,
+        out = tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=True, return_dict=True,
                                             return_assistant_tokens_mask=True)
         ids, mask = list(out["input_ids"]), list(out["assistant_masks"])
         if any(m["role"] == "assistant" for m in messages) and not any(mask):
             raise _cannot_mask("the chat template's {% generation %} markers enclose no token of the assistant turns.")
+        mask = _weighted_runs(mask, weights)
     else:
-        spans = assistant_char_spans(tokenizer, messages, text)
+        spans = assistant_char_spans(tokenizer, messages, text, tools)
+        _require_calls_trained(tokenizer, messages, text, spans)
+        spans = [span for span, weight in zip(spans, weights) if weight]
         try:
             encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         except NotImplementedError as exc:
@@ -261,3 +323,68 @@ def encode_chat(tokenizer, messages: list[dict]) -> ChatEncoding:
     if bos is not None and ids[:1] != [bos]:
         ids, mask = [bos] + ids, [0] + mask
     return ChatEncoding(ids, [t if m else IGNORE_INDEX for t, m in zip(ids, mask)], notes)
+
+
+def _weighted_runs(mask: list[int], weights: list[int]) -> list[int]:
+    """A {% generation %} mask with the turns of weight 0 cleared: its k-th run of marked tokens is turn k."""
+    if all(weights):
+        return mask
+    runs, start = [], None
+    for i, m in enumerate(mask + [0]):
+        if m and start is None:
+            start = i
+        elif not m and start is not None:
+            runs.append((start, i))
+            start = None
+    if len(runs) != len(weights):
+        raise _cannot_mask("an assistant turn has weight 0, but the chat template's {% generation %} markers do not "
+                           "mark each assistant turn as one run of tokens.")
+    mask = list(mask)
+    for (a, b), weight in zip(runs, weights):
+        if not weight:
+            mask[a:b] = [0] * (b - a)
+    return mask
+
+
+def _no_tools(tokenizer, what: str) -> LatheError:
+    model = str(getattr(tokenizer, "name_or_path", "") or "") or "the base model"
+    return LatheError("chat_template_unsupported", f"The chat template of {model} does not render {what}, so the model "
+                      "would be trained without them.",
+                      "Pick a base model whose chat template supports tool calling (for example a Qwen 2.5 or 3, "
+                      "Llama 3.1 or Mistral instruct model), or remove `tools`, `tool_calls` and tool messages from "
+                      "the data.")
+
+
+def _require_tools_rendered(tokenizer, messages: list[dict], tools: list | None, text: str) -> None:
+    """Tools, tool calls and tool results must reach the rendered text: a template that ignores them is refused."""
+    if tools:
+        try:
+            bare = _render(tokenizer, messages)
+        except LatheError:
+            bare = None  # the conversation needs its tools to render at all
+        if bare == text:
+            raise _no_tools(tokenizer, "the `tools` it is given")
+    marks = iter(_MARK.format(f"tool-{k}") for k in range(1 << 30))
+    probe, expected = [], []
+    for m in messages:
+        if m.get("tool_calls"):
+            calls = [{**c, "function": {**c["function"], "name": next(marks)}} for c in m["tool_calls"]]
+            expected += [c["function"]["name"] for c in calls]
+            m = {**m, "tool_calls": calls}
+        elif m["role"] == "tool":
+            m = {**m, "content": next(marks)}
+            expected.append(m["content"])
+        probe.append(m)
+    if expected:
+        rendered = _render(tokenizer, probe, tools=tools)
+        if not all(mark in rendered for mark in expected):
+            raise _no_tools(tokenizer, "tool calls or tool results")
+
+
+def _require_calls_trained(tokenizer, messages: list[dict], text: str, spans: list[tuple[int, int]]) -> None:
+    """Every tool call an assistant turn makes is inside the span that is trained for that turn."""
+    turns = [m for m in messages if m["role"] == "assistant"]
+    for k, (m, (start, end)) in enumerate(zip(turns, spans)):
+        for call in m.get("tool_calls") or []:
+            if call["function"]["name"] not in text[start:end]:
+                raise _no_tools(tokenizer, f"the tool call of assistant turn {k + 1} where the reply is")

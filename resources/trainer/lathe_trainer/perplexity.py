@@ -99,12 +99,13 @@ def encode_document(tokenizer, doc: dict, notes: list[str] | None = None) -> tup
     if "text" in doc:
         ids = encode_text(tokenizer, doc["text"]) + [tokenizer.eos_token_id]
         return ids, list(ids)
-    messages = doc["messages"]
-    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
-               for m in messages):
-        raise LatheError("data_invalid", "A chat row has a message without a `role` and `content` string.",
+    from .train.data import messages_problem, tools_problem  # the SFT line format: tools, tool calls, weights
+
+    problem = messages_problem(doc["messages"]) or tools_problem(doc.get("tools"))
+    if problem:
+        raise LatheError("data_invalid", f"A chat row: {problem}",
                          "Chat rows look like {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, ...]}.")
-    chat = encode_chat(tokenizer, messages)
+    chat = encode_chat(tokenizer, doc["messages"], doc.get("tools") or None)
     if notes is not None:
         notes.extend(chat.notes)
     return chat.input_ids, chat.labels

@@ -6,7 +6,7 @@ import { intFlag, parseFlags } from '../args.js';
 import { resolveRecordId } from '../ids.js';
 
 const USAGE =
-  'lathe train --reproduce RUN_ID [--data-dir DIR] | lathe train --base HF_DIR --dataset NAME [--version N] [--method lora|full|qlora] [--objective sft|cpt] ' +
+  'lathe train --reproduce RUN_ID [--data-dir DIR] | lathe train --base HF_DIR --dataset NAME [--version N] [--method lora|full|qlora] [--objective sft|cpt|dpo|orpo|simpo|kto] [--beta X] ' +
   '[--steps N] [--lr X] [--rank N] [--seq-len N] [--batch N] [--accum N] [--seed N] [--checkpoint-every N] [--device auto|cpu|cuda] ' +
   '[--devices 0,1] [--sharding ddp|fsdp] [--keep-checkpoints N] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing] [--hang-timeout S] [--data-dir DIR]';
 
@@ -15,7 +15,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags<Record<string, { type: 'string' }>>(
     argv.filter((a) => a !== '--gradient-checkpointing' && a !== '--packing'),
     Object.fromEntries(
-      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'sharding', 'keep-checkpoints', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce'].map((k) => [k, { type: 'string' as const }]),
+      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'sharding', 'keep-checkpoints', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce', 'beta'].map((k) => [k, { type: 'string' as const }]),
     ) as Record<string, { type: 'string' }>,
     USAGE,
   );
@@ -38,7 +38,10 @@ async function startFromFlags(engine: Engine, values: Record<string, string | un
   if (!version) throw new LatheError('NOT_FOUND', `Dataset "${values.dataset}" has no version ${values.version}.`, `It has versions ${versions.map((v) => v.number).join(', ')}.`);
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(lr > 0)) throw new LatheError('INVALID_ARGUMENTS', `--lr must be a positive number, got "${values.lr}".`, 'Example: --lr 2e-4');
+  const beta = values.beta === undefined ? undefined : Number(values.beta);
+  if (beta !== undefined && !(beta > 0)) throw new LatheError('INVALID_ARGUMENTS', `--beta must be a positive number, got "${values.beta}".`, 'Example: --beta 0.1 (DPO, KTO) or --beta 2 (SimPO)');
   const started = await engine.call('runs.start', {
+    ...(beta !== undefined ? { preference: { beta } } : {}),
     baseModelDir: values.base!,
     datasetVersionId: version.id,
     ...(values.method ? { method: values.method as 'lora' } : {}),

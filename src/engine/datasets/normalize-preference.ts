@@ -109,10 +109,11 @@ function checkPrompt(prompt: ExampleMessage[]): void {
   if (last.role === 'assistant' || last.role === 'system') throw new RowProblem(`has a prompt that ends on ${last.role === 'assistant' ? 'an assistant' : 'a system'} turn; it should end where the answer starts (a user or tool turn)`);
 }
 
-function checkAnswer(turns: ExampleMessage[], side: string): void {
+/** Answers hold assistant (and tool) turns; a chosen answer must say something, a rejected one may be empty (a model that said nothing). */
+function checkAnswer(turns: ExampleMessage[], side: 'chosen' | 'rejected'): void {
   const bad = turns.find((m) => m.role !== 'assistant' && m.role !== 'tool');
   if (bad) throw new RowProblem(`has a ${side} answer with a ${bad.role} turn; answers hold assistant (and tool) turns only`);
-  if (turns[0]?.role !== 'assistant' || !turns.some(isTarget)) throw new RowProblem(`has an empty ${side} answer`);
+  if (turns[0]?.role !== 'assistant' || (side === 'chosen' && !turns.some(isTarget))) throw new RowProblem(`has an empty ${side} answer`);
 }
 
 function text(r: Record<string, unknown>, field: string): string {

@@ -18,10 +18,11 @@ import { exportQueries } from '../db/queries/exports.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { judgeWinRate } from './judge-win-rate.js';
 
 type EvalImpls = Pick<
   HandlerImpls,
-  'evals.start' | 'evals.list' | 'evals.get' | 'evals.items' | 'evals.taskReport' | 'evals.quantCost' | 'evals.judge' | 'evals.judgings' | 'evals.compare' | 'gate.get' | 'gate.set' | 'gate.check' | 'gate.release' | 'gate.override'
+  'evals.start' | 'evals.list' | 'evals.get' | 'evals.items' | 'evals.taskReport' | 'evals.quantCost' | 'evals.judge' | 'evals.judgings' | 'evals.judgeWinRate' | 'evals.compare' | 'gate.get' | 'gate.set' | 'gate.check' | 'gate.release' | 'gate.override'
 >;
 
 export function evalHandlers(ctx: EngineContext): EvalImpls {
@@ -43,6 +44,7 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
     'evals.quantCost': async ({ referenceEvalId, resamples }) => quantCost(db(), referenceEvalId, resamples),
     'evals.judge': async (args) => judgeEval(ctx, args),
     'evals.judgings': async ({ evalId }) => ({ judgings: judgeQueries(db()).ofEval(evalId).map((j) => toJudging(ctx, j)) }),
+    'evals.judgeWinRate': async ({ aJudgingId, bJudgingId }) => judgeWinRate(db(), aJudgingId, bJudgingId),
     'evals.compare': async (args) => compareEvals(db(), args),
     'gate.get': async ({ project }) => {
       const q = evalQueries(db());

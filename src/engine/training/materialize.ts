@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { ExampleContent, ExampleMessage } from '../../shared/contract/features/datasets.js';
 import { EXAMPLE_KIND_LABEL, exampleText } from '../../shared/datasets/example-text.js';
-import type { StartRunArgs } from '../../shared/contract/features/runs.js';
+import { PREFERENCE_OBJECTIVES, type StartRunArgs } from '../../shared/contract/features/runs.js';
 import { trainerConfigSchema } from '../../shared/training/trainer-config.js';
 import { datasetQueries } from '../db/queries/datasets.js';
 
@@ -122,11 +122,26 @@ export function trainerConfig(
   if (args.devices.length) config.devices = args.devices;
   if (args.sharding !== 'ddp') config.sharding = args.sharding;
   if (args.keepCheckpoints !== 3) config.keep_checkpoints = args.keepCheckpoints;
+  const preference = preferenceBlock(args);
+  if (preference) config.preference = preference;
   const checked = trainerConfigSchema.safeParse(config); // the one schema both sides share (trainer-config.ts)
   if (!checked.success) {
     throw new LatheError('INTERNAL', `The run.json Lathe built does not match the trainer's schema: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, 'This is a bug in Lathe; report it with the run settings.');
   }
   return config;
+}
+
+/** run.json's `preference` block (snake_case, only the keys set), or null; a preference run cannot mix a recipe. */
+function preferenceBlock(args: StartRunArgs): Record<string, unknown> | null {
+  const isPreference = (PREFERENCE_OBJECTIVES as readonly string[]).includes(args.objective);
+  if (isPreference && args.recipe) throw new LatheError('INVALID_ARGUMENTS', `A ${args.objective.toUpperCase()} run trains on one preference dataset version; data recipes mix SFT or CPT data.`, 'Remove the recipe, or choose SFT/CPT.');
+  if (isPreference && args.packing) throw new LatheError('INVALID_ARGUMENTS', `${args.objective.toUpperCase()} compares whole answers, so its examples are never packed together.`, 'Turn packing off for a preference run.');
+  if (isPreference && args.method === 'full' && args.preference?.reference === 'adapter_disabled') throw new LatheError('INVALID_ARGUMENTS', 'Full fine-tuning has no adapter to switch off for the reference model.', 'Use reference "precomputed" (the default for full fine-tuning).');
+  if (!isPreference || !args.preference) return null;
+  const p = args.preference;
+  const block = { beta: p.beta, simpo_gamma: p.simpoGamma, desirable_weight: p.desirableWeight, undesirable_weight: p.undesirableWeight, reference: p.reference };
+  const set = Object.fromEntries(Object.entries(block).filter(([, v]) => v !== undefined));
+  return Object.keys(set).length ? set : null;
 }
 
 /**

@@ -50,6 +50,15 @@ describe('memory and time estimate', () => {
     expect(again.notes.join(' ')).toMatch(/earlier runs of this model/);
   }, 240_000);
 
+  it('counts two sequences per example for pairwise preference objectives (chosen and rejected), one for KTO', async () => {
+    const { engine, baseModelDir } = await trainingEngine(engines);
+    const common = { baseModelDir, method: 'lora' as const, loraRank: 8, maxSeqLen: 256, microBatchSize: 4, gradAccum: 1, maxSteps: 10, device: 'cpu' as const };
+    const [sft, dpo, kto] = await Promise.all((['sft', 'dpo', 'kto'] as const).map((objective) => engine.call('runs.estimate', { ...common, objective })));
+    expect(dpo!.bytes.activations).toBeGreaterThan(sft!.bytes.activations * 1.9);
+    expect(dpo!.seconds).toBeCloseTo(sft!.seconds * 2, 5);
+    expect(kto!.bytes).toEqual(sft!.bytes);
+  });
+
   it('says what is wrong with a folder that is not a model', async () => {
     const { engine } = await trainingEngine(engines);
     await expect(engine.call('runs.estimate', { baseModelDir: '/no/such/folder', device: 'cpu' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: /config\.json/ });

@@ -8,7 +8,7 @@ import { diskBudget, flopsPerToken, largestParametersThatFit, memoryBreakdown, s
 import { runQueries } from '../db/queries/runs.js';
 import type { TrainingHardware } from './training-hardware.js';
 
-export type EstimateInput = Omit<EstimateSettings, 'precision'> & { baseModelDir: string; precision: Precision | 'auto'; device: 'auto' | 'cpu' | 'cuda'; checkpointEvery: number; keepCheckpoints: number };
+export type EstimateInput = Omit<EstimateSettings, 'precision'> & { baseModelDir: string; precision: Precision | 'auto'; device: 'auto' | 'cpu' | 'cuda'; checkpointEvery: number; keepCheckpoints: number; objective?: string };
 
 /** Sustained share of peak FLOP/s a LoRA step reaches (H100-class measurements put bf16 LoRA at 30–45 %). */
 const GPU_MFU = 0.35;
@@ -40,13 +40,15 @@ export function estimateRun(db: Database.Database | null, input: EstimateInput, 
   const gpu = input.device === 'cpu' ? null : hw.gpus[0] ?? null;
   const kind = gpu ? 'cuda' : 'cpu';
   const precision: Precision = input.precision !== 'auto' ? input.precision : kind === 'cuda' ? 'bf16' : 'fp32';
-  const b = memoryBreakdown(shape, { ...input, precision }, kind);
+  // DPO, ORPO and SimPO run the chosen and the rejected answer of each example; a reference pass adds no saved activations.
+  const sequencesPerExample = input.objective === 'dpo' || input.objective === 'orpo' || input.objective === 'simpo' ? 2 : 1;
+  const b = memoryBreakdown(shape, { ...input, precision, sequencesPerExample }, kind);
   const memoryBytes = gpu ? gpu.vramBytes : hw.ramTotalBytes;
   const notes: string[] = [];
   if (input.method === 'qlora' && kind === 'cpu') notes.push('QLoRA needs a CUDA GPU; on this machine the trainer refuses it.');
   if (input.device === 'cuda' && !gpu) notes.push('No CUDA GPU was detected; the run would fail at start.');
 
-  const tokensPerStep = input.maxSeqLen * input.microBatchSize * input.gradAccum;
+  const tokensPerStep = input.maxSeqLen * input.microBatchSize * input.gradAccum * sequencesPerExample;
   const measured = db ? measuredTokensPerSecond(db, path.resolve(input.baseModelDir), kind) : null;
   let tokensPerSecond: number;
   if (measured) {

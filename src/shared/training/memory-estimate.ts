@@ -41,6 +41,8 @@ export interface EstimateSettings {
   /** Processes (GPUs) and how they hold the model: 'ddp' = a whole copy each, 'fsdp' = 1/N each (FSDP2). */
   worldSize?: number;
   sharding?: 'ddp' | 'fsdp';
+  /** Sequences a row of the micro-batch runs through the model: 2 for pairwise preference objectives (chosen and rejected). */
+  sequencesPerExample?: number;
 }
 
 export interface MemoryBreakdown {
@@ -120,7 +122,7 @@ export function memoryBreakdown(s: ModelShape, x: EstimateSettings, device: 'cpu
     gradients = gradients / world + (x.method === 'full' ? block : 0);
     optimizer /= world;
   }
-  const tokens = x.maxSeqLen * x.microBatchSize;
+  const tokens = x.maxSeqLen * x.microBatchSize * (x.sequencesPerExample ?? 1);
   const kv = s.kvHeads * s.headDim;
   // Elements saved per token per layer for backward: norms, q/k/v (+rotary), attention output, o_proj input,
   // residuals, gate/up/act/product, down input; LoRA adds its dropout'd inputs of the seven linears.

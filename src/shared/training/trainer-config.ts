@@ -15,9 +15,21 @@ export const trainerConfigSchema = z
     base_model: z.string().min(1),
     output_dir: z.string().min(1),
     method: z.enum(['lora', 'full', 'qlora']).optional(),
-    objective: z.enum(['sft', 'cpt']).optional(),
+    objective: z.enum(['sft', 'cpt', 'dpo', 'orpo', 'simpo', 'kto']).optional(),
     data: z.object({ train: files.optional(), validation: files.nullable().optional() }).strict(),
     recipe: z.array(z.object({ path: z.string().min(1), ratio: z.number().positive(), kind: z.enum(['chat', 'text']) }).strict()).min(1).nullable().optional(),
+    // Only with a preference objective (dpo, orpo, simpo, kto); every key optional (TRL's defaults, see config.py).
+    preference: z
+      .object({
+        beta: z.number().positive().optional(),
+        simpo_gamma: z.number().min(0).optional(),
+        desirable_weight: z.number().min(0).optional(),
+        undesirable_weight: z.number().min(0).optional(),
+        reference: z.enum(['adapter_disabled', 'precomputed']).optional(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
     lora: z
       .object({
         rank: z.number().int().min(1).optional(),

@@ -14,7 +14,9 @@ from ..protocol import EXIT_BAD_ARGUMENTS, LatheError
 from ..hashing import sha256_file as _sha256
 
 METHODS = ("lora", "full", "qlora")
-OBJECTIVES = ("sft", "cpt")
+OBJECTIVES = ("sft", "cpt", "dpo", "orpo", "simpo", "kto")
+PREFERENCE_OBJECTIVES = ("dpo", "orpo", "simpo", "kto")  # preference.py; data lines: README "Preference objectives"
+REFERENCES = ("adapter_disabled", "precomputed")  # where DPO's and KTO's reference log-probabilities come from
 SCHEDULES = ("cosine", "linear")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -27,7 +29,7 @@ SHARDING = ("ddp", "fsdp")  # with devices > 1: a full copy per process (DDP) or
 # the effective batch (micro_batch_size * grad_accum, per process) fixes which samples make a step.
 RESUME_KEYS = ("base_model", "method", "objective", "data", "recipe", "lora", "max_seq_len", "effective_batch",
                "lr", "schedule", "warmup_steps", "max_steps", "epochs", "seed", "weight_decay", "grad_clip",
-               "packing", "precision", "world_size", "sharding")
+               "packing", "precision", "world_size", "sharding", "preference")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,18 @@ class LoraSettings:
     alpha: float = 32.0
     dropout: float = 0.05
     target_modules: str | list[str] = "all-linear"
+
+
+@dataclass(frozen=True)
+class PreferenceSettings:
+    """The preference objectives' knobs, TRL's defaults (DPOConfig, ORPOConfig, CPOConfig for SimPO, KTOConfig)."""
+    beta: float = 0.1                 # DPO/KTO: strength of the tie to the reference; ORPO: the odds-ratio weight
+                                      # (lambda); SimPO: reward scale (the SimPO paper uses 2-2.5)
+    simpo_gamma: float = 0.5          # SimPO's target reward margin
+    desirable_weight: float = 1.0     # KTO: weight of the losses of examples labelled true ...
+    undesirable_weight: float = 1.0   # ... and of those labelled false
+    reference: str | None = None      # DPO/KTO: "adapter_disabled" (LoRA default) | "precomputed" (full default); None
+                                      # for ORPO and SimPO, which need no reference
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class RunConfig:
     compile: bool = False                # torch.compile each decoder block (regional compilation)
     packing: bool = False                # padding-free rows of <= max_seq_len, attention per example/document
     recipe: list[RecipeSource] | None = None
+    preference: PreferenceSettings | None = None  # set exactly for the preference objectives (dpo, orpo, simpo, kto)
     devices: int | list[int] = 1         # processes (CPU) or GPU count, or a list of GPU indices (torchrun)
     sharding: str = "ddp"                # ddp | fsdp (FSDP2: weights, gradients, optimizer state split over processes)
     heartbeat_seconds: float = 10.0      # 0: no heartbeat lines
@@ -91,6 +106,10 @@ class RunConfig:
     @property
     def effective_batch(self) -> int:
         return self.micro_batch_size * self.grad_accum
+
+    @property
+    def is_preference(self) -> bool:
+        return self.objective in PREFERENCE_OBJECTIVES
 
     @property
     def world_size(self) -> int:
@@ -176,6 +195,39 @@ def _lora(raw) -> LoraSettings:
                         dropout=_float(raw, "dropout", 0.05, 0.0, 0.99), target_modules=targets)
 
 
+def _preference(raw: dict, objective: str, method: str) -> PreferenceSettings | None:
+    block = raw.get("preference")
+    if objective not in PREFERENCE_OBJECTIVES:
+        if block is not None:
+            raise _bad("preference", f"is set, but `objective` is {objective!r}.",
+                       "Set `objective` to \"dpo\", \"orpo\", \"simpo\" or \"kto\", or remove `preference`.")
+        return None
+    block = {} if block is None else block
+    if not isinstance(block, dict):
+        raise _bad("preference", "must be an object.", "Write it like {\"beta\": 0.1}.")
+    known = set(PreferenceSettings.__dataclass_fields__)
+    unknown = sorted(set(block) - known)
+    if unknown:
+        raise _bad(f"preference.{unknown[0]}", "is not a known key.", f"Use only {', '.join(sorted(known))}.")
+    # Named in full so an error says `preference.beta`; null means "the default", as when the key is left out.
+    named = {f"preference.{key}": value for key, value in block.items() if value is not None}
+    beta = _float(named, "preference.beta", 0.1, 0.0)
+    if beta <= 0:
+        raise _bad("preference.beta", "must be a number > 0.", "Set `preference.beta` to a number such as 0.1.")
+    reference = None
+    if objective in ("dpo", "kto"):
+        default = "precomputed" if method == "full" else "adapter_disabled"
+        reference = _choice(named, "preference.reference", default, REFERENCES)
+        if reference == "adapter_disabled" and method == "full":
+            raise _bad("preference.reference", "cannot be \"adapter_disabled\" with method \"full\": there is no "
+                       "adapter to disable, the weights themselves change.",
+                       "Set `preference.reference` to \"precomputed\" (or leave it out).")
+    return PreferenceSettings(beta=beta, simpo_gamma=_float(named, "preference.simpo_gamma", 0.5),
+                              desirable_weight=_float(named, "preference.desirable_weight", 1.0),
+                              undesirable_weight=_float(named, "preference.undesirable_weight", 1.0),
+                              reference=reference)
+
+
 def _recipe(raw, base: Path) -> list[RecipeSource] | None:
     if raw is None:
         return None
@@ -256,6 +308,14 @@ def load_config(path: Path) -> RunConfig:
     if not isinstance(data, dict):
         raise _bad("data", "is required: {\"train\": [...], \"validation\": [...] | null}.",
                    "Add a `data` object with a `train` list of .jsonl files.")
+    objective, method = _choice(raw, "objective", "sft", OBJECTIVES), _choice(raw, "method", "lora", METHODS)
+    if objective in PREFERENCE_OBJECTIVES:
+        if recipe is not None:
+            raise _bad("recipe", f"cannot mix sources for objective {objective!r}.",
+                       "Put the preference data in `data.train` and drop `recipe`.")
+        if raw.get("packing"):
+            raise _bad("packing", f"is not supported for objective {objective!r}: preference batches are padded.",
+                       "Set `packing` to false or leave it out.")
     max_steps, epochs = _int(raw, "max_steps", None, 1), _float(raw, "epochs", None, 0.0)
     if (max_steps is None) == (epochs is None) or epochs == 0.0:
         raise _bad("max_steps", "or `epochs` must be given (exactly one of them).", "Set `max_steps` (e.g. 500) or `epochs` (e.g. 2).")
@@ -264,8 +324,8 @@ def load_config(path: Path) -> RunConfig:
         output_dir=str((base / raw["output_dir"]).expanduser().resolve()),
         train_files=[] if recipe else _files(data.get("train"), "data.train", base, required=True),
         validation_files=_files(data.get("validation"), "data.validation", base, required=False),
-        method=_choice(raw, "method", "lora", METHODS),
-        objective=_choice(raw, "objective", "sft", OBJECTIVES),
+        method=method,
+        objective=objective,
         lora=_lora(raw.get("lora")),
         max_seq_len=_int(raw, "max_seq_len", 1024, 8),
         micro_batch_size=_int(raw, "micro_batch_size", 4, 1),
@@ -292,6 +352,7 @@ def load_config(path: Path) -> RunConfig:
         # Continued pre-training packs by default (documents are cut into blocks anyway); SFT pads unless asked.
         packing=_flag(raw, "packing") if raw.get("packing") is not None else (raw.get("objective") == "cpt" or recipe is not None),
         recipe=recipe,
+        preference=_preference(raw, objective, method),
         devices=_devices(raw),
         sharding=_choice(raw, "sharding", "ddp", SHARDING),
         heartbeat_seconds=_float(raw, "heartbeat_seconds", 10.0, 0.0, 3600.0),

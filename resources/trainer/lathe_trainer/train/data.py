@@ -27,14 +27,25 @@ class Encoded:
     source: int = 0                        # index of the recipe source it came from
     notes: tuple[str, ...] = ()            # what rendering had to change (see chat_template.prepare)
 
+    @property
+    def token_count(self) -> int:
+        return len(self.input_ids)
+
+
+@dataclass(frozen=True)
+class Chat:
+    """One SFT line: the conversation and the tools its template is told about (None: no tools)."""
+    messages: list[dict]
+    tools: list[dict] | None = None
+
 
 def read_jsonl(path: str, objective: str) -> list:
-    """[messages lists] for sft, [texts] for cpt; a bad line names its file and line number."""
+    """[Chat] for sft, [texts] for cpt; a bad line names its file and line number."""
     return [row for _, row in iter_jsonl(path, objective)]
 
 
-def iter_jsonl(path: str, objective: str, on_bytes=None):
-    """(line number, row) one at a time, as `read_jsonl` checks them; `on_bytes(n)` hears the bytes read so far."""
+def json_rows(path: str, on_bytes=None):
+    """(line number, parsed JSON) of every non-blank line; `on_bytes(n)` hears the bytes read so far."""
     read = 0
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
@@ -44,29 +55,75 @@ def iter_jsonl(path: str, objective: str, on_bytes=None):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield number, json.loads(line)
             except ValueError as exc:
                 raise LatheError("data_invalid", f"{Path(path).name} line {number} is not JSON ({exc}).",
                                  "Fix or remove that line; each line must be one JSON object.") from exc
-            if objective == "sft":
-                messages = row.get("messages") if isinstance(row, dict) else None
-                if not isinstance(messages, list) or not all(isinstance(m, dict) and isinstance(m.get("role"), str)
-                                                            and isinstance(m.get("content"), str) for m in messages):
-                    raise LatheError("data_invalid", f"{Path(path).name} line {number} has no valid `messages` list.",
-                                     "SFT examples look like {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, ...]}.")
-                yield number, messages
-            else:
-                text = row.get("text") if isinstance(row, dict) else None
-                if not isinstance(text, str):
-                    raise LatheError("data_invalid", f"{Path(path).name} line {number} has no `text` string.",
-                                     "Continued pre-training examples look like {\"text\": \"...\"}.")
-                yield number, text
 
 
-def encode_sft(tokenizer, messages: list[dict], max_seq_len: int) -> Encoded:
-    """The ids `apply_chat_template(messages, tokenize=True)` gives (see `chat_template.encode_chat`), labels on
-    the assistant turns' content and end-of-turn tokens, cut to max_seq_len."""
-    chat = encode_chat(tokenizer, messages)
+def iter_jsonl(path: str, objective: str, on_bytes=None):
+    """(line number, row) one at a time, as `read_jsonl` checks them; `on_bytes(n)` hears the bytes read so far."""
+    for number, row in json_rows(path, on_bytes):
+        if objective == "sft":
+            messages = row.get("messages") if isinstance(row, dict) else None
+            problem = messages_problem(messages) or tools_problem(row.get("tools"))
+            if problem:
+                raise LatheError("data_invalid", f"{Path(path).name} line {number}: {problem}",
+                                 "SFT examples look like {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, ...]} "
+                                 "(see the trainer README for tool calls, tools and weights).")
+            yield number, Chat(messages, row.get("tools") or None)
+        else:
+            text = row.get("text") if isinstance(row, dict) else None
+            if not isinstance(text, str):
+                raise LatheError("data_invalid", f"{Path(path).name} line {number} has no `text` string.",
+                                 "Continued pre-training examples look like {\"text\": \"...\"}.")
+            yield number, text
+
+
+def messages_problem(messages, what: str = "`messages`") -> str | None:
+    """What is wrong with a list of chat messages, or None. A message: {"role", "content", "weight"?: 0|1,
+    "tool_calls"?: [{"id"?, "type": "function", "function": {"name", "arguments"}}], "tool_call_id"?, "name"?,
+    "reasoning"?}; `content` may be "" (or null) in an assistant message that only calls tools."""
+    if not isinstance(messages, list) or not messages:
+        return f"{what} is not a non-empty list of messages."
+    for index, m in enumerate(messages, 1):
+        where = f"{what} message {index}"
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            return f"{where} has no `role` string."
+        calls = m.get("tool_calls")
+        if not isinstance(m.get("content"), str) and not (m.get("content") is None and calls):
+            return f"{where} has no `content` string."
+        if m.get("weight", 1) not in (0, 1) or isinstance(m.get("weight"), bool):
+            return f"{where} has `weight` {m.get('weight')!r}; it must be 0 (not trained) or 1."
+        for key in ("tool_call_id", "name", "reasoning"):
+            if m.get(key) is not None and not isinstance(m[key], str):
+                return f"{where} has a `{key}` that is not a string."
+        if calls is not None:
+            if m["role"] != "assistant" or not isinstance(calls, list) or not all(
+                    isinstance(c, dict) and isinstance(c.get("function"), dict)
+                    and isinstance(c["function"].get("name"), str)
+                    and isinstance(c["function"].get("arguments", "{}"), (str, dict)) for c in calls):
+                return (f"{where} has `tool_calls` that are not assistant tool calls "
+                        "[{\"type\": \"function\", \"function\": {\"name\": ..., \"arguments\": \"{...}\"}}].")
+    return None
+
+
+def tools_problem(tools) -> str | None:
+    if tools is None:
+        return None
+    if not isinstance(tools, list) or not all(isinstance(t, dict) and isinstance(t.get("function"), dict)
+                                              and isinstance(t["function"].get("name"), str) for t in tools):
+        return "`tools` is not a list of {\"type\": \"function\", \"function\": {\"name\", \"description\", \"parameters\"}}."
+    return None
+
+
+def encode_sft(tokenizer, messages: list[dict] | Chat, max_seq_len: int, tools: list[dict] | None = None) -> Encoded:
+    """The ids `apply_chat_template(messages, tools=tools, tokenize=True)` gives (see `chat_template.encode_chat`),
+    labels on the assistant turns' content (tool calls included; not turns with weight 0) and end-of-turn tokens,
+    cut to max_seq_len. `messages` may be a whole `Chat` (a `read_jsonl` row), tools included."""
+    if isinstance(messages, Chat):
+        messages, tools = messages.messages, messages.tools
+    chat = encode_chat(tokenizer, messages, tools)
     return Encoded(chat.input_ids[:max_seq_len], chat.labels[:max_seq_len], notes=chat.notes)
 
 
@@ -112,9 +169,9 @@ def encode_files(tokenizer, paths: list[str], objective: str, max_seq_len: int) 
     base = Path(str(getattr(tokenizer, "name_or_path", "") or "base model")).name
     for path in paths:
         encoded = []
-        for number, messages in enumerate(read_jsonl(path, "sft"), 1):
+        for number, chat in enumerate(read_jsonl(path, "sft"), 1):
             try:
-                encoded.append(encode_sft(tokenizer, messages, max_seq_len))
+                encoded.append(encode_sft(tokenizer, chat.messages, max_seq_len, chat.tools))
             except LatheError as exc:
                 raise LatheError(exc.code, f"{Path(path).name} example {number}: {exc.message}", exc.hint,
                                  exc.exit_code) from exc

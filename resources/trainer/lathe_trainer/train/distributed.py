@@ -117,6 +117,19 @@ class Dist:
         dist.all_reduce(tensor)
         return float(tensor.item())
 
+    def sum_tensor(self, tensor):
+        """Element-wise sum of a (CPU) tensor over all processes, in float64; one all-reduce for many numbers."""
+        import torch
+
+        tensor = tensor.detach().to(torch.float64).cpu()
+        if self.world == 1:
+            return tensor
+        import torch.distributed as dist
+
+        reduced = tensor.to(self._reduce_device())
+        dist.all_reduce(reduced)
+        return reduced.cpu()
+
     def any(self, flag: bool) -> bool:
         return self.sum(1.0 if flag else 0.0) > 0
 

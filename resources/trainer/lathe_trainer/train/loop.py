@@ -2,8 +2,8 @@
 
 Deliberately not transformers.Trainer: see README ("Why a lean loop"). The helpers hold the details:
 config.py (run.json), data.py (tokenisation, masking, packing, order), recipe.py (mixing sources),
-model.py (loading, precision), step.py (forward/backward and the out-of-memory fallback), distributed.py
-(torchrun + DDP), checkpoint.py, manifest.py.
+model.py (loading, precision), step.py (forward/backward and the out-of-memory fallback), preference_step.py (the
+same for dpo/orpo/simpo/kto), distributed.py (torchrun + DDP), checkpoint.py, manifest.py.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from ..no_remote_code import refuse_custom_code
 from ..protocol import EXIT_CANCELLED, LatheError, ProtocolWriter, log
 from . import checkpoint as ckpt
 from .config import RunConfig, load_config
-from .data import DataPosition, SampleStream, collate, shuffled_epoch
+from .data import DataPosition, SampleStream, shuffled_epoch
 from .distributed import Dist, inside_torchrun, relaunch, unwrap
 from .manifest import EventSummary, base_model_hashes, write_run_manifest
 from .model import (FP16_SCALE_ENV, check_base_folder, load_model, load_tokenizer, pick_device, require_gpu_for,
                     resolve_attention, resolve_precision, save_weights)
 from .loss import chunked_head_for
+from .preference_data import encode_preference_files
+from .preference_step import PreferenceObjective, precompute_reference
 from .recipe import encode_recipe, recipe_order
-from .step import FakeOOM, MicroBatching, StepSettings, step_with_fallback, token_loss_sum
+from .step import FakeOOM, MicroBatching, StepSettings, TokenObjective, step_with_fallback
 from .token_cache import shared_examples
 
 
@@ -72,22 +74,6 @@ def learning_rate(step: int, c: RunConfig, total_steps: int) -> float:
     progress = min(1.0, (step - c.warmup_steps) / max(1, total_steps - c.warmup_steps))
     shape = 0.5 * (1 + math.cos(math.pi * progress)) if c.schedule == "cosine" else 1 - progress
     return c.lr * (c.min_lr_ratio + (1 - c.min_lr_ratio) * shape)
-
-
-def validate(model, examples, micro_size: int, s: StepSettings, dist: Dist) -> float:
-    """Token-mean validation loss; each process takes every world-th example and the sums are all-reduced."""
-    import torch
-
-    mine = examples[dist.rank::dist.world]
-    model.eval()
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for start in range(0, len(mine), micro_size):
-            batch = collate(mine[start:start + micro_size], s.pad_id, s.packed, s.row_len)
-            total += float(token_loss_sum(model, batch, s))
-            count += batch.label_count
-    model.train()
-    return dist.sum(total) / max(1.0, dist.sum(count))
 
 
 def memory_bytes(device: str) -> int | None:
@@ -175,6 +161,8 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     def tokens(paths: list[str], objective: str, source: int = 0):  # memory-mapped, tokenised once (token_cache.py)
+        if c.is_preference:  # small data of several sequences per example: encoded in memory, by every process
+            return encode_preference_files(tokenizer, paths, objective, c.max_seq_len) if paths else []
         return shared_examples(tokenizer, base, paths, objective, c.max_seq_len, dist,
                                lambda f, text: writer.progress("setup", f, text), source)
 
@@ -198,6 +186,14 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
     heartbeat.pulse(phase="setup")
     attention = resolve_attention(base, c.attn_requested, device) if c.attn_requested == "auto" else c.attn_implementation
     core = load_model(base, c.method, c.lora, device, precision, attention, c.gradient_checkpointing, c.compile)
+    # fp16: the loss is scaled up before backward (step.py) and the gradients unscaled before clipping; bf16 needs none
+    scaler = torch.amp.GradScaler(torch.device(device).type, init_scale=float(os.environ.get(FP16_SCALE_ENV, 2.0 ** 16))) \
+        if precision == "fp16" else None
+    settings = StepSettings(device, precision, pad_id, c.packing, c.debug_inject_nan_at_step, row_len=c.max_seq_len,
+                            head=chunked_head_for(core, device), scaler=scaler)
+    if c.is_preference and c.preference.reference == "precomputed":  # from the base weights, before a checkpoint's
+        writer.progress("setup", 0.0, "Computing the reference log-probabilities.")
+        train_set, val_set = (precompute_reference(core, data, settings, dist) for data in (train_set, val_set))
     if resume is not None:
         ckpt.load_checkpoint_weights(resume, core, c.method)  # before DDP copies or FSDP shards them
     model = dist.wrap(core, c.sharding)
@@ -211,9 +207,7 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
                                    {"params": no_decay, "weight_decay": 0.0}], lr=c.lr,
                                   # CUDA: one fused kernel for all parameters; CPU: the single-tensor path, bit-reproducible
                                   **({"fused": True} if device.startswith("cuda") else {"foreach": False}))
-    # fp16: the loss is scaled up before backward (step.py) and the gradients unscaled before clipping; bf16 needs none
-    scaler = torch.amp.GradScaler(torch.device(device).type, init_scale=float(os.environ.get(FP16_SCALE_ENV, 2.0 ** 16))) \
-        if precision == "fp16" else None
+    objective = PreferenceObjective(c.objective, c.preference, core) if c.is_preference else TokenObjective()
     stream = SampleStream(recipe_order(train_set, c.recipe, c.seed) if c.recipe else shuffled_epoch(len(train_set), c.seed))
     per_step = c.effective_batch * dist.world
     total_steps = c.max_steps or max(1, math.ceil(c.epochs * stream.epoch_length / per_step))
@@ -229,8 +223,6 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
             scaler.load_state_dict(state["scaler"])
         ckpt.restore_rng(state["rng_tensors"], state["rng"])  # last: loading must not disturb the streams
         log(f"resumed from {resume} at step {step} (micro-batch {micro.size})")
-    settings = StepSettings(device, precision, pad_id, c.packing, c.debug_inject_nan_at_step, row_len=c.max_seq_len,
-                            head=chunked_head_for(core, device), scaler=scaler)
     out = Path(c.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     n_trainable, n_total = sum(p.numel() for p in trainable), sum(p.numel() for p in core.parameters())
@@ -264,10 +256,10 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
 
     def evaluate(at_step: int) -> None:
         heartbeat.pulse(phase="eval")
-        loss = validate(core, val_set, micro.size, settings, dist)
-        if at_step > 0 and math.isfinite(loss):
-            val_losses[at_step] = loss
-        events.emit("eval", step=at_step, val_loss=loss)
+        values = objective.validate(core, val_set, micro.size, settings, dist)  # val_loss (+ preference metrics)
+        if at_step > 0 and math.isfinite(values["val_loss"]):
+            val_losses[at_step] = values["val_loss"]
+        events.emit("eval", step=at_step, **values)
         heartbeat.pulse(phase="train")
 
     # The base model's validation loss, so a report can show what tuning changed (no RNG is consumed).
@@ -292,7 +284,7 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
             samples = stream.take(per_step)
             mine = samples[dist.rank * c.effective_batch:(dist.rank + 1) * c.effective_batch]
             result = None if stopping else step_with_fallback(
-                model, optimizer, [train_set[i] for i in mine], micro, settings, step + 1, dist, fake_oom,
+                objective, model, optimizer, [train_set[i] for i in mine], micro, settings, step + 1, dist, fake_oom,
                 events.emit, heartbeat.pulse, lambda: stop.signal_name is not None)
             if result is None:
                 stream.rewind(committed)
@@ -300,7 +292,7 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
                 raise LatheError("cancelled", f"Stopped by {stop.signal_name or 'a signal'} at step {step}; "
                                  "checkpoint saved.", f"Continue later with --resume {last_checkpoint}.",
                                  exit_code=EXIT_CANCELLED)
-            loss_value, tokens = result
+            loss_value, tokens, objective_metrics = result
             if scaler is not None:
                 scaler.unscale_(optimizer)
             norm = torch.nn.utils.clip_grad_norm_(trainable, c.grad_clip or float("inf"))
@@ -321,12 +313,13 @@ def _train(c: RunConfig, writer: ProtocolWriter, events: Events, dist: Dist, dev
                 optimizer.step()
             step += 1
             for i in samples:
-                trained_tokens[train_set[i].source] += len(train_set[i].input_ids)
+                trained_tokens[train_set[i].source] += train_set[i].token_count
             seconds = time.monotonic() - t0
             tokens_total, fit_seconds = tokens_total + tokens, fit_seconds + seconds
             fit_cpu += time.process_time() - cpu0
             events.emit("metrics", step=step, loss=loss_value, lr=lr, grad_norm=grad_norm,
-                        tokens_per_s=round(tokens / max(seconds, 1e-9), 1), memory_bytes=memory_bytes(device))
+                        tokens_per_s=round(tokens / max(seconds, 1e-9), 1), memory_bytes=memory_bytes(device),
+                        **objective_metrics)  # preference objectives: reward margin and accuracy, log-probabilities
             heartbeat.pulse(step=step)
             if step % every_progress == 0 or step == total_steps:
                 writer.progress("train", step / total_steps, f"step {step}/{total_steps} loss {loss_value:.4f}")

@@ -42,24 +42,25 @@ class ChunkedHead:
 
     def rows_loss(self, rows, targets):
         """Summed cross-entropy of `rows` (N x hidden) against `targets` (N), a chunk of logits at a time."""
+        if self.liger is not None and rows.dtype == self.head.weight.dtype:  # a LoRA base in bf16/fp16, not fp32 masters
+            return self.liger(self.head.weight, rows, targets)
+        return self.rows_losses(rows, targets, reduction="sum").sum()
+
+    def rows_losses(self, rows, targets, reduction: str = "none"):
+        """The cross-entropy of each row (N), or per chunk with reduction "sum", a chunk of logits at a time."""
         import torch
         import torch.nn.functional as F
         from torch.utils.checkpoint import checkpoint
-
-        if self.liger is not None and rows.dtype == self.head.weight.dtype:  # a LoRA base in bf16/fp16, not fp32 masters
-            return self.liger(self.head.weight, rows, targets)
 
         def chunk(h, t):
             logits = self.head(h).float()
             if self.softcap:
                 logits = torch.tanh(logits / self.softcap) * self.softcap
-            return F.cross_entropy(logits, t, reduction="sum")
+            return F.cross_entropy(logits, t, reduction=reduction).reshape(-1)
 
-        total = rows.new_zeros((), dtype=torch.float32)
-        for start in range(0, rows.size(0), self.chunk_rows):
-            end = start + self.chunk_rows
-            total = total + checkpoint(chunk, rows[start:end], targets[start:end], use_reentrant=False)
-        return total
+        parts = [checkpoint(chunk, rows[start:start + self.chunk_rows], targets[start:start + self.chunk_rows],
+                            use_reentrant=False) for start in range(0, rows.size(0), self.chunk_rows)]
+        return torch.cat(parts) if parts else rows.new_zeros(0, dtype=torch.float32)
 
 
 def chunked_head_for(model, device: str) -> ChunkedHead | None:
@@ -102,17 +103,54 @@ def _liger_loss(head, softcap, device):
 
 def token_loss_sum(model, b, head: ChunkedHead | None, autocast):
     """Summed next-token cross-entropy over label positions of batch `b` (already on the device), in float32."""
-    import torch
     import torch.nn.functional as F
 
     labels = b.labels[:, 1:]
     if head is None:
-        with autocast:
-            logits = model(input_ids=b.input_ids, attention_mask=b.attention_mask, position_ids=b.position_ids,
-                           use_cache=False).logits
-        logits = logits[:, :-1].float()
+        logits = _plain_logits(model, b, autocast)
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1),
                                ignore_index=IGNORE_INDEX, reduction="sum")
+    hidden = _hidden_states(model, b, head, autocast)
+    keep = labels != IGNORE_INDEX
+    if not bool(keep.any()):
+        return hidden.sum().float() * 0.0  # no label here: a zero that still reaches every parameter (DDP waits on all)
+    with autocast:
+        return head.rows_loss(hidden[keep], labels[keep])
+
+
+def row_logps(model, b, head: ChunkedHead | None, autocast):
+    """Per row of batch `b`: the summed log-probability of its labelled tokens (float32, [rows]) and how many there
+    are ([rows]) - the sequence log-probabilities the preference objectives compare (preference.py). Same chunking
+    as `token_loss_sum`: no full-vocabulary logits for the families in HEADS."""
+    import torch
+    import torch.nn.functional as F
+
+    labels = b.labels[:, 1:]
+    keep = labels != IGNORE_INDEX
+    rows = torch.arange(labels.size(0), device=labels.device).unsqueeze(1).expand_as(labels)[keep]
+    sums = torch.zeros(labels.size(0), dtype=torch.float32, device=labels.device)
+    if head is None:
+        logits = _plain_logits(model, b, autocast)
+        return sums.index_add(0, rows, -F.cross_entropy(logits[keep], labels[keep], reduction="none")), keep.sum(dim=1)
+    hidden = _hidden_states(model, b, head, autocast)
+    if not bool(keep.any()):
+        return sums + hidden.sum().float() * 0.0, keep.sum(dim=1)  # zeros that still reach every parameter (DDP)
+    with autocast:
+        token_logps = -head.rows_losses(hidden[keep], labels[keep])
+    return sums.index_add(0, rows, token_logps), keep.sum(dim=1)
+
+
+def _plain_logits(model, b, autocast):
+    with autocast:
+        logits = model(input_ids=b.input_ids, attention_mask=b.attention_mask, position_ids=b.position_ids,
+                       use_cache=False).logits
+    return logits[:, :-1].float()
+
+
+def _hidden_states(model, b, head: ChunkedHead, autocast):
+    """The decoder's last hidden states of `b` (all but the last position), the model asked for no logits."""
+    import torch
+
     captured = []
     hook = head.decoder.register_forward_hook(lambda _m, _i, out: captured.append(out))
     try:
@@ -125,9 +163,4 @@ def token_loss_sum(model, b, head: ChunkedHead | None, autocast):
         raise LatheError("trainer_internal", "The chunked loss could not read the model's hidden states.",
                          f"Set the environment variable {PLAIN_ENV}=1 to use the plain loss, and report this model.")
     last = captured[-1]
-    hidden = (last.last_hidden_state if hasattr(last, "last_hidden_state") else last[0])[:, :-1]
-    keep = labels != IGNORE_INDEX
-    if not bool(keep.any()):
-        return hidden.sum().float() * 0.0  # no label here: a zero that still reaches every parameter (DDP waits on all)
-    with autocast:
-        return head.rows_loss(hidden[keep], labels[keep])
+    return (last.last_hidden_state if hasattr(last, "last_hidden_state") else last[0])[:, :-1]

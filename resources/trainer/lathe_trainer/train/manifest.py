@@ -29,7 +29,7 @@ class EventSummary:
         if type_ == "metrics":
             self.losses.append(fields["loss"])
         elif type_ == "eval":
-            self.evals.append({"step": fields["step"], "val_loss": fields["val_loss"]})
+            self.evals.append(dict(fields))  # step, val_loss (+ the preference objectives' val_ metrics)
         elif type_ == "checkpoint":
             self.checkpoints.append({"step": fields["step"], "path": fields["path"], "sha256": fields["sha256"]})
         elif type_ == "event":

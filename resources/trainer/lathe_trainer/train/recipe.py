@@ -33,8 +33,8 @@ def encode_recipe(tokenizer, sources: list[RecipeSource], max_seq_len: int, load
             encoded = encode_cpt(tokenizer, read_jsonl(source.path, "cpt"), max_seq_len)
         else:
             encoded = []
-            for messages in read_jsonl(source.path, "sft"):
-                example = encode_sft(tokenizer, messages, max_seq_len)
+            for chat in read_jsonl(source.path, "sft"):
+                example = encode_sft(tokenizer, chat.messages, max_seq_len, chat.tools)
                 if any(label != IGNORE_INDEX for label in example.labels):
                     encoded.append(example)
                 else:

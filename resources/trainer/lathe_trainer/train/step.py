@@ -77,8 +77,8 @@ class MicroBatching:
 
 
 def forward_backward(model, examples: list[Encoded], micro: MicroBatching, s: StepSettings, step: int, dist,
-                     fake_oom: FakeOOM, pulse, stop_requested) -> tuple[float, int] | None:
-    """Accumulates the gradient of one step; returns (loss, tokens) over all processes, or None if stopped."""
+                     fake_oom: FakeOOM, pulse, stop_requested) -> tuple[float, int, dict] | None:
+    """Accumulates the gradient of one step; returns (loss, tokens, {}) over all processes, or None if stopped."""
     batches = [collate(chunk, s.pad_id, s.packed, s.row_len) for chunk in micro.split(examples)]
     labels = dist.sum(sum(b.label_count for b in batches))
     scale = dist.world / max(1.0, labels)  # DDP averages gradients over processes; undo that for a token mean
@@ -99,7 +99,30 @@ def forward_backward(model, examples: list[Encoded], micro: MicroBatching, s: St
     loss_value = dist.sum(float(loss_sum)) / max(1.0, labels)
     if not math.isfinite(loss_value):
         raise non_finite(loss_value, step)
-    return loss_value, int(dist.sum(sum(b.tokens for b in batches)))
+    return loss_value, int(dist.sum(sum(b.tokens for b in batches))), {}
+
+
+def validate(model, examples, micro_size: int, s: StepSettings, dist) -> dict:
+    """{"val_loss": token-mean validation loss}; each process takes every world-th example, the sums are all-reduced."""
+    import torch
+
+    mine = examples[dist.rank::dist.world]
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(mine), micro_size):
+            batch = collate(mine[start:start + micro_size], s.pad_id, s.packed, s.row_len)
+            total += float(token_loss_sum(model, batch, s))
+            count += batch.label_count
+    model.train()
+    return {"val_loss": dist.sum(total) / max(1.0, dist.sum(count))}
+
+
+class TokenObjective:
+    """SFT and CPT: the summed token cross-entropy over labelled positions divided by their count. The preference
+    objectives have their own (preference_step.PreferenceObjective), with the same two methods."""
+    forward_backward = staticmethod(forward_backward)
+    validate = staticmethod(validate)
 
 
 def non_finite(value: float, step: int) -> LatheError:
@@ -114,9 +137,10 @@ def out_of_memory(step: int, micro: MicroBatching, distributed: bool) -> LatheEr
                       "on `gradient_checkpointing`; the effective batch can stay as it is.")
 
 
-def step_with_fallback(model, optimizer, examples, micro: MicroBatching, s: StepSettings, step: int, dist,
+def step_with_fallback(objective, model, optimizer, examples, micro: MicroBatching, s: StepSettings, step: int, dist,
                        fake_oom: FakeOOM, emit, pulse, stop_requested):
-    """forward_backward, halving the micro-batch on out-of-memory until it fits or is 1."""
+    """`objective.forward_backward` (loss, tokens, metrics), halving the micro-batch on out-of-memory until it fits
+    or is 1."""
     import torch
 
     from .checkpoint import capture_torch_rng, restore_torch_rng
@@ -125,7 +149,7 @@ def step_with_fallback(model, optimizer, examples, micro: MicroBatching, s: Step
     while True:
         optimizer.zero_grad(set_to_none=True)
         try:
-            return forward_backward(model, examples, micro, s, step, dist, fake_oom, pulse, stop_requested)
+            return objective.forward_backward(model, examples, micro, s, step, dist, fake_oom, pulse, stop_requested)
         except torch.OutOfMemoryError:
             pass  # handled below, outside the except block, so the failed attempt's tensors are freed first
         optimizer.zero_grad(set_to_none=True)

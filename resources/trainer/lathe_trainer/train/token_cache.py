@@ -290,8 +290,8 @@ def _tokenise_cpt(tokenizer, paths: list[str], max_seq_len: int, writer: _Writer
 
 
 def _encode_one(args):
-    messages, max_seq_len = args
-    return _encode_sft_flags(_POOL_TOKENIZER, messages, max_seq_len)
+    chat, max_seq_len = args
+    return _encode_sft_flags(_POOL_TOKENIZER, chat, max_seq_len)
 
 
 _POOL_TOKENIZER = None
@@ -304,10 +304,10 @@ def _pool_init(base: str) -> None:
     _POOL_TOKENIZER = load_tokenizer(Path(base))
 
 
-def _encode_sft_flags(tokenizer, messages, max_seq_len: int):
+def _encode_sft_flags(tokenizer, chat, max_seq_len: int):
     """(ids, flags, notes), or a LatheError's parts as a dict (exceptions with extra fields do not cross a pool)."""
     try:
-        e = encode_sft(tokenizer, messages, max_seq_len)
+        e = encode_sft(tokenizer, chat.messages, max_seq_len, chat.tools)
     except LatheError as exc:
         return {"code": exc.code, "message": exc.message, "hint": exc.hint, "exit_code": exc.exit_code}
     return e.input_ids, [TRAINS if label != IGNORE_INDEX else 0 for label in e.labels], e.notes

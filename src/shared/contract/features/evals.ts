@@ -224,6 +224,22 @@ export const evalHandlers = {
     result: z.object({ judgings: z.array(judgingSchema) }),
     writes: false,
   }),
+  'evals.judgeWinRate': handler({
+    summary: 'Win rate of eval b over eval a by the local judge: per item, the higher 1–5 score wins (equal scores tie, counted half), with a 95% Wilson interval. Both judgings must use the same judge model, adapters and rubric.',
+    args: z.object({ aJudgingId: z.string().min(1), bJudgingId: z.string().min(1) }).strict(),
+    result: z.object({
+      n: z.number().int(),
+      aWins: z.number().int(),
+      bWins: z.number().int(),
+      ties: z.number().int(),
+      /** Items left out because a verdict on either side had no readable score. */
+      unscored: z.number().int(),
+      winRateB: z.number().nullable(),
+      low: z.number().nullable(),
+      high: z.number().nullable(),
+    }),
+    writes: false,
+  }),
   'evals.quantCost': handler({
     summary: 'What quantisation cost: the evals of GGUF quants derived from the reference eval’s model (same data and split), each against the reference with paired bootstrap intervals, file size and speed.',
     args: z.object({ referenceEvalId: z.string().min(1), resamples: z.number().int().min(100).max(100_000).default(2000) }).strict(),

@@ -32,6 +32,22 @@ export const runSummarySchema = z.object({
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
+/** The objectives that train on preference pairs (dpo, orpo, simpo) or labelled answers (kto). */
+export const PREFERENCE_OBJECTIVES = ['dpo', 'orpo', 'simpo', 'kto'] as const;
+
+export const preferenceSettingsSchema = z
+  .object({
+    /** How far the tuned model may move from the reference (DPO, KTO) or the scale of the reward (ORPO, SimPO). */
+    beta: z.number().positive().max(100).optional(),
+    /** SimPO's target reward margin. */
+    simpoGamma: z.number().min(0).max(100).optional(),
+    desirableWeight: z.number().min(0).max(100).optional(),
+    undesirableWeight: z.number().min(0).max(100).optional(),
+    /** DPO/KTO's reference: the base with the adapter switched off (LoRA), or log-probs computed once before training. */
+    reference: z.enum(['adapter_disabled', 'precomputed']).optional(),
+  })
+  .strict();
+
 export const startRunArgs = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
@@ -72,6 +88,8 @@ export const startRunArgs = z
      * general text). When set, these are the training data and `datasetVersionId` only supplies validation.
      */
     recipe: z.array(z.object({ datasetVersionId: z.string().min(1), ratio: z.number().positive().max(1000) }).strict()).min(1).max(16).optional(),
+    /** Preference objectives only; unset keys take TRL's defaults (β 0.1, SimPO γ 0.5, KTO weights 1). */
+    preference: preferenceSettingsSchema.optional(),
   })
   .strict();
 export type StartRunArgs = z.output<typeof startRunArgs>;
@@ -94,6 +112,8 @@ export const estimateArgs = z
     sharding: z.enum(['ddp', 'fsdp']).default('ddp'),
     checkpointEvery: z.number().int().min(0).default(0),
     keepCheckpoints: z.number().int().min(0).max(10_000).default(3),
+    /** Pairwise objectives (DPO, ORPO, SimPO) run a chosen and a rejected sequence per example. */
+    objective: z.enum(['sft', 'cpt', 'dpo', 'orpo', 'simpo', 'kto']).default('sft'),
   })
   .strict();
 
