@@ -15,6 +15,7 @@ import { EventBus } from './event-bus.js';
 import { doctorHandlers } from './hardware/doctor-handlers.js';
 import { datasetHandlers } from './datasets/dataset-handlers.js';
 import { reviewHandlers } from './datasets/review-handlers.js';
+import { datasetExportHandlers } from './datasets/dataset-export-handlers.js';
 import { recipeHandlers } from './datasets/recipe-handlers.js';
 import { JobRegistry } from './jobs.js';
 import { SearchIndexer } from './datasets/search-indexer.js';
@@ -69,6 +70,7 @@ export class Engine {
       ...auditHandlers(ctx),
       ...datasetHandlers(ctx),
       ...reviewHandlers(ctx),
+      ...datasetExportHandlers(ctx),
       ...recipeHandlers(ctx),
       ...runHandlers(ctx, this.runs),
       ...modelHandlers(ctx),

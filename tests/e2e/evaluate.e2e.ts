@@ -53,6 +53,7 @@ describe('evaluate (browser mode, real llama.cpp)', () => {
     await page.getByTestId('ev-compare').click();
     await expect.poll(() => page.getByTestId('ev-comparison').isVisible()).toBe(true);
     expect(await page.getByTestId('ev-compare-counts').textContent()).toMatch(new RegExp(`^${items} paired items`));
+    expect(await page.getByTestId('ev-compare-judge').textContent()).toMatch(/^Local judge: judge both evals with the same judge model and rubric/);
     await page.getByTestId('ev-comparison').scrollIntoViewIfNeeded();
     await shot(page, 'evaluate-compare');
 

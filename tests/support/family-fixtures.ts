@@ -48,7 +48,7 @@ from lathe_trainer.train.data import encode_sft, read_jsonl
 args = json.loads(sys.argv[1])
 run = json.loads((Path(args["runDir"]) / "run.json").read_text(encoding="utf-8"))
 conversation = args["conversation"]
-rows = read_jsonl(run["data"]["train"][0], "sft")
+rows = [row.messages for row in read_jsonl(run["data"]["train"][0], "sft")]  # Chat rows: messages + tools
 if conversation not in rows:
     raise SystemExit("the conversation is not in the run's training data")
 tokenizer = AutoTokenizer.from_pretrained(run["base_model"], local_files_only=True)

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { EvalComparison, EvalMetric } from '../../../src/shared/contract/features/evals.js';
+import type { ResultOf } from '../../../src/shared/contract/index.js';
 import { Button } from '../../components/Button.js';
 import { GitCompareIcon } from '../../components/icons.js';
 import { getClient } from '../../stores/connection.js';
@@ -14,12 +15,14 @@ export function ComparePanel() {
   const done = evals.filter((e) => e.status === 'done');
   const [metric, setMetric] = useState<EvalMetric>('f1');
   const [result, setResult] = useState<EvalComparison | null>(null);
+  const [judged, setJudged] = useState<JudgeWinRate | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function compare() {
     setBusy(true);
     try {
       setResult(await getClient().send('evals.compare', { aEvalId: aId, bEvalId: bId, metric }));
+      setJudged(await judgeWinRate(aId, bId));
     } catch (err) {
       toastError('Could not compare', err);
     } finally {
@@ -78,6 +81,13 @@ export function ComparePanel() {
           <p className="ev-muted ev-summary-line" data-testid="ev-compare-counts">
             {result.metrics[0]!.interval.n} paired items · {result.improvements} better · {result.unchanged} unchanged · {result.regressions.length} worse on {NAMES[metric]}
           </p>
+          <p className="ev-muted ev-summary-line" data-testid="ev-compare-judge">
+            {judged === null
+              ? 'Local judge: judge both evals with the same judge model and rubric to see how often it prefers B.'
+              : judged.winRateB === null
+                ? 'Local judge: no item has a readable score on both sides.'
+                : `Local judge: B preferred on ${Math.round(judged.winRateB * 100)}% [${Math.round(judged.low! * 100)}–${Math.round(judged.high! * 100)}%, 95% Wilson] of ${judged.n} items · B better ${judged.bWins} · A better ${judged.aWins} · ties ${judged.ties} (counted half)${judged.unscored ? ` · ${judged.unscored} unreadable` : ''}`}
+          </p>
           {result.regressions.length > 0 && (
             <div className="table-wrap ev-scroll">
               <table className="data-table" data-testid="ev-regressions">
@@ -100,4 +110,15 @@ export function ComparePanel() {
       )}
     </section>
   );
+}
+
+type JudgeWinRate = ResultOf<'evals.judgeWinRate'>;
+
+/** The local judge's win rate of B over A when both evals' newest judgings share judge and rubric; null otherwise. */
+async function judgeWinRate(aEvalId: string, bEvalId: string): Promise<JudgeWinRate | null> {
+  const [a, b] = await Promise.all([aEvalId, bEvalId].map((evalId) => getClient().send('evals.judgings', { evalId })));
+  const ja = a!.judgings[0];
+  const jb = b!.judgings.find((j) => ja && j.judgeModelId === ja.judgeModelId && j.rubric === ja.rubric && JSON.stringify(j.adapterIds) === JSON.stringify(ja.adapterIds));
+  if (!ja || !jb) return null;
+  return getClient().send('evals.judgeWinRate', { aJudgingId: ja.id, bJudgingId: jb.id });
 }
