@@ -23,6 +23,10 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
   const logps = useMemo(() => chartRows(series, ['chosen_logp', 'rejected_logp', 'val_chosen_logp', 'val_rejected_logp']), [series]);
   const preference = ['reward_margin', 'val_reward_margin'].some((k) => (series[k]?.length ?? 0) > 0);
   const has = (k: string) => (series[k]?.length ?? 0) > 0;
+  const trainAndValidation = (key: string) => [
+    ...(has(key) ? [{ key, label: 'train', colour: 0 }] : []),
+    ...(has(`val_${key}`) ? [{ key: `val_${key}`, label: 'validation', colour: 1 }] : []),
+  ];
   const hasVal = (series['val_loss']?.length ?? 0) > 0;
   const last = series['loss']?.at(-1);
 
@@ -49,7 +53,7 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
               x="step"
               height={150}
               formatY={fmtNum}
-              series={[...(has('reward_margin') ? [{ key: 'reward_margin', label: 'train', colour: 0 }] : []), ...(has('val_reward_margin') ? [{ key: 'val_reward_margin', label: 'validation', colour: 1 }] : [])]}
+              series={trainAndValidation('reward_margin')}
             />
           </ChartCard>
           <ChartCard title="Preference accuracy" unit="chosen ranked above rejected" testId="chart-reward-accuracy" points={accuracy.length} value={lastValue(series, 'val_reward_accuracy', true) ?? lastValue(series, 'reward_accuracy', true)}>
@@ -58,7 +62,7 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
               x="step"
               height={150}
               formatY={fmtShare}
-              series={[...(has('reward_accuracy') ? [{ key: 'reward_accuracy', label: 'train', colour: 0 }] : []), ...(has('val_reward_accuracy') ? [{ key: 'val_reward_accuracy', label: 'validation', colour: 1 }] : [])]}
+              series={trainAndValidation('reward_accuracy')}
             />
           </ChartCard>
           <ChartCard title="Log-probabilities" unit="per answer" testId="chart-logps" points={logps.length} wide>

@@ -60,13 +60,23 @@ export function usedFields(format: TaskFormat, mapping: ColumnMapping): Set<stri
   return new Set(mapped.length ? (format === 'text' ? [mapping.text ?? 'text'] : mapped) : defaults[format]);
 }
 
+// The import passes one mapping object for every row: its used fields are worked out once, not per row.
+const usedByMapping = new WeakMap<ColumnMapping, Map<TaskFormat, Set<string>>>();
+function usedFieldsOnce(format: TaskFormat, mapping: ColumnMapping): Set<string> {
+  let byFormat = usedByMapping.get(mapping);
+  if (!byFormat) usedByMapping.set(mapping, (byFormat = new Map()));
+  let used = byFormat.get(format);
+  if (!used) byFormat.set(format, (used = usedFields(format, mapping)));
+  return used;
+}
+
 /** Turns one source record into the canonical example, or throws a RowProblem that says what is wrong. */
 export function normalizeRecord(record: unknown, format: TaskFormat, mapping: ColumnMapping): ExampleContent {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     throw new RowProblem(`expected a JSON object, got ${describe(record)}`);
   }
   const r = record as Record<string, unknown>;
-  const extra = extraOf(r, usedFields(format, mapping));
+  const extra = extraOf(r, usedFieldsOnce(format, mapping));
   const withExtra = <T extends ExampleContent>(c: T): T => (extra ? { ...c, extra } : c);
   switch (format) {
     case 'openai-chat':
