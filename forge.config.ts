@@ -25,8 +25,20 @@ export const hostEntries = {
   'inference-host': 'src/inference/host/utility-entry.ts',
 } as const;
 
+/**
+ * The offline bundle's prebuilt parts, taken from an unpacked bundle (`npm run bundle -- --keep-stage` leaves
+ * dist/lathe-<version>-<platform>/): llama-quantize/llama-bench and llama.cpp's converters, so an installed desktop
+ * app needs no compiler for K-quants either. Electron main points the hosts at them (LATHE_LLAMA_TOOLS_DIR,
+ * LATHE_LLAMA_CPP_BUNDLE) when they are there. Absent when no bundle was built: the app then builds the tools once.
+ */
+export function bundleExtras(dir = projectDir): string[] {
+  const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  const stage = path.join(dir, 'dist', `lathe-${version}-linux-x64`);
+  return process.platform === 'linux' ? ['llama-tools', 'llama.cpp'].map((p) => path.join(stage, p)).filter((p) => existsSync(p)) : [];
+}
+
 /** Folders copied beside the asar into the app's resources folder (process.resourcesPath). */
-export const extraResources = ['resources/trainer', 'resources/samples'];
+export const extraResources = ['resources/trainer', 'resources/samples', ...bundleExtras()];
 
 /** Set only when an icon exists, so packaging works before the icons are added. */
 const iconBase = path.join(projectDir, 'resources', 'icons', 'icon');

@@ -22,6 +22,7 @@
  * packaged UI served from lathe://app/, no navigation, no new windows, no permissions, no <webview>, and
  * Chromium cannot resolve any host name. There is no auto-update, crash upload or telemetry.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,6 +68,11 @@ function hostEnv(): Record<string, string> {
     LATHE_DATA_DIR: path.join(app.getPath('userData'), 'data'),
     // Packaged: extraResource puts trainer/ and samples/ directly in the resources folder.
     LATHE_RESOURCES_DIR: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
+    // From an offline bundle's parts packaged as extra resources (forge.config.ts bundleExtras): no compiler needed.
+    ...(app.isPackaged && existsSync(path.join(process.resourcesPath, 'llama-tools', 'bin'))
+      ? { LATHE_LLAMA_TOOLS_DIR: path.join(process.resourcesPath, 'llama-tools') } : {}),
+    ...(app.isPackaged && existsSync(path.join(process.resourcesPath, 'llama.cpp', 'convert_hf_to_gguf.py'))
+      ? { LATHE_LLAMA_CPP_BUNDLE: path.join(process.resourcesPath, 'llama.cpp') } : {}),
     HF_HUB_OFFLINE: '1',
     TRANSFORMERS_OFFLINE: '1',
     HF_DATASETS_OFFLINE: '1',

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: typecheck, engine unit tests (vitest, real SQLite and llama.cpp), trainer tests (pytest, real
- * torch on CPU), then end-to-end tests in Chromium against browser mode. Every stage runs; the exit code
+ * torch on CPU), end-to-end tests in Chromium against browser mode, then the offline bundle built, installed and
+ * run with no network (tests/bundle/). Every stage runs; the exit code
  * says whether all passed.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ const stages = [
   ['unit (vitest)', 'npx', ['vitest', 'run']],
   ['trainer (pytest)', 'node', ['scripts/run-pytest.mjs']],
   ['e2e (chromium)', 'npm', ['run', '--silent', 'test:e2e']],
+  ['bundle (offline install)', 'npx', ['vitest', 'run', '--config', 'tests/bundle/vitest.config.ts']],
 ];
 const only = process.env.LATHE_TEST_ONLY?.split(',');
 const results = [];

@@ -22,9 +22,9 @@ export function Button({ variant = 'secondary', size = 'md', icon: Icon, busy = 
 }
 
 /** A link styled as a button, for moves between pages (hash routes). */
-export function ButtonLink({ href, variant = 'secondary', icon: Icon, children }: { href: string; variant?: Variant; icon?: IconComponent; children: ReactNode }) {
+export function ButtonLink({ href, variant = 'secondary', icon: Icon, children, testId }: { href: string; variant?: Variant; icon?: IconComponent; children: ReactNode; testId?: string }) {
   return (
-    <a className={`btn btn-${variant} btn-md`} href={href}>
+    <a className={`btn btn-${variant} btn-md`} href={href} data-testid={testId}>
       {Icon && <Icon size={15} />}
       <span>{children}</span>
     </a>

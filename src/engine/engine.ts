@@ -33,6 +33,7 @@ import { preferenceHandlers } from './evals/preferences/preference-handlers.js';
 import { hygieneHandlers } from './evals/hygiene/hygiene-handlers.js';
 import { lineageHandlers } from './lineage/lineage-handlers.js';
 import { heldoutHandlers } from './evals/heldout/heldout-handlers.js';
+import { fileHandlers } from './files/file-handlers.js';
 import { ForkedInferenceHost, type InferenceLink } from './inference/inference-process.js';
 import path from 'node:path';
 import os from 'node:os';
@@ -84,6 +85,7 @@ export class Engine {
       ...lineageHandlers(ctx),
       ...hygieneHandlers(ctx),
       ...heldoutHandlers(ctx),
+      ...fileHandlers(ctx),
     };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       mapError: (err) => diskFullError(err, ctx.dataDir, ctx.db),

@@ -40,3 +40,14 @@ export function projectRoot(): string {
 export function resourcesDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.LATHE_RESOURCES_DIR ? path.resolve(env.LATHE_RESOURCES_DIR) : path.join(projectRoot(), 'resources');
 }
+
+/**
+ * `~` and `~/…` (also `~\…`) as the engine's user's home folder. Paths reach the engine as typed text (a hint that
+ * says `~/.cache/lathe`, a path pasted from a terminal) and no shell expands them on the way; `~other` stays as is.
+ */
+export function expandHome(input: string, home: string = os.homedir()): string {
+  const p = input.trim();
+  if (p === '~') return home;
+  if (p.startsWith('~/') || p.startsWith('~\\')) return path.join(home, p.slice(2));
+  return input;
+}

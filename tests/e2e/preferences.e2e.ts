@@ -96,10 +96,11 @@ describe('preferences from feedback → DPO (browser mode)', () => {
     await shot(page, 'preferences-dataset');
 
     // 4. Train → DPO on the new version, and the margin curve grows.
+    const hfBase = (await engine.call('models.import', { path: BASE_MODEL, name: 'tiny-hf' })).model.id;
     await page.evaluate(() => (window.location.hash = '#/train'));
     await page.getByTestId('train-form').waitFor({ state: 'visible' });
     await page.getByTestId('train-dataset').selectOption({ label: 'Grid preferences (task)' });
-    await page.getByTestId('train-base-model').fill(BASE_MODEL);
+    await page.getByTestId('train-base-model').selectOption(hfBase);
     await page.getByTestId('train-objective-dpo').click();
     await page.getByTestId('train-field-beta').fill('0.2');
     await page.getByTestId('train-advanced-toggle').click();

@@ -17,6 +17,7 @@ const BASE_MODEL = path.join(path.dirname(TINY_GGUF), 'hf');
 let dataDir: string;
 let server: Server;
 let browser: Browser;
+let baseModelId: string;
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
@@ -29,6 +30,7 @@ beforeAll(async () => {
   dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-runs-'));
   server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test' });
   await server.engine.call('datasets.import', { path: path.join(ROOT, 'resources/samples/northwind-qa.jsonl'), datasetName: 'northwind-qa' });
+  baseModelId = (await server.engine.call('models.import', { path: BASE_MODEL, name: 'tiny-llama' })).model.id;
   browser = await launchChromium();
 });
 
@@ -78,16 +80,17 @@ describe('runs', () => {
       expect(await page.getByTestId('train-method-lora').getAttribute('aria-checked')).toBe('true');
       expect(await page.getByTestId('train-method').textContent()).toContain('QLoRA');
       expect(await page.getByTestId('train-method-hint').textContent()).toContain('QLoRA needs an NVIDIA GPU');
-      expect(await page.getByTestId('train-form').textContent()).toContain('machine running the engine');
+      expect(await page.getByTestId('train-form').textContent()).toContain('From the model registry');
       await expect.poll(() => page.getByTestId('train-preset-quick').getAttribute('aria-checked')).toBe('true');
       expect(await page.getByTestId('train-preset-why').textContent()).toMatch(/passes over 66 examples/);
       expect(await page.getByTestId('train-launch').isDisabled()).toBe(true);
-      expect(await page.getByTestId('train-estimate').textContent()).toContain('Choose a base model folder');
+      expect(await page.getByTestId('train-estimate').textContent()).toContain('Choose a base model');
+      expect(await page.getByTestId('train-launch-reason').textContent()).toBe('Choose a base model from the registry, or import one.');
 
       // A preset fills the settings; editing one by hand makes them custom.
       await page.getByTestId('train-preset-balanced').click();
       expect(await page.getByTestId('train-preset-balanced').getAttribute('aria-checked')).toBe('true');
-      await page.getByTestId('train-base-model').fill(BASE_MODEL);
+      await page.getByTestId('train-base-model').selectOption(baseModelId);
       await page.getByTestId('train-name').fill('northwind tiny lora');
       await fillAdvanced(page, { maxSteps: '300', lr: '0.01', loraRank: '4', maxSeqLen: '256', microBatchSize: '2', gradAccum: '1', checkpointEvery: '5', evalEvery: '0' });
       expect(await page.getByTestId('train-preset-balanced').getAttribute('aria-checked')).toBe('false');
@@ -101,7 +104,8 @@ describe('runs', () => {
       await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       await shot(page, 'runs-train-light');
       await dark.page.getByTestId('train-form').waitFor({ state: 'visible' });
-      await dark.page.getByTestId('train-base-model').fill(BASE_MODEL);
+      await expect.poll(() => dark.page.locator(`[data-testid="train-base-model"] option[value="${baseModelId}"]`).count()).toBe(1);
+      await dark.page.getByTestId('train-base-model').selectOption(baseModelId);
       await dark.page.getByTestId('train-advanced-toggle').click();
       await shot(dark.page, 'runs-train-dark');
 
@@ -173,15 +177,21 @@ describe('runs', () => {
       await expect.poll(() => status(page)).toBe('stopped');
       await expect.poll(() => page.getByTestId('run-event').first().getAttribute('data-kind')).toBe('cancelled');
 
-      // Stop the long run, then retry it from its page with fewer steps: a new run, linked to the old one.
+      // Stop the long run, then retry it from its page with fewer steps: the Train form, filled with its settings,
+      // starts a new run linked to the old one.
       await page.goto(`${server.url}#/runs/${a.id}`);
       await expect.poll(() => points(page), { timeout: 120_000, interval: 250 }).toBeGreaterThan(0);
       await page.getByTestId('run-stop').click();
       await expect.poll(() => status(page), { timeout: 60_000 }).toBe('stopped');
-      await page.getByTestId('retry-maxSteps').fill('3');
-      await page.getByTestId('retry-lr').fill('0.02');
       await shot(page, 'runs-retry-light');
       await page.getByTestId('run-retry').click();
+      await page.getByTestId('train-retry-of').waitFor({ state: 'visible' });
+      await page.getByTestId('train-advanced-toggle').click();
+      expect(await page.getByTestId('train-field-maxSteps').inputValue()).toBe('5000');
+      await page.getByTestId('train-field-maxSteps').fill('3');
+      await page.getByTestId('train-field-lr').fill('0.02');
+      await expect.poll(() => page.getByTestId('train-launch').isEnabled(), { timeout: 30_000 }).toBe(true);
+      await page.getByTestId('train-launch').click();
       await expect.poll(() => page.evaluate(() => window.location.hash)).not.toBe(`#/runs/${a.id}`);
       await page.getByTestId('run-retry-of').waitFor({ state: 'visible' });
       await expect.poll(() => status(page), { timeout: 90_000 }).toBe('completed');

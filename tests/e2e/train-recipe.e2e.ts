@@ -18,6 +18,7 @@ let dataDir: string;
 let server: Server;
 let browser: Browser;
 let recipeId: string;
+let baseModelId: string;
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('renderer/dist is missing: run `npm run build:renderer`.');
@@ -29,6 +30,7 @@ beforeAll(async () => {
   const docs = await server.engine.call('datasets.importDocuments', { path: path.join(ROOT, 'resources/samples/corpus/northwind-01-company-and-grid.txt'), datasetName: 'manual' });
   const recipe = await server.engine.call('recipes.create', { name: 'half manual', components: [{ versionId: chat.versionId, ratio: 1 }, { versionId: docs.versionId, ratio: 1 }] });
   recipeId = recipe.id;
+  baseModelId = (await server.engine.call('models.import', { path: BASE_MODEL, name: 'tiny-llama' })).model.id;
   browser = await launchChromium();
 });
 
@@ -52,7 +54,8 @@ describe('train on a recipe', () => {
       await page.getByTestId('train-data-recipe').click();
       await expect.poll(() => page.getByTestId('train-recipe').inputValue()).toBe(recipeId);
       expect(await page.getByTestId('train-recipe-hint').textContent()).toContain('manual v1 50 %');
-      await page.getByTestId('train-base-model').fill(BASE_MODEL);
+      await expect.poll(() => page.locator(`[data-testid="train-base-model"] option[value="${baseModelId}"]`).count()).toBe(1);
+      await page.getByTestId('train-base-model').selectOption(baseModelId);
       await page.getByTestId('train-name').fill('recipe run');
       await page.getByTestId('train-advanced-toggle').click();
       await page.getByTestId('train-field-maxSteps').fill('2');

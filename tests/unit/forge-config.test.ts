@@ -11,7 +11,7 @@ import { FuseV1Options } from '@electron/fuses';
 import type { ConfigEnv, UserConfig } from 'vite';
 import { describe, expect, it } from 'vitest';
 
-import config, { extraResources, hostEntries, packagedPathFilter, runtimePackages } from '../../forge.config';
+import config, { bundleExtras, extraResources, hostEntries, packagedPathFilter, runtimePackages } from '../../forge.config';
 import hostViteConfig from '../../vite.host.config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,6 +66,20 @@ describe('forge config (static, Electron binary not available)', () => {
     expect(extraResources).toContain('resources/trainer');
     const ignore = packager.ignore as (file: string) => boolean;
     expect(ignore('/resources/trainer/lathe_trainer/__main__.py')).toBe(true);
+  });
+
+  it('packages an offline bundle\'s prebuilt llama tools and converters when one was built, and nothing when not', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lathe-forge-'));
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.2.3' }));
+    expect(bundleExtras(dir)).toEqual([]);
+    for (const part of ['llama-tools', 'llama.cpp']) mkdirSync(path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', part), { recursive: true });
+    expect(bundleExtras(dir)).toEqual(process.platform === 'linux'
+      ? [path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', 'llama-tools'), path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', 'llama.cpp')] : []);
+    const main = readFileSync(path.join(electronDir, 'main.ts'), 'utf8');
+    expect(main).toMatch(/LATHE_LLAMA_TOOLS_DIR: path\.join\(process\.resourcesPath, 'llama-tools'\)/);
+    expect(main).toMatch(/LATHE_LLAMA_CPP_BUNDLE: path\.join\(process\.resourcesPath, 'llama\.cpp'\)/);
   });
 
   it('packs the Vite output and the native modules, and nothing else from the repo', () => {

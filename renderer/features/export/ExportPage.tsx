@@ -8,6 +8,8 @@ import { PageHeader } from '../../components/PageHeader.js';
 import { useConnection, getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { JobProgress } from '../models/JobProgress.js';
+import { QuantToolsNotice } from '../models/QuantToolsNotice.js';
+import { useEngine } from '../../stores/engine.js';
 import { followJob, KIND_LABEL, newJobId, useModels, type JobState } from '../models/models-store.js';
 import { pages } from '../shell/pages.js';
 import { ExportCard } from './ExportCard.js';
@@ -65,6 +67,7 @@ export function ExportPage() {
     } finally {
       stop();
       setJobId(null);
+      void useEngine.getState().loadInfo(); // the quantizer may have been built by this export
     }
   };
 
@@ -100,6 +103,7 @@ export function ExportPage() {
                 );
               })}
             </fieldset>
+            {effective.includes('gguf-q4_k_m') && <QuantToolsNotice />}
             {isAdapter && effective.includes('merged') && (
               <label className="field">
                 <span className="field-label">Merged weights saved as</span>

@@ -7,15 +7,17 @@ import { Modal } from '../../components/Modal.js';
 import { formatBytes } from '../../lib/format.js';
 import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
+import { FolderBrowser } from './FolderBrowser.js';
 import { JobProgress } from './JobProgress.js';
 import { followJob, formatParams, KIND_LABEL, newJobId, type JobState } from './models-store.js';
 
 /**
- * Import by path: the user types a path on the engine's machine (the renderer never reads files). "Inspect"
- * reads headers only; "Register" hashes with progress and references the files in place unless "copy" is on.
+ * Import from the engine's machine: the user picks a folder or .gguf in the engine's folder browser (or types a
+ * path; `~` works) — the renderer never reads files. Picking inspects at once (headers only); "Register" hashes
+ * with progress and references the files in place unless "copy" is on.
  */
-export function ImportModelDialog({ open, onClose, onImported }: { open: boolean; onClose(): void; onImported(id: string): void }) {
-  const [path, setPath] = useState('');
+export function ImportModelDialog({ open, onClose, onImported, initialPath = '', subtitle }: { open: boolean; onClose(): void; onImported(id: string): void; initialPath?: string; subtitle?: string }) {
+  const [path, setPath] = useState(initialPath);
   const [name, setName] = useState('');
   const [copy, setCopy] = useState(false);
   const [inspection, setInspection] = useState<ModelInspection | null>(null);
@@ -24,16 +26,19 @@ export function ImportModelDialog({ open, onClose, onImported }: { open: boolean
   const [job, setJob] = useState<JobState | null>(null);
 
   useEffect(() => {
-    if (open) return;
+    if (open) {
+      if (initialPath) setPath(initialPath);
+      return;
+    }
     setPath(''); setName(''); setCopy(false); setInspection(null); setError(null); setBusy(false); setJob(null);
-  }, [open]);
+  }, [open, initialPath]);
 
-  const inspect = async () => {
+  const inspect = async (target = path) => {
     setBusy(true); setError(null); setInspection(null);
     try {
-      const i = await getClient().send('models.inspect', { path: path.trim() });
+      const i = await getClient().send('models.inspect', { path: target.trim() });
       setInspection(i);
-      if (!name) setName(i.name);
+      setName(i.name);
     } catch (err) {
       setError(asErrorData(err));
     } finally {
@@ -64,22 +69,23 @@ export function ImportModelDialog({ open, onClose, onImported }: { open: boolean
       {inspection ? (
         <Button variant="primary" busy={busy} onClick={register} data-testid="model-import-register">Register model</Button>
       ) : (
-        <Button variant="primary" icon={SearchIcon} busy={busy} disabled={!path.trim()} onClick={inspect} data-testid="model-import-inspect">Inspect</Button>
+        <Button variant="primary" icon={SearchIcon} busy={busy} disabled={!path.trim()} onClick={() => void inspect()} data-testid="model-import-inspect">Inspect</Button>
       )}
     </>
   );
 
   return (
-    <Modal open={open} title="Import a model" subtitle="A Hugging Face folder (safetensors), a PEFT adapter folder or a .gguf file on the engine’s machine." onClose={onClose} footer={footer} testId="model-import-dialog">
+    <Modal open={open} title="Import a model" subtitle={subtitle ?? 'A Hugging Face folder (safetensors), a PEFT adapter folder or a .gguf file on the engine’s machine.'} onClose={onClose} footer={footer} testId="model-import-dialog">
       <form className="model-import-form" onSubmit={(e) => { e.preventDefault(); void (inspection ? register() : inspect()); }}>
+        <FolderBrowser start={initialPath ? parentOf(initialPath) : undefined} picked={path.trim()} onPick={(p) => { setPath(p); void inspect(p); }} />
         <label className="field">
           <span className="field-label">Path</span>
           <span className="text-input is-mono">
             <FolderIcon size={15} />
-            <input data-autofocus data-testid="model-import-path" value={path} placeholder="/models/llama-3.1-8b-instruct or /models/model.Q4_K_M.gguf"
+            <input data-testid="model-import-path" value={path} placeholder="Picked above, or typed: ~/models/llama-3.1-8b-instruct"
               onChange={(e) => { setPath(e.target.value); setInspection(null); }} spellCheck={false} />
           </span>
-          <span className="field-hint">Pickle weights (.bin, .pt, .ckpt) are refused: they can run code when opened. Convert them to safetensors first.</span>
+          <span className="field-hint">On the machine running the engine. Pickle weights (.bin, .pt, .ckpt) are refused: they can run code when opened. Convert them to safetensors first.</span>
         </label>
         {error && <ErrorAlert title="This cannot be imported" error={error} />}
         {inspection && (
@@ -109,4 +115,11 @@ export function ImportModelDialog({ open, onClose, onImported }: { open: boolean
       </form>
     </Modal>
   );
+}
+
+/** The folder to open the browser in for a path given beforehand (a run's unregistered base model). */
+function parentOf(p: string): string {
+  const trimmed = p.replace(/[\\/]+$/, '');
+  const i = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+  return i > 0 ? trimmed.slice(0, i) : trimmed;
 }

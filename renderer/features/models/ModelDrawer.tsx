@@ -8,6 +8,8 @@ import { formatBytes, formatDateTime, shortHash } from '../../lib/format.js';
 import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { JobProgress } from './JobProgress.js';
+import { QuantToolsNotice } from './QuantToolsNotice.js';
+import { useEngine } from '../../stores/engine.js';
 import { followJob, formatParams, KIND_LABEL, newJobId, type JobState } from './models-store.js';
 
 const OUTTYPES: Record<string, GgufOuttype[]> = {
@@ -58,6 +60,7 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
     } finally {
       stop();
       setJobId(null);
+      void useEngine.getState().loadInfo(); // the quantizer may have been built by this conversion
     }
   };
 
@@ -119,6 +122,7 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
                 <Button variant="primary" icon={LayersIcon} busy={jobId !== null} onClick={convert} data-testid="convert-start">Convert</Button>
                 {jobId && <Button variant="ghost" onClick={() => void getClient().send('jobs.cancel', { jobId })}>Cancel</Button>}
               </div>
+              {['Q4_K_M', 'Q5_K_M', 'Q6_K'].includes(outtype) && <QuantToolsNotice />}
               {job && <JobProgress job={job} testId="convert-progress" />}
             </section>
           )}

@@ -8,13 +8,28 @@ export function DatasetPicker({ versionId, onChange }: { versionId: string; onCh
   const current = datasets.find((d) => d.id === datasetId);
   const list = datasetId ? versions[datasetId] : undefined;
 
-  // Start on the newest dataset with a version.
+  // Start on the dataset holding the chosen version (a retried run's; its version lists are loaded to find it),
+  // else on the newest dataset with a version.
   useEffect(() => {
-    if (datasetId || datasets.length === 0) return;
+    if (datasets.length === 0) return;
+    if (versionId) {
+      const owner = datasets.find((d) => d.latestVersion?.id === versionId)?.id ?? Object.entries(versions).find(([, v]) => v.versions.some((x) => x.id === versionId))?.[0];
+      if (owner) {
+        if (owner !== datasetId) setDatasetId(owner);
+        return;
+      }
+      const unloaded = datasets.filter((d) => !versions[d.id]);
+      if (unloaded.length) {
+        for (const d of unloaded) void loadVersions(d.id);
+        return;
+      }
+      if (datasets.some((d) => versions[d.id]?.status === 'loading')) return;
+    }
+    if (datasetId) return;
     const first = datasets.find((d) => d.latestVersion) ?? datasets[0]!;
     setDatasetId(first.id);
     onChange(first.latestVersion?.id ?? '');
-  }, [datasets, datasetId, onChange]);
+  }, [datasets, datasetId, onChange, versionId, versions, loadVersions]);
 
   useEffect(() => {
     if (datasetId && !versions[datasetId]) void loadVersions(datasetId);

@@ -52,7 +52,7 @@ export function EstimatePanel({ estimate, error, loading }: { estimate: RunEstim
   if (!estimate) {
     return (
       <div className="estimate is-empty" data-testid="train-estimate" role="status">
-        <span className="estimate-note">{loading ? 'Estimating…' : 'Choose a base model folder to see the memory and time this run needs.'}</span>
+        <span className="estimate-note">{loading ? 'Estimating…' : 'Choose a base model to see the memory and time this run needs.'}</span>
       </div>
     );
   }

@@ -26,7 +26,7 @@ export function toRecipeChoice(r: Recipe): RecipeChoice {
 }
 
 /** A saved data recipe (Datasets → Recipes): several dataset versions mixed by ratio of training tokens. */
-export function RecipePicker({ value, onChange }: { value: RecipeChoice | null; onChange(choice: RecipeChoice | null): void }) {
+export function RecipePicker({ value, onChange, prefer }: { value: RecipeChoice | null; onChange(choice: RecipeChoice | null): void; prefer?: RecipeChoice['components'] }) {
   const [recipes, setRecipes] = useState<Recipe[] | null>(null);
   const [error, setError] = useState<LatheErrorData | null>(null);
 
@@ -37,10 +37,13 @@ export function RecipePicker({ value, onChange }: { value: RecipeChoice | null; 
       .catch((err: unknown) => setError(asErrorData(err)));
   }, []);
 
-  // Start on the newest recipe, so a run can be launched without touching the select.
+  // Start on the recipe a retried run mixed (same versions and ratios), else the newest, so a run can be launched
+  // without touching the select.
   useEffect(() => {
-    if (!value && recipes?.[0]) onChange(toRecipeChoice(recipes[0]));
-  }, [recipes, value, onChange]);
+    if (value || !recipes?.[0]) return;
+    const same = prefer && recipes.find((r) => sameMix(toRecipeChoice(r).components, prefer));
+    onChange(toRecipeChoice(same ?? recipes[0]));
+  }, [recipes, value, onChange, prefer]);
 
   if (error) return <ErrorAlert title="Could not list the recipes" error={error} />;
   const current = recipes?.find((r) => r.id === value?.recipeId);
@@ -79,4 +82,9 @@ export function RecipePicker({ value, onChange }: { value: RecipeChoice | null; 
       </span>
     </label>
   );
+}
+
+function sameMix(a: RecipeChoice['components'], b: RecipeChoice['components']): boolean {
+  const key = (c: RecipeChoice['components']) => JSON.stringify(c.map((x) => [x.datasetVersionId, x.ratio]).sort());
+  return key(a) === key(b);
 }

@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { LatheErrorData } from '../../../src/shared/contract/index.js';
-import { ErrorAlert } from '../../components/Alert.js';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { LatheErrorData, ModelSummary, RunEstimate } from '../../../src/shared/contract/index.js';
+import { Alert, ErrorAlert } from '../../components/Alert.js';
 import { Button, ButtonLink } from '../../components/Button.js';
 import { CommandLine } from '../../components/CommandLine.js';
 import { EmptyState } from '../../components/EmptyState.js';
-import { ArrowRightIcon, FolderIcon, ZapIcon } from '../../components/icons.js';
+import { ArrowRightIcon, RefreshIcon, ZapIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { getClient } from '../../stores/connection.js';
 import { useDatasets } from '../../stores/datasets.js';
@@ -17,21 +17,57 @@ import { EstimatePanel, useEstimate } from './EstimatePanel.js';
 import { RecipePicker, type RecipeChoice } from './RecipePicker.js';
 import { defaultForm, matchingPreset, presetFor, presets, type PresetId, type TrainForm } from './presets.js';
 import '../../styles/runs.css';
-import { PREFERENCE_OBJECTIVES } from '../../../src/shared/contract/features/runs.js';
+import { PREFERENCE_OBJECTIVES, startRunArgs } from '../../../src/shared/contract/features/runs.js';
 import { objectiveFor, useVersionKind } from './version-kind.js';
+import { useHashPath } from '../shell/useHashRoute.js';
+import { useModels } from '../models/models-store.js';
+import { BaseModelPicker, isTrainable } from './BaseModelPicker.js';
+import { retryChanges, useRetryPrefill, type RetryPrefill } from './retry-prefill.js';
+import { StatusBadge } from '../runs/StatusBadge.js';
 
-const MODEL_KEY = 'lathe.train.baseModelDir';
+const MODEL_KEY = 'lathe.train.baseModelId';
 const PRESET_KEYS = new Set(['maxSteps', 'lr', 'loraRank', 'maxSeqLen', 'microBatchSize', 'gradAccum', 'checkpointEvery', 'evalEvery']);
 
+/** `#/train` is a new run; `#/train/retry/<runId>` the same form filled with every setting of that run. */
 export function TrainPage() {
+  const [sub, runId] = useHashPath();
+  const retry = useRetryPrefill(sub === 'retry' ? (runId ?? '') : '');
+  if (retry.status === 'loading') {
+    return (
+      <>
+        <PageHeader {...pages.train} />
+        <div className="train-form skeleton-table" aria-busy="true" data-testid="train-loading" />
+      </>
+    );
+  }
+  const prefill = retry.status === 'ready' ? retry.prefill : null;
+  return <TrainForm key={prefill?.run.id ?? 'new'} prefill={prefill} retryError={retry.status === 'error' ? retry.error : null} />;
+}
+
+function TrainForm({ prefill, retryError }: { prefill: RetryPrefill | null; retryError: LatheErrorData | null }) {
   const datasets = useDatasets();
-  const [form, setForm] = useState<TrainForm>(() => ({ ...defaultForm, baseModelDir: localStorage.getItem(MODEL_KEY) ?? '' }));
+  const models = useModels((s) => s.models);
+  const [form, setForm] = useState<TrainForm>(() => prefill?.form ?? defaultForm);
+  // The base model is a registered one, by id; the form's baseModelDir is that model's folder.
+  const [baseModelId, setBaseModelId] = useState(() => (prefill ? '' : (localStorage.getItem(MODEL_KEY) ?? '')));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<LatheErrorData | null>(null);
   const update = (patch: Partial<TrainForm>) => setForm((f) => ({ ...f, ...patch }));
   // The data is one dataset version or a saved recipe (several versions mixed by ratio).
-  const [source, setSource] = useState<'version' | 'recipe'>('version');
+  const [source, setSource] = useState<'version' | 'recipe'>(prefill?.source ?? 'version');
   const [recipe, setRecipe] = useState<RecipeChoice | null>(null);
+
+  // A retried run's base model is found in the registry by its folder; one never registered is offered for import.
+  const retriedModel = prefill ? models.find((m) => isTrainable(m) && m.path === prefill.form.baseModelDir) : undefined;
+  const [retriedPicked, setRetriedPicked] = useState(false);
+  useEffect(() => {
+    if (!retriedModel || retriedPicked) return;
+    setRetriedPicked(true);
+    setBaseModelId(retriedModel.id);
+  }, [retriedModel, retriedPicked]);
+  const chosenModel = models.find((m) => m.id === baseModelId && isTrainable(m));
+  const effective = useMemo(() => ({ ...form, baseModelDir: chosenModel?.path ?? '' }), [form, chosenModel?.path]);
+  const pickModel = (m: ModelSummary | null) => setBaseModelId(m?.id ?? '');
   const pickVersion = useCallback((datasetVersionId: string) => setForm((f) => ({ ...f, datasetVersionId })), []);
 
   useEffect(() => {
@@ -43,12 +79,12 @@ export function TrainPage() {
     if (kind) setForm((f) => ({ ...f, objective: objectiveFor(kind, f.objective) }));
   }, [kind]);
 
-  const estimate = useEstimate(form);
+  const estimate = useEstimate(effective);
   const trainExamples = source === 'recipe' ? (recipe?.totalExamples ?? 0) : versionExamples(datasets, form.datasetVersionId);
   const presetCtx = { trainExamples, parameters: estimate.estimate?.parameters ?? 0 };
   const preset = matchingPreset(form, presetCtx);
   // The chosen preset follows the dataset and model as they become known, until a preset field is edited by hand.
-  const [chosen, setChosen] = useState<PresetId | null>('quick');
+  const [chosen, setChosen] = useState<PresetId | null>(prefill ? null : 'quick');
   useEffect(() => {
     if (chosen) update(presetFor(chosen, presetCtx).values);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- re-apply only when the inputs of the rule change
@@ -59,16 +95,22 @@ export function TrainPage() {
   };
   if (datasets.status === 'ready' && datasets.datasets.length === 0) return <NoDatasets />;
   const hasData = source === 'recipe' ? Boolean(recipe?.validationVersionId) : form.datasetVersionId !== '';
-  const canLaunch = form.baseModelDir.trim() !== '' && hasData && !busy;
+  const payload = (() => {
+    const { name, recipe: _r, ...rest } = effective;
+    const data = source === 'recipe' && recipe ? { datasetVersionId: recipe.validationVersionId, recipe: recipe.components } : {};
+    return { ...rest, ...data, ...(name.trim() ? { name: name.trim() } : {}) };
+  })();
+  const blocker = launchBlocker({ model: chosenModel, hasData, source, payload, estimate });
+  const canLaunch = blocker === null && !busy;
 
   const launch = async () => {
     setBusy(true);
     setError(null);
     try {
-      const { name, recipe: _r, ...rest } = form;
-      const data = source === 'recipe' && recipe ? { datasetVersionId: recipe.validationVersionId, recipe: recipe.components } : {};
-      const run = await getClient().send('runs.start', { ...rest, ...data, baseModelDir: form.baseModelDir.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
-      localStorage.setItem(MODEL_KEY, form.baseModelDir.trim());
+      const run = prefill
+        ? await getClient().send('runs.retry', { runId: prefill.run.id, changes: retryChanges(payload, prefill.run.startArgs ?? {}) })
+        : await getClient().send('runs.start', payload);
+      localStorage.setItem(MODEL_KEY, baseModelId);
       useRuns.getState().upsert(run);
       window.location.hash = `#/runs/${encodeURIComponent(run.id)}`;
     } catch (err) {
@@ -80,6 +122,19 @@ export function TrainPage() {
   return (
     <>
       <PageHeader {...pages.train} />
+      {retryError && <ErrorAlert title="The run’s settings could not be loaded" error={retryError} />}
+      {prefill && (
+        <Alert tone="info" title="Retry with new settings" testId="train-retry-of">
+          <p>
+            Every setting below comes from run{' '}
+            <a href={`#/runs/${encodeURIComponent(prefill.run.id)}`} data-testid="train-retry-link">
+              {prefill.run.name}
+            </a>{' '}
+            <StatusBadge status={prefill.run.status} /> — base model, data, method and hyper-parameters. Change what you need; the new run is linked to
+            that one, which stays as it was.
+          </p>
+        </Alert>
+      )}
       <form
         className="train-form"
         data-testid="train-form"
@@ -92,25 +147,7 @@ export function TrainPage() {
           <h2 className="train-section-title" id="train-what">
             What to train
           </h2>
-          <label className="field">
-            <span className="field-label">Base model folder</span>
-            <span className="text-input is-mono">
-              <FolderIcon size={15} />
-              <input
-                data-testid="train-base-model"
-                value={form.baseModelDir}
-                placeholder="/models/llama-3.2-1b"
-                spellCheck={false}
-                onChange={(e) => update({ baseModelDir: e.target.value })}
-              />
-            </span>
-            <span className="field-hint">
-              <span>
-                An HF folder with safetensors on the machine running the engine; <code>npm run demo</code> builds a tiny one in{' '}
-                <code>~/.cache/lathe/tiny-model/seed-0/hf</code>.
-              </span>
-            </span>
-          </label>
+          <BaseModelPicker modelId={baseModelId} onChange={pickModel} unregisteredPath={prefill && !retriedModel && !chosenModel ? prefill.form.baseModelDir : undefined} />
           <Choice<'version' | 'recipe'>
             label="Data"
             testId="train-data"
@@ -124,7 +161,7 @@ export function TrainPage() {
           {source === 'version' ? (
             <DatasetPicker versionId={form.datasetVersionId} onChange={pickVersion} />
           ) : (
-            <RecipePicker value={recipe} onChange={setRecipe} />
+            <RecipePicker value={recipe} onChange={setRecipe} prefer={prefill?.recipe ?? undefined} />
           )}
           <label className="field">
             <span className="field-label">Run name <span className="field-optional">optional</span></span>
@@ -233,11 +270,11 @@ export function TrainPage() {
 
         {error && <ErrorAlert title="The run did not start" error={error} />}
         <div className="train-actions">
-          <Button type="submit" variant="primary" icon={ZapIcon} busy={busy} disabled={!canLaunch} data-testid="train-launch">
-            Launch run
+          <Button type="submit" variant="primary" icon={prefill ? RefreshIcon : ZapIcon} busy={busy} disabled={!canLaunch} data-testid="train-launch">
+            {prefill ? 'Retry as a new run' : 'Launch run'}
           </Button>
-          <span className="train-actions-note">
-            {canLaunch ? `${form.maxSteps} steps on ${form.device === 'auto' ? 'the best device available' : form.device.toUpperCase()}` : `Choose a base model folder and ${source === 'recipe' ? 'a recipe' : 'a dataset version'}.`}
+          <span className={`train-actions-note${blocker ? ' is-blocked' : ''}`} data-testid="train-launch-reason" role="status">
+            {blocker ?? `${form.maxSteps} steps on ${form.device === 'auto' ? 'the best device available' : form.device.toUpperCase()}`}
           </span>
         </div>
       </form>
@@ -312,6 +349,26 @@ function NoDatasets() {
       </EmptyState>
     </>
   );
+}
+
+/** Why Launch is disabled, in the words shown beside it; null when the run can start. */
+function launchBlocker(s: {
+  model: ModelSummary | undefined;
+  hasData: boolean;
+  source: 'version' | 'recipe';
+  payload: Record<string, unknown>;
+  estimate: { estimate: RunEstimate | null; error: LatheErrorData | null; loading: boolean };
+}): string | null {
+  if (!s.model) return 'Choose a base model from the registry, or import one.';
+  if (!s.hasData) return s.source === 'recipe' ? 'Choose a recipe.' : 'Choose a dataset with a version.';
+  const parsed = startRunArgs.safeParse(s.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return `Fix “${issue.path.join('.')}”: ${issue.message}.`;
+  }
+  if (s.estimate.error) return `The estimate failed: ${s.estimate.error.message}`;
+  if (s.estimate.loading || !s.estimate.estimate) return 'Checking the model and estimating…';
+  return null;
 }
 
 const isPreference = (objective: string) => (PREFERENCE_OBJECTIVES as readonly string[]).includes(objective);

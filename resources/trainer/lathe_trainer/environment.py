@@ -15,7 +15,7 @@ from . import __version__
 
 REPORTED_PACKAGES = (
     "torch", "transformers", "peft", "accelerate", "safetensors", "sentencepiece",
-    "numpy", "gguf", "protobuf",
+    "numpy", "gguf", "protobuf", "bitsandbytes", "liger-kernel",
 )
 
 

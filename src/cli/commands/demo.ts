@@ -88,6 +88,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     out.write(`\n    (${answer.tokens} tokens at ${answer.tokensPerSecond.toFixed(0)} tokens/s)\n\n`);
 
     const emImproved = em.tunedExact > em.baseExact;
+    // The installed bundle has a real `lathe` command; a source checkout runs it through npm.
+    const lathe = process.env.LATHE_BUNDLE_DIR ? 'lathe' : 'npm run lathe --';
     out.write(
       `Report\n` +
         `  run          ${run.id}\n` +
@@ -95,9 +97,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
         `  manifest     ${String(run.result?.manifest ?? '')}\n` +
         `  val loss     ${fmt(before)} → ${fmt(after)}\n` +
         `  exact match  ${em.baseExact}/${n} → ${em.tunedExact}/${n} on held-out test questions\n` +
-        `  audit        \`npm run lathe -- audit verify\` checks every step above\n` +
+        `  audit        \`${lathe} audit verify\` checks every step above\n` +
         `  total        ${((Date.now() - t0) / 1000).toFixed(0)} s\n` +
-        `Next: \`npm run serve\` to see the run, its curves and the data in the interface.\n`,
+        `Next: \`${process.env.LATHE_BUNDLE_DIR ? 'lathe serve' : 'npm run serve'}\` to see the run, its curves and the data in the interface.\n`,
     );
     return lossImproved && emImproved ? 0 : 1;
   } finally {

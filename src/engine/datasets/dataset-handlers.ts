@@ -17,6 +17,7 @@ import { resolveTokenizerFile } from './documents/tokenizer.js';
 import { LatheError } from '../../shared/contract/errors.js';
 import { runImportJob } from './run-import-job.js';
 import { toVersion } from './version-view.js';
+import { expandHome } from '../paths.js';
 
 type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.previewDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
 
@@ -38,10 +39,11 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
         }),
     }),
 
-    'datasets.detect': (args) => detectImport(args.path, args),
+    'datasets.detect': (args) => detectImport(expandHome(args.path), args),
 
-    'datasets.import': async (args) => {
+    'datasets.import': async (input) => {
       requireDb(ctx);
+      const args = { ...input, path: expandHome(input.path) };
       const detection = await detectImport(args.path, args);
       return runImportJob(ctx, args.jobId, {
         importId: randomUUID(),
@@ -57,8 +59,9 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
       });
     },
 
-    'datasets.importDocuments': async (args) => {
+    'datasets.importDocuments': async (input) => {
       requireDb(ctx);
+      const args = { ...input, path: expandHome(input.path), ...(input.tokenizerPath ? { tokenizerPath: expandHome(input.tokenizerPath) } : {}) };
       if (!isArchive(args.path)) listDocuments(args.path); // a clear error before any worker starts
       if (args.overlap >= args.chunkSize) throw new LatheError('INVALID_ARGUMENTS', 'The overlap must be smaller than the chunk.', 'Use an overlap of about a tenth of the chunk size.');
       const tokenizerPath = args.tokenizerPath ? resolveTokenizerFile(args.tokenizerPath) : null;
@@ -78,7 +81,7 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
     },
 
     'datasets.previewDocuments': async (args) =>
-      previewDocuments(args.path, { size: args.chunkSize, overlap: args.overlap, tokenizerPath: args.tokenizerPath ?? null }, args.limit),
+      previewDocuments(expandHome(args.path), { size: args.chunkSize, overlap: args.overlap, tokenizerPath: args.tokenizerPath ? expandHome(args.tokenizerPath) : null }, args.limit),
 
     'datasets.versions': async ({ datasetId }) => ({ versions: q().versions(datasetId).map(toVersion) }),
 

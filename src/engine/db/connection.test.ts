@@ -48,3 +48,40 @@ describe('start-up integrity check', () => {
     expect(sha(file)).toBe(before);
   });
 });
+
+describe('upgrading: backup before migrating', () => {
+  it('copies an older database whole before migrating it, and takes no copy when nothing migrates', async () => {
+    const { migrations } = await import('./migrations/index.js');
+    const dir = tempDir();
+    const older = openDatabase(dir, { migrations: migrations.slice(0, 5) });
+    older.db.prepare('INSERT INTO app_meta VALUES (?, ?)').run('kept', 'before the upgrade');
+    expect(older.backup).toBeNull();
+    older.db.close();
+
+    const upgraded = openDatabase(dir);
+    expect(upgraded.migration.from).toBe(5);
+    expect(upgraded.backup).toMatch(/backups[\\/]lathe-schema-5-.*\.db$/);
+    upgraded.db.close();
+    const Database = (await import('better-sqlite3')).default;
+    const copy = new Database(upgraded.backup!, { readonly: true });
+    expect(copy.pragma('user_version', { simple: true })).toBe(5);
+    expect(copy.prepare("SELECT value FROM app_meta WHERE key = 'kept'").get()).toEqual({ value: 'before the upgrade' });
+    copy.close();
+
+    const again = openDatabase(dir);
+    expect(again.backup).toBeNull();
+    again.db.close();
+    expect(fs.readdirSync(path.join(dir, 'backups'))).toHaveLength(1);
+  });
+
+  it('refuses to migrate when the backup cannot be written, leaving the database at its old schema', async () => {
+    const { migrations } = await import('./migrations/index.js');
+    const dir = tempDir();
+    openDatabase(dir, { migrations: migrations.slice(0, 5) }).db.close();
+    fs.writeFileSync(path.join(dir, 'backups'), 'a file where the backups folder should be');
+    expect(() => openDatabase(dir)).toThrow(/could not back it up first.*Nothing was changed/);
+    const reopened = openDatabase(dir, { migrations: migrations.slice(0, 5) });
+    expect(reopened.migration.from).toBe(5);
+    reopened.db.close();
+  });
+});

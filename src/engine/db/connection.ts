@@ -2,13 +2,15 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
-import { migrate, type MigrationReport } from './migrate.js';
+import { currentVersion, migrate, type MigrationReport } from './migrate.js';
 import { migrations as allMigrations, type Migration } from './migrations/index.js';
 
 export interface OpenedDatabase {
   db: Database.Database;
   path: string;
   migration: MigrationReport;
+  /** The copy taken before migrating an existing database to a newer schema; null when nothing was migrated. */
+  backup: string | null;
 }
 
 export interface OpenOptions {
@@ -41,12 +43,40 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Opened
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
-    const migration = migrate(db, options.migrations ?? allMigrations);
-    return { db, path: file, migration };
+    const list = options.migrations ?? allMigrations;
+    const backup = backupBeforeMigrating(db, dataDir, list.at(-1)?.version ?? 0);
+    const migration = migrate(db, list);
+    return { db, path: file, migration, backup };
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/**
+ * A newer Lathe (an upgraded install or bundle) migrates the schema on first start; before it does, the database
+ * is copied whole to <data>/backups/lathe-schema-<from>-<time>.db with VACUUM INTO (a consistent copy, WAL
+ * included). A failed copy (full disk) stops the start with the database untouched.
+ */
+function backupBeforeMigrating(db: Database.Database, dataDir: string, latest: number): string | null {
+  const from = currentVersion(db);
+  if (from === 0 || from >= latest) return null;
+  const dir = path.join(dataDir, 'backups');
+  const target = path.join(dir, `lathe-schema-${from}-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    db.prepare('VACUUM INTO ?').run(target);
+  } catch (err) {
+    try {
+      fs.rmSync(target, { force: true }); // a partial copy
+    } catch {
+      // the folder itself is unusable; nothing was written
+    }
+    throw new LatheError('MIGRATION_FAILED',
+      `This Lathe needs to update the database from schema ${from} to ${latest}, but could not back it up first to ${target}: ${(err as Error).message}. Nothing was changed.`,
+      'Free disk space in the data folder (the backup is about the size of lathe.db), then start Lathe again.');
+  }
+  return target;
 }
 
 function checkIntegrity(db: Database.Database, file: string): void {

@@ -3,6 +3,7 @@ import { toErrorData } from '../../shared/contract/errors.js';
 import type { InferenceProbe } from '../../shared/inference-contract.js';
 import { runTrainerCommand } from '../training/trainer-command.js';
 import { findPythonEnv } from '../training/python-env.js';
+import { bundleChecks } from './bundle-checks.js';
 import { formatBytes, freeDiskBytes, writeProbe } from './disk.js';
 
 const GIB = 1024 ** 3;
@@ -20,6 +21,7 @@ interface PythonFacts {
   cudaAvailable: boolean;
   cudaVersion: string | null;
   gpus: GpuInfo[];
+  packages: Record<string, string | null> | null;
 }
 
 /** Everything `lathe doctor` and the status bar show, each check with a fix-it hint. */
@@ -29,10 +31,12 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
 
   let torch: string | null = null;
   let gpus: GpuInfo[] = [];
+  let packages: Record<string, string | null> | null = null;
   if (pythonResult.status === 'fulfilled') {
     const facts = pythonResult.value;
     torch = facts.torch;
     gpus = facts.gpus;
+    packages = facts.packages;
     checks.push({ id: 'python', label: 'Python (trainer)', status: 'ok', value: facts.python, hint: '' });
     checks.push(
       facts.torch
@@ -95,6 +99,8 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     hint: inputs.dbProblem ? 'Restore lathe.db from a backup, or move it aside to start a fresh library.' : '',
   });
 
+  checks.push(...bundleChecks(process.env, packages, gpus.length));
+
   return {
     checkedAt: new Date().toISOString(),
     checks,
@@ -117,6 +123,7 @@ async function probePython(dataDir: string): Promise<PythonFacts> {
     torch: typeof done.torch === 'string' ? done.torch : null,
     cudaAvailable: Boolean(done.cuda_available),
     cudaVersion: typeof done.cuda_version === 'string' ? done.cuda_version : null,
+    packages: done.packages && typeof done.packages === 'object' ? (done.packages as Record<string, string | null>) : null,
     gpus: gpus.map((g) => ({
       name: String(g.name ?? 'GPU'),
       vramBytes: Number(g.vram_bytes ?? 0),

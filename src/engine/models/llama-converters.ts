@@ -56,9 +56,20 @@ function guarded(checkDirs: string[], script: string, args: string[]): string[] 
 /** k-quants need llama-quantize, built once from the same source (see llama-tools.ts). */
 export async function quantizeGguf(inFile: string, outFile: string, type: string, opts: ConvertOptions = {}): Promise<void> {
   opts.onProgress?.(null, 'Preparing llama-quantize (built once from the bundled llama.cpp; minutes the first time)…');
-  const tools = await ensureLlamaTools({ signal: opts.signal, onLog: (l) => opts.onProgress?.(null, `Building llama-quantize: ${l.slice(0, 120)}`) });
+  const tools = await ensureLlamaTools({ signal: opts.signal, onLog: (l) => opts.onProgress?.(null, buildProgressMessage(l)) });
   const threads = String(Math.max(1, os.availableParallelism() - 1));
   await runTool(tools.quantize, [inFile, outFile, type, threads], outFile, 'llama-quantize', opts);
+}
+
+/**
+ * The one-off build of llama-quantize as its own phase: cmake prints "[ 45%] Building CXX object …", which becomes
+ * "Building llama-quantize once: 45% (about 8 minutes on 2 cores)"; other lines are shown as they are.
+ */
+export function buildProgressMessage(line: string): string {
+  const percent = /^\[\s*(\d{1,3})%\]/.exec(line.trim());
+  return percent
+    ? `Building llama-quantize once (not needed again): ${percent[1]}% — about 8 minutes on 2 cores`
+    : `Building llama-quantize once: ${line.slice(0, 120)}`;
 }
 
 function converterEnv(dir: string): NodeJS.ProcessEnv {

@@ -38,6 +38,8 @@ const WAIT_REPORT_MS = 30_000;
  * is redone, never used.
  */
 export async function ensureLlamaTools(opts: EnsureLlamaToolsOptions = {}): Promise<LlamaTools> {
+  const prebuilt = prebuiltLlamaTools(opts.env);
+  if (prebuilt) return prebuilt;
   const source = llamaSource(opts.env);
   const root = path.join(cacheDir(opts.env), 'llama-tools', source.identity.slice(0, 16));
   const tools = toolPaths(root);
@@ -72,9 +74,26 @@ export async function ensureLlamaTools(opts: EnsureLlamaToolsOptions = {}): Prom
 
 /** The cached tools, or null when they have not been built yet (never starts a build). */
 export function cachedLlamaTools(env: NodeJS.ProcessEnv = process.env): LlamaTools | null {
+  const prebuilt = prebuiltLlamaTools(env);
+  if (prebuilt) return prebuilt;
   const root = path.join(cacheDir(env), 'llama-tools', llamaSource(env).identity.slice(0, 16));
   const tools = toolPaths(root);
   return isComplete(root, tools) ? tools : null;
+}
+
+/**
+ * Tools built elsewhere (the offline bundle ships them in llama-tools/bin, so the target needs no cmake or
+ * compiler): LATHE_LLAMA_TOOLS_DIR names the folder holding bin/. Set but incomplete is an error, never a build.
+ */
+export function prebuiltLlamaTools(env: NodeJS.ProcessEnv = process.env): LlamaTools | null {
+  if (!env.LATHE_LLAMA_TOOLS_DIR) return null;
+  const tools = toolPaths(path.resolve(env.LATHE_LLAMA_TOOLS_DIR));
+  const missing = [tools.quantize, tools.bench].filter((file) => !fs.existsSync(file));
+  if (missing.length) {
+    throw new LatheError('MODEL_MISSING', `LATHE_LLAMA_TOOLS_DIR is ${env.LATHE_LLAMA_TOOLS_DIR}, but ${missing.map((f) => path.basename(f)).join(' and ')} is not in its bin/ folder.`,
+      'Reinstall Lathe from its bundle (install.sh checks every file), or unset LATHE_LLAMA_TOOLS_DIR to build the tools from source (needs cmake and a C++ compiler).');
+  }
+  return tools;
 }
 
 function toolPaths(root: string): LlamaTools {

@@ -4,10 +4,11 @@ import { LatheError } from '../../shared/contract/errors.js';
 import type { ModelInspection } from '../../shared/contract/features/models.js';
 import { ggufFacts, readGgufHeader } from './gguf-header.js';
 import { inspectHfFolder, PICKLE_EXTENSIONS, refusePickle } from './hf-folder.js';
+import { expandHome } from '../paths.js';
 
 /** Reads what an import would register, from headers only; refuses pickles and malformed GGUF/safetensors. */
 export function inspectModelPath(input: string): ModelInspection {
-  const target = path.resolve(input);
+  const target = path.resolve(expandHome(input));
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);

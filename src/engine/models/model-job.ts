@@ -17,9 +17,16 @@ export async function runModelJob<T>(
   const untrack = ctx.jobs.add(jobId, { cancel: () => controller.abort() });
   const emit = (fraction: number | null, message: string, state: 'running' | 'done' | 'failed' | 'cancelled') =>
     ctx.events.emit('job.progress', { jobId, kind: job.kind, label: job.label, fraction, message, state });
+  // A bar never moves backwards: steps report their own fractions (a tool build, then the conversion), so the
+  // job reports the furthest point reached; null (a phase of unknown length) keeps the bar where it is.
+  let reached = 0;
+  const monotonic: Report = (fraction, message) => {
+    if (fraction !== null) reached = Math.max(reached, Math.max(0, Math.min(1, fraction)));
+    emit(reached, message, 'running');
+  };
   try {
     emit(0, 'Starting…', 'running');
-    const { result, message } = await work((fraction, message) => emit(fraction === null ? null : Math.max(0, Math.min(1, fraction)), message, 'running'), controller.signal);
+    const { result, message } = await work(monotonic, controller.signal);
     emit(1, message, 'done');
     return result;
   } catch (err) {

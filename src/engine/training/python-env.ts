@@ -12,7 +12,7 @@ export interface PythonEnv {
 export function findPythonEnv(dataDir?: string, env: NodeJS.ProcessEnv = process.env): PythonEnv {
   if (env.LATHE_PYTHON) {
     if (fs.existsSync(env.LATHE_PYTHON)) return { python: env.LATHE_PYTHON, source: 'LATHE_PYTHON' };
-    throw missing(`LATHE_PYTHON points at ${env.LATHE_PYTHON}, which does not exist.`);
+    throw missing(`LATHE_PYTHON points at ${env.LATHE_PYTHON}, which does not exist.`, env);
   }
   const candidates: Array<[string, PythonEnv['source']]> = [[path.join(projectRoot(), '.venv'), 'project .venv']];
   if (dataDir) candidates.push([path.join(dataDir, 'python-env'), 'data folder']);
@@ -20,14 +20,18 @@ export function findPythonEnv(dataDir?: string, env: NodeJS.ProcessEnv = process
     const python = venvPython(venv);
     if (fs.existsSync(python)) return { python, source };
   }
-  throw missing('No Python environment for the trainer was found.');
+  throw missing('No Python environment for the trainer was found.', env);
 }
 
 export function venvPython(venv: string): string {
   return process.platform === 'win32' ? path.join(venv, 'Scripts', 'python.exe') : path.join(venv, 'bin', 'python');
 }
 
-function missing(message: string): LatheError {
+function missing(message: string, env: NodeJS.ProcessEnv = process.env): LatheError {
+  if (env.LATHE_BUNDLE_DIR) {
+    return new LatheError('PYTHON_MISSING', message,
+      `Run install.sh from the Lathe bundle (${env.LATHE_BUNDLE_DIR}): it creates the trainer's environment from the bundled wheels, offline.`);
+  }
   return new LatheError(
     'PYTHON_MISSING',
     message,

@@ -3,6 +3,7 @@ import type { HandlerImpls } from '../../shared/contract/index.js';
 import { presetValues } from '../../shared/training/presets.js';
 import type { EngineContext } from '../context.js';
 import { runQueries } from '../db/queries/runs.js';
+import { expandHome } from '../paths.js';
 import { requireDb } from '../require-db.js';
 import { estimateRun } from './run-estimate.js';
 import type { RunSupervisor } from './run-supervisor.js';
@@ -30,7 +31,10 @@ export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
     'runs.retry': async ({ runId, changes }) => runs.retry(runId, changes),
     'runs.reproduce': async ({ runId }) => runs.reproduce(runId),
     // A CPU estimate needs no GPU probe (which imports torch: seconds).
-    'runs.estimate': async (args) => estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnly() : await runs.hardware(), ctx.dataDir),
+    'runs.estimate': async (input) => {
+      const args = { ...input, baseModelDir: expandHome(input.baseModelDir) };
+      return estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnly() : await runs.hardware(), ctx.dataDir);
+    },
     'runs.preset': async (args) => {
       const { values, why } = presetValues(args);
       return { values: { ...values }, why };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../engine.js';
 import { finished, firstMetrics, quick, trainingEngine, waitForRun } from './training-test-kit.js';
@@ -53,6 +54,21 @@ describe('training job queue', () => {
     expect(old.events.map((e) => e.kind)).toContain('retried');
     const actions = (await engine.call('audit.list', { actionPrefix: 'run.' })).entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['run.cancel', 'run.stopped', 'run.completed']));
+  }, 240_000);
+
+  it('retries a failed run with any setting changed, the base model and the data included; a null drops a setting', async () => {
+    const { engine, dataDir, versionId, baseModelDir } = await trainingEngine(engines);
+    const missing = path.join(dataDir, 'no-such-model');
+    const failed = await waitForRun(engine, (await engine.call('runs.start', { baseModelDir: missing, datasetVersionId: versionId, ...quick, maxSteps: 2, packing: true, name: 'wrong folder' })).id, finished);
+    expect(failed.status).toBe('failed');
+    // The summary carries the settings it was started with: what the Train form fills in for a retry.
+    expect(failed.startArgs).toMatchObject({ baseModelDir: missing, datasetVersionId: versionId, maxSteps: 2, packing: true, name: 'wrong folder' });
+    const split = await engine.call('datasets.curate', { versionId, operation: { op: 'split', seed: 0, validation: 0.2, test: 0 } });
+    const retry = await engine.call('runs.retry', { runId: failed.id, changes: { baseModelDir, datasetVersionId: split.version.id, packing: null } });
+    expect(retry).toMatchObject({ retryOf: failed.id, name: 'wrong folder (retry)', datasetVersionId: split.version.id, baseModel: baseModelDir });
+    expect(retry.startArgs).toMatchObject({ baseModelDir, datasetVersionId: split.version.id, maxSteps: 2 });
+    expect(retry.startArgs).not.toHaveProperty('packing');
+    expect((await waitForRun(engine, retry.id, finished)).status).toBe('completed');
   }, 240_000);
 
   it('keeps the queue across an engine restart and starts it again', async () => {

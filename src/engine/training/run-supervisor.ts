@@ -5,6 +5,7 @@ import { LatheError } from '../../shared/contract/errors.js';
 import { startRunArgs, type RunSummary, type StartRunArgs } from '../../shared/contract/features/runs.js';
 import type { EngineContext } from '../context.js';
 import { runQueries, type RunRow, type StoredRunStatus } from '../db/queries/runs.js';
+import { expandHome } from '../paths.js';
 import { identify, stillRunning } from '../process-identity.js';
 import { requireDb } from '../require-db.js';
 import { materializeRecipe, materializeVersion, trainerConfig } from './materialize.js';
@@ -35,8 +36,9 @@ export class RunSupervisor {
     this.hardware = trainingHardwareProbe(ctx.dataDir);
   }
 
-  async start(args: StartRunArgs, retryOf: string | null = null, reproduces: string | null = null): Promise<RunSummary> {
+  async start(input: StartRunArgs, retryOf: string | null = null, reproduces: string | null = null): Promise<RunSummary> {
     const { db, audit } = requireDb(this.ctx);
+    const args: StartRunArgs = { ...input, baseModelDir: expandHome(input.baseModelDir) };
     const id = randomUUID();
     const outputDir = path.join(this.ctx.dataDir, 'runs', id);
     const data = materializeVersion(db, args.datasetVersionId, path.join(outputDir, 'data'), args.objective, { allowEmptyTrain: !!args.recipe });
@@ -75,9 +77,11 @@ export class RunSupervisor {
     const old = this.row(runId);
     if (old.status === 'running' || old.status === 'queued') throw new LatheError('INVALID_ARGUMENTS', `Run ${runId.slice(0, 8)} is still ${old.status}.`, 'Stop or cancel it first, then retry.');
     if (!old.start_args) throw new LatheError('INVALID_ARGUMENTS', 'This run was started by an older Lathe that did not keep its settings.', 'Start a new run from the Train page.');
-    if ('datasetVersionId' in changes) throw new LatheError('INVALID_ARGUMENTS', 'A retry keeps the dataset version of the run it retries.', 'Start a new run to train on other data.');
-    const previous = JSON.parse(old.start_args) as StartRunArgs;
-    const parsed = startRunArgs.safeParse({ ...previous, name: `${old.name} (retry)`, ...changes });
+    // Any setting may change, the base model and the data included; a null drops a setting the old run had
+    // (its recipe, say), so the new run takes the default.
+    const merged: Record<string, unknown> = { ...(JSON.parse(old.start_args) as StartRunArgs), name: `${old.name} (retry)`, ...changes };
+    for (const [key, value] of Object.entries(changes)) if (value === null) delete merged[key];
+    const parsed = startRunArgs.safeParse(merged);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new LatheError('INVALID_ARGUMENTS', `Retry setting "${issue.path.join('.')}": ${issue.message}.`, 'Fix that field; the old run is unchanged.');
@@ -199,6 +203,7 @@ export class RunSupervisor {
       result: run.result ? (JSON.parse(run.result) as Record<string, unknown>) : null,
       checkpoints: q.checkpoints(runId).map((c) => ({ step: c.step, path: c.path, sha256: c.sha256, createdAt: c.created_at })),
       events: q.events(runId).map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, message: e.message, data: e.data ? (JSON.parse(e.data) as unknown) : null })),
+      startArgs: run.start_args ? (JSON.parse(run.start_args) as Record<string, unknown>) : null,
       retryOf: run.retry_of, slot: run.slot, queuePosition,
       createdAt: run.created_at, updatedAt: run.updated_at,
     };

@@ -5,6 +5,8 @@ export const ERROR_CODES = [
   'INVALID_ARGUMENTS',
   'UNKNOWN_HANDLER',
   'UNAUTHORIZED',
+  /** A path outside the folders the engine lets a client browse. */
+  'FORBIDDEN',
   'DB_CORRUPT',
   'DB_READ_ONLY',
   'MIGRATION_FAILED',
@@ -14,6 +16,8 @@ export const ERROR_CODES = [
   'INFERENCE_FAILED',
   'MODEL_MISSING',
   'GATE_FAILED',
+  /** The thing was already done and is recorded once (a second release of the same candidate). */
+  'CONFLICT',
   'CANCELLED',
   'TRANSPORT_CLOSED',
   'DISK_FULL',

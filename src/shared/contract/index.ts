@@ -19,6 +19,7 @@ import { preferenceHandlers } from './features/preferences.js';
 import { hygieneHandlers } from './features/hygiene.js';
 import { lineageHandlers } from './features/lineage.js';
 import { heldoutHandlers } from './features/heldout.js';
+import { fileHandlers } from './features/files.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -45,6 +46,7 @@ export const handlerSpecs = {
   ...hygieneHandlers,
   ...lineageHandlers,
   ...heldoutHandlers,
+  ...fileHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;
@@ -68,6 +70,7 @@ export type { AppInfo } from './features/app.js';
 export type { DoctorCheck, DoctorReport, GpuInfo } from './features/doctor.js';
 export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
 export type { ModelSummary, ModelInspection, GgufOuttype } from './features/models.js';
+export type { FolderEntry, FolderEntryKind, FolderListing } from './features/files.js';
 export type { ExportSummary, ExportFormat, MergedDtype } from './features/exports.js';
 export { describeGgufChecks } from './features/exports.js';
 export type { RunEstimate, RunEvent, RunSummary, StartRunArgs, StartRunInput } from './features/runs.js';

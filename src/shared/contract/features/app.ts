@@ -12,6 +12,13 @@ export const appInfoSchema = z.object({
   /** False when the start-up integrity check failed: the engine then refuses every write. */
   dbWritable: z.boolean(),
   dbProblem: z.string().nullable(),
+  /**
+   * Whether llama-quantize is ready (shipped by the offline bundle or built before). When false, the first K-quant
+   * (Q4_K_M…) conversion or export builds it from source first: minutes, and it needs cmake and a C++ compiler.
+   */
+  llamaToolsReady: z.boolean(),
+  /** Whom the engine records as acting (LATHE_ACTOR, else the OS user): the default reviewer in single-user mode. */
+  actor: z.string(),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 

@@ -4,7 +4,7 @@ import { handler } from '../define.js';
 export const checkStatusSchema = z.enum(['ok', 'warn', 'fail']);
 
 export const doctorCheckSchema = z.object({
-  id: z.enum(['python', 'torch', 'gpu', 'llama-backend', 'disk', 'data-dir', 'database']),
+  id: z.enum(['python', 'torch', 'gpu', 'llama-backend', 'disk', 'data-dir', 'database', 'bundle', 'sbom', 'llama-tools', 'gpu-extra']),
   label: z.string(),
   status: checkStatusSchema,
   value: z.string(),

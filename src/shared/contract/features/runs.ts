@@ -21,6 +21,8 @@ export const runSummarySchema = z.object({
   checkpoints: z.array(z.object({ step: z.number().int(), path: z.string(), sha256: z.string(), createdAt: z.string() })),
   /** The newest events (at most 200), oldest first. */
   events: z.array(runEventSchema),
+  /** The runs.start settings the run was started with (what a retry begins from); null for runs of an older Lathe. */
+  startArgs: z.record(z.string(), z.unknown()).nullable(),
   /** The run this one retries (with a new config), if any. */
   retryOf: z.string().nullable(),
   /** The device slot the run holds or waits for: 'cpu' or 'cuda:0', 'cuda:0,1'. */
@@ -166,8 +168,8 @@ export const runHandlers = {
     writes: true,
   }),
   'runs.retry': handler({
-    // `changes` are start-run fields (not the dataset version); the merged settings are checked by startRunArgs.
-    summary: 'Starts a new run with the settings of a finished one, changed by `changes`; the new run links to the old.',
+    // `changes` are start-run fields (any of them; null drops one); the merged settings are checked by startRunArgs.
+    summary: 'Starts a new run with the settings of a finished one, changed by `changes` (null removes a setting); the new run links to the old.',
     args: z.object({ runId: z.string().min(1), changes: z.record(z.string(), z.unknown()).default({}) }).strict(),
     result: runSummarySchema,
     writes: true,
