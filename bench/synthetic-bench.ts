@@ -70,7 +70,7 @@ function parses(raw: string, chunk: string): number {
 
 const rate = (p: Pass) => ({ examplesPerMin: (p.parsed * 60) / p.seconds, tokensPerSecond: p.tokens / p.seconds });
 await single(); // warm-up: load the model and the grammar once, outside the timings
-let best = { single: null as Pass | null, batched: null as Pass | null };
+const best = { single: null as Pass | null, batched: null as Pass | null };
 for (let r = 0; r < rounds; r++) {
   // Alternate so a busy machine slows both alike; keep each mode's best round.
   const s = await single();

@@ -16,8 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const UV_VERSION = '0.13.8';
-/** Only the tests import these (see the comments in requirements.txt); the bundle's trainer never does. */
-export const TEST_ONLY = ['pytest', 'trl'];
+/** Only the tests use these (see the comments in requirements.txt); the bundle's trainer never does. */
+export const TEST_ONLY = ['pytest', 'trl', 'ruff'];
 export const LOCK_PLATFORM = 'x86_64-manylinux_2_28';
 export const LOCK_PYTHON = '3.11';
 

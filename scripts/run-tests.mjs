@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: typecheck, engine unit tests (vitest, real SQLite and llama.cpp), trainer tests (pytest, real
+ * `npm test`: typecheck, lint (eslint with the process-boundary import rules; ruff on the trainer), engine unit tests (vitest, real SQLite and llama.cpp), trainer tests (pytest, real
  * torch on CPU), end-to-end tests in Chromium against browser mode, then the offline bundle built, installed and
  * run with no network (tests/bundle/). Every stage runs; the exit code
  * says whether all passed.
@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 
 const stages = [
   ['typecheck', 'npm', ['run', '--silent', 'typecheck']],
+  ['lint (eslint, ruff)', 'npm', ['run', '--silent', 'lint']],
   ['unit (vitest)', 'npx', ['vitest', 'run']],
   ['trainer (pytest)', 'node', ['scripts/run-pytest.mjs']],
   ['e2e (chromium)', 'npm', ['run', '--silent', 'test:e2e']],

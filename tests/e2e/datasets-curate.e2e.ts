@@ -10,7 +10,6 @@ import { startE2eSession, type E2eSession } from './session.js';
 
 type Server = Awaited<ReturnType<typeof startBrowserServer>>;
 
-let dataDir: string;
 let fixtures: string;
 let server: Server;
 let session: E2eSession;
@@ -19,7 +18,7 @@ let curateFile: string;
 
 beforeAll(async () => {
   session = await startE2eSession('lathe-e2e-curate-');
-  ({ dataDir, server, browser } = session);
+  ({ server, browser } = session);
   fixtures = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-curate-fixtures-'));
   curateFile = writeCurateJsonl(fixtures);
 });

@@ -54,6 +54,19 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
+/** The whole page: the shell scrolls inside .main, so grow the viewport to its content for the picture. */
+export async function mainShot(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1360, height: 880 };
+  const height = await page.evaluate(() => {
+    const main = document.querySelector('.main');
+    main?.scrollTo(0, 0);
+    return (main?.scrollHeight ?? 0) + 28;
+  });
+  await page.setViewportSize({ width: viewport.width, height: Math.min(3000, Math.max(viewport.height, height)) });
+  await shot(page, name);
+  await page.setViewportSize(viewport);
+}
+
 /** Type a path, press Enter to detect, and wait for the preview. */
 export async function detect(page: Page, file: string): Promise<void> {
   const input = page.getByTestId('import-path');

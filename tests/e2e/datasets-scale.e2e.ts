@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
@@ -13,14 +11,13 @@ import { startE2eSession, type E2eSession } from './session.js';
 
 type Server = Awaited<ReturnType<typeof startBrowserServer>>;
 
-let dataDir: string;
 let server: Server;
 let session: E2eSession;
 let browser: Browser;
 
 beforeAll(async () => {
   session = await startE2eSession('lathe-e2e-scale-');
-  ({ dataDir, server, browser } = session);
+  ({ server, browser } = session);
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
 import { launchChromium } from './browser.js';
-import { ARTIFACTS, RENDERER_DIR, ROOT, openApp, shot as viewportShot } from './datasets-page.js';
+import { ARTIFACTS, RENDERER_DIR, ROOT, openApp, mainShot as shot } from './datasets-page.js';
 
 /** Train → live run → stop → resume → stop, against the real engine, the Python trainer (CPU) and the tiny model. */
 
@@ -45,18 +45,6 @@ afterAll(async () => {
   if (dataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
 });
 
-/** The whole page: the shell scrolls inside .main, so grow the viewport to its content for the picture. */
-async function shot(page: Page, name: string): Promise<void> {
-  const viewport = page.viewportSize() ?? { width: 1360, height: 880 };
-  const height = await page.evaluate(() => {
-    const main = document.querySelector('.main');
-    main?.scrollTo(0, 0);
-    return (main?.scrollHeight ?? 0) + 28;
-  });
-  await page.setViewportSize({ width: viewport.width, height: Math.min(3000, Math.max(viewport.height, height)) });
-  await viewportShot(page, name);
-  await page.setViewportSize(viewport);
-}
 
 const points = async (page: Page) => Number((await page.getByTestId('chart-loss').getAttribute('data-points')) ?? 0);
 const status = (page: Page) => page.getByTestId('run-detail').getByTestId('run-status').getAttribute('data-status');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, openApp, shot as viewportShot } from './datasets-page.js';
+import { ROOT, openApp, mainShot as shot } from './datasets-page.js';
 import { startE2eSession, type E2eSession } from './session.js';
 
 /**
@@ -54,18 +54,6 @@ afterAll(async () => {
   }
 });
 
-/** The whole page: the shell scrolls inside .main, so grow the viewport to its content for the picture. */
-async function shot(page: Page, name: string): Promise<void> {
-  const viewport = page.viewportSize() ?? { width: 1360, height: 880 };
-  const height = await page.evaluate(() => {
-    const main = document.querySelector('.main');
-    main?.scrollTo(0, 0);
-    return (main?.scrollHeight ?? 0) + 28;
-  });
-  await page.setViewportSize({ width: viewport.width, height: Math.min(3000, Math.max(viewport.height, height)) });
-  await viewportShot(page, name);
-  await page.setViewportSize(viewport);
-}
 
 const launch = (page: Page) => page.getByTestId('train-launch');
 const reason = async (page: Page) => (await page.getByTestId('train-launch-reason').textContent()) ?? '';

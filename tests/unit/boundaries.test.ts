@@ -1,30 +1,42 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
-function files(dir: string, exts = ['.ts', '.tsx']): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && exts.some((x) => e.name.endsWith(x)))
-    .map((e) => path.join(e.parentPath, e.name));
-}
-const importsOf = (file: string) => [...fs.readFileSync(file, 'utf8').matchAll(/from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2]!);
+/**
+ * The process boundaries of ARCHITECTURE.md are ESLint import rules (eslint.config.js), which `npm test`'s lint
+ * stage applies to the whole tree. This proves the rules bite: each forbidden import, placed where it must not be,
+ * is reported; the same import where it belongs is not.
+ */
+const eslint = new ESLint();
 
-describe('process boundaries (DESIGN.md)', () => {
-  it('src/ never imports electron', () => {
-    for (const f of files('src')) expect(importsOf(f), f).not.toContain('electron');
-  });
-  it('native modules are imported only in the hosts', () => {
-    const allowed = { 'better-sqlite3': ['src/engine/'], 'node-llama-cpp': ['src/inference/'] } as const;
-    for (const f of [...files('src'), ...files('renderer'), ...files('electron')]) {
-      for (const [mod, dirs] of Object.entries(allowed)) {
-        if (importsOf(f).includes(mod)) expect(dirs.some((d) => f.startsWith(d)), `${f} imports ${mod}`).toBe(true);
-      }
+async function restricted(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('process boundaries (ESLint rules)', () => {
+  it('src/ never imports electron', async () => {
+    for (const file of ['src/engine/x.ts', 'src/shared/x.ts', 'src/inference/x.ts', 'src/cli/x.ts']) {
+      expect(await restricted(file, "import { app } from 'electron';\nexport const a = app;\n"), file).toEqual([expect.stringMatching(/Only electron\//)]);
     }
   });
-  it('src/shared has no node:, electron or DOM-only imports', () => {
-    for (const f of files('src/shared').filter((f) => !f.endsWith('.test.ts'))) {
-      for (const i of importsOf(f)) expect(i.startsWith('node:') || i === 'electron', `${f} imports ${i}`).toBe(false);
-    }
+
+  it('better-sqlite3 only under src/engine, node-llama-cpp only under src/inference', async () => {
+    expect(await restricted('src/inference/host/x.ts', "import Database from 'better-sqlite3';\nexport const d = Database;\n")).toHaveLength(1);
+    expect(await restricted('renderer/features/x.tsx', "import Database from 'better-sqlite3';\nexport const d = Database;\n")).toHaveLength(1);
+    expect(await restricted('electron/x.ts', "import Database from 'better-sqlite3';\nexport const d = Database;\n")).toHaveLength(1);
+    expect(await restricted('src/engine/db/x.ts', "import Database from 'better-sqlite3';\nexport const d = Database;\n")).toEqual([]);
+    expect(await restricted('src/engine/x.ts', "import { getLlama } from 'node-llama-cpp';\nexport const g = getLlama;\n")).toHaveLength(1);
+    expect(await restricted('src/engine/x.ts', "export type T = import('@node-llama-cpp/linux-x64').X;\nimport '@node-llama-cpp/linux-x64';\n")).toHaveLength(1);
+    expect(await restricted('src/inference/x.ts', "import { getLlama } from 'node-llama-cpp';\nexport const g = getLlama;\n")).toEqual([]);
+  });
+
+  it('src/shared has no Node built-ins (it runs in the sandboxed renderer too), its tests may', async () => {
+    expect(await restricted('src/shared/contract/x.ts', "import fs from 'node:fs';\nexport const f = fs;\n")).toEqual([expect.stringMatching(/no Node built-ins/)]);
+    expect(await restricted('src/shared/contract/x.test.ts', "import fs from 'node:fs';\nexport const f = fs;\n")).toEqual([]);
+  });
+
+  it('the renderer reaches the engine only through the contract', async () => {
+    expect(await restricted('renderer/features/x.tsx', "import { Engine } from '../../src/engine/engine.js';\nexport const e = Engine;\n")).toHaveLength(1);
+    expect(await restricted('renderer/features/x.tsx', "import type { RunSummary } from '../../src/shared/contract/index.js';\nexport type R = RunSummary;\n")).toEqual([]);
   });
 });

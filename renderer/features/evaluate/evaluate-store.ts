@@ -20,7 +20,7 @@ interface EvaluateStore {
   set(patch: Partial<Pick<EvaluateStore, 'openId' | 'aId' | 'bId'>>): void;
 }
 
-export const useEvaluate = create<EvaluateStore>((set, get) => ({
+export const useEvaluate = create<EvaluateStore>((set) => ({
   loaded: false,
   models: [],
   datasets: [],

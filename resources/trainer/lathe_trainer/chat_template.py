@@ -135,7 +135,7 @@ def prepare(tokenizer, messages: list[dict], tools: list | None = None) -> tuple
     system = messages[0] if messages and messages[0].get("role") == "system" else None
     try:
         text = _render(tokenizer, messages, tools=tools)
-    except LatheError as exc:
+    except LatheError:
         # Gemma: "System role not supported". Merge it into the first user turn the way Gemma documents it.
         if system is None or len(messages) < 2 or messages[1].get("role") != "user":
             raise

@@ -72,8 +72,6 @@ def test_chunked_loss_equals_the_plain_loss_and_its_gradients(family_dirs, name,
 
 
 def test_the_head_never_sees_more_than_a_chunk_of_rows(family_dirs, monkeypatch):
-    import torch
-
     monkeypatch.setenv(CHUNK_ENV, "8")
     base = family_dirs[NAMES[0]]
     model = load_model(base, "lora", LoraSettings(rank=4, alpha=8, dropout=0.0), "cpu")

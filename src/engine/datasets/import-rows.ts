@@ -43,7 +43,7 @@ export async function produceRows(p: ImportParams, emit: (batch: RowBatch) => vo
   let keepRejects = false;
   let rows = 0;
   let rejected = 0;
-  let bytes = 0;
+  let bytes: number;
   const documents = p.fileType === 'documents';
   const source = await openImportSource(p);
   const { batches, totalBytes, chunking } = source;

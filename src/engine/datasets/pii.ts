@@ -90,7 +90,7 @@ export function compileCustomPatterns(patterns: string[]): RegExp[] {
     try {
       return new RegExp(p, 'g');
     } catch (err) {
-      throw new Error(`Pattern "${p}" is not a valid regular expression: ${(err as Error).message}`);
+      throw new Error(`Pattern "${p}" is not a valid regular expression: ${(err as Error).message}`, { cause: err });
     }
   });
 }

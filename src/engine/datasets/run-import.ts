@@ -1,16 +1,14 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
-import { LatheError } from '../../shared/contract/errors.js';
 import type { AuditEntry } from '../../shared/contract/index.js';
-import type { ColumnMapping, FileType, ImportResult, TaskFormat } from '../../shared/contract/features/datasets.js';
+import type { ImportResult } from '../../shared/contract/features/datasets.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/audit-hash.js';
 import { datasetQueries, stagingQueries } from '../db/queries/datasets.js';
 import { versionHash } from './content-hash.js';
 import { produceRows, rejectsPathOf, type RowBatch, type RowsSummary } from './import-rows.js';
-import type { ChunkingRecord, ImportHooks, ImportParams, ImportProgress } from './import-params.js';
+import type { ImportHooks, ImportParams } from './import-params.js';
 
 export type { ImportHooks, ImportParams, ImportProgress } from './import-params.js';
 

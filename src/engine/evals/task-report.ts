@@ -72,7 +72,10 @@ export function structuredReport(items: Pick<EvalItemRow, 'output' | 'reference'
     for (const k of keys) {
       const f = fields.get(k) ?? { n: 0, correct: 0 };
       f.n++;
-      if (same(got[k], want[k])) (f.correct++, hits++);
+      if (same(got[k], want[k])) {
+        f.correct++;
+        hits++;
+      }
       fields.set(k, f);
     }
     fieldSum += hits / keys.length;

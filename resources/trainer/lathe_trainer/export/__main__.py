@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             if exc.code in (0, None):
                 return 0
             raise LatheError("bad_arguments", "Bad arguments to lathe_trainer.export.",
-                             "Run `python -m lathe_trainer.export --help` for the options.", exit_code=EXIT_BAD_ARGUMENTS)
+                             "Run `python -m lathe_trainer.export --help` for the options.",
+                             exit_code=EXIT_BAD_ARGUMENTS) from None
         if args.command == "merge":
             writer.done(merge_adapter(writer, args.base, args.adapter, args.out, args.dtype))
         elif args.command == "render-chat":

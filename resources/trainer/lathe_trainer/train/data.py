@@ -198,7 +198,10 @@ class Batch:
     def to(self, device) -> "Batch":
         # CUDA: through pinned memory and without waiting, so the copy overlaps what the GPU is still doing.
         cuda = str(device).startswith("cuda")
-        move = (lambda t: None if t is None else t.pin_memory().to(device, non_blocking=True) if cuda else t.to(device))
+
+        def move(t):
+            return None if t is None else t.pin_memory().to(device, non_blocking=True) if cuda else t.to(device)
+
         return Batch(move(self.input_ids), move(self.labels), move(self.attention_mask), move(self.position_ids),
                      self.tokens)
 

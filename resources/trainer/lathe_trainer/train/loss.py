@@ -65,8 +65,6 @@ class ChunkedHead:
 
 def chunked_head_for(model, device: str) -> ChunkedHead | None:
     """The chunked loss for this (peft- and DDP-unwrapped) model, or None for the plain loss."""
-    import torch
-
     if os.environ.get(PLAIN_ENV) == "1":
         return None
     core = getattr(model, "module", model)

@@ -326,7 +326,7 @@ def _tokenise_sft(tokenizer, base: Path, paths: list[str], max_seq_len: int, wri
     try:
         results = pool.imap(_encode_one, ((m, max_seq_len) for _, _, m in rows), chunksize=64) if pool else \
             (_encode_sft_flags(tokenizer, m, max_seq_len) for _, _, m in rows)
-        for (path_index, number, _), outcome in zip(rows, _numbered(results, rows, paths)):
+        for (_path_index, _number, _), outcome in zip(rows, _numbered(results, rows, paths)):
             ids, flags, notes = outcome
             for note in notes:
                 writer.notes[note] = writer.notes.get(note, 0) + 1

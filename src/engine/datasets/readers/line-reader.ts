@@ -87,7 +87,7 @@ export async function* readLineBatches(path: string, opts: LineReaderOptions): A
     const last = chunk.lastIndexOf(NL);
     if (last >= 0 && !oversized && partBytes + last <= opts.maxLineBytes) {
       const head = chunk.subarray(0, last);
-      let text: string | null = null;
+      let text: string | null;
       try {
         text = decoder.decode(partBytes ? Buffer.concat([...parts, head], partBytes + head.length) : head);
       } catch {
