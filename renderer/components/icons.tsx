@@ -274,3 +274,15 @@ export function BrandMark({ size = 22 }: { size?: number }) {
     </svg>
   );
 }
+export const PencilIcon = icon(
+  <>
+    <path d="M16.5 4.5a2.1 2.1 0 0 1 3 3L8 19l-4 1 1-4Z" />
+    <path d="m14.5 6.5 3 3" />
+  </>,
+);
+export const UndoIcon = icon(
+  <>
+    <path d="M9 14 4 9l5-5" />
+    <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
+  </>,
+);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, shot } from './datasets-page.js';
+import { ARTIFACTS, openApp, shot } from './datasets-page.js';
 import { startE2eSession, type E2eSession } from './session.js';
 
 let session: E2eSession;
@@ -42,12 +42,34 @@ afterAll(async () => {
   if (fixtures) await fs.promises.rm(fixtures, { recursive: true, force: true });
 });
 
+/** What the reviewer adds to #3's answer: long enough to wrap over several lines of the edit box. */
+const ADDED = ' Check the rating plate first. Then confirm the bay is isolated and earthed at both ends, and note the fault level, the protection settings and any alarms before anyone goes near it.';
+
 const card = (page: Page) => page.getByTestId('review-card');
 const cardPos = (page: Page) => card(page).getAttribute('data-position');
 const bodyText = async (page: Page) => (await page.locator('body').textContent()) ?? '';
 
+/** The card's action buttons lie inside the window as it is, with no scrolling by the test. */
+async function cardInView(page: Page): Promise<boolean> {
+  const viewport = page.viewportSize()!;
+  const box = await page.getByTestId('review-actions').boundingBox();
+  const head = await card(page).boundingBox();
+  return !!box && !!head && head.y >= 0 && box.y + box.height <= viewport.height;
+}
+
+/** Opens the Review tab afresh at a window size and pictures what a reviewer sees first (not the full page). */
+async function openReviewAt(page: Page, width: number, height: number): Promise<void> {
+  await page.setViewportSize({ width, height });
+  await page.getByTestId('detail-tab-examples').click();
+  await page.getByTestId('detail-tab-review').click();
+  await page.getByTestId('review-actions').waitFor({ state: 'visible' });
+  await expect.poll(() => cardInView(page)).toBe(true);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(ARTIFACTS, `datasets-review-card-${width}x${height}.png`) });
+}
+
 describe('review queue', () => {
-  it('reviews five examples by keyboard, makes a version, compares it and exports it', async () => {
+  it('reviews five examples by mouse and keyboard, makes a version, compares it and exports it', async () => {
     const { context, page, problems } = await openApp(browser, session.server.url, 'light', `#/datasets/${datasetId}`);
     try {
       await expect.poll(() => page.getByTestId('examples-meta').textContent()).toBe('v1 · 12');
@@ -60,15 +82,28 @@ describe('review queue', () => {
       await page.getByTestId('review-reviewer').fill('ana');
       await page.getByTestId('review-queue').focus();
 
-      await page.keyboard.press('a'); // #1 accepted
+      // The card and its buttons are in view as the queue opens, on a large and on a small laptop screen.
+      await openReviewAt(page, 1024, 700);
+      await openReviewAt(page, 1440, 900);
+      expect(await page.getByTestId('review-actions').textContent()).toMatch(/Accept ?A.*Reject ?R.*Edit ?E.*Skip ?S.*Comment ?C.*Tag ?T/);
+      await expect.poll(() => cardPos(page)).toBe('0');
+
+      // By mouse: accept #1, reject #2, edit #3 (a new revision).
+      await page.getByTestId('review-accept').click();
       await expect.poll(() => cardPos(page)).toBe('1');
-      await page.keyboard.press('r'); // #2 rejected
+      await page.getByTestId('review-reject').click();
       await expect.poll(() => cardPos(page)).toBe('2');
-      await page.keyboard.press('e'); // #3 edited: a new revision
+      await page.getByTestId('review-edit').click();
       await page.getByTestId('review-editor').waitFor({ state: 'visible' });
-      await page.keyboard.press('End');
-      await page.keyboard.type(' Check the rating plate first.');
-      await page.keyboard.press('Control+Enter');
+      const turn = page.getByTestId('review-edit-turn').last();
+      await turn.press('End');
+      await turn.pressSequentially(ADDED);
+      // The box grows with the text: four lines at least, and no line hidden behind a scrollbar.
+      const fit = await turn.evaluate((el: HTMLTextAreaElement) => ({ client: el.clientHeight, scroll: el.scrollHeight, line: parseFloat(getComputedStyle(el).lineHeight) }));
+      expect(fit.scroll).toBeLessThanOrEqual(fit.client + 1);
+      expect(fit.client).toBeGreaterThanOrEqual(4 * fit.line);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'datasets-review-editing-1440x900.png') });
+      await page.getByTestId('review-edit-save').click();
       await expect.poll(() => cardPos(page)).toBe('3');
       await page.keyboard.press('s'); // #4 skipped
       await expect.poll(() => cardPos(page)).toBe('4');
@@ -110,6 +145,12 @@ describe('review queue', () => {
       await page.getByTestId('filter-status').selectOption('edited');
       await expect.poll(() => page.getByTestId('review-item').count()).toBe(1);
       expect(await card(page).textContent()).toContain('Check the rating plate first.');
+      // The history shows what the edit changed as text: the added words, no hashes.
+      await expect.poll(() => card(page).getByTestId('review-history-diff').textContent()).toMatch(/^Assistant.*Arc-rated clothing and a face shield\. Check the rating plate first\./);
+      expect(await card(page).getByTestId('review-diff-added').allTextContents()).toEqual([expect.stringMatching(/^ ?Check the rating plate first\. Then confirm/)]);
+      expect(await card(page).getByTestId('review-history').textContent()).not.toMatch(/[0-9a-f]{6}\s*→/);
+      await card(page).getByTestId('review-history').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'datasets-review-history-diff.png') });
       await page.getByTestId('filter-status').selectOption('');
       await page.getByTestId('filter-tag').selectOption('needs-source');
       await expect.poll(() => cardPos(page)).toBe('4');
@@ -128,6 +169,10 @@ describe('review queue', () => {
       await expect.poll(() => bodyText(page)).toMatch(/Version 2: kept 2 \(1 edited\), left out 10/);
       await expect.poll(() => page.getByTestId('examples-meta').textContent()).toBe('v2 · 2');
       expect(await page.getByTestId('version-row').first().textContent()).toMatch(/Reviewed.*v1/);
+      // v2's examples were judged in v1: the queue counts them as reviewed (it read "0 of 2 reviewed").
+      await expect.poll(() => page.getByTestId('review-progress').textContent()).toMatch(/^2 of 2 reviewed/);
+      await expect.poll(() => page.getByTestId('review-count-accepted').textContent()).toBe('Accepted 2');
+      await expect.poll(() => card(page).getByTestId('review-history-entry').first().textContent()).toMatch(/ana accepted in v1 #3/);
 
       // The diff against v1: one changed (the edit), one unchanged, ten removed.
       await page.getByTestId('versions-compare').click();
@@ -147,7 +192,7 @@ describe('review queue', () => {
       await shot(page, 'datasets-review-export-light');
       const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: Array<{ content: string }> });
       expect(lines.map((l) => l.messages[0]!.content)).toEqual([QA[2]![0], QA[4]![0]]);
-      expect(lines[0]!.messages[1]!.content).toBe(`${QA[2]![1]} Check the rating plate first.`);
+      expect(lines[0]!.messages[1]!.content).toBe(`${QA[2]![1]}${ADDED}`);
       const manifest = JSON.parse(fs.readFileSync(path.join(fixtures, 'export', 'reviewed.manifest.json'), 'utf8'));
       expect(manifest).toMatchObject({ version: { number: 2 }, counts: { examples: 2 }, operations: [{ operation: 'import' }, { operation: 'review' }] });
       await page.keyboard.press('Escape');

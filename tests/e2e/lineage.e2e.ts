@@ -23,7 +23,7 @@ describe('lineage (browser mode)', () => {
     const { versionId } = await engine.call('datasets.import', { path: file, datasetName: 'Grid QA' });
     const ev = await engine.call('evals.start', { modelId: model.id, datasetVersionId: versionId, split: 'all', maxTokens: 4 });
     await engine.call('gate.set', { criteria: [{ kind: 'min-score', metric: 'f1', points: 0 }] });
-    await engine.call('gate.release', { candidate: { modelId: model.id, adapterIds: [] }, baseline: { modelId: model.id, adapterIds: [] } });
+    await engine.call('gate.release', { meaning: 'Approved for release', candidate: { modelId: model.id, adapterIds: [] }, baseline: { modelId: model.id, adapterIds: [] } });
 
     const { context, page, problems } = await openApp(s.browser, s.server.url, 'light', `#/lineage/eval/${ev.id}`);
     await page.getByTestId('lineage-graph').waitFor();

@@ -12,7 +12,9 @@ import { startE2eSession, type E2eSession } from './session.js';
 /**
  * Release of an exported file, in browser mode with real llama.cpp: the Export page shows the export as a draft,
  * the gate refuses the exported file while only base + adapter was evaluated, then the exported GGUF itself is
- * evaluated, the gate binds to those exact bytes and releases them, the release report is downloaded and opened as a reviewer would, and the export then reads "Released".
+ * evaluated, the gate binds to those exact bytes and releases them after a confirmation naming the reviewer and the
+ * meaning of the approval (the Release button then gives way to "Released by … at …"), the release report is
+ * downloaded and opened as a reviewer would, and the export then reads "Released".
  */
 const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
 const QA = [
@@ -92,14 +94,53 @@ describe('release (browser mode, real llama.cpp)', () => {
     await expect.poll(() => page.getByTestId('ev-verdict').textContent()).toMatch(/Passes the release gate/);
     await page.getByTestId('ev-decision').scrollIntoViewIfNeeded();
     await shot(page, 'release-gate-passes');
+    // Release asks first: what ships (model, export file and hash, gate result), who approves it and what that means.
     await page.getByTestId('ev-release').click();
-    await expect.poll(() => page.getByTestId('ev-releases').textContent()).toMatch(/Released.*ships grid-assistant-Q8_0\.gguf/);
+    const dialog = page.getByTestId('release-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    const facts = (await page.getByTestId('release-facts').textContent()) ?? '';
+    for (const must of ['grid-assistant · Q8_0', 'grid-assistant-Q8_0.gguf', sha256, 'Passes 1 of 1 criterion', 'tiny-base']) expect(facts, must).toContain(must);
+    await expect.poll(() => page.getByTestId('release-reviewer').inputValue()).toBe(process.env.LATHE_ACTOR ?? os.userInfo().username); // the engine's actor
+    expect(await page.getByTestId('release-confirm').isEnabled()).toBe(false); // no meaning chosen yet
+    await page.getByTestId('release-reviewer').fill('Dana Reviewer');
+    await page.getByTestId('release-meaning').first().check();
+    await expect.poll(() => page.getByTestId('release-confirm').isEnabled()).toBe(true);
+    for (const [width, height] of [[1440, 900], [1024, 700]] as const) {
+      await page.setViewportSize({ width, height });
+      await page.waitForTimeout(300);
+      const box = await page.getByTestId('release-confirm').boundingBox();
+      expect(box && box.y + box.height <= height, `confirm button in view at ${width}x${height}`).toBe(true);
+      await page.screenshot({ path: path.join(ARTIFACTS, `release-dialog-${width}x${height}.png`) });
+    }
+    // Cancel records nothing; the dialog comes back as it was asked.
+    await page.getByTestId('release-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await engine.call('gate.get', {})).releases).toEqual([]);
+    await page.getByTestId('ev-release').click();
+    await page.getByTestId('release-reviewer').fill('Dana Reviewer');
+    await page.getByTestId('release-meaning').first().check();
+    await page.getByTestId('release-confirm').click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // Released: the button is gone for good, replaced by who released it, when, and what it means.
+    await expect.poll(() => page.getByTestId('ev-released').textContent()).toMatch(/Released by Dana Reviewer at .*“Approved for release” · ships grid-assistant-Q8_0\.gguf/);
+    expect(await page.getByTestId('ev-release').count()).toBe(0);
+    expect(await page.getByTestId('ev-override').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('ev-releases').textContent()).toMatch(/Released.*ships grid-assistant-Q8_0\.gguf.*Dana Reviewer — Approved for release/);
+    await page.getByTestId('ev-released').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'release-released-1024x700.png') });
+    await page.setViewportSize({ width: 1360, height: 880 });
     await shot(page, 'release-recorded');
 
     const { releases } = await engine.call('gate.get', {});
-    expect(releases[0]).toMatchObject({ decision: 'released', exportId: 'exp-grid', artefactPath: 'grid-assistant-Q8_0.gguf', artefactSha256: sha256, modelId: shipped.id });
+    expect(releases).toHaveLength(1);
+    expect(releases[0]).toMatchObject({ decision: 'released', exportId: 'exp-grid', artefactPath: 'grid-assistant-Q8_0.gguf', artefactSha256: sha256, modelId: shipped.id, reviewer: 'Dana Reviewer', meaning: 'Approved for release' });
     const note = JSON.parse(fs.readFileSync(path.join(folder, 'RELEASE.json'), 'utf8')) as Record<string, unknown>;
-    expect(note).toMatchObject({ decision: 'released', releaseId: releases[0]!.id, sha256 });
+    expect(note).toMatchObject({ decision: 'released', releaseId: releases[0]!.id, sha256, reviewer: 'Dana Reviewer', meaning: 'Approved for release' });
+    const audit = await engine.call('audit.list', { actionPrefix: 'release' });
+    expect(audit.entries.find((e) => e.action === 'release')).toMatchObject({ details: { releaseId: releases[0]!.id, reviewer: 'Dana Reviewer', meaning: 'Approved for release' } });
+    // The engine refuses the same bytes a second time, whatever the UI shows.
+    await expect(engine.call('gate.release', { artefact: { exportId: 'exp-grid' }, baseline: { modelId: base.id, adapterIds: [adapter.id] }, meaning: 'Approved for release' })).rejects.toMatchObject({ code: 'CONFLICT' });
 
     // The report, downloaded as the reviewer gets it, opened with nothing but the file (no network, no scripts).
     const [htmlDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ev-report-html').first().click()]);

@@ -1,11 +1,14 @@
-import { useEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useEffect, useRef, useState } from 'react';
 import type { ExampleContent } from '../../../src/shared/contract/features/datasets.js';
 import type { ReviewedExample, ReviewEntry, ReviewState } from '../../../src/shared/contract/features/review.js';
+import { exampleTurnLabels, exampleTurns, withTurnContent } from '../../../src/shared/datasets/example-text.js';
+import { diffExamples } from '../../../src/shared/datasets/text-diff.js';
+import { Button } from '../../components/Button.js';
+import { CheckIcon, PencilIcon, XIcon } from '../../components/icons.js';
 import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 import { ExampleView } from './ExampleView.js';
 import { SourceChunkPanel } from './SourceChunkPanel.js';
 import { STATUS_LABELS } from './ReviewFilters.js';
-import { withTurnContent } from '../../../src/shared/datasets/example-text.js';
 
 export type CardMode = 'view' | 'edit' | 'comment' | 'tag';
 
@@ -17,6 +20,10 @@ interface Props {
   history: ReviewEntry[];
   mode: CardMode;
   knownTags: string[];
+  /** True while an action is being recorded: the buttons wait. */
+  busy: boolean;
+  onAct(action: 'accept' | 'reject' | 'skip'): void;
+  onMode(mode: Exclude<CardMode, 'view'>): void;
   onSaveEdit(content: ExampleContent): void;
   onSaveNote(text: string): void;
   onCancel(): void;
@@ -34,7 +41,7 @@ const ACTION_LABELS: Record<ReviewEntry['action'], string> = {
 };
 
 /** The example under review: its content (or the editor), every reviewer's verdict, and its history. */
-export function ReviewCard({ versionId, example, state, history, mode, knownTags, onSaveEdit, onSaveNote, onCancel }: Props) {
+export function ReviewCard({ versionId, example, state, history, mode, knownTags, busy, onAct, onMode, onSaveEdit, onSaveNote, onCancel }: Props) {
   const shown = example.edited ?? example.content;
   const verdicts = state?.verdicts ?? [];
   return (
@@ -59,8 +66,33 @@ export function ReviewCard({ versionId, example, state, history, mode, knownTags
         </code>
       </header>
 
+      {mode === 'view' && (
+        <div className="review-actions" role="toolbar" aria-label="Review this example" data-testid="review-actions">
+          <Button size="sm" variant="primary" icon={CheckIcon} disabled={busy} onClick={() => onAct('accept')} data-testid="review-accept" aria-keyshortcuts="A">
+            Accept <kbd>A</kbd>
+          </Button>
+          <Button size="sm" variant="danger" icon={XIcon} disabled={busy} onClick={() => onAct('reject')} data-testid="review-reject" aria-keyshortcuts="R">
+            Reject <kbd>R</kbd>
+          </Button>
+          <Button size="sm" icon={PencilIcon} disabled={busy} onClick={() => onMode('edit')} data-testid="review-edit" aria-keyshortcuts="E">
+            Edit <kbd>E</kbd>
+          </Button>
+          <span className="review-actions-more">
+          <Button size="sm" variant="ghost" disabled={busy} onClick={() => onAct('skip')} data-testid="review-skip" aria-keyshortcuts="S">
+            Skip <kbd>S</kbd>
+          </Button>
+          <Button size="sm" variant="ghost" disabled={busy} onClick={() => onMode('comment')} data-testid="review-comment" aria-keyshortcuts="C">
+            Comment <kbd>C</kbd>
+          </Button>
+          <Button size="sm" variant="ghost" disabled={busy} onClick={() => onMode('tag')} data-testid="review-tag-button" aria-keyshortcuts="T">
+            Tag <kbd>T</kbd>
+          </Button>
+          </span>
+        </div>
+      )}
+
       {mode === 'edit' ? (
-        <Editor content={shown} onSave={onSaveEdit} onCancel={onCancel} />
+        <Editor content={shown} onSave={onSaveEdit} onCancel={onCancel} busy={busy} />
       ) : (
         <div className="review-card-body">
           {example.edited && <p className="review-note">Showing the edited revision; the original stays in the version it came from.</p>}
@@ -79,7 +111,6 @@ export function ReviewCard({ versionId, example, state, history, mode, knownTags
           {verdicts.map((v) => (
             <span key={v.reviewer} className={`review-verdict is-${v.verdict}`} data-testid="review-verdict" title={formatDateTime(v.at)}>
               <strong>{v.reviewer}</strong> {ACTION_LABELS[v.verdict]}
-              {v.afterHash ? ` → ${shortHash(v.afterHash, 6)}` : ''}
             </span>
           ))}
           {state?.status === 'disagreement' && <span className="review-disagree">Reviewers disagree — this example is left out of a new version until they agree.</span>}
@@ -94,15 +125,22 @@ export function ReviewCard({ versionId, example, state, history, mode, knownTags
           <ol>
             {history.map((h) => (
               <li key={h.id} className={h.undone ? 'is-undone' : ''} data-testid="review-history-entry">
-                <span className="review-history-who">{h.reviewer}</span> {ACTION_LABELS[h.action]}
-                {h.tag ? ` “${h.tag}”` : ''}
-                {h.action === 'undo' && h.undoes !== null ? ` #${h.undoes}` : ''}
-                {h.action === 'edit' && h.afterHash ? ` ${shortHash(h.beforeHash, 6)} → ${shortHash(h.afterHash, 6)}` : ''}
-                {h.reason && <span className="review-history-reason"> — {h.reason}</span>}
-                {h.undone && <span className="review-history-undone"> (undone)</span>}
-                <time className="review-history-when" dateTime={h.at} title={formatDateTime(h.at)}>
-                  {formatRelative(h.at)}
-                </time>
+                <div className="review-history-line">
+                  <span className="review-history-who">{h.reviewer}</span> {ACTION_LABELS[h.action]}
+                  {h.tag ? ` “${h.tag}”` : ''}
+                  {h.action === 'undo' && h.undoes !== null ? ` #${h.undoes}` : ''}
+                  {h.carriedFrom && (
+                    <span className="review-history-carried" title="Given in the version this one was made from; it counts here because this text is what was judged.">
+                      {' '}in v{h.carriedFrom.versionNumber ?? '?'} #{(h.carriedFrom.position + 1).toLocaleString('en')}
+                    </span>
+                  )}
+                  {h.reason && <span className="review-history-reason"> — {h.reason}</span>}
+                  {h.undone && <span className="review-history-undone"> (undone)</span>}
+                  <time className="review-history-when" dateTime={h.at} title={formatDateTime(h.at)}>
+                    {formatRelative(h.at)}
+                  </time>
+                </div>
+                {h.action === 'edit' && h.before && h.after && <EditDiff before={h.before} after={h.after} />}
               </li>
             ))}
           </ol>
@@ -112,8 +150,58 @@ export function ReviewCard({ versionId, example, state, history, mode, knownTags
   );
 }
 
+/** What an edit changed, turn by turn, word by word: struck-out old words, underlined new ones. */
+function EditDiff({ before, after }: { before: ExampleContent; after: ExampleContent }) {
+  const turns = diffExamples(before, after);
+  if (turns.length === 0) return null;
+  return (
+    <div className="review-diff" data-testid="review-history-diff">
+      {turns.map((t, i) => (
+        <div key={i} className="review-diff-turn">
+          <span className="review-diff-label">{t.label}</span>
+          <p className="review-diff-text">
+            {t.parts.map((p, j) =>
+              p.kind === 'same' ? (
+                <span key={j}>{p.text}</span>
+              ) : p.kind === 'removed' ? (
+                <del key={j} className="review-diff-removed" data-testid="review-diff-removed">{p.text}</del>
+              ) : (
+                <ins key={j} className="review-diff-added" data-testid="review-diff-added">{p.text}</ins>
+              ),
+            )}
+          </p>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** A textarea as tall as its text (four lines at least), so nothing in an edit is hidden behind a scrollbar. */
+function AutoTextarea(props: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { inputRef?: React.Ref<HTMLTextAreaElement> }) {
+  const { inputRef, value, ...rest } = props;
+  const own = useRef<HTMLTextAreaElement | null>(null);
+  useLayoutEffect(() => {
+    const el = own.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight + 2}px`;
+  }, [value]);
+  return (
+    <textarea
+      {...rest}
+      value={value}
+      rows={4}
+      ref={(el) => {
+        own.current = el;
+        if (typeof inputRef === 'function') inputRef(el);
+        else if (inputRef) (inputRef as React.MutableRefObject<HTMLTextAreaElement | null>).current = el;
+      }}
+    />
+  );
+}
+
 /** Edits every turn in place; Ctrl+Enter saves as a new revision, Escape leaves it as it was. */
-function Editor({ content, onSave, onCancel }: { content: ExampleContent; onSave(c: ExampleContent): void; onCancel(): void }) {
+function Editor({ content, onSave, onCancel, busy }: { content: ExampleContent; onSave(c: ExampleContent): void; onCancel(): void; busy: boolean }) {
   const [draft, setDraft] = useState<ExampleContent>(content);
   const first = useRef<HTMLTextAreaElement>(null);
   useEffect(() => first.current?.focus(), []);
@@ -127,25 +215,31 @@ function Editor({ content, onSave, onCancel }: { content: ExampleContent; onSave
       onCancel();
     }
   };
-  const turns = draft.kind === 'text' ? [{ label: 'Text', content: draft.text }] : turnLabels(draft);
+  const labels = exampleTurnLabels(draft);
+  const turns = draft.kind === 'text' ? [{ label: 'Text', content: draft.text }] : exampleTurns(draft).map((m, i) => ({ label: labels[i]!, content: m.content }));
   return (
     <div className="review-editor" onKeyDown={onKeyDown} data-testid="review-editor">
       {turns.map((t, i) => (
         <label key={i} className="field">
           <span className="field-label">{t.label}</span>
-          <textarea
-            ref={i === turns.length - 1 ? first : undefined}
+          <AutoTextarea
+            inputRef={i === turns.length - 1 ? first : undefined}
             className="text-input review-textarea"
             value={t.content}
-            rows={Math.min(10, Math.max(2, Math.ceil(t.content.length / 90)))}
             onChange={(e) => setDraft((d) => withTurnContent(d, i, e.target.value))}
             data-testid="review-edit-turn"
           />
         </label>
       ))}
-      <p className="field-hint">
-        <kbd>Ctrl</kbd>+<kbd>Enter</kbd> saves a new revision · <kbd>Esc</kbd> cancels
-      </p>
+      <div className="review-editor-actions">
+        <Button size="sm" variant="primary" icon={CheckIcon} busy={busy} onClick={() => onSave(draft)} data-testid="review-edit-save">
+          Save revision <kbd>Ctrl+Enter</kbd>
+        </Button>
+        <Button size="sm" onClick={onCancel} data-testid="review-edit-cancel">
+          Cancel <kbd>Esc</kbd>
+        </Button>
+        <span className="field-hint">Saved as a new revision; the original stays in this version.</span>
+      </div>
     </div>
   );
 }
@@ -186,15 +280,4 @@ function NoteInput({ mode, knownTags, onSave, onCancel }: { mode: 'comment' | 't
       )}
     </div>
   );
-}
-
-/** Each turn's label in the editor, e.g. "Assistant", "Chosen · assistant", "Tool result". */
-function turnLabels(content: Exclude<ExampleContent, { kind: 'text' }>): Array<{ label: string; content: string }> {
-  const name = (role: string) => (role === 'tool' ? 'Tool result' : role[0]!.toUpperCase() + role.slice(1));
-  if (content.kind !== 'preference') return content.messages.map((m) => ({ label: name(m.role), content: m.content }));
-  return [
-    ...content.prompt.map((m) => ({ label: name(m.role), content: m.content })),
-    ...content.chosen.map((m) => ({ label: `Chosen · ${m.role}`, content: m.content })),
-    ...content.rejected.map((m) => ({ label: `Rejected · ${m.role}`, content: m.content })),
-  ];
 }

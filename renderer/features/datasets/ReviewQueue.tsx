@@ -3,7 +3,7 @@ import type { DatasetVersion, ExampleContent, LatheErrorData, ResultOf } from '.
 import type { ExampleFilter, ReviewAction, ReviewedExample, ReviewEntry, ReviewState } from '../../../src/shared/contract/features/review.js';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
-import { GitCommitIcon } from '../../components/icons.js';
+import { GitCommitIcon, UndoIcon } from '../../components/icons.js';
 import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
@@ -17,8 +17,9 @@ const REVIEWER_KEY = 'lathe.reviewer';
 type Summary = ResultOf<'reviews.summary'>;
 
 /**
- * The review queue of one version. Keyboard first: A accept, R reject, E edit, S skip, C comment, T tag,
- * U or Ctrl+Z undo, J/K next/previous. A verdict moves on to the next example in the filtered list.
+ * The review queue of one version. Buttons on the card, each showing its key: A accept, R reject, E edit, S skip,
+ * C comment, T tag, U or Ctrl+Z undo; J/K next/previous. A verdict moves on to the next example in the filtered list.
+ * Opening the queue scrolls it to the top of the page, so the card is in view on a laptop screen.
  */
 export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersion; onVersionMade(v: DatasetVersion): void }) {
   const [filter, setFilter] = useState<ExampleFilter>({});
@@ -105,6 +106,14 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   useEffect(() => {
     root.current?.focus({ preventScroll: true });
   }, []);
+  // The dataset header and versions table sit above the queue: once the first examples are in (the page is tall
+  // enough then), bring the queue and its tabs to the top, so the card is in view on a laptop screen.
+  const broughtIntoView = useRef(false);
+  useEffect(() => {
+    if (broughtIntoView.current || items.length === 0) return;
+    broughtIntoView.current = true;
+    (root.current?.closest('.examples-section') ?? root.current)?.scrollIntoView({ block: 'start' });
+  }, [items.length]);
   useEffect(() => {
     document.querySelector(`[data-review-item="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [cursor]);
@@ -141,6 +150,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
       setError(asErrorData(err));
     } finally {
       setBusy(false);
+      root.current?.focus({ preventScroll: true }); // after a click on Undo, the keys work again at once
     }
   }
 
@@ -229,6 +239,9 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
             data-testid="review-reviewer"
           />
         </label>
+        <Button size="sm" variant="ghost" icon={UndoIcon} disabled={busy} onClick={() => void undo()} data-testid="review-undo" aria-keyshortcuts="U Control+Z" title="Undo your last review action in this version (U or Ctrl+Z)">
+          Undo <kbd>U</kbd>
+        </Button>
         <label className="curate-check">
           <input type="checkbox" checked={includeUnreviewed} onChange={(e) => setIncludeUnreviewed(e.target.checked)} data-testid="review-include-unreviewed" />
           <span>Keep unreviewed</span>
@@ -275,6 +288,9 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
               history={details?.position === position ? details.history : []}
               mode={mode}
               knownTags={summary?.tags.map((t) => t.tag) ?? []}
+              busy={busy}
+              onAct={(action) => void act(action)}
+              onMode={(m) => setMode(m)}
               onSaveEdit={(content) => void act('edit', { content })}
               onSaveNote={(text) => {
                 if (mode === 'comment') void act('comment', { reason: text });
@@ -289,7 +305,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
         </div>
       )}
       <p className="key-hints review-keys" aria-label="Keyboard shortcuts">
-        <kbd>A</kbd> accept <kbd>R</kbd> reject <kbd>E</kbd> edit <kbd>S</kbd> skip <kbd>C</kbd> comment <kbd>T</kbd> tag <kbd>U</kbd>/<kbd>Ctrl+Z</kbd> undo <kbd>J</kbd>/<kbd>K</kbd> next/previous
+        Every button shows its key. <kbd>J</kbd>/<kbd>K</kbd> or <kbd>↓</kbd>/<kbd>↑</kbd> next/previous · <kbd>Ctrl+Z</kbd> undo
       </p>
     </div>
   );

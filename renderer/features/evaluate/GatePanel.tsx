@@ -6,6 +6,7 @@ import { getClient } from '../../stores/connection.js';
 import { toastError, useToasts } from '../../stores/toasts.js';
 import { targetLabel, useEvaluate } from './evaluate-store.js';
 import { ReleaseReportButtons } from './ReleaseReportButtons.js';
+import { ReleaseDialog } from './ReleaseDialog.js';
 import { ShipPicker, type ShipChoice } from './ShipPicker.js';
 
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
@@ -34,6 +35,7 @@ export function GatePanel() {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [ship, setShip] = useState<ShipChoice | null>(null);
+  const [confirming, setConfirming] = useState(false);
 
   const reload = async () => {
     const g = await getClient().send('gate.get', {});
@@ -57,20 +59,28 @@ export function GatePanel() {
       toastError('Could not save the criteria', err);
     }
   }
-  async function decide(kind: 'release' | 'override') {
+  const candidateLabel = targets ? (ship ? ship.file : targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)) : '';
+  // The decision already recorded for this candidate (the same exported bytes, or the same model + adapters): a
+  // release is recorded once, so it replaces the Release button.
+  const released = targets && check ? releases.find((r) => (check.artefact ? r.artefactSha256 === check.artefact.sha256 : r.artefactSha256 === null && r.modelId === targets.candidate.modelId && r.adapterIds.join() === targets.candidate.adapterIds.join())) : undefined;
+  async function override() {
     if (!targets || !request) return;
     setBusy(true);
     try {
-      if (kind === 'release') await getClient().send('gate.release', request);
-      else await getClient().send('gate.override', { ...request, reviewer, reason });
-      useToasts.getState().push({ tone: 'success', title: kind === 'release' ? 'Released' : 'Released with an override', message: `${ship ? ship.file : targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)} — recorded in the audit log.`, hint: null });
+      await getClient().send('gate.override', { ...request, reviewer, reason });
+      useToasts.getState().push({ tone: 'success', title: 'Released with an override', message: `${candidateLabel} — recorded in the audit log.`, hint: null });
       setReason('');
       await reload();
     } catch (err) {
-      toastError(kind === 'release' ? 'Not released' : 'Override not recorded', err);
+      toastError('Override not recorded', err);
     } finally {
       setBusy(false);
     }
+  }
+  async function onReleased(r: Release) {
+    setConfirming(false);
+    useToasts.getState().push({ tone: 'success', title: 'Released', message: `${candidateLabel} — approved by ${r.reviewer ?? r.createdBy} (“${r.meaning ?? ''}”), recorded in the audit log.`, hint: null });
+    await reload().catch((err) => toastError('Could not reload the releases', err));
   }
 
   return (
@@ -133,8 +143,16 @@ export function GatePanel() {
               </ul>
             </>
           )}
-          {check?.passed ? (
-            <Button variant="primary" icon={ShieldCheckIcon} busy={busy} onClick={() => void decide('release')} data-testid="ev-release">Release</Button>
+          {released ? (
+            <div className={`ev-released ${released.decision === 'released' ? 'is-released' : 'is-overridden'}`} data-testid="ev-released">
+              <ShieldCheckIcon size={16} />
+              <div>
+                <strong>{released.decision === 'released' ? 'Released' : 'Released with an override'} by {released.reviewer ?? released.createdBy}</strong> at {new Date(released.createdAt).toLocaleString()}
+                {released.meaning && <div className="ev-muted">“{released.meaning}”{released.artefactPath ? ` · ships ${released.artefactPath}` : ''}</div>}
+              </div>
+            </div>
+          ) : check?.passed ? (
+            <Button variant="primary" icon={ShieldCheckIcon} onClick={() => setConfirming(true)} data-testid="ev-release">Release…</Button>
           ) : (
             <div className="ev-override">
               <label className="field">
@@ -145,8 +163,18 @@ export function GatePanel() {
                 <span className="field-label">Reason for releasing anyway</span>
                 <textarea className="ev-textarea" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why this model may ship although it fails the gate (recorded in the audit log)." data-testid="ev-reason" />
               </label>
-              <Button variant="danger" busy={busy} disabled={!check?.candidateEvalId || criteria.length === 0 || reviewer.trim().length < 2 || reason.trim().length < 20} onClick={() => void decide('override')} data-testid="ev-override">Release with override</Button>
+              <Button variant="danger" busy={busy} disabled={!check?.candidateEvalId || criteria.length === 0 || reviewer.trim().length < 2 || reason.trim().length < 20} onClick={() => void override()} data-testid="ev-override">Release with override</Button>
             </div>
+          )}
+          {confirming && check && request && targets && (
+            <ReleaseDialog
+              modelLabel={check.artefact?.modelId ? targetLabel(models, check.artefact.modelId, []) : targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)}
+              baselineLabel={targetLabel(models, targets.baseline.modelId, targets.baseline.adapterIds)}
+              check={check}
+              request={request}
+              onClose={() => setConfirming(false)}
+              onReleased={(r) => void onReleased(r)}
+            />
           )}
         </div>
       )}
@@ -159,7 +187,7 @@ export function GatePanel() {
               <li key={r.id}>
                 <span className={`run-status ${r.decision === 'released' ? 'is-completed' : 'is-failed'}`}>{r.decision === 'released' ? 'Released' : 'Override'}</span>
                 <span>{targetLabel(models, r.modelId, r.adapterIds)}{r.artefactPath ? <span className="ev-muted"> · ships {r.artefactPath}</span> : <span className="ev-muted" title="Decided on a registry model, not on an exported file: its exports stay draft."> · not bound to an export</span>}</span>
-                <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}: “${r.reason}”` : ''}</span>
+                <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}` : ''}{r.decision === 'overridden' ? `: “${r.reason}”` : r.meaning ? ` — ${r.meaning}` : ''}</span>
                 <ReleaseReportButtons releaseId={r.id} />
               </li>
             ))}

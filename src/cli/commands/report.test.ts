@@ -20,7 +20,7 @@ describe('lathe report', () => {
     await engine.call('evals.start', { modelId: model.id, datasetVersionId: versionId, split: 'all', maxTokens: 4 });
     await engine.call('gate.set', { criteria: [{ kind: 'min-score', metric: 'f1', points: 0 }] });
     const target = { modelId: model.id, adapterIds: [] };
-    const { release } = await engine.call('gate.release', { candidate: target, baseline: target });
+    const { release } = await engine.call('gate.release', { meaning: 'Approved for release', candidate: target, baseline: target });
     await engine.dispose();
 
     const d = ['--data-dir', dataDir];

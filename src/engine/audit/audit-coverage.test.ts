@@ -40,7 +40,7 @@ describe('audit coverage of a real flow', () => {
     // An eval, then the gate: refused with no criteria, then an override with a written reason.
     await engine.call('evals.start', { modelId: model.id, datasetVersionId: v, limit: 2, maxTokens: 4 });
     const target = { candidate: { modelId: model.id }, baseline: { modelId: model.id } };
-    await expect(engine.call('gate.release', target)).rejects.toMatchObject({ code: 'GATE_FAILED' });
+    await expect(engine.call('gate.release', { ...target, meaning: 'Approved for release' })).rejects.toMatchObject({ code: 'GATE_FAILED' });
     await engine.call('gate.set', { criteria: [{ kind: 'min-gain', metric: 'f1', points: 5 }] });
     await engine.call('gate.override', { ...target, reason: 'Pilot only: every answer is read by a human.', reviewer: 'R. Diaz' });
 

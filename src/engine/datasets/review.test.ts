@@ -91,6 +91,51 @@ describe('review queue', () => {
     expect((await engine.call('audit.list', { actionPrefix: 'dataset.review.version' })).entries).toHaveLength(2);
   });
 
+  it('a version made from a review counts its kept examples as reviewed (verdicts carried, not undoable there)', async () => {
+    const { engine, v1 } = await importSample(SAMPLE);
+    await engine.call('reviews.act', { versionId: v1, position: 0, action: 'accept', reviewer: 'ana' });
+    await engine.call('reviews.act', { versionId: v1, position: 0, action: 'accept', reviewer: 'bob' });
+    await engine.call('reviews.act', { versionId: v1, position: 1, action: 'reject', reviewer: 'ana' });
+    const edited = { kind: 'chat' as const, messages: [{ role: 'user' as const, content: 'Call whom after an outage?' }, { role: 'assistant' as const, content: 'Call the duty engineer at once.' }] };
+    await engine.call('reviews.act', { versionId: v1, position: 2, action: 'edit', content: edited, reviewer: 'ana' });
+    await engine.call('reviews.act', { versionId: v1, position: 3, action: 'skip', reviewer: 'ana' });
+
+    const made = await engine.call('reviews.makeVersion', { versionId: v1, includeUnreviewed: true });
+    expect(made).toMatchObject({ kept: 5, edited: 1, dropped: 1, carried: 2 });
+    const v2 = made.version.id;
+    // Before: "0 of 5 reviewed". The two examples judged in v1 are reviewed in v2; the skipped and unreviewed are not.
+    const summary = await engine.call('reviews.summary', { versionId: v2 });
+    expect(summary).toMatchObject({ total: 5, byStatus: { unreviewed: 3, accepted: 2, rejected: 0, edited: 0, skipped: 0, disagreement: 0 } });
+    expect(summary.reviewers).toEqual([]); // nobody has acted in v2 yet
+    const list = await engine.call('reviews.examples', { versionId: v2 });
+    expect(list.examples.map((x) => x.status)).toEqual(['accepted', 'accepted', 'unreviewed', 'unreviewed', 'unreviewed']);
+    expect(list.examples[1]!.content).toEqual(edited); // the revision, accepted as it now reads
+    expect((await engine.call('reviews.examples', { versionId: v2, filter: { status: 'unreviewed' } })).total).toBe(3);
+
+    // The history says where each verdict was given; the carried verdicts are the reviewers', and not undoable in v2.
+    const h0 = await engine.call('reviews.history', { versionId: v2, position: 0 });
+    expect(h0.entries.map((e) => [e.reviewer, e.action, e.carriedFrom])).toEqual([
+      ['ana', 'accept', { versionId: v1, versionNumber: 1, position: 0 }],
+      ['bob', 'accept', { versionId: v1, versionNumber: 1, position: 0 }],
+    ]);
+    expect(h0.state).toMatchObject({ status: 'accepted', verdicts: [{ reviewer: 'ana', verdict: 'accept' }, { reviewer: 'bob', verdict: 'accept' }] });
+    expect(await engine.call('reviews.undo', { versionId: v2, reviewer: 'ana' })).toEqual({ undone: null, state: null });
+
+    // A reviewer can still change their mind in v2, and undo that back to the carried verdict.
+    const r = await engine.call('reviews.act', { versionId: v2, position: 1, action: 'reject', reviewer: 'ana' });
+    expect(r.state.status).toBe('rejected');
+    const u = await engine.call('reviews.undo', { versionId: v2, reviewer: 'ana' });
+    expect(u.state).toMatchObject({ status: 'accepted' });
+
+    // A version made from v2 keeps the carried examples as they are, still reviewed.
+    const v3 = await engine.call('reviews.makeVersion', { versionId: v2 });
+    expect(v3).toMatchObject({ kept: 2, carried: 2 });
+    expect((await engine.call('reviews.summary', { versionId: v3.version.id })).byStatus).toMatchObject({ unreviewed: 0, accepted: 2 });
+    const audit = await engine.call('audit.list', { actionPrefix: 'dataset.review.version' });
+    expect(audit.entries.find((e) => e.objectId === v2)).toMatchObject({ details: { carried: 2, kept: 5 } });
+    expect((await engine.call('audit.verify', {})).ok).toBe(true);
+  });
+
   it('filters by status, tag, source, split, PII, duplicate cluster and full-text search', async () => {
     const { engine, v1 } = await importSample(SAMPLE);
     await engine.call('reviews.act', { versionId: v1, position: 0, action: 'accept' });

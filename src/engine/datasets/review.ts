@@ -4,6 +4,7 @@ import type { AuditEntry } from '../../shared/contract/index.js';
 import { exampleContentSchema, type ExampleContent } from '../../shared/contract/features/datasets.js';
 import type { ReviewAction, ReviewEntry, ReviewState } from '../../shared/contract/features/review.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { datasetQueries } from '../db/queries/datasets.js';
 import { reviewQueries, type ReviewRow, type VerdictRow } from '../db/queries/review.js';
 import { canonicalExample, exampleHash, serializeExample } from './content-hash.js';
 import { requireVersion, versionRows, writeDerivedVersion, type DerivedRow } from './version-writer.js';
@@ -88,7 +89,7 @@ export function undoReview(db: Database.Database, versionId: string, reviewer: s
   const tx = db.transaction(() => {
     const target = q.lastUndoable(versionId, reviewer);
     if (!target) return { undone: null, state: null, audit: null };
-    const entryId = q.insert({ ...target, action: 'undo', undoes: target.id, reason: null, at: new Date().toISOString() });
+    const entryId = q.insert({ ...target, action: 'undo', undoes: target.id, reason: null, at: new Date().toISOString(), carried_from_version: null, carried_from_position: null });
     const state = recompute(db, versionId, target.position);
     const audit = new AuditLog(db).append({
       actor: reviewer,
@@ -158,6 +159,7 @@ function toEntry(db: Database.Database, r: ReviewRow & { undone: number }): Revi
     return text ? (JSON.parse(text) as ExampleContent) : null;
   };
   const isEdit = r.action === 'edit';
+  const from = r.carried_from_version ? datasetQueries(db).versionById(r.carried_from_version) : undefined;
   return {
     id: r.id,
     position: r.position,
@@ -172,26 +174,34 @@ function toEntry(db: Database.Database, r: ReviewRow & { undone: number }): Revi
     undoes: r.undoes,
     undone: Boolean(r.undone),
     at: r.at,
+    carriedFrom: r.carried_from_version ? { versionId: r.carried_from_version, versionNumber: from?.number ?? null, position: r.carried_from_position ?? 0 } : null,
   };
 }
 
 /**
  * A new version from the review: accepted examples as they are, edited ones as their revision (same source, so
  * the diff shows them as changed), unreviewed and skipped ones only when asked; rejected and disputed ones never.
+ *
+ * The kept examples stay reviewed: every reviewer who accepted one (or made the edit it now holds) judged exactly
+ * the text the new version has, so that judgement is carried into the new version's history as an accept marked
+ * with where it was given (migration 026). Skipped and unreviewed examples start unreviewed.
  */
 export function makeReviewedVersion(db: Database.Database, versionId: string, includeUnreviewed: boolean, actor: string) {
   const parent = requireVersion(db, versionId);
   const q = reviewQueries(db);
   const status = new Map(q.allStatus(versionId).map((s) => [s.position, s]));
-  const counts = { kept: 0, edited: 0, dropped: 0, disagreements: 0 };
+  const counts = { kept: 0, edited: 0, dropped: 0, disagreements: 0, carried: 0 };
+  const carry: Array<{ from: number; to: number; hash: string }> = [];
   function* rows(): Generator<DerivedRow> {
     for (const r of versionRows(db, parent)) {
       const s = status.get(r.position);
       const st = s?.status ?? 'unreviewed';
       if (st === 'accepted' || ((st === 'unreviewed' || st === 'skipped') && includeUnreviewed)) {
+        if (st === 'accepted') carry.push({ from: r.position, to: counts.kept, hash: r.content_hash });
         counts.kept += 1;
         yield { hash: r.content_hash, text: r.content, source: r.source, split: r.split };
       } else if (st === 'edited' && s!.final_hash) {
+        carry.push({ from: r.position, to: counts.kept, hash: s!.final_hash });
         counts.kept += 1;
         counts.edited += 1;
         yield { hash: s!.final_hash, text: q.contentByHash(s!.final_hash)!, source: r.source, split: r.split };
@@ -202,6 +212,22 @@ export function makeReviewedVersion(db: Database.Database, versionId: string, in
     }
   }
   const params = { op: 'review', kind: 'review', from: versionId, includeUnreviewed };
-  const { version, audit } = writeDerivedVersion(db, parent, rows(), { operation: 'review', params, actor, auditAction: 'dataset.review.version', auditDetails: counts });
+  const carryVerdicts = (version: { id: string }) => {
+    for (const c of carry) {
+      const verdicts = q.verdicts(versionId, c.from).filter((v) => v.verdict === 'accept' || v.verdict === 'edit');
+      for (const v of verdicts) {
+        q.insert({
+          version_id: version.id, position: c.to, reviewer: v.reviewer, action: 'accept', before_hash: c.hash, after_hash: null,
+          tag: null, reason: null, undoes: null, at: v.at, carried_from_version: versionId, carried_from_position: c.from,
+        });
+      }
+      q.replaceVerdicts(version.id, c.to, verdicts.map((v) => ({ version_id: version.id, position: c.to, reviewer: v.reviewer, verdict: 'accept', after_hash: null, at: v.at })));
+      q.replaceStatus(version.id, c.to, { status: 'accepted', finalHash: c.hash });
+      counts.carried += 1;
+    }
+  };
+  const { version, audit } = writeDerivedVersion(db, parent, rows(), {
+    operation: 'review', params, actor, auditAction: 'dataset.review.version', auditDetails: () => counts, inTransaction: carryVerdicts,
+  });
   return { version, audit, ...counts };
 }

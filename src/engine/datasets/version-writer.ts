@@ -17,6 +17,8 @@ export interface DerivedVersionMeta {
   auditAction: string;
   /** A function when the details are only known once the rows have streamed (counts). */
   auditDetails?: Record<string, unknown> | (() => Record<string, unknown>);
+  /** More writes that belong to the new version (a review's carried verdicts), in its transaction, before the audit entry. */
+  inTransaction?: (version: VersionRow) => void;
 }
 
 /**
@@ -62,6 +64,7 @@ export function writeDerivedVersion(
       staging.insertStagedExamples();
       q.insertVersion(version);
       staging.linkStaged(version.id, 0);
+      meta.inTransaction?.(version);
       const audit = new AuditLog(db).append({
         actor: meta.actor,
         action: meta.auditAction,

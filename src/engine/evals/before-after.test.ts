@@ -58,7 +58,7 @@ describe('eval before and after tuning (real training, real llama.cpp)', () => {
     expect(cmp.regressions).toEqual([]);
 
     await engine.call('gate.set', { criteria: [{ kind: 'min-gain', metric: 'f1', points: 5 }, { kind: 'max-regressions', metric: 'f1', points: 10, count: 0 }] });
-    const released = await engine.call('gate.release', { candidate: { modelId: base.id, adapterIds: [lora.id] }, baseline: { modelId: base.id, adapterIds: [] } });
+    const released = await engine.call('gate.release', { meaning: 'Approved for release', candidate: { modelId: base.id, adapterIds: [lora.id] }, baseline: { modelId: base.id, adapterIds: [] } });
     expect(released.release).toMatchObject({ decision: 'released', passed: true, evalId: after.id, baselineEvalId: before.id });
     expect((await engine.call('audit.verify', {})).ok).toBe(true);
   }, 900_000);

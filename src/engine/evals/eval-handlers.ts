@@ -59,9 +59,10 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
       return { criteria };
     },
     'gate.check': async ({ project, ...req }) => checkRequest(db(), project, req).check,
-    'gate.release': async ({ project, ...req }) => {
+    'gate.release': async ({ project, reviewer, meaning, ...req }) => {
       const { db, audit } = requireDb(ctx);
       const { check, candidate, artefact } = checkRequest(db, project, req);
+      refuseSecondRelease(db, project, candidate, artefact);
       if (!check.passed || !candidate) {
         // The refusal is itself a decision a reviewer may ask about, so it is logged too.
         ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'release.refuse', objectType: artefact ? 'export' : 'model', objectId: artefact?.exportId ?? req.candidate?.modelId ?? null, details: { project, candidate, artefact: check.artefact, baseline: req.baseline, check } }));
@@ -69,32 +70,48 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
         throw new LatheError('GATE_FAILED', `The release gate refused this ${artefact ? 'export' : 'model'}: ${failed.join('; ')}.`, 'Improve the model and evaluate it again, or record an override with a written reason and the reviewer’s name.');
       }
       if (artefact) await confirmArtefactBytes(artefact);
-      return { release: record(ctx, project, candidate, artefact, check, 'released', null, null), check };
+      return { release: record(ctx, project, candidate, artefact, check, 'released', null, { reviewer: reviewer ?? ctx.actor, meaning }), check };
     },
-    'gate.override': async ({ project, reason, reviewer, ...req }) => {
+    'gate.override': async ({ project, reason, reviewer, meaning, ...req }) => {
       if (readCriteria(db(), project).length === 0) throw new LatheError('INVALID_ARGUMENTS', 'No release criteria are set, so there is nothing to override.', 'Set the project’s release criteria first; an override records why a model that fails them may ship.');
       const { check, candidate, artefact } = checkRequest(db(), project, req);
+      refuseSecondRelease(db(), project, candidate, artefact);
       if (!check.candidateEvalId || !candidate) throw new LatheError('INVALID_ARGUMENTS', `The ${artefact ? `exported ${artefact.file}` : 'candidate'} has no finished eval, so there is nothing to override.`, 'Evaluate it first; an override releases a model whose evals fail, not an untested one.');
       if (check.passed) throw new LatheError('INVALID_ARGUMENTS', 'This model passes the release gate; it needs no override.', 'Release it normally.');
       if (artefact) await confirmArtefactBytes(artefact);
-      return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, reviewer), check };
+      return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, { reviewer, meaning: meaning ?? 'Approved for release against the gate' }), check };
     },
   };
 }
 
-function record(ctx: EngineContext, project: string, candidate: GateTarget, chosen: ResolvedArtefact | null, check: GateCheck, decision: 'released' | 'overridden', reason: string | null, reviewer: string | null): Release {
+/** A release is recorded once: the same exported bytes, or the same model + adapters, cannot be released again. */
+function refuseSecondRelease(db: Database.Database, project: string, candidate: GateTarget | null, artefact: ResolvedArtefact | null): void {
+  if (!candidate && !artefact) return;
+  const prior = evalQueries(db).releaseOfCandidate(project, candidate?.modelId ?? '', JSON.stringify(candidate?.adapterIds ?? []), artefact?.sha256 ?? null);
+  if (!prior) return;
+  const what = artefact ? `The exported ${artefact.file}` : 'This model';
+  const how = prior.decision === 'released' ? 'released' : 'released with an override';
+  throw new LatheError(
+    'CONFLICT',
+    `${what} was already ${how} by ${prior.reviewer ?? prior.created_by} on ${prior.created_at.slice(0, 16).replace('T', ' ')} UTC (release ${prior.id.slice(0, 8)}); a release is recorded once.`,
+    'Nothing was changed. To ship something new, export or train it, evaluate it and release that; the existing decision and its report are under Releases.',
+  );
+}
+
+function record(ctx: EngineContext, project: string, candidate: GateTarget, chosen: ResolvedArtefact | null, check: GateCheck, decision: 'released' | 'overridden', reason: string | null, signed: { reviewer: string; meaning: string }): Release {
+  const { reviewer, meaning } = signed;
   const { db, audit } = requireDb(ctx);
   const artefact = chosen;
   const row: ReleaseRow = {
     id: randomUUID(), project, model_id: candidate.modelId, adapter_ids: JSON.stringify(candidate.adapterIds), eval_id: check.candidateEvalId!,
     baseline_eval_id: check.baselineEvalId, decision, passed: check.passed ? 1 : 0, results: JSON.stringify(check), reason, reviewer,
     created_at: new Date().toISOString(), created_by: ctx.actor,
-    export_id: artefact?.exportId ?? null, artefact_path: artefact?.file ?? null, artefact_sha256: artefact?.sha256 ?? null,
+    export_id: artefact?.exportId ?? null, artefact_path: artefact?.file ?? null, artefact_sha256: artefact?.sha256 ?? null, meaning,
   };
   db.transaction(() => {
     evalQueries(db).insertRelease(row);
     const action = decision === 'released' ? 'release' : 'release.override';
-    ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action, objectType: 'model', objectId: candidate.modelId, details: { releaseId: row.id, project, adapterIds: candidate.adapterIds, evalId: row.eval_id, baselineEvalId: row.baseline_eval_id, reason, reviewer, results: check.results, export: artefact ? { id: artefact.exportId, file: artefact.file, sha256: artefact.sha256 } : null } }));
+    ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action, objectType: 'model', objectId: candidate.modelId, details: { releaseId: row.id, project, adapterIds: candidate.adapterIds, evalId: row.eval_id, baselineEvalId: row.baseline_eval_id, reason, reviewer, meaning, results: check.results, export: artefact ? { id: artefact.exportId, file: artefact.file, sha256: artefact.sha256 } : null } }));
   }).immediate();
   if (artefact) writeReleaseNote(db, row);
   return toRelease(row);
@@ -106,7 +123,7 @@ function writeReleaseNote(db: Database.Database, row: ReleaseRow): void {
   if (!exp || !fs.existsSync(exp.path)) return;
   const note = {
     decision: row.decision, releaseId: row.id, project: row.project, file: row.artefact_path, sha256: row.artefact_sha256, evalId: row.eval_id,
-    baselineEvalId: row.baseline_eval_id, passed: row.passed === 1, reason: row.reason, reviewer: row.reviewer, at: row.created_at, by: row.created_by,
+    baselineEvalId: row.baseline_eval_id, passed: row.passed === 1, reason: row.reason, reviewer: row.reviewer, meaning: row.meaning, at: row.created_at, by: row.created_by,
     gate: (JSON.parse(row.results) as GateCheck).results.map((r) => ({ passed: r.passed, detail: r.detail })),
     // The audit chain's head when the decision was written: a copy of this file anchors the log (audit-witness.ts).
     auditHead: new AuditLog(db).head(),
@@ -119,7 +136,7 @@ function writeReleaseNote(db: Database.Database, row: ReleaseRow): void {
 export function toRelease(r: ReleaseRow): Release {
   return {
     id: r.id, modelId: r.model_id, adapterIds: JSON.parse(r.adapter_ids) as string[], evalId: r.eval_id, baselineEvalId: r.baseline_eval_id,
-    decision: r.decision, passed: r.passed === 1, reason: r.reason, reviewer: r.reviewer, createdAt: r.created_at, createdBy: r.created_by,
+    decision: r.decision, passed: r.passed === 1, reason: r.reason, reviewer: r.reviewer, meaning: r.meaning ?? null, createdAt: r.created_at, createdBy: r.created_by,
     exportId: r.export_id ?? null, artefactPath: r.artefact_path ?? null, artefactSha256: r.artefact_sha256 ?? null,
   };
 }

@@ -155,7 +155,7 @@ describe('evals (engine + forked inference host + SQLite)', () => {
     expect(check).toMatchObject({ passed: false, candidateEvalId: b.id, baselineEvalId: a.id, problems: [] });
     const f1 = cmp.metrics.find((m) => m.metric === 'f1')!;
     expect(check.results[0]).toMatchObject({ passed: false, actual: expect.closeTo(f1.b * 100, 1), required: expect.closeTo(f1.a * 100 + 100, 1) });
-    await expect(engine.call('gate.release', { candidate, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED', message: expect.stringMatching(/release gate refused/) });
+    await expect(engine.call('gate.release', { meaning: 'Approved for release', candidate, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED', message: expect.stringMatching(/release gate refused/) });
     expect(audit(engine, 'release.refuse')).toHaveLength(1);
     expect((await engine.call('gate.get', {})).releases).toEqual([]);
 
@@ -167,11 +167,16 @@ describe('evals (engine + forked inference host + SQLite)', () => {
     expect(entry).toMatchObject({ reason: 'Accepted for the pilot: answers are reviewed by a human.', reviewer: 'R. Diaz', evalId: b.id });
     expect((await engine.call('gate.get', {})).releases).toHaveLength(1);
 
-    // A criterion the candidate meets releases it normally.
+    // A criterion the candidate meets: it was already released (with the override), so it is not released twice.
     await engine.call('gate.set', { criteria: [{ kind: 'min-score', metric: 'f1', points: 0 }] });
-    const ok = await engine.call('gate.release', { candidate, baseline });
-    expect(ok.release).toMatchObject({ decision: 'released', passed: true, reason: null });
+    await expect(engine.call('gate.release', { meaning: 'Approved for release', candidate, baseline })).rejects.toMatchObject({
+      code: 'CONFLICT', message: expect.stringMatching(/already released with an override by R\. Diaz/),
+    });
+    // Another candidate that meets it releases normally, signed by the named reviewer with the meaning stated.
+    const ok = await engine.call('gate.release', { meaning: 'Approved for release', reviewer: 'Kim Lee', candidate: baseline, baseline });
+    expect(ok.release).toMatchObject({ decision: 'released', passed: true, reason: null, reviewer: 'Kim Lee', meaning: 'Approved for release' });
     expect(audit(engine, 'release')).toHaveLength(1);
+    expect(audit(engine, 'release')[0]).toMatchObject({ reviewer: 'Kim Lee', meaning: 'Approved for release' });
     expect(audit(engine, 'gate.criteria.set')).toHaveLength(2);
     expect((await engine.call('audit.verify', {})).ok).toBe(true);
   });

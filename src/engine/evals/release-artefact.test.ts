@@ -47,7 +47,7 @@ async function setup() {
 const exportState = async (e: Engine) => (await e.call('exports.list', {})).exports[0]!;
 
 describe('release bound to the exported artefact', () => {
-  it('refuses until the exported file itself is evaluated, then releases it; an override and a changed file are handled', async () => {
+  it('refuses until the exported file itself is evaluated, then releases it signed once; a changed file and a second release are refused', async () => {
     const { engine, base, versionId, gguf, sha256, shipped } = await setup();
     const baseline = { modelId: base.id, adapterIds: [] };
     const artefact = { exportId: 'exp-1' };
@@ -59,7 +59,7 @@ describe('release bound to the exported artefact', () => {
     expect(before).toMatchObject({ passed: false, artefact: { file: 'model-Q8_0.gguf', sha256, modelId: shipped.id } });
     expect(before.problems.join(' ')).toMatch(/exported model-Q8_0\.gguf has no finished eval/);
     expect(before.problems.join(' ')).not.toMatch(/The candidate has no finished eval/); // said once, naming the file
-    await expect(engine.call('gate.release', { artefact, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED' });
+    await expect(engine.call('gate.release', { meaning: 'Approved for release', artefact, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED' });
     expect(await exportState(engine)).toMatchObject({ releaseState: 'draft', release: null });
 
     // Evaluated on the exported bytes: it passes and ships exactly that file.
@@ -68,33 +68,45 @@ describe('release bound to the exported artefact', () => {
     expect(pass).toMatchObject({ passed: true, candidateEvalId: shippedEval.id, problems: [] });
     // Picking the exported model in the registry is the same decision: the check finds its export file by hash.
     expect((await engine.call('gate.check', { candidate: { modelId: shipped.id, adapterIds: [] }, baseline })).artefact).toMatchObject({ exportId: 'exp-1', file: 'model-Q8_0.gguf' });
-    const { release } = await engine.call('gate.release', { artefact, baseline });
-    expect(release).toMatchObject({ decision: 'released', exportId: 'exp-1', artefactPath: 'model-Q8_0.gguf', artefactSha256: sha256, evalId: shippedEval.id });
-    expect(await exportState(engine)).toMatchObject({ releaseState: 'released', release: { file: 'model-Q8_0.gguf', decision: 'released' } });
-    const note = JSON.parse(fs.readFileSync(path.join(path.dirname(gguf), 'RELEASE.json'), 'utf8')) as Record<string, unknown>;
-    expect(note).toMatchObject({ decision: 'released', sha256, file: 'model-Q8_0.gguf', passed: true });
+    // A file replaced after the export is not the evaluated artefact: refused, and nothing is recorded.
+    const size = fs.statSync(gguf).size;
+    fs.appendFileSync(gguf, Buffer.from([0]));
+    await expect(engine.call('gate.release', { meaning: 'Approved for release', artefact, baseline })).rejects.toMatchObject({ message: expect.stringMatching(/changed after it was exported/) });
+    expect((await engine.call('gate.get', {})).releases).toHaveLength(0);
+    fs.truncateSync(gguf, size);
 
-    // Stricter criteria: it now fails, and a reviewer overrides with a reason: the export reads "overridden".
+    // The release needs the meaning of the approval; the reviewer signs it (the engine's actor when not named).
+    await expect(engine.call('gate.release', { artefact, baseline } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+    await expect(engine.call('gate.release', { artefact, baseline, meaning: ' ok ' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+    const { release } = await engine.call('gate.release', { meaning: 'Approved for release', reviewer: 'Dana Reviewer', artefact, baseline });
+    expect(release).toMatchObject({ decision: 'released', exportId: 'exp-1', artefactPath: 'model-Q8_0.gguf', artefactSha256: sha256, evalId: shippedEval.id, reviewer: 'Dana Reviewer', meaning: 'Approved for release' });
+    expect(await exportState(engine)).toMatchObject({ releaseState: 'released', release: { file: 'model-Q8_0.gguf', decision: 'released', reviewer: 'Dana Reviewer' } });
+    const note = JSON.parse(fs.readFileSync(path.join(path.dirname(gguf), 'RELEASE.json'), 'utf8')) as Record<string, unknown>;
+    expect(note).toMatchObject({ decision: 'released', sha256, file: 'model-Q8_0.gguf', passed: true, reviewer: 'Dana Reviewer', meaning: 'Approved for release' });
+    const entry = engine.ctx.db!.prepare("SELECT details FROM audit_log WHERE action = 'release'").get() as { details: string };
+    expect(JSON.parse(entry.details)).toMatchObject({ releaseId: release.id, reviewer: 'Dana Reviewer', meaning: 'Approved for release', export: { sha256 } });
+
+    // The same bytes are not released twice: neither again nor by an override once stricter criteria fail it.
+    await expect(engine.call('gate.release', { meaning: 'Approved for release', artefact, baseline })).rejects.toMatchObject({
+      code: 'CONFLICT', message: expect.stringMatching(/exported model-Q8_0\.gguf was already released by Dana Reviewer/),
+    });
     await engine.call('gate.set', { criteria: [{ kind: 'min-score', metric: 'f1', points: 100 }] });
     const reason = 'Reviewed all answers by hand; acceptable for the pilot.';
-    const over = await engine.call('gate.override', { artefact, baseline, reviewer: 'Dana Reviewer', reason });
-    expect(over.release).toMatchObject({ decision: 'overridden', reviewer: 'Dana Reviewer', reason, exportId: 'exp-1' });
-    expect(await exportState(engine)).toMatchObject({ releaseState: 'overridden', release: { reviewer: 'Dana Reviewer' } });
+    await expect(engine.call('gate.override', { artefact, baseline, reviewer: 'Dana Reviewer', reason })).rejects.toMatchObject({ code: 'CONFLICT' });
+    // Picked as the registry model, it is the same bytes: also refused.
+    await expect(engine.call('gate.override', { candidate: { modelId: shipped.id, adapterIds: [] }, baseline, reviewer: 'Dana Reviewer', reason })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect((await engine.call('gate.get', {})).releases).toHaveLength(1);
+    expect(await exportState(engine)).toMatchObject({ releaseState: 'released' });
 
-    // The report found by the export names the newest decision (the override), the shipped bytes and the eval data.
+    // The report found by the export names the decision, who signed it and what it means, the bytes and the eval data.
     const report = await engine.call('reports.release', { exportId: 'exp-1', includeContent: true });
-    expect(report.releaseId).toBe(over.release.id);
+    expect(report.releaseId).toBe(release.id);
     const contentHash = (await engine.call('datasets.versions', { datasetId: (await engine.call('datasets.list', {})).datasets[0]!.id })).versions.at(-1)!.contentHash;
-    for (const must of ['OVERRIDE', sha256, 'model-Q8_0.gguf', 'Dana Reviewer', 'Evaluation data', contentHash]) expect(report.html, must).toContain(must);
+    for (const must of ['RELEASED', sha256, 'model-Q8_0.gguf', 'Dana Reviewer', 'Approved for release', 'Evaluation data', contentHash]) expect(report.html, must).toContain(must);
     expect((await readPdf(report.pdfPath)).text.replace(/\s+/g, ' ')).toContain(sha256.slice(0, 32));
-    expect((await engine.call('reports.release', { modelId: shipped.id })).releaseId).toBe(over.release.id);
+    expect((await engine.call('reports.release', { modelId: shipped.id })).releaseId).toBe(release.id);
     await expect(engine.call('reports.release', { exportId: 'no-such-export' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(engine.call('reports.release', {})).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
-
-    // A file replaced after the export is not the evaluated artefact: refused, and nothing is recorded.
-    fs.appendFileSync(gguf, Buffer.from([0]));
-    await expect(engine.call('gate.override', { artefact, baseline, reviewer: 'Dana Reviewer', reason })).rejects.toMatchObject({ message: expect.stringMatching(/changed after it was exported/) });
-    expect((await engine.call('gate.get', {})).releases).toHaveLength(2);
     const refusals = engine.ctx.db!.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'release.refuse'").get() as { n: number };
     expect(refusals.n).toBe(1);
   }, 180_000);
@@ -106,7 +118,7 @@ describe('release bound to the exported artefact', () => {
     await engine.call('evals.start', { modelId: base.id, adapterIds: [adapter.id], datasetVersionId: versionId, split: 'all', maxTokens: 8 });
     const check = await engine.call('gate.check', { candidate: { modelId: base.id, adapterIds: [adapter.id] }, baseline: { modelId: base.id, adapterIds: [] } });
     expect(check).toMatchObject({ passed: true, artefact: null });
-    const { release } = await engine.call('gate.release', { candidate: { modelId: base.id, adapterIds: [adapter.id] }, baseline: { modelId: base.id, adapterIds: [] } });
+    const { release } = await engine.call('gate.release', { meaning: 'Approved for release', candidate: { modelId: base.id, adapterIds: [adapter.id] }, baseline: { modelId: base.id, adapterIds: [] } });
     expect(release.exportId).toBeNull();
     expect(await exportState(engine)).toMatchObject({ releaseState: 'draft' });
     await expect(engine.call('gate.check', { baseline: { modelId: base.id, adapterIds: [] } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });

@@ -22,7 +22,7 @@ describe('lineage', () => {
     const gguf = registerGguf(engine, inject('tinyGguf'), 'lineage run · Q8_0', 'gguf', adapter.id);
     const ev = await engine.call('evals.start', { modelId: gguf.id, datasetVersionId: split.version.id, split: 'test', limit: 2, maxTokens: 4 });
     await engine.call('gate.set', { criteria: [{ kind: 'min-score', metric: 'f1', points: 0 }] });
-    const { release } = await engine.call('gate.release', { candidate: { modelId: gguf.id, adapterIds: [] }, baseline: { modelId: gguf.id, adapterIds: [] } });
+    const { release } = await engine.call('gate.release', { meaning: 'Approved for release', candidate: { modelId: gguf.id, adapterIds: [] }, baseline: { modelId: gguf.id, adapterIds: [] } });
 
     // From the adapter (a middle node): its run, the base and both data versions upstream; GGUF, eval, release downstream.
     const g = await engine.call('lineage.get', { kind: 'model', id: adapter.id });

@@ -18,7 +18,7 @@ export interface VersionFact { id: string; dataset: string; number: number; cont
 /** Everything a model-risk reviewer files about one release decision, gathered once for the HTML and the PDF. */
 export interface ReleaseReportData {
   generatedAt: string;
-  release: { id: string; project: string; decision: 'released' | 'overridden'; passed: boolean; reason: string | null; reviewer: string | null; createdAt: string; createdBy: string };
+  release: { id: string; project: string; decision: 'released' | 'overridden'; passed: boolean; reason: string | null; reviewer: string | null; meaning: string | null; createdAt: string; createdBy: string };
   /** The candidate: its model, adapters, and the chain of parents up to the base model. */
   models: ModelFact[];
   artefact: { exportName: string; exportPath: string; file: string; sha256: string; files: Array<{ path: string; sha256: string; bytes: number }> } | null;
@@ -48,7 +48,7 @@ export function gatherReleaseReport(db: Database.Database, releaseId: string): R
   const baselineEval = release.baseline_eval_id ? getSummary(db, release.baseline_eval_id) : null;
   return {
     generatedAt: new Date().toISOString(),
-    release: { id: release.id, project: release.project, decision: release.decision, passed: release.passed === 1, reason: release.reason, reviewer: release.reviewer, createdAt: release.created_at, createdBy: release.created_by },
+    release: { id: release.id, project: release.project, decision: release.decision, passed: release.passed === 1, reason: release.reason, reviewer: release.reviewer, meaning: release.meaning ?? null, createdAt: release.created_at, createdBy: release.created_by },
     models: models.map((m) => ({ id: m.id, name: m.name, kind: m.kind, sha256: m.sha256, path: m.path, quantization: m.quantization })),
     artefact: artefactOf(db, release),
     run: run ? runFacts(run) : null,

@@ -29,7 +29,8 @@ export function renderReleaseHtml(d: ReleaseReportData): string {
 <table class="kv">
 <tr><th>Decision</th><td><strong>${esc(verdict)}</strong></td></tr>
 <tr><th>Decided</th><td>${esc(r.createdAt)} by ${esc(r.createdBy)}</td></tr>
-${r.decision === 'overridden' ? `<tr><th>Reviewer</th><td>${esc(r.reviewer)}</td></tr><tr><th>Written reason</th><td class="reason">${esc(r.reason)}</td></tr>` : ''}
+${r.reviewer ? `<tr><th>Reviewer</th><td>${esc(r.reviewer)}${r.meaning ? ` — ${esc(r.meaning)}` : ''}</td></tr>` : ''}
+${r.decision === 'overridden' ? `<tr><th>Written reason</th><td class="reason">${esc(r.reason)}</td></tr>` : ''}
 <tr><th>Ships</th><td>${d.artefact ? `<code>${esc(d.artefact.file)}</code> from export <strong>${esc(d.artefact.exportName)}</strong><br><span class="hash">sha256 ${esc(d.artefact.sha256)}</span>` : 'A registry model version (not bound to an exported file; its exports remain drafts).'}</td></tr>
 <tr><th>Candidate eval</th><td>${esc(d.candidateEval.label)} — ${d.candidateEval.doneItems} items, F1 ${pct(d.candidateEval.scores?.f1)}, exact ${pct(d.candidateEval.scores?.exact)}, ROUGE-L ${pct(d.candidateEval.scores?.rougeL)}</td></tr>
 <tr><th>Audit log</th><td>${d.audit.ok ? `<span class="ok-text">Hash chain intact</span> (${d.audit.checked} entries verified at report time)` : `<span class="bad-text">BROKEN at entry #${d.audit.firstBroken?.seq}</span>: ${esc(d.audit.firstBroken?.reason)}`}</td></tr>

@@ -38,7 +38,10 @@ class Writer {
       while (font.widthOfTextAtSize(w, size) > width) {
         let cut = w.length;
         while (cut > 1 && font.widthOfTextAtSize(w.slice(0, cut), size) > width) cut--;
-        if (line) out.push(line), (line = '');
+        if (line) {
+          out.push(line);
+          line = '';
+        }
         out.push(w.slice(0, cut));
         w = w.slice(cut);
       }
@@ -116,10 +119,8 @@ export async function renderReleasePdf(d: ReleaseReportData): Promise<Uint8Array
 
   w.heading('Summary');
   w.kv('Decided', `${r.createdAt} by ${r.createdBy}`);
-  if (r.decision === 'overridden') {
-    w.kv('Reviewer', r.reviewer ?? '');
-    w.kv('Written reason', r.reason ?? '');
-  }
+  if (r.reviewer) w.kv('Reviewer', r.meaning ? `${r.reviewer} - ${r.meaning}` : r.reviewer);
+  if (r.decision === 'overridden') w.kv('Written reason', r.reason ?? '');
   w.kv('Ships', d.artefact ? `${d.artefact.file} from export ${d.artefact.exportName}` : 'A registry model version (not bound to an exported file)');
   if (d.artefact) w.kv('Artefact sha256', d.artefact.sha256, true);
   w.kv('Candidate eval', `${d.candidateEval.label}: ${d.candidateEval.doneItems} items, F1 ${pct(d.candidateEval.scores?.f1)}, exact ${pct(d.candidateEval.scores?.exact)}, ROUGE-L ${pct(d.candidateEval.scores?.rougeL)}`);

@@ -63,6 +63,18 @@ export const EXAMPLE_KIND_LABEL: Record<ExampleContent['kind'], string> = {
   kto: 'labelled answer',
 };
 
+/** Each turn's label, in `exampleTurns` order (e.g. "User", "Chosen · assistant", "Tool result"); ["Text"] for a text example. */
+export function exampleTurnLabels(content: ExampleContent): string[] {
+  if (content.kind === 'text') return ['Text'];
+  const name = (role: string) => (role === 'tool' ? 'Tool result' : role[0]!.toUpperCase() + role.slice(1));
+  if (content.kind !== 'preference') return content.messages.map((m) => name(m.role));
+  return [
+    ...content.prompt.map((m) => name(m.role)),
+    ...content.chosen.map((m) => `Chosen · ${m.role}`),
+    ...content.rejected.map((m) => `Rejected · ${m.role}`),
+  ];
+}
+
 /** The example with the content of turn `index` (counted as `exampleTurns` counts) replaced; a text example's text when it has no turns. */
 export function withTurnContent(content: ExampleContent, index: number, text: string): ExampleContent {
   if (content.kind === 'text') return { ...content, text };

@@ -18,6 +18,8 @@ export interface ReleaseRow {
   created_at: string; created_by: string;
   /** Set when the release is bound to an exported file (migration 015). */
   export_id: string | null; artefact_path: string | null; artefact_sha256: string | null;
+  /** What the reviewer's approval means (migration 025); null on older decisions. */
+  meaning: string | null;
 }
 export interface SourceExampleRow { position: number; content_hash: string; content: string }
 
@@ -60,9 +62,9 @@ export function evalQueries(db: Database.Database) {
   );
   const insertRelease = db.prepare<[ReleaseRow]>(
     `INSERT INTO releases (id, project, model_id, adapter_ids, eval_id, baseline_eval_id, decision, passed, results, reason, reviewer,
-       created_at, created_by, export_id, artefact_path, artefact_sha256)
+       created_at, created_by, export_id, artefact_path, artefact_sha256, meaning)
      VALUES (@id, @project, @model_id, @adapter_ids, @eval_id, @baseline_eval_id, @decision, @passed, @results,
-     @reason, @reviewer, @created_at, @created_by, @export_id, @artefact_path, @artefact_sha256)`,
+     @reason, @reviewer, @created_at, @created_by, @export_id, @artefact_path, @artefact_sha256, @meaning)`,
   );
   // The newest decision on any of an export's files (by export or by the exact bytes).
   const releaseOfExport = db.prepare<[string, string], ReleaseRow>(
@@ -70,6 +72,13 @@ export function evalQueries(db: Database.Database) {
      ORDER BY created_at DESC, rowid DESC LIMIT 1`,
   );
   const releaseById = db.prepare<[string], ReleaseRow>('SELECT * FROM releases WHERE id = ?');
+  // A decision already recorded for the same candidate: the same exported bytes, or the same model + adapters unbound.
+  const releaseOfArtefact = db.prepare<[string, string], ReleaseRow>(
+    'SELECT * FROM releases WHERE project = ? AND artefact_sha256 = ? ORDER BY created_at, rowid LIMIT 1',
+  );
+  const releaseOfModel = db.prepare<[string, string, string], ReleaseRow>(
+    'SELECT * FROM releases WHERE project = ? AND model_id = ? AND adapter_ids = ? AND artefact_sha256 IS NULL ORDER BY created_at, rowid LIMIT 1',
+  );
   const releases = db.prepare<[string], ReleaseRow>('SELECT * FROM releases WHERE project = ? ORDER BY created_at DESC, rowid DESC');
   return {
     insertEval: (row: EvalRow) => void insertEval.run(row),
@@ -89,6 +98,9 @@ export function evalQueries(db: Database.Database) {
     insertRelease: (row: ReleaseRow) => void insertRelease.run(row),
     releaseOfExport: (exportId: string) => releaseOfExport.get(exportId, exportId),
     releaseById: (id: string) => releaseById.get(id),
+    /** The first decision on this candidate in the project, if any: a release is recorded once. */
+    releaseOfCandidate: (project: string, modelId: string, adapterIds: string, artefactSha256: string | null) =>
+      artefactSha256 ? releaseOfArtefact.get(project, artefactSha256) : releaseOfModel.get(project, modelId, adapterIds),
     releases: (project: string) => releases.all(project),
   };
 }

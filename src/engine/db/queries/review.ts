@@ -4,6 +4,8 @@ import { exampleQueries } from './datasets.js';
 export interface ReviewRow {
   id: number; version_id: string; position: number; reviewer: string; action: string; before_hash: string; after_hash: string | null;
   tag: string | null; reason: string | null; undoes: number | null; at: string;
+  /** Set on a verdict carried into a version made from a review: where it was given (migration 026). */
+  carried_from_version?: string | null; carried_from_position?: number | null;
 }
 export interface VerdictRow { version_id: string; position: number; reviewer: string; verdict: 'accept' | 'reject' | 'edit' | 'skip'; after_hash: string | null; at: string }
 export interface StatusRow { position: number; status: string; final_hash: string | null }
@@ -27,15 +29,15 @@ export function reviewQueries(db: Database.Database) {
 
 function prepareReviewQueries(db: Database.Database) {
   const insert = db.prepare<Omit<ReviewRow, 'id'>>(
-    `INSERT INTO reviews (version_id, position, reviewer, action, before_hash, after_hash, tag, reason, undoes, at)
-     VALUES (@version_id, @position, @reviewer, @action, @before_hash, @after_hash, @tag, @reason, @undoes, @at)`,
+    `INSERT INTO reviews (version_id, position, reviewer, action, before_hash, after_hash, tag, reason, undoes, at, carried_from_version, carried_from_position)
+     VALUES (@version_id, @position, @reviewer, @action, @before_hash, @after_hash, @tag, @reason, @undoes, @at, @carried_from_version, @carried_from_position)`,
   );
   const history = db.prepare<[string, number], ReviewRow & { undone: number }>(
     `SELECT r.*, EXISTS (SELECT 1 FROM reviews u WHERE u.undoes = r.id) AS undone
        FROM reviews r WHERE r.version_id = ? AND r.position = ? ORDER BY r.id`,
   );
   const lastUndoable = db.prepare<[string, string], ReviewRow>(
-    `SELECT r.* FROM reviews r WHERE r.version_id = ? AND r.reviewer = ? AND r.action <> 'undo'
+    `SELECT r.* FROM reviews r WHERE r.version_id = ? AND r.reviewer = ? AND r.action <> 'undo' AND r.carried_from_version IS NULL
         AND NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes = r.id) ORDER BY r.id DESC LIMIT 1`,
   );
   const byId = db.prepare<[number], ReviewRow>('SELECT * FROM reviews WHERE id = ?');
@@ -56,7 +58,7 @@ function prepareReviewQueries(db: Database.Database) {
   const statusCounts = db.prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM review_status WHERE version_id = ? GROUP BY status');
   const tagCounts = db.prepare<[string], { tag: string; n: number }>('SELECT tag, count(*) AS n FROM review_tags WHERE version_id = ? GROUP BY tag ORDER BY n DESC, tag');
   const reviewerCounts = db.prepare<[string], { reviewer: string; n: number }>(
-    "SELECT reviewer, count(*) AS n FROM reviews WHERE version_id = ? AND action <> 'undo' GROUP BY reviewer ORDER BY reviewer",
+    "SELECT reviewer, count(*) AS n FROM reviews WHERE version_id = ? AND action <> 'undo' AND carried_from_version IS NULL GROUP BY reviewer ORDER BY reviewer",
   );
   const sourceCounts = db.prepare<[string], { source: string; n: number }>(
     `SELECT CASE WHEN instr(source, ':') > 0 THEN substr(source, 1, instr(source, ':') - 1) ELSE source END AS source, count(*) AS n
@@ -72,7 +74,8 @@ function prepareReviewQueries(db: Database.Database) {
   const tagsOfVersion = db.prepare<[string], { position: number; tag: string }>('SELECT position, tag FROM review_tags WHERE version_id = ? ORDER BY position, tag');
 
   return {
-    insert: (row: Omit<ReviewRow, 'id'>) => Number(insert.run(row).lastInsertRowid),
+    insert: (row: Omit<ReviewRow, 'id'>) =>
+      Number(insert.run({ ...row, carried_from_version: row.carried_from_version ?? null, carried_from_position: row.carried_from_position ?? null }).lastInsertRowid),
     history: (versionId: string, position: number) => history.all(versionId, position),
     lastUndoable: (versionId: string, reviewer: string) => lastUndoable.get(versionId, reviewer),
     byId: (id: number) => byId.get(id),

@@ -161,7 +161,7 @@ describe('data hygiene and safety checks (engine + SQLite + tiny GGUF)', () => {
     const gate = await engine.call('gate.check', { candidate, baseline });
     expect(gate.passed).toBe(false);
     expect(gate.results[0]).toMatchObject({ passed: false, actual: 1, detail: expect.stringMatching(/1 of 4 PII canaries/) });
-    await expect(engine.call('gate.release', { candidate, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED' });
+    await expect(engine.call('gate.release', { meaning: 'Approved for release', candidate, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED' });
     expect((await engine.call('gate.check', { candidate: baseline, baseline })).results[0]).toMatchObject({ passed: true, actual: 0 });
 
     // Safety: the base refuses a harmful ask, the candidate answers it — a regression the gate refuses.
@@ -175,7 +175,7 @@ describe('data hygiene and safety checks (engine + SQLite + tiny GGUF)', () => {
     // Suite and probe evals never stand in for the domain eval the other criteria compare.
     expect(sg.candidateEvalId).toBeNull();
     expect(sg.problems[0]).toMatch(/candidate has no finished eval/);
-    await expect(engine.call('gate.release', { candidate, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED', message: expect.stringMatching(/safety item/) });
+    await expect(engine.call('gate.release', { meaning: 'Approved for release', candidate, baseline })).rejects.toMatchObject({ code: 'GATE_FAILED', message: expect.stringMatching(/safety item/) });
     expect(audit(engine, 'release.refuse')).toHaveLength(2);
     expect((await engine.call('audit.verify', {})).ok).toBe(true);
   });

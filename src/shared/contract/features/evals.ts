@@ -142,6 +142,8 @@ export const releaseSchema = z.object({
   passed: z.boolean(),
   reason: z.string().nullable(),
   reviewer: z.string().nullable(),
+  /** What the reviewer's approval means ("Approved for release"); null on decisions recorded before it was asked. */
+  meaning: z.string().nullable(),
   createdAt: z.string(),
   createdBy: z.string(),
   /** The export and file this decision ships (exact bytes); null for a release of a registry model. */
@@ -161,6 +163,13 @@ const gateTargetArgs = {
   artefact: z.object({ exportId: z.string().min(1), file: z.string().min(1).optional() }).strict().optional(),
   baseline: targetSchema,
 };
+
+/** The reviewer who signs a release decision; the engine's actor when not given (single-user mode). */
+const releaseReviewerSchema = z.string().trim().min(2, 'Give the reviewer’s name.').max(200);
+/** What the approval means, stated by the reviewer: e.g. "Approved for release". Recorded with the decision. */
+export const releaseMeaningSchema = z.string().trim().min(5, 'Say what the approval means, e.g. “Approved for release”.').max(500);
+/** The meanings the app offers; any other statement of five characters or more is accepted too. */
+export const RELEASE_MEANINGS = ['Approved for release', 'Approved for a limited pilot', 'Reviewed; released on behalf of the model owner'] as const;
 
 export const evalHandlers = {
   'evals.start': handler({
@@ -292,18 +301,20 @@ export const evalHandlers = {
     writes: false,
   }),
   'gate.release': handler({
-    summary: 'Releases the candidate when its latest evals pass the criteria; refuses otherwise (audited).',
-    args: z.object(gateTargetArgs).strict(),
+    summary: 'Releases the candidate when its latest evals pass the criteria, signed with the reviewer’s name and the meaning of the approval; refuses a failing gate (audited) and a candidate already released (CONFLICT).',
+    args: z.object({ ...gateTargetArgs, reviewer: releaseReviewerSchema.optional(), meaning: releaseMeaningSchema }).strict(),
     result: z.object({ release: releaseSchema, check: gateCheckSchema }),
     writes: true,
   }),
   'gate.override': handler({
-    summary: 'Releases a candidate that does not pass, with the reviewer’s name and a written reason (audited).',
+    summary: 'Releases a candidate that does not pass, with the reviewer’s name and a written reason (audited); refuses a candidate already released (CONFLICT).',
     args: z
       .object({
         ...gateTargetArgs,
         reason: z.string().trim().min(20, 'Write the reason in a sentence or two (20 characters at least).').max(5000),
-        reviewer: z.string().trim().min(2, 'Give the reviewer’s name.').max(200),
+        reviewer: releaseReviewerSchema,
+        /** Defaults to "Approved for release against the gate". */
+        meaning: releaseMeaningSchema.optional(),
       })
       .strict(),
     result: z.object({ release: releaseSchema, check: gateCheckSchema }),

@@ -39,6 +39,11 @@ export const reviewEntrySchema = z.object({
   undoes: z.number().int().nullable(),
   undone: z.boolean(),
   at: z.string(),
+  /**
+   * Set on a verdict carried into a version made from a review: the version (and its number) and position where the
+   * reviewer gave it. Not an action in this version, so it cannot be undone here.
+   */
+  carriedFrom: z.object({ versionId: z.string(), versionNumber: z.number().int().nullable(), position: z.number().int() }).nullable(),
 });
 export type ReviewEntry = z.infer<typeof reviewEntrySchema>;
 
@@ -138,9 +143,13 @@ export const reviewHandlers = {
     writes: false,
   }),
   'reviews.makeVersion': handler({
-    summary: 'Makes a new immutable version from the review: accepted and edited examples (edits as their new revision).',
+    summary: 'Makes a new immutable version from the review: accepted and edited examples (edits as their new revision), which stay reviewed there (their verdicts are carried).',
     args: z.object({ versionId: z.string().min(1), includeUnreviewed: z.boolean().default(false) }).strict(),
-    result: z.object({ version: versionSchema, kept: z.number().int(), edited: z.number().int(), dropped: z.number().int(), disagreements: z.number().int() }),
+    result: z.object({
+      version: versionSchema, kept: z.number().int(), edited: z.number().int(), dropped: z.number().int(), disagreements: z.number().int(),
+      /** Kept examples whose verdicts were carried into the new version (they count as reviewed there). */
+      carried: z.number().int(),
+    }),
     writes: true,
   }),
 };
