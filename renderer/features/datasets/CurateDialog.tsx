@@ -65,13 +65,20 @@ export function CurateDialog({ mode, version, onClose, onDone }: CurateDialogPro
       const result = await getClient().send('datasets.curate', { versionId: version.id, operation });
       useToasts.getState().push({
         tone: 'success',
-        title: `Version ${result.version.number}: removed ${result.removed}, changed ${result.changed}`,
+        title: `Version ${result.version.number}: removed ${result.removed}, changed ${result.changed}${result.resplit ? `, ${result.resplit} given a new split` : ''}`,
         message: `Made from v${version.number}; v${version.number} is kept as it was.`,
         hint: null,
       });
       onDone(result.version);
     } catch (err) {
-      setError(asErrorData(err));
+      const e = asErrorData(err);
+      if (e.code === 'NO_CHANGE') {
+        // Not a failure: the step had nothing to do, and no version was made.
+        useToasts.getState().push({ tone: 'info', title: e.message, message: e.hint, hint: null });
+        onClose();
+        return;
+      }
+      setError(e);
       setBusy(false);
     }
   }

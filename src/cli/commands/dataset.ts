@@ -98,8 +98,8 @@ export async function datasetCommand(argv: string[]): Promise<number> {
       out(`Version ${r.version.number}: kept ${r.version.exampleCount}, removed ${r.removed}${r.removed ? ` (${Object.entries(r.reasons).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`);
       return 0;
     }
-    const curated = (r: { version: { number: number; exampleCount: number; contentHash: string }; removed: number; changed: number }, what: string) =>
-      out(`Version ${r.version.number} (${r.version.contentHash.slice(0, 12)}): ${what}; ${r.version.exampleCount} examples (removed ${r.removed}, changed ${r.changed})`);
+    const curated = (r: { version: { number: number; exampleCount: number; contentHash: string }; removed: number; changed: number; resplit: number }, what: string) =>
+      out(`Version ${r.version.number} (${r.version.contentHash.slice(0, 12)}): ${what}; ${r.version.exampleCount} examples (removed ${r.removed}, changed ${r.changed}${r.resplit ? `, given a new split ${r.resplit}` : ''})`);
     if (verb === 'dedup') {
       const versionId = await versionOf(engine, target);
       const near = values.near !== undefined ? share(values.near, '--near', 0.5, 1) : null;

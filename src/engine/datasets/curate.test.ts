@@ -80,6 +80,22 @@ describe('curation steps make new immutable versions', () => {
     const r = await small.engine.call('datasets.curate', { versionId: small.v1, operation: { op: 'split', seed: 0, validation: 0.15, test: 0.15 } });
     const parts = (await small.engine.call('datasets.examples', { versionId: r.version.id, limit: 100 })).examples.map((e) => e.split);
     expect(['train', 'validation', 'test'].map((s) => parts.filter((x) => x === s).length)).toEqual([46, 10, 10]);
+    // What the toast says agrees with Compare: no content changed, all 66 got a split (the old code said
+    // "changed 66" while Compare said 0 changed).
+    expect(r).toMatchObject({ removed: 0, changed: 0, resplit: 66 });
+    expect(await small.engine.call('datasets.diff', { fromVersionId: small.v1, toVersionId: r.version.id })).toMatchObject({ changed: 0, removed: 0, added: 0 });
+  });
+
+  it('a step that changes nothing makes no version, writes no audit entry, and says so', async () => {
+    const { engine, v1 } = await importSample([qa('What is LOTO?', 'Lock-out.'), qa('Other?', 'Yes.'), qa('Third?', 'No.')]);
+    await expect(engine.call('datasets.curate', { versionId: v1, operation: { op: 'dedup-exact' } }))
+      .rejects.toMatchObject({ code: 'NO_CHANGE', message: expect.stringMatching(/changes nothing in v1: all 3 examples/), hint: expect.stringMatching(/No new version was made/) });
+    const split = await engine.call('datasets.curate', { versionId: v1, operation: { op: 'split', seed: 1, validation: 0.34, test: 0.34 } });
+    await expect(engine.call('datasets.curate', { versionId: split.version.id, operation: { op: 'split', seed: 1, validation: 0.34, test: 0.34 } }))
+      .rejects.toMatchObject({ code: 'NO_CHANGE' });
+    const datasetId = (await engine.call('datasets.list', {})).datasets[0]!.id;
+    expect((await engine.call('datasets.versions', { datasetId })).versions.map((v) => v.number)).toEqual([2, 1]);
+    expect((await engine.call('audit.list', { actionPrefix: 'dataset.curate' })).entries).toHaveLength(1);
   });
 
   it('lists near-duplicate clusters for review and removes all but the first of each', async () => {

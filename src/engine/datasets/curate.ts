@@ -19,7 +19,17 @@ type Row = { content: ExampleContent; text: string; hash: string; source: string
  * Makes a new version from a parent by streaming its examples page by page through one curation step into the
  * staging table, then committing version, examples, links and audit entry in one transaction.
  */
-export function curateVersion(db: Database.Database, parentId: string, operation: CurateOperation, actor: string): { version: VersionRow; removed: number; changed: number; audit: AuditEntry } {
+const OPERATION_NAMES: Record<CurateOperation['op'], string> = {
+  'dedup-exact': 'Removing exact duplicates', 'dedup-near': 'Removing near duplicates', 'pii-redact': 'Redacting PII',
+  'pii-drop': 'Dropping examples with PII', split: 'This split',
+};
+
+/**
+ * One curation step as a new version. `changed`: examples whose content changed (what Compare counts);
+ * `resplit`: examples that only moved to another split. A step that changes nothing makes no version and says so
+ * (NO_CHANGE): the generator stops before anything is written.
+ */
+export function curateVersion(db: Database.Database, parentId: string, operation: CurateOperation, actor: string): { version: VersionRow; removed: number; changed: number; resplit: number; audit: AuditEntry } {
   const q = datasetQueries(db);
   const parent = q.versionById(parentId);
   if (!parent) throw new LatheError('NOT_FOUND', `There is no dataset version ${parentId}.`, 'Refresh the dataset page and pick a version.');
@@ -27,6 +37,7 @@ export function curateVersion(db: Database.Database, parentId: string, operation
   const step = makeStep(operation, operation.op === 'dedup-near' ? nearDuplicateDrops(db, parent, operation.threshold) : new Set(), cutoffs);
   let removed = 0;
   let changed = 0;
+  let resplit = 0;
   function* rows() {
     for (let offset = 0; offset < parent!.example_count; offset += PAGE) {
       for (const r of q.page(parent!.id, offset, PAGE)) {
@@ -36,9 +47,14 @@ export function curateVersion(db: Database.Database, parentId: string, operation
           removed += 1;
           continue;
         }
-        if (out.hash !== row.hash || out.split !== row.split) changed += 1;
+        if (out.hash !== row.hash) changed += 1;
+        else if (out.split !== row.split) resplit += 1;
         yield { hash: out.hash, text: out.text, source: out.source, split: out.split };
       }
+    }
+    if (removed === 0 && changed === 0 && resplit === 0) {
+      throw new LatheError('NO_CHANGE', `${OPERATION_NAMES[operation.op]} changes nothing in v${parent!.number}: all ${parent!.example_count} examples stay as they are.`,
+        `No new version was made; v${parent!.number} is still the one to use. Try other settings, or another step.`);
     }
   }
   const { version, audit } = writeDerivedVersion(db, parent, rows(), {
@@ -46,9 +62,9 @@ export function curateVersion(db: Database.Database, parentId: string, operation
     params: operation,
     actor,
     auditAction: `dataset.curate.${operation.op}`,
-    auditDetails: () => ({ operation, removed, changed }),
+    auditDetails: () => ({ operation, removed, changed, resplit }),
   });
-  return { version, removed, changed, audit };
+  return { version, removed, changed, resplit, audit };
 }
 
 function toRow(r: ExamplePageRow): Row & { position: number } {

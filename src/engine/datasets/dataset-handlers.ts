@@ -98,9 +98,9 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
     },
 
     'datasets.curate': async ({ versionId, operation }) => {
-      const { version, removed, changed, audit } = await runVersionOp(ctx, 'curate', { versionId, operation, actor: ctx.actor }, () => null);
+      const { version, removed, changed, resplit, audit } = await runVersionOp(ctx, 'curate', { versionId, operation, actor: ctx.actor }, () => null);
       ctx.events.emit('audit.appended', audit);
-      return { version: toVersion(version), removed, changed };
+      return { version: toVersion(version), removed, changed, resplit };
     },
 
     'datasets.piiScan': async ({ versionId, customPatterns, limit }) => runVersionOp(ctx, 'piiScan', { versionId, customPatterns, limit }, () => null),

@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'GATE_FAILED',
   /** The thing was already done and is recorded once (a second release of the same candidate). */
   'CONFLICT',
+  /** A step that would change nothing: no new version was made. */
+  'NO_CHANGE',
   'CANCELLED',
   'TRANSPORT_CLOSED',
   'DISK_FULL',

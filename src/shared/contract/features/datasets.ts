@@ -271,7 +271,8 @@ export const datasetHandlers = {
   'datasets.curate': handler({
     summary: 'Applies one curation step (exact dedup, PII redact/drop, split) and records the new version.',
     args: z.object({ versionId: z.string().min(1), operation: curateOperationSchema }).strict(),
-    result: z.object({ version: versionSchema, removed: z.number().int(), changed: z.number().int() }),
+    /** changed: content changed (as Compare counts); resplit: same content, another split (or a first one). */
+    result: z.object({ version: versionSchema, removed: z.number().int(), changed: z.number().int(), resplit: z.number().int() }),
     writes: true,
   }),
   'datasets.piiScan': handler({
