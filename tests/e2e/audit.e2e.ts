@@ -61,11 +61,12 @@ describe('Audit page (browser mode)', () => {
       await expect.poll(() => rows.first().textContent()).toContain('gate.criteria.set');
       expect(await rows.count()).toBe(1);
 
-      // Keyboard only: focus the first import row, open it with Enter, then list every entry for its object.
+      // Keyboard only: focus the first import row's disclosure button, open it with Enter, then list every entry for
+      // its object.
       await page.getByTestId('audit-family-imports').click();
       await expect.poll(() => rows.first().textContent()).toContain('dataset.import');
       expect(await rows.count()).toBe(1);
-      await rows.first().focus();
+      await rows.first().getByTestId('audit-row-toggle').focus();
       await page.keyboard.press('Enter');
       await expect.poll(() => page.locator('.detail-row').textContent()).toContain('northwind');
       await page.getByTestId('audit-object-history').focus();

@@ -15,15 +15,17 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   const toggle = (seq: number) => setExpanded((cur) => (cur === seq ? null : seq));
 
   return (
-    <div className="table-wrap">
-      <table className="data-table" data-testid="audit-table">
+    // A narrow window keeps every column: long values end in an ellipsis (the whole value is the tooltip and in the
+    // opened row), and below the table's minimum width it scrolls sideways inside this box, never the page.
+    <div className="table-wrap audit-table-wrap">
+      <table className="data-table audit-table" data-testid="audit-table">
         <thead>
           <tr>
             <th className="col-seq">#</th>
-            <th>Time</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Object</th>
+            <th className="col-time">Time</th>
+            <th className="col-actor">Actor</th>
+            <th className="col-action">Action</th>
+            <th className="col-object">Object</th>
             <th className="col-hash">Hash</th>
           </tr>
         </thead>
@@ -35,33 +37,34 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
                 <tr
                   className={`data-row${isOpen ? ' is-open' : ''}${fresh.includes(e.seq) ? ' is-fresh' : ''}${brokenSeq === e.seq ? ' is-broken' : ''}`}
                   onClick={() => toggle(e.seq)}
-                  onKeyDown={(ev) => {
-                    if (ev.key === 'Enter' || ev.key === ' ') {
-                      ev.preventDefault();
-                      toggle(e.seq);
-                    }
-                  }}
-                  tabIndex={0}
-                  aria-expanded={isOpen}
                   data-testid="audit-row"
                 >
                   <td className="col-seq">
-                    <ChevronRightIcon size={12} className="row-chevron" />
-                    {e.seq}
+                    {/* The row is clickable with the mouse; keyboard and screen readers use this disclosure button
+                        (a row of a plain table may not carry aria-expanded). */}
+                    <button type="button" className="row-disclosure" aria-expanded={isOpen} aria-label={`Entry ${e.seq} details`}
+                      onClick={(ev) => { ev.stopPropagation(); toggle(e.seq); }} data-testid="audit-row-toggle">
+                      <ChevronRightIcon size={12} className="row-chevron" />
+                      {e.seq}
+                    </button>
                     {brokenSeq === e.seq && (
                       <span className="audit-broken-badge" data-testid="audit-broken-badge">
                         broken
                       </span>
                     )}
                   </td>
-                  <td className="cell-muted" title={e.at}>
+                  <td className="cell-muted col-time" title={e.at}>
                     {formatDateTime(e.at)}
                   </td>
-                  <td>{e.actor}</td>
-                  <td>
-                    <span className="action-pill">{e.action}</span>
+                  <td className="col-actor cell-truncate" title={e.actor}>
+                    {e.actor}
                   </td>
-                  <td>
+                  <td className="col-action">
+                    <span className="action-pill" title={e.action}>
+                      {e.action}
+                    </span>
+                  </td>
+                  <td className="col-object cell-truncate" title={e.objectId ? `${e.objectType} ${e.objectId}` : e.objectType}>
                     <span className="cell-muted">{e.objectType}</span>
                     {e.objectId && <span className="object-id"> {e.objectId}</span>}
                   </td>

@@ -257,10 +257,19 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
         </div>
       ) : (
         <div className="review-body">
-          <ol className="review-list" role="listbox" aria-label={`${total} examples`} data-testid="review-list">
+          {/* Focusable, so the list scrolls from the keyboard too; J/K (handled on .review) move the current option. */}
+          <ol
+            className="review-list"
+            role="listbox"
+            aria-label={`${total} examples`}
+            tabIndex={0}
+            aria-activedescendant={items[cursor] ? `review-item-${items[cursor].position}` : undefined}
+            data-testid="review-list"
+          >
             {items.map((it, i) => (
               <li
                 key={it.position}
+                id={`review-item-${it.position}`}
                 role="option"
                 aria-selected={i === cursor}
                 className={`review-item${i === cursor ? ' is-current' : ''}`}

@@ -90,7 +90,7 @@ export function ComparePanel() {
           </p>
           {result.regressions.length > 0 && (
             <div className="table-wrap ev-scroll">
-              <table className="data-table" data-testid="ev-regressions">
+              <table className="data-table ev-items-table" data-testid="ev-regressions">
                 <thead><tr><th className="col-num">#</th><th>Prompt</th><th>A answered</th><th>B answered</th><th className="col-num">A → B</th></tr></thead>
                 <tbody>
                   {result.regressions.map((r) => (

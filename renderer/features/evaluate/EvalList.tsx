@@ -60,7 +60,7 @@ function EvalItems({ evalId }: { evalId: string }) {
       <JudgePanel evalId={evalId} />
       <h3 className="ev-sub-title">Per-item results <span className="ev-muted">({items.length})</span></h3>
       <div className="table-wrap ev-scroll">
-        <table className="data-table" data-testid="ev-items">
+        <table className="data-table ev-items-table" data-testid="ev-items">
           <thead>
             <tr><th className="col-num">#</th><th>Prompt</th><th>Reference</th><th>Output</th><th className="col-num">F1</th><th className="col-num">ROUGE-L</th><th className="col-num">Tokens</th><th className="col-num">ms</th></tr>
           </thead>

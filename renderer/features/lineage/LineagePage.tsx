@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Lineage, LineageKind, LineageNode } from '../../../src/shared/contract/features/lineage.js';
 import type { LatheErrorData } from '../../../src/shared/contract/index.js';
 import { ErrorAlert } from '../../components/Alert.js';
@@ -51,6 +51,16 @@ export function LineagePage() {
     return [...byDepth.entries()].sort((a, b) => a[0] - b[0]);
   }, [graph]);
   const focus = graph?.nodes.find((n) => n.depth === 0) ?? null;
+  const graphBox = useRef<HTMLDivElement>(null);
+  // The focus column sits after its upstream columns: when they do not all fit, pan the graph (its own scroller,
+  // never the page) so the focus card is in view, centred where there is room, and never under the facts panel.
+  useLayoutEffect(() => {
+    const box = graphBox.current;
+    const card = box?.querySelector<HTMLElement>('.lineage-card.is-focus');
+    if (!box || !card) return;
+    const column = card.parentElement ?? card; // offsetLeft is from the graph's padding edge (it is position: relative)
+    box.scrollLeft = Math.max(0, column.offsetLeft - Math.max(0, (box.clientWidth - column.offsetWidth) / 2));
+  }, [graph]);
   const incoming = (n: LineageNode) => graph?.edges.filter((e) => e.to === `${n.kind}:${n.id}`).map((e) => e.label) ?? [];
 
   return (
@@ -69,23 +79,25 @@ export function LineagePage() {
         </EmptyState>
       )}
       {graph && (
-        <div className="lineage-layout">
-          <div className="lineage-columns" data-testid="lineage-graph">
-            {columns.map(([depth, nodes]) => (
-              <div className="lineage-column" key={depth}>
-                <div className="lineage-column-head">{depth === 0 ? 'Focus' : depth < 0 ? `${-depth} step${depth < -1 ? 's' : ''} upstream` : `${depth} step${depth > 1 ? 's' : ''} downstream`}</div>
-                {nodes.map((n) => (
-                  <a key={`${n.kind}:${n.id}`} href={lineageHref(n.kind, n.id)} className={`lineage-card is-${n.kind}${n.depth === 0 ? ' is-focus' : ''}`} data-testid={`lineage-node-${n.kind}`} aria-current={n.depth === 0 ? 'true' : undefined}>
-                    <span className="lineage-kind">{KIND_LABEL[n.kind]} · {n.sub}</span>
-                    <span className="lineage-label">{n.label}</span>
-                    {n.hash && <code className="lineage-hash">{n.hash.slice(0, 16)}…</code>}
-                    {incoming(n).length > 0 && <span className="lineage-edge">← {[...new Set(incoming(n))].join(', ')}</span>}
-                  </a>
-                ))}
-              </div>
-            ))}
+        <div className="lineage-frame">
+          <div className="lineage-layout">
+            <div className="lineage-columns" data-testid="lineage-graph" ref={graphBox}>
+              {columns.map(([depth, nodes]) => (
+                <div className="lineage-column" key={depth}>
+                  <div className="lineage-column-head">{depth === 0 ? 'Focus' : depth < 0 ? `${-depth} step${depth < -1 ? 's' : ''} upstream` : `${depth} step${depth > 1 ? 's' : ''} downstream`}</div>
+                  {nodes.map((n) => (
+                    <a key={`${n.kind}:${n.id}`} href={lineageHref(n.kind, n.id)} className={`lineage-card is-${n.kind}${n.depth === 0 ? ' is-focus' : ''}`} data-testid={`lineage-node-${n.kind}`} aria-current={n.depth === 0 ? 'true' : undefined}>
+                      <span className="lineage-kind">{KIND_LABEL[n.kind]} · {n.sub}</span>
+                      <span className="lineage-label">{n.label}</span>
+                      {n.hash && <code className="lineage-hash">{n.hash.slice(0, 16)}…</code>}
+                      {incoming(n).length > 0 && <span className="lineage-edge">← {[...new Set(incoming(n))].join(', ')}</span>}
+                    </a>
+                  ))}
+                </div>
+              ))}
+            </div>
+            {focus && <FocusFacts node={focus} truncated={graph.truncated} />}
           </div>
-          {focus && <FocusFacts node={focus} truncated={graph.truncated} />}
         </div>
       )}
     </>

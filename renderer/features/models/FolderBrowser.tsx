@@ -65,19 +65,21 @@ export function FolderBrowser({ start, picked, onPick }: { start?: string; picke
         )}
       </div>
       {error && <ErrorAlert title="Cannot open that folder" error={error} />}
-      <ul className="folder-entries" role="listbox" aria-label="Folders and model files" data-testid="folder-entries">
+      {/* A plain list of buttons (no arrow-key model, so not a listbox); the picked entry is aria-current. */}
+      <ul className="folder-entries" aria-label="Folders and model files" data-testid="folder-entries">
         {listing?.entries.length === 0 && <li className="folder-empty">No sub-folders or .gguf files here.</li>}
         {listing?.entries.map((e) => {
           const pickable = e.kind !== 'folder';
           const Icon = e.kind === 'model' ? CubeIcon : e.kind === 'adapter' ? LayersIcon : e.kind === 'gguf' ? PackageIcon : FolderIcon;
           return (
-            <li key={e.path} role="option" aria-selected={picked === e.path}>
+            <li key={e.path}>
               <button
                 type="button"
                 className={`folder-entry is-${e.kind}${picked === e.path ? ' is-picked' : ''}${e.hidden ? ' is-hidden' : ''}`}
                 data-testid="folder-entry"
                 data-kind={e.kind}
                 data-name={e.name}
+                aria-current={picked === e.path ? 'true' : undefined}
                 title={pickable ? `Pick ${e.path}` : `Open ${e.path}`}
                 onClick={() => (pickable ? onPick(e.path, e.kind) : open(e.path))}
                 onDoubleClick={() => e.kind !== 'gguf' && open(e.path)}

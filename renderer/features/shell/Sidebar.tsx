@@ -1,7 +1,8 @@
-import { BrandMark, MoonIcon, SunIcon } from '../../components/icons.js';
+import { BrandMark, ChevronRightIcon, MoonIcon, SunIcon } from '../../components/icons.js';
 import { useEngine } from '../../stores/engine.js';
 import { useTheme } from '../../stores/theme.js';
 import { pageHref, pageOrder, pages, type PageId } from './pages.js';
+import { useSidebarRail } from './useSidebarRail.js';
 
 const groups: Array<{ id: 'workflow' | 'trust'; label: string }> = [
   { id: 'workflow', label: 'Workflow' },
@@ -13,10 +14,12 @@ export function Sidebar({ current }: { current: PageId }) {
   const toggle = useTheme((s) => s.toggle);
   const info = useEngine((s) => s.info);
   const next = theme === 'dark' ? 'light' : 'dark';
+  // Below 1200 px the sidebar is an icon rail (the labels become each link's name and tooltip); the toggle overrides.
+  const { collapsed, toggle: toggleRail } = useSidebarRail();
 
   return (
-    <aside className="sidebar">
-      <div className="brand">
+    <aside className={`sidebar${collapsed ? ' is-rail' : ''}`} data-testid="sidebar" data-collapsed={collapsed ? 'true' : 'false'}>
+      <div className="brand" title={collapsed ? 'Lathe · Domain model workbench' : undefined}>
         <BrandMark size={26} />
         <div className="brand-text">
           <span className="brand-name">Lathe</span>
@@ -41,9 +44,11 @@ export function Sidebar({ current }: { current: PageId }) {
                         className={`nav-item${active ? ' is-active' : ''}`}
                         aria-current={active ? 'page' : undefined}
                         data-testid={`nav-${id}`}
+                        aria-label={collapsed ? label : undefined}
+                        title={collapsed ? label : undefined}
                       >
                         <Icon size={16} className="nav-icon" />
-                        <span>{label}</span>
+                        <span className="nav-label">{label}</span>
                       </a>
                     </li>
                   );
@@ -56,21 +61,33 @@ export function Sidebar({ current }: { current: PageId }) {
       <div className="sidebar-footer">
         <button
           type="button"
+          className="sidebar-toggle"
+          onClick={toggleRail}
+          data-testid="sidebar-toggle"
+          aria-expanded={!collapsed}
+          aria-label={collapsed ? 'Expand sidebar' : 'Collapse sidebar'}
+          title={collapsed ? 'Expand sidebar' : 'Collapse sidebar'}
+        >
+          <ChevronRightIcon size={15} className="sidebar-toggle-icon" />
+          <span className="sidebar-toggle-label">Collapse</span>
+        </button>
+        <button
+          type="button"
           className="theme-toggle"
           onClick={toggle}
           data-testid="theme-toggle"
-          aria-label={`Switch to ${next} theme`}
-          title={`Switch to ${next} theme`}
+          aria-label={`${theme === 'dark' ? 'Dark' : 'Light'} theme: switch to ${next}`}
+          title={`${theme === 'dark' ? 'Dark' : 'Light'} theme: switch to ${next}`}
         >
           {theme === 'dark' ? <MoonIcon size={15} /> : <SunIcon size={15} />}
-          <span>{theme === 'dark' ? 'Dark' : 'Light'}</span>
+          <span className="theme-toggle-label">{theme === 'dark' ? 'Dark' : 'Light'}</span>
           <span className="theme-toggle-track" aria-hidden="true">
             <span className="theme-toggle-thumb" />
           </span>
         </button>
-        <div className="sidebar-meta">
+        <div className="sidebar-meta" title={collapsed ? `Offline · local only${info ? ` · v${info.version}` : ''}` : undefined}>
           <span className="offline-dot" aria-hidden="true" />
-          <span>Offline · local only</span>
+          <span className="sidebar-meta-text">Offline · local only</span>
           {info && <span className="sidebar-version">v{info.version}</span>}
         </div>
       </div>
