@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { ChevronRightIcon } from '../../components/icons.js';
 import { numberFields, type TrainForm } from './presets.js';
+import { PREFERENCE_OBJECTIVES } from '../../../src/shared/contract/features/runs.js';
 
 /** Every setting, for those who want them; the presets fill the common ones. */
 export function AdvancedFields({ form, update }: { form: TrainForm; update(patch: Partial<TrainForm>): void }) {
@@ -91,13 +92,15 @@ export function AdvancedFields({ form, update }: { form: TrainForm; update(patch
             </span>
             <span className="field-hint">Recomputes activations in the backward pass: much less memory, about 30 % slower.</span>
           </label>
-          <label className="field advanced-check">
-            <span className="check-row">
-              <input type="checkbox" data-testid="train-field-packing" checked={form.packing ?? form.objective === 'cpt'} onChange={(e) => update({ packing: e.target.checked })} />
-              <span className="field-label">Pack examples</span>
-            </span>
-            <span className="field-hint">{form.objective === 'cpt' ? 'On by default for documents: each chunk attends only to itself inside a packed row.' : 'Joins short conversations into full rows without padding: faster on many short examples.'}</span>
-          </label>
+          {!(PREFERENCE_OBJECTIVES as readonly string[]).includes(form.objective) && (
+            <label className="field advanced-check">
+              <span className="check-row">
+                <input type="checkbox" data-testid="train-field-packing" checked={form.packing ?? true} onChange={(e) => update({ packing: e.target.checked })} />
+                <span className="field-label">Pack examples</span>
+              </span>
+              <span className="field-hint">{form.objective === 'cpt' ? 'On by default for documents: each chunk attends only to itself inside a packed row.' : 'On by default: short conversations share full rows without padding, each attending only to itself (faster when lengths vary). Off pads every conversation to the longest in its batch.'}</span>
+            </label>
+          )}
           <label className="field advanced-check">
             <span className="check-row">
               <input type="checkbox" data-testid="train-field-evalAtStart" checked={form.evalAtStart} onChange={(e) => update({ evalAtStart: e.target.checked })} />

@@ -72,6 +72,50 @@ def test_auto_attention_is_flash_attention_2_on_cuda_when_installed_simulated(fa
     assert model.auto_attention(family_dirs["llama3"], "cuda") == "sdpa"
 
 
+def test_sft_packs_by_default_where_the_family_keeps_packed_examples_apart(family_dirs, tmp_path, monkeypatch):
+    for name, folder in family_dirs.items():
+        assert load_config(_run_json(tmp_path / name, folder)).packing is True, name
+    llama = family_dirs["llama3"]
+    assert load_config(_run_json(tmp_path / "off", llama, packing=False)).packing is False
+    assert load_config(_run_json(tmp_path / "dpo", llama, objective="dpo")).packing is False
+    # A model class whose module builds its own mask (no masking_utils) would let packed examples see each other.
+    import transformers.models.llama.modeling_llama as modeling_llama
+
+    monkeypatch.delattr(modeling_llama, "create_causal_mask")
+    assert load_config(_run_json(tmp_path / "own-mask", llama)).packing is False
+    assert load_config(_run_json(tmp_path / "own-mask-cpt", llama, objective="cpt")).packing is True
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_packed_rows_give_every_family_the_loss_of_padded_rows(family_dirs, name):
+    """What makes packing the SFT default: for each family (its own attention: sliding windows, soft-capping,
+    eager for Gemma 2), a packed row of three conversations scores exactly as the same conversations padded."""
+    import torch
+    import torch.nn.functional as F
+    from transformers import AutoTokenizer
+
+    from lathe_trainer.train.data import IGNORE_INDEX, collate, encode_sft
+    from lathe_trainer.train.model import load_model
+
+    folder = family_dirs[name]
+    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    rows = [json.loads(line)["messages"] for line in SAMPLE_QA.read_text(encoding="utf-8").splitlines()[:3]]
+    examples = [encode_sft(tok, r, 512) for r in rows]
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    model = load_model(folder, "full", LoraSettings(), "cpu", "fp32", "auto").float().eval()
+
+    def summed_loss(batch) -> float:
+        with torch.no_grad():
+            logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
+                           position_ids=batch.position_ids, use_cache=False).logits[:, :-1].float()
+        return float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), batch.labels[:, 1:].reshape(-1),
+                                     ignore_index=IGNORE_INDEX, reduction="sum"))
+
+    packed, padded = collate(examples, pad, packed=True), collate(examples, pad, packed=False)
+    assert packed.input_ids.shape[0] == 1 and packed.label_count == padded.label_count
+    assert summed_loss(packed) == pytest.approx(summed_loss(padded), rel=1e-4, abs=1e-3)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_family_takes_a_lora_step_on_its_own_template(family_dirs, name):
     import torch

@@ -8,18 +8,21 @@ import { resolveRecordId } from '../ids.js';
 const USAGE =
   'lathe train --reproduce RUN_ID [--data-dir DIR] | lathe train --base HF_DIR --dataset NAME [--version N] [--method lora|full|qlora] [--objective sft|cpt|dpo|orpo|simpo|kto] [--beta X] ' +
   '[--steps N] [--lr X] [--rank N] [--seq-len N] [--batch N] [--accum N] [--seed N] [--checkpoint-every N] [--device auto|cpu|cuda] ' +
-  '[--devices 0,1] [--sharding ddp|fsdp] [--keep-checkpoints N] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing] [--hang-timeout S] [--data-dir DIR]';
+  '[--devices 0,1] [--sharding ddp|fsdp] [--keep-checkpoints N] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing|--no-packing] [--hang-timeout S] [--data-dir DIR]';
+
+const BOOLEAN_FLAGS = ['--gradient-checkpointing', '--packing', '--no-packing'];
 
 /** Headless training (a GPU server without the UI): the same run supervisor, progress on stdout, Ctrl+C stops with a checkpoint. */
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags<Record<string, { type: 'string' }>>(
-    argv.filter((a) => a !== '--gradient-checkpointing' && a !== '--packing'),
+    argv.filter((a) => !BOOLEAN_FLAGS.includes(a)),
     Object.fromEntries(
       ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'sharding', 'keep-checkpoints', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce', 'beta'].map((k) => [k, { type: 'string' as const }]),
     ) as Record<string, { type: 'string' }>,
     USAGE,
   );
-  const flags = parseFlags(argv.filter((a) => a === '--gradient-checkpointing' || a === '--packing'), { 'gradient-checkpointing': { type: 'boolean' }, packing: { type: 'boolean' } }, USAGE).values;
+  const flags = parseFlags(argv.filter((a) => BOOLEAN_FLAGS.includes(a)), { 'gradient-checkpointing': { type: 'boolean' }, packing: { type: 'boolean' }, 'no-packing': { type: 'boolean' } }, USAGE).values;
+  if (flags.packing && flags['no-packing']) throw new LatheError('INVALID_ARGUMENTS', '--packing and --no-packing contradict each other.', 'Give one of them, or neither for the default (packed wherever the model keeps packed examples apart).');
   if (!values.reproduce && (!values.base || !values.dataset)) throw new LatheError('INVALID_ARGUMENTS', 'Both --base and --dataset are needed (or --reproduce RUN_ID).', `Usage: ${USAGE}`);
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
@@ -63,7 +66,8 @@ async function startFromFlags(engine: Engine, values: Record<string, string | un
     ...(values.devices ? { devices: values.devices.split(',').map((d) => intFlag(d.trim(), 'devices', 0)) } : {}),
     ...(values['hang-timeout'] ? { hangTimeoutS: intFlag(values['hang-timeout'], 'hang-timeout', 300) } : {}),
     gradientCheckpointing: flags['gradient-checkpointing'] === true,
-    packing: flags.packing === true,
+    // Neither flag: the trainer's default (packed where exact: CPT, recipes, and SFT on families whose attention keeps examples apart).
+    ...(flags.packing ? { packing: true } : flags['no-packing'] ? { packing: false } : {}),
   });
   process.stdout.write(`Run ${started.id} on ${dataset.name} v${version.number}; Ctrl+C stops it with a checkpoint.\n`);
   return started;

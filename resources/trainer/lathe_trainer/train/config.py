@@ -250,6 +250,23 @@ def _recipe(raw, base: Path) -> list[RecipeSource] | None:
     return sources
 
 
+def _packing(raw: dict, base: Path, objective: str, has_recipe: bool) -> bool:
+    """`packing`, default on wherever it is exact: continued pre-training and recipes always (documents are cut
+    into blocks anyway); SFT when the base model's attention keeps packed examples apart (`packs_without_padding`),
+    which saves the padding a batch of mixed lengths wastes. Preference objectives always pad."""
+    if raw.get("packing") is not None:
+        return _flag(raw, "packing")
+    if objective in PREFERENCE_OBJECTIVES:
+        return False
+    if objective == "cpt" or has_recipe:
+        return True
+    if not isinstance(raw.get("base_model"), str):
+        return False
+    from .model import packs_without_padding
+
+    return packs_without_padding((base / raw["base_model"]).expanduser())
+
+
 def _attention(raw: dict, base: Path) -> str:
     """`attn_implementation`, with "auto" (the default) resolved from the base model's family when its
     config.json is readable: eager for Gemma 2 (SDPA cannot soft-cap), sdpa otherwise."""
@@ -349,8 +366,7 @@ def load_config(path: Path) -> RunConfig:
         attn_implementation=_attention(raw, base),
         attn_requested=_choice(raw, "attn_implementation", "auto", ATTENTION),
         compile=_flag(raw, "compile"),
-        # Continued pre-training packs by default (documents are cut into blocks anyway); SFT pads unless asked.
-        packing=_flag(raw, "packing") if raw.get("packing") is not None else (raw.get("objective") == "cpt" or recipe is not None),
+        packing=_packing(raw, base, objective, recipe is not None),
         recipe=recipe,
         preference=_preference(raw, objective, method),
         devices=_devices(raw),

@@ -72,6 +72,25 @@ def _class_supports(base: Path, flag: str, unknown: bool = True) -> bool:
     return bool(getattr(cls, flag, unknown)) if cls is not None else unknown
 
 
+def packs_without_padding(base: Path) -> bool:
+    """Whether examples of this model can share a row: its transformers code builds attention masks with
+    masking_utils, which reads packed position ids (restarting at 0) as separate documents — SDPA and eager get a
+    block-diagonal mask, FlashAttention variable-length sequences. Every supported family does; a model class that
+    builds its own mask would let packed examples attend to each other, so it pads instead."""
+    import sys
+
+    try:
+        from transformers import AutoConfig
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+
+        config = AutoConfig.from_pretrained(base, trust_remote_code=False, local_files_only=True)
+        cls = MODEL_FOR_CAUSAL_LM_MAPPING.get(type(config), None)
+    except Exception:  # noqa: BLE001 - an unreadable config fails later, with its own error
+        return False
+    module = sys.modules.get(cls.__module__) if cls is not None else None
+    return module is not None and callable(getattr(module, "create_causal_mask", None))
+
+
 def resolve_attention(base: Path, requested: str, device: str) -> str:
     """The attn_implementation to load `base` with, or an error that says which one to pick instead."""
     family = model_type(base)

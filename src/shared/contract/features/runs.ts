@@ -77,7 +77,7 @@ export const startRunArgs = z
     gradientCheckpointing: z.boolean().default(false),
     /** auto: eager for families that need it (Gemma 2's soft-capping), SDPA otherwise; flash_attention_2 needs CUDA + flash-attn. */
     attnImplementation: z.enum(['auto', 'sdpa', 'eager', 'flash_attention_2']).default('auto'),
-    /** Padding-free packing of examples into full rows; unset: the trainer's default (on for CPT and recipes, off for SFT). */
+    /** Padding-free packing of examples into full rows; unset: the trainer's default (on for CPT and recipes; on for SFT when the base model's attention keeps packed examples apart, as every supported family's does; off for preference objectives). */
     packing: z.boolean().optional(),
     /** GPU indices for one run (more than one → multi-GPU); empty: the first free GPU. */
     devices: z.array(z.number().int().min(0).max(63)).max(64).default([]),
