@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Toasts } from './components/Toasts.js';
 import { DoctorPanel } from './features/doctor/DoctorPanel.js';
 import { Banners } from './features/shell/ConnectionBanner.js';
+import { JobsDrawer } from './features/shell/JobsDrawer.js';
 import { pages } from './features/shell/pages.js';
 import { Sidebar } from './features/shell/Sidebar.js';
 import { StatusBar } from './features/shell/StatusBar.js';
@@ -31,6 +32,7 @@ export function App() {
       </main>
       <StatusBar onOpenDoctor={() => setDoctorOpen(true)} />
       <DoctorPanel open={doctorOpen} onClose={closeDoctor} />
+      <JobsDrawer />
       <Toasts />
     </div>
   );

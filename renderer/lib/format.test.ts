@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHash } from '../features/shell/useHashRoute.js';
-import { formatBytes, formatRelative, shortHash } from './format.js';
+import { formatBytes, formatDuration, formatRelative, formatTimeLeft, shortHash } from './format.js';
 
 describe('format', () => {
   it('formats bytes the way the status bar shows them', () => {
@@ -9,6 +9,18 @@ describe('format', () => {
     expect(formatBytes(1536)).toBe('1.5 KB');
     expect(formatBytes(80 * 1024 ** 3)).toBe('80.0 GB');
     expect(formatBytes(141 * 1024 ** 3)).toBe('141 GB');
+  });
+
+  it('says how long a job took, and how long it has left, as a person would', () => {
+    expect(formatDuration(400)).toBe('under a second');
+    expect(formatDuration(12_400)).toBe('12 s');
+    expect(formatDuration(192_000)).toBe('3 min 12 s');
+    expect(formatDuration(180_000)).toBe('3 min');
+    expect(formatDuration(3_900_000)).toBe('1 h 5 min');
+    expect(formatTimeLeft(4_000)).toBe('a few seconds left');
+    expect(formatTimeLeft(38_000)).toBe('about 40 s left');
+    expect(formatTimeLeft(130_000)).toBe('about 2 min left');
+    expect(formatTimeLeft(80 * 60_000)).toBe('about 1 h 20 min left');
   });
 
   it('says how long ago', () => {

@@ -40,3 +40,25 @@ export function formatRelative(iso: string, now: number = Date.now()): string {
 export function shortHash(hash: string, length = 10): string {
   return hash.length > length ? hash.slice(0, length) : hash;
 }
+
+/** A duration as a person says it: "under a second", "12 s", "3 min 12 s", "1 h 5 min". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return 'under a second';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}
+
+/** Time left, rounded as an estimate should be: "about 40 s left", "about 2 min left", "about 1 h 20 min left". */
+export function formatTimeLeft(ms: number): string {
+  const s = Math.max(0, ms / 1000);
+  if (s < 10) return 'a few seconds left';
+  if (s < 60) return `about ${Math.round(s / 10) * 10} s left`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `about ${m} min left`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `about ${h} h ${m % 60} min left` : `about ${h} h left`;
+}

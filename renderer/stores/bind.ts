@@ -5,6 +5,7 @@ import { useConnection } from './connection.js';
 import { useDatasetImport } from './dataset-import.js';
 import { useDatasets } from './datasets.js';
 import { useEngine } from './engine.js';
+import { useJobs } from './jobs.js';
 import { useRuns } from './runs.js';
 import { useSearchIndex } from './search-index.js';
 
@@ -24,6 +25,8 @@ export function bindStores(connection: Connection): () => void {
     useDatasets.getState().refresh();
     // Runs may have moved on (or finished) while the link was down.
     if (useRuns.getState().status !== 'idle') void useRuns.getState().load();
+    // Jobs that started, moved on or ended while this page was away (a reload, a lost link).
+    void useJobs.getState().load();
   };
 
   let wasOpen = false;
@@ -54,6 +57,7 @@ export function bindStores(connection: Connection): () => void {
     client.listen('job.progress', (payload) => {
       const parsed = eventSchemas['job.progress'].safeParse(payload);
       if (!parsed.success) return;
+      useJobs.getState().receive(parsed.data);
       useDatasetImport.getState().receiveProgress(parsed.data);
       useSearchIndex.getState().receiveProgress(parsed.data);
     }),

@@ -12,6 +12,7 @@ import type { DocumentPreview } from '../../src/shared/contract/features/dataset
 import { getClient } from './connection.js';
 import { useDatasets } from './datasets.js';
 import { asErrorData } from './errors.js';
+import { useJobs } from './jobs.js';
 import { useToasts } from './toasts.js';
 
 /**
@@ -243,7 +244,7 @@ export const useDatasetImport = create<ImportStore>((set, get) => ({
     if (!job || job.status !== 'running') return;
     patchJob(job.id, { status: 'cancelling' });
     try {
-      const { cancelled } = await getClient().send('jobs.cancel', { jobId: job.id });
+      const cancelled = await useJobs.getState().cancel(job.id);
       // false: it finished before the cancel reached it; the import's own answer says how.
       if (!cancelled && get().job?.id === job.id && get().job?.status === 'cancelling') patchJob(job.id, { status: 'running' });
     } catch (err) {

@@ -16,12 +16,13 @@ import { evalCommand } from './commands/eval.js';
 import { generateCommand } from './commands/generate.js';
 import { reportCommand } from './commands/report.js';
 import { runsCommand } from './commands/runs.js';
+import { usersCommand } from './commands/users.js';
 import { HelpRequested } from './args.js';
 
 export const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
   demo: { run: demoCommand, about: 'build the tiny model from the bundled sample and chat with it' },
   chat: { run: chatCommand, about: 'chat with a registered GGUF model (or a .gguf file) in the terminal' },
-  serve: { run: serveCommand, about: 'run the engine with the interface in your browser (127.0.0.1, token)' },
+  serve: { run: serveCommand, about: 'run the engine with the interface in your browser (127.0.0.1, token; --team: sign-in, roles)' },
   import: { run: importCommand, about: 'import task data (JSONL, JSON, CSV, TSV) into a dataset version' },
   dataset: { run: datasetCommand, about: 'export a version (JSONL + manifest), stats, filters, data recipes' },
   train: { run: trainCommand, about: 'fine-tune a base model on a dataset version (LoRA/QLoRA/full, SFT or CPT)' },
@@ -33,6 +34,7 @@ export const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>
   export: { run: exportCommand, about: 'export a model/adapter: merged safetensors, GGUF, Ollama Modelfile, model card, SHA256SUMS' },
   doctor: { run: doctorCommand, about: 'check Python, torch, GPUs, llama.cpp backend, disk and data folder' },
   audit: { run: auditCommand, about: 'verify or list the hash-chained audit log' },
+  users: { run: usersCommand, about: 'team mode accounts: add, list, disable, reset-password, set-role (audited)' },
   dev: { run: devCommand, about: 'developer tools: make-tiny-model' },
 };
 

@@ -18,6 +18,7 @@ import { reviewHandlers } from './datasets/review-handlers.js';
 import { datasetExportHandlers } from './datasets/dataset-export-handlers.js';
 import { recipeHandlers } from './datasets/recipe-handlers.js';
 import { JobRegistry } from './jobs.js';
+import { jobsHandlers } from './jobs-handlers.js';
 import { SearchIndexer } from './datasets/search-indexer.js';
 import { modelHandlers } from './models/model-handlers.js';
 import { exportHandlers } from './models/export-handlers.js';
@@ -34,6 +35,10 @@ import { hygieneHandlers } from './evals/hygiene/hygiene-handlers.js';
 import { lineageHandlers } from './lineage/lineage-handlers.js';
 import { heldoutHandlers } from './evals/heldout/heldout-handlers.js';
 import { fileHandlers } from './files/file-handlers.js';
+import { authHandlers } from './auth/auth-handlers.js';
+import { authorizeCall, checkPathArgs } from './auth/access.js';
+import { currentPrincipal, runInScope, type Principal } from './auth/call-scope.js';
+import { fileAccessRoots } from './auth/file-access.js';
 import { ForkedInferenceHost, type InferenceLink } from './inference/inference-process.js';
 import path from 'node:path';
 import os from 'node:os';
@@ -43,6 +48,15 @@ export interface EngineOptions {
   mode: AppInfo['mode'];
   /** Defaults to a forked Node child; Electron passes its utility process's port instead. */
   inference?: InferenceLink;
+  /** Team mode: remote channels carry a signed-in user (attach's `identity`), checked against permissions.ts. */
+  team?: boolean;
+  /** Restrict client-supplied paths to the data folder plus these folders (browser/team mode); undefined: no restriction. */
+  allowDirs?: readonly string[];
+}
+
+export interface AttachOptions {
+  /** The session behind this channel (team mode): resolved again on every call, so a signed-out or idle session stops working. */
+  identity?: () => Principal;
 }
 
 /**
@@ -86,8 +100,12 @@ export class Engine {
       ...hygieneHandlers(ctx),
       ...heldoutHandlers(ctx),
       ...fileHandlers(ctx),
+      ...authHandlers(ctx),
+      ...jobsHandlers(ctx),
     };
     this.server = new RpcServer(handlerSpecs, this.impls, {
+      authorize: authorizeCall, // team mode: the session's role must hold the handler's permission (auth/access.ts)
+      prepareArgs: (name, args) => checkPathArgs(name, args, ctx.fileRoots), // --allow-dir: path arguments inside the roots
       mapError: (err) => diskFullError(err, ctx.dataDir, ctx.db),
       afterWrite: () => ctx.audit?.syncWitness(), // anchor what the request appended (see audit/audit-witness.ts)
       guardWrite: (name) => {
@@ -104,7 +122,9 @@ export class Engine {
 
   static open(options: EngineOptions): Engine {
     const events = new EventBus();
+    const jobs = new JobRegistry(events);
     const dbPath = path.join(options.dataDir, DB_FILE_NAME);
+    const localActor = process.env.LATHE_ACTOR ?? os.userInfo().username;
     let db: EngineContext['db'] = null;
     let dbProblem: string | null = null;
     try {
@@ -122,9 +142,13 @@ export class Engine {
       events,
       // A model file llama.cpp aborts on is marked in the registry (inference/crash-attribution.ts).
       inference: markingCrashes(options.inference ?? new ForkedInferenceHost(), (modelPath, message) => db && modelQueries(db).markCrashed(modelPath, message)),
-      actor: process.env.LATHE_ACTOR ?? os.userInfo().username,
-      jobs: new JobRegistry(),
-      searchIndex: new SearchIndexer({ db, dbPath, events }),
+      get actor() {
+        return currentPrincipal()?.name ?? localActor;
+      },
+      team: options.team ?? false,
+      fileRoots: options.allowDirs ? fileAccessRoots(options.dataDir, options.allowDirs) : null,
+      jobs,
+      searchIndex: new SearchIndexer({ db, dbPath, jobs }),
     };
     const engine = new Engine(ctx);
     engine.recordStart();
@@ -133,8 +157,13 @@ export class Engine {
   }
 
   /** Serve the UI contract on a channel (a tab, a window); returns a function that stops serving it. */
-  attach(channel: FrameChannel): () => void {
-    const stopServing = this.server.attach(channel);
+  attach(channel: FrameChannel, opts: AttachOptions = {}): () => void {
+    const identity = opts.identity;
+    // Every frame of a team-mode channel is handled inside its caller's scope (auth/call-scope.ts).
+    const served: FrameChannel = identity
+      ? { send: (f) => channel.send(f), onFrame: (listener) => channel.onFrame((raw) => runInScope(identity, () => listener(raw))), onClose: (l) => channel.onClose(l), close: () => channel.close() }
+      : channel;
+    const stopServing = this.server.attach(served);
     const stopEvents = this.ctx.events.addChannel(channel);
     const detach = () => {
       stopServing();

@@ -4,15 +4,21 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/engine/audit/audit-log.js';
+import { UserDirectory } from '../../src/engine/auth/users.js';
+import { openDatabase } from '../../src/engine/db/connection.js';
 import { registerGguf } from '../../src/engine/playground/playground-kit.js';
+import { startBrowserServer } from '../../src/engine/server/browser-server.js';
 import { pageOrder, pages, type PageId } from '../../renderer/features/shell/pages.js';
-import { ARTIFACTS, ROOT, detect, openApp } from './datasets-page.js';
+import { ARTIFACTS, RENDERER_DIR, ROOT, detect, openApp } from './datasets-page.js';
+import { startLongHash } from './long-job.js';
 import { startE2eSession, type E2eSession } from './session.js';
 
 /**
  * WCAG 2.1 A/AA with axe-core on every page, in both themes, with data present (a dataset with a split, the tiny
- * model, one eval), plus four dialogs with typed text (Import data with a detected preview, Split, PII scan, Import a
- * model); in each, typed text must be the primary text colour, not the placeholder's. A failure lists each violation
+ * model, one eval), plus the jobs drawer with a running job and four dialogs with typed text (Import data with a detected preview, Split, PII scan, Import a
+ * model); in each, typed text must be the primary text colour, not the placeholder's. Also team mode's sign-in and
+ * new-password pages (their own `lathe serve --team` server), in both themes. A failure lists each violation
  * with its rule, the element and, for contrast, the colours and ratio axe measured.
  */
 const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
@@ -195,6 +201,21 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
         await expectTypedTextPrimary(page.getByTestId('model-import-path'));
         await page.keyboard.press('Escape');
 
+        // The jobs drawer with a running job (bar, times, Cancel) above the finished ones (import, eval, indexing).
+        const job = startLongHash(s.server.engine, `a11y-long-job-${theme}`);
+        try {
+          await page.getByTestId('status-jobs').click();
+          await page.locator(`[data-testid="job-running"][data-job-id="${job.jobId}"]`).waitFor({ state: 'visible' });
+          await page.getByTestId('job-finished').first().waitFor({ state: 'visible' });
+          await page.waitForTimeout(300);
+          found.push(...(await axeViolations(page, `jobs drawer [${theme}]`)));
+          await page.keyboard.press('Escape');
+        } finally {
+          await s.server.engine.call('jobs.cancel', { jobId: job.jobId });
+          await job.ended;
+          job.cleanUp();
+        }
+
         expect(problems).toEqual([]);
         expect(found, `axe found ${found.length} violation(s):\n${found.join('\n')}`).toEqual([]);
       } finally {
@@ -202,4 +223,49 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', () => {
       }
     });
   }
+});
+
+describe('accessibility of team mode’s sign-in pages (axe-core, WCAG 2.1 AA)', () => {
+  it('the sign-in page (empty, refused) and the new-password page pass in both themes', async () => {
+    const dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-a11y-team-'));
+    const scrypt = { N: 2 ** 10, r: 8, p: 1 };
+    const { db } = openDatabase(dataDir);
+    const users = new UserDirectory(db, new AuditLog(db), { scrypt });
+    await users.add('light', 'labeller', 'one-time password 1', 'operator', { mustChange: true });
+    await users.add('dark', 'labeller', 'one-time password 2', 'operator', { mustChange: true });
+    db.close();
+    const team = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', team: true, users: { scrypt } });
+    const found: string[] = [];
+    try {
+      for (const [i, theme] of (['light', 'dark'] as const).entries()) {
+        const context = await s.browser.newContext({ viewport: { width: 1360, height: 880 }, colorScheme: theme });
+        try {
+          const page = await context.newPage();
+          await page.emulateMedia({ reducedMotion: 'reduce' });
+          await page.goto(team.url);
+          await page.getByTestId('signin-page').waitFor({ state: 'visible' });
+          found.push(...(await axeViolations(page, `sign-in [${theme}]`)));
+          await page.getByTestId('signin-name').fill(theme);
+          await page.getByTestId('signin-password').fill('not the password');
+          await page.getByTestId('signin-submit').click();
+          await page.getByTestId('auth-error').waitFor({ state: 'visible' });
+          found.push(...(await axeViolations(page, `sign-in, refused [${theme}]`)));
+          await expectTypedTextPrimary(page.getByTestId('signin-name'));
+          await page.getByTestId('signin-password').fill(`one-time password ${i + 1}`);
+          await page.getByTestId('signin-submit').click();
+          await page.getByTestId('password-page').waitFor({ state: 'visible' });
+          await page.getByTestId('password-next').fill('short');
+          await page.getByTestId('password-submit').click();
+          await page.getByTestId('password-next-problem').waitFor({ state: 'visible' });
+          found.push(...(await axeViolations(page, `new password, with a problem [${theme}]`)));
+        } finally {
+          await context.close();
+        }
+      }
+      expect(found, `axe found ${found.length} violation(s):\n${found.join('\n')}`).toEqual([]);
+    } finally {
+      await team.close();
+      await fs.promises.rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -73,6 +73,18 @@ describe('review queue', () => {
     const { context, page, problems } = await openApp(browser, session.server.url, 'light', `#/datasets/${datasetId}`);
     try {
       await expect.poll(() => page.getByTestId('examples-meta').textContent()).toBe('v1 · 12');
+      // The Examples tab searches the version: one match, opened beside the list; clearing brings the table back.
+      await page.getByTestId('examples-search').fill('Buchholz relay');
+      await expect.poll(() => page.getByTestId('search-row').count()).toBe(1);
+      expect(await page.getByTestId('examples-search-status').textContent()).toBe('1 match');
+      await page.getByTestId('search-row').click();
+      await expect.poll(() => page.getByTestId('example-panel').textContent()).toContain('Gas or oil surges');
+      await shot(page, 'datasets-examples-search-light');
+      await page.getByTestId('examples-search').fill('Buchholz sark');
+      await expect.poll(() => page.getByTestId('examples-search-results').textContent()).toContain('No example of this version has every one of these words');
+      await page.getByTestId('examples-search-clear').click();
+      await expect.poll(() => page.getByTestId('example-row').count()).toBe(12);
+      await page.keyboard.press('Escape');
       // To the Review tab with the arrow keys; the queue takes focus.
       await page.getByTestId('detail-tab-examples').focus();
       await page.keyboard.press('ArrowRight');
@@ -180,7 +192,16 @@ describe('review queue', () => {
       await expect.poll(() => page.getByTestId('diff-removed').textContent()).toMatch(/^10/);
       expect(await page.getByTestId('diff-changed').textContent()).toMatch(/^1/);
       expect(await page.getByTestId('diff-unchanged').textContent()).toMatch(/^1/);
+      // The changed tile is open: the edited example side by side, the reviewer's words marked as added.
+      expect(await page.getByTestId('diff-changed').getAttribute('aria-pressed')).toBe('true');
+      await expect.poll(() => page.getByTestId('diff-item').count()).toBe(1);
+      expect(await page.getByTestId('diff-before').first().textContent()).not.toContain('Check the rating plate first');
+      expect((await page.getByTestId('diff-after').locator('ins').allTextContents()).join('')).toContain('Check the rating plate first');
       await shot(page, 'datasets-review-compare-light');
+      // The removed tile lists the ten left out, a page at a time.
+      await page.getByTestId('diff-removed').click();
+      await expect.poll(() => page.getByTestId('diff-item').count()).toBe(10);
+      expect(await page.getByTestId('diff-list').locator('.diff-list-count').textContent()).toBe('1–10 of 10 removed');
 
       // Export v2 as OpenAI chat JSONL with its manifest.
       const out = path.join(fixtures, 'export', 'reviewed.jsonl');
@@ -199,11 +220,16 @@ describe('review queue', () => {
       await page.getByTestId('export-dialog').waitFor({ state: 'detached' });
 
       // Stats for v2 with the tiny model's tokenizer: a histogram.
+      // The tokenizer comes from the model registry, picked by name (a typed path is the fallback).
       const hf = path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/hf');
+      const hasTiny = fs.existsSync(path.join(hf, 'tokenizer.json'));
+      if (hasTiny) await session.server.engine.call('models.import', { path: hf, name: 'Tiny base' });
       await page.getByTestId('detail-tab-stats').click();
       await expect.poll(() => page.getByTestId('stats-examples').textContent()).toBe('2');
-      if (fs.existsSync(path.join(hf, 'tokenizer.json'))) {
-        await page.getByTestId('stats-tokenizer').fill(hf);
+      if (hasTiny) {
+        await expect.poll(() => page.getByTestId('stats-tokenizer-model').locator('option').allTextContents()).toContain('Tiny base · LlamaForCausalLM');
+        await page.getByTestId('stats-tokenizer-model').selectOption({ label: 'Tiny base · LlamaForCausalLM' });
+        expect(await page.getByTestId('stats-tokenizer').count()).toBe(0); // no path to type
         await page.getByTestId('stats-count').click();
         await page.getByTestId('stats-histogram').waitFor({ state: 'visible' });
         await expect.poll(() => page.getByTestId('stats-tokens').textContent()).toMatch(/^\d+$/);
@@ -238,7 +264,11 @@ describe('review queue', () => {
       await page.getByTestId('recipe-new').click();
       await page.getByTestId('recipe-name').fill('faq-mix');
       const hf = path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/hf');
-      if (fs.existsSync(path.join(hf, 'tokenizer.json'))) await page.getByTestId('recipe-tokenizer').fill(hf);
+      if (fs.existsSync(path.join(hf, 'tokenizer.json'))) {
+        // A folder that is not registered: "Another folder…", then its path.
+        await page.getByTestId('recipe-tokenizer-model').selectOption({ label: 'Another folder or tokenizer.json…' });
+        await page.getByTestId('recipe-tokenizer').fill(hf);
+      }
       await page.getByTestId('recipe-add').click();
       // The second component: the unreviewed v1, at a smaller share.
       await page.getByTestId('recipe-row').nth(1).getByLabel('Version').selectOption({ label: 'v1 · 12' });

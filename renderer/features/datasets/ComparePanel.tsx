@@ -1,31 +1,22 @@
-import { useEffect, useState } from 'react';
-import type { DatasetVersion, LatheErrorData, ResultOf } from '../../../src/shared/contract/index.js';
+import { useState } from 'react';
+import type { DatasetVersion } from '../../../src/shared/contract/index.js';
 import { ErrorAlert } from '../../components/Alert.js';
-import { getClient } from '../../stores/connection.js';
-import { asErrorData } from '../../stores/errors.js';
+import { VersionDiffList } from './VersionDiffList.js';
+import { useVersionDiff, type DiffKind } from './use-version-diff.js';
 
-type Diff = ResultOf<'datasets.diff'>;
 const parts = ['added', 'removed', 'changed', 'unchanged'] as const;
+const listable = (k: (typeof parts)[number]): k is DiffKind => k !== 'unchanged';
 
-/** Two versions side by side: how many examples were added, removed, changed or kept, as tiles and one stacked bar. */
+/**
+ * Two versions side by side: how many examples were added, removed, changed or kept, as tiles and one stacked bar;
+ * a tile opens the examples behind its count (changed ones as a before/after word diff).
+ */
 export function ComparePanel({ versions, initialTo }: { versions: DatasetVersion[]; initialTo: string }) {
   const oldest = versions[versions.length - 1]?.id ?? '';
   const [from, setFrom] = useState(oldest === initialTo ? (versions[1]?.id ?? oldest) : oldest);
   const [to, setTo] = useState(initialTo);
-  const [diff, setDiff] = useState<Diff | null>(null);
-  const [error, setError] = useState<LatheErrorData | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    getClient()
-      .send('datasets.diff', { fromVersionId: from, toVersionId: to })
-      .then((d) => live && setDiff(d))
-      .catch((err: unknown) => live && setError(asErrorData(err)));
-    return () => {
-      live = false;
-    };
-  }, [from, to]);
+  const [kind, setKind] = useState<DiffKind>('changed');
+  const { diff, error } = useVersionDiff(from, to);
 
   const total = diff ? parts.reduce((n, k) => n + diff[k], 0) : 0;
   const pick = (value: string, onChange: (id: string) => void, testId: string, label: string) => (
@@ -54,16 +45,36 @@ export function ComparePanel({ versions, initialTo }: { versions: DatasetVersion
       {diff && (
         <>
           <div className="diff-tiles" aria-busy={false}>
-            {parts.map((k) => (
-              <div key={k} className={`diff-tile is-${k}`} data-testid={`diff-${k}`}>
-                <span className="diff-value">{diff[k].toLocaleString('en')}</span>
-                <span className="diff-label">{k}</span>
-              </div>
-            ))}
+            {parts.map((k) =>
+              listable(k) ? (
+                <button
+                  key={k}
+                  type="button"
+                  className={`diff-tile is-${k} is-button`}
+                  data-testid={`diff-${k}`}
+                  aria-pressed={kind === k}
+                  onClick={() => setKind(k)}
+                  title={`Show the ${k} examples`}
+                >
+                  <span className="diff-value">{diff[k].toLocaleString('en')}</span>
+                  <span className="diff-label">{k}</span>
+                </button>
+              ) : (
+                <div key={k} className={`diff-tile is-${k}`} data-testid={`diff-${k}`}>
+                  <span className="diff-value">{diff[k].toLocaleString('en')}</span>
+                  <span className="diff-label">{k}</span>
+                </div>
+              ),
+            )}
           </div>
           <div className="diff-bar" role="img" aria-label={parts.map((k) => `${diff[k]} ${k}`).join(', ')}>
             {total > 0 && parts.map((k) => (diff[k] > 0 ? <span key={k} className={`is-${k}`} style={{ flexGrow: diff[k] }} /> : null))}
           </div>
+          {from === to ? (
+            <p className="diff-list-empty">Pick two different versions to see what changed.</p>
+          ) : (
+            <VersionDiffList from={from} to={to} kind={kind} total={diff[kind]} />
+          )}
         </>
       )}
     </div>

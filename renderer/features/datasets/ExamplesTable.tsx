@@ -174,7 +174,7 @@ export function splitSource(source: string): { file: string; where: string } {
   return colon > 0 ? { file: source.slice(0, colon), where: source.slice(colon + 1) } : { file: source, where: '' };
 }
 
-function RowCells({ example, kind }: { example: Example; kind: 'task' | 'documents' }) {
+export function RowCells({ example, kind }: { example: Example; kind: 'task' | 'documents' }) {
   const s = summaryOf(example);
   const { file, where } = splitSource(example.source);
   return (

@@ -6,14 +6,14 @@ import { Modal } from '../../components/Modal.js';
 import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
+import { rememberedTokenizer, rememberTokenizer, TokenizerPicker } from './TokenizerPicker.js';
 
-const TOKENIZER_KEY = 'lathe.tokenizerPath';
 const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'ru', 'zh', 'ja', 'ko', 'ar'] as const;
 const REASONS: Record<string, string> = { empty: 'empty answer', garbled: 'garbled', 'too-short': 'too short', 'too-long': 'too long', language: 'other language', include: 'no include match', exclude: 'exclude match' };
 
 /** Keeps examples that pass length, quality, language and pattern checks; the result is a new version. */
 export function FilterDialog({ version, onClose, onDone }: { version: DatasetVersion; onClose(): void; onDone(v: DatasetVersion): void }) {
-  const [tokenizer, setTokenizer] = useState(() => localStorage.getItem(TOKENIZER_KEY) ?? '');
+  const [tokenizer, setTokenizer] = useState(rememberedTokenizer);
   const [minTokens, setMin] = useState('');
   const [maxTokens, setMax] = useState('');
   const [dropEmpty, setDropEmpty] = useState(true);
@@ -29,7 +29,7 @@ export function FilterDialog({ version, onClose, onDone }: { version: DatasetVer
     setError(null);
     try {
       const usesTokens = Boolean(minTokens || maxTokens);
-      if (usesTokens && tokenizer.trim()) localStorage.setItem(TOKENIZER_KEY, tokenizer.trim());
+      if (usesTokens) rememberTokenizer(tokenizer);
       const r = await getClient().send('datasets.filter', {
         versionId: version.id,
         filter: {
@@ -88,12 +88,7 @@ export function FilterDialog({ version, onClose, onDone }: { version: DatasetVer
           <input type="checkbox" checked={dropGarbled} onChange={(e) => setDropGarbled(e.target.checked)} data-testid="filter-drop-garbled" />
           <span>Drop garbled answers (replacement characters, control characters, mojibake, mostly symbols)</span>
         </label>
-        <label className="field">
-          <span className="field-label">Base model tokenizer (for token limits)</span>
-          <span className="text-input is-mono">
-            <input value={tokenizer} placeholder="model folder with tokenizer.json" onChange={(e) => setTokenizer(e.target.value)} data-testid="filter-tokenizer" />
-          </span>
-        </label>
+        <TokenizerPicker label="Base model tokenizer (for token limits)" value={tokenizer} onChange={setTokenizer} emptyLabel="None — no token limits" testId="filter-tokenizer" />
         <div className="curate-form">
           {num(minTokens, setMin, 'Min tokens', 'filter-min-tokens')}
           {num(maxTokens, setMax, 'Max tokens', 'filter-max-tokens')}

@@ -10,8 +10,8 @@ import { useDatasets } from '../../stores/datasets.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
 import '../../styles/review.css';
+import { rememberedTokenizer, rememberTokenizer, TokenizerPicker } from './TokenizerPicker.js';
 
-const TOKENIZER_KEY = 'lathe.tokenizerPath';
 interface Row { datasetId: string; versionId: string; ratio: string }
 
 /**
@@ -100,7 +100,7 @@ function RecipeForm({ onDone }: { onDone(): void }) {
   const versionsOf = useDatasets((s) => s.versions);
   const loadVersions = useDatasets((s) => s.loadVersions);
   const [name, setName] = useState('');
-  const [tokenizer, setTokenizer] = useState(() => localStorage.getItem(TOKENIZER_KEY) ?? '');
+  const [tokenizer, setTokenizer] = useState(rememberedTokenizer);
   const first = datasets[0]!;
   const [rows, setRows] = useState<Row[]>([{ datasetId: first.id, versionId: first.latestVersion?.id ?? '', ratio: '50' }]);
   const [busy, setBusy] = useState(false);
@@ -117,7 +117,7 @@ function RecipeForm({ onDone }: { onDone(): void }) {
     setBusy(true);
     setError(null);
     try {
-      if (tokenizer.trim()) localStorage.setItem(TOKENIZER_KEY, tokenizer.trim());
+      rememberTokenizer(tokenizer);
       const r = await getClient().send('recipes.create', {
         name: name.trim(),
         ...(tokenizer.trim() ? { tokenizerPath: tokenizer.trim() } : {}),
@@ -149,12 +149,7 @@ function RecipeForm({ onDone }: { onDone(): void }) {
             <input value={name} onChange={(e) => setName(e.target.value)} placeholder="half-domain-half-general" required autoFocus data-testid="recipe-name" />
           </span>
         </label>
-        <label className="field">
-          <span className="field-label">Tokenizer (base model folder)</span>
-          <span className="text-input is-mono">
-            <input value={tokenizer} onChange={(e) => setTokenizer(e.target.value)} placeholder="optional: counts tokens per component" data-testid="recipe-tokenizer" />
-          </span>
-        </label>
+        <TokenizerPicker label="Tokenizer (counts tokens per component)" value={tokenizer} onChange={setTokenizer} emptyLabel="None — count examples only" testId="recipe-tokenizer" />
       </div>
       {rows.map((r, i) => (
         <div key={i} className="recipe-row" data-testid="recipe-row">

@@ -11,6 +11,7 @@ import { summarizeExample } from './example-summary.js';
 import { ReviewCard, type CardMode } from './ReviewCard.js';
 import { ReviewFilters, STATUS_LABELS } from './ReviewFilters.js';
 import '../../styles/review.css';
+import { useSignedInName } from '../../stores/session.js';
 
 const PAGE = 200;
 const REVIEWER_KEY = 'lathe.reviewer';
@@ -34,6 +35,8 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   const [busy, setBusy] = useState(false);
   const [includeUnreviewed, setIncludeUnreviewed] = useState(false);
   const [reviewer, setReviewer] = useState(() => localStorage.getItem(REVIEWER_KEY) ?? '');
+  /** Team mode: the engine records the signed-in user; no name to type. */
+  const signedIn = useSignedInName();
   const root = useRef<HTMLDivElement>(null);
   const current = items[cursor] ?? null;
 
@@ -118,7 +121,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
     document.querySelector(`[data-review-item="${cursor}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [cursor]);
 
-  const who = reviewer.trim() || undefined;
+  const who = signedIn ? undefined : reviewer.trim() || undefined;
 
   async function act(action: ReviewAction, extra: { content?: ExampleContent; tag?: string; reason?: string } = {}) {
     if (!current || busy) return;
@@ -226,6 +229,11 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
                 </span>
               ))}
         </div>
+        {signedIn ? (
+          <span className="review-reviewer is-signed-in" data-testid="review-signed-in">
+            <span className="review-reviewer-label">Reviewing as</span> <strong>{signedIn}</strong>
+          </span>
+        ) : (
         <label className="text-input review-reviewer">
           <span className="review-reviewer-label">Reviewer</span>
           <input
@@ -239,6 +247,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
             data-testid="review-reviewer"
           />
         </label>
+        )}
         <Button size="sm" variant="ghost" icon={UndoIcon} disabled={busy} onClick={() => void undo()} data-testid="review-undo" aria-keyshortcuts="U Control+Z" title="Undo your last review action in this version (U or Ctrl+Z)">
           Undo <kbd>U</kbd>
         </Button>

@@ -9,23 +9,23 @@ import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useTheme } from '../../stores/theme.js';
 import { STATUS_LABELS } from './ReviewFilters.js';
+import { rememberedTokenizer, rememberTokenizer, TokenizerPicker } from './TokenizerPicker.js';
 
 type Stats = ResultOf<'datasets.stats'>;
-const TOKENIZER_KEY = 'lathe.tokenizerPath';
 
 /** Counts of one version, and its token lengths under a chosen base model's tokenizer (counted once, then cached). */
 export function StatsPanel({ version }: { version: DatasetVersion }) {
   const [stats, setStats] = useState<Stats | null>(null);
   const [error, setError] = useState<LatheErrorData | null>(null);
   const [busy, setBusy] = useState(false);
-  const [tokenizer, setTokenizer] = useState(() => localStorage.getItem(TOKENIZER_KEY) ?? '');
+  const [tokenizer, setTokenizer] = useState(rememberedTokenizer);
 
   async function run(withTokens: boolean) {
     setBusy(true);
     setError(null);
     try {
       const path = tokenizer.trim();
-      if (withTokens && path) localStorage.setItem(TOKENIZER_KEY, path);
+      if (withTokens) rememberTokenizer(path);
       setStats(await getClient().send('datasets.stats', { versionId: version.id, ...(withTokens && path ? { tokenizerPath: path } : {}), bins: 24 }));
     } catch (err) {
       setError(asErrorData(err));
@@ -47,18 +47,9 @@ export function StatsPanel({ version }: { version: DatasetVersion }) {
           void run(true);
         }}
       >
-        <label className="field stats-tokenizer-field">
-          <span className="field-label">Base model tokenizer</span>
-          <span className="text-input is-mono">
-            <input
-              value={tokenizer}
-              placeholder="/models/llama-3-8b (folder with tokenizer.json)"
-              onChange={(e) => setTokenizer(e.target.value)}
-              aria-label="Base model folder or tokenizer.json"
-              data-testid="stats-tokenizer"
-            />
-          </span>
-        </label>
+        <span className="stats-tokenizer-field">
+          <TokenizerPicker label="Base model tokenizer" value={tokenizer} onChange={setTokenizer} emptyLabel="Choose the base model you will train…" testId="stats-tokenizer" />
+        </span>
         <Button type="submit" variant="primary" icon={GaugeIcon} busy={busy} disabled={!tokenizer.trim()} data-testid="stats-count">
           Count tokens
         </Button>

@@ -8,6 +8,7 @@ import { targetLabel, useEvaluate } from './evaluate-store.js';
 import { ReleaseReportButtons } from './ReleaseReportButtons.js';
 import { ReleaseDialog } from './ReleaseDialog.js';
 import { ShipPicker, type ShipChoice } from './ShipPicker.js';
+import { useSignedInName } from '../../stores/session.js';
 
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
 
@@ -31,7 +32,9 @@ export function GatePanel() {
   const [releases, setReleases] = useState<Release[]>([]);
   const [draft, setDraft] = useState<Extract<GateCriterion, { metric: unknown }>>({ kind: 'min-gain', metric: 'f1', points: 5 });
   const [check, setCheck] = useState<GateCheck | null>(null);
-  const [reviewer, setReviewer] = useState('');
+  const signedIn = useSignedInName();
+  const [typed, setReviewer] = useState('');
+  const reviewer = signedIn ?? typed; // team mode: the signed-in user, as the engine records it
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [ship, setShip] = useState<ShipChoice | null>(null);
@@ -157,7 +160,7 @@ export function GatePanel() {
             <div className="ev-override">
               <label className="field">
                 <span className="field-label">Reviewer</span>
-                <span className="text-input"><input value={reviewer} onChange={(e) => setReviewer(e.target.value)} placeholder="Full name" data-testid="ev-reviewer" /></span>
+                <span className="text-input"><input value={reviewer} onChange={(e) => setReviewer(e.target.value)} readOnly={signedIn !== null} placeholder="Full name" data-testid="ev-reviewer" /></span>
               </label>
               <label className="field">
                 <span className="field-label">Reason for releasing anyway</span>

@@ -6,6 +6,7 @@ import { ActivityIcon } from '../../components/icons.js';
 import { getClient, useConnection } from '../../stores/connection.js';
 import { toastError } from '../../stores/toasts.js';
 import { useEvaluate } from './evaluate-store.js';
+import { useJobs } from '../../stores/jobs.js';
 
 type Split = 'test' | 'validation' | 'all';
 
@@ -101,7 +102,7 @@ export function PerplexityPanel() {
               <span style={{ width: `${(progress.fraction ?? 0) * 100}%` }} />
             </div>
             <span className="ev-muted" data-testid="ppl-progress">{progress.message}</span>
-            <Button variant="ghost" size="sm" onClick={() => void getClient().send('jobs.cancel', { jobId: progress.jobId })}>Stop</Button>
+            <Button variant="ghost" size="sm" onClick={() => void useJobs.getState().cancel(progress.jobId).catch(() => undefined)}>Stop</Button>
           </>
         ) : null}
       </div>

@@ -8,6 +8,7 @@ import { Modal } from '../../components/Modal.js';
 import { getClient } from '../../stores/connection.js';
 import { useEngine } from '../../stores/engine.js';
 import { asErrorData } from '../../stores/errors.js';
+import { useSignedInName } from '../../stores/session.js';
 
 interface Props {
   /** The registry model (+ adapters) released, as a person reads it. */
@@ -22,13 +23,16 @@ interface Props {
 
 /**
  * The confirmation a release needs: what ships (model, export file and its hash, the gate's result), who approves it
- * and what the approval means. Single-user mode: the name starts as the engine's actor and can be changed;
- * signatures come with team mode.
+ * and what the approval means. Single-user mode: the name starts as the engine's actor and can be changed; in team
+ * mode it is the signed-in user's and cannot.
  */
 export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClose, onReleased }: Props) {
   const actor = useEngine((s) => s.info?.actor ?? null);
   const loadInfo = useEngine((s) => s.loadInfo);
-  const [reviewer, setReviewer] = useState(actor ?? '');
+  const signedIn = useSignedInName();
+  const [typed, setReviewer] = useState(actor ?? '');
+  /** Team mode: the signed-in user approves (the engine records the session's user whatever is sent). */
+  const reviewer = signedIn ?? typed;
   const [meaning, setMeaning] = useState<string>('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<LatheErrorData | null>(null);
@@ -36,7 +40,7 @@ export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClo
     if (actor === null) void loadInfo();
   }, [actor, loadInfo]);
   useEffect(() => {
-    if (actor && !reviewer) setReviewer(actor);
+    if (actor && !typed) setReviewer(actor);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [actor]);
 
@@ -102,7 +106,7 @@ export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClo
         <label className="field">
           <span className="field-label">Reviewer</span>
           <span className="text-input">
-            <input value={reviewer} onChange={(e) => setReviewer(e.target.value)} placeholder="Full name" aria-label="Reviewer" data-autofocus data-testid="release-reviewer" />
+            <input value={reviewer} onChange={(e) => setReviewer(e.target.value)} readOnly={signedIn !== null} placeholder="Full name" aria-label="Reviewer" data-autofocus data-testid="release-reviewer" />
           </span>
           <span className="field-hint">Single-user mode: the person who approves; it starts as this computer’s user ({actor ?? '…'}). Signed approvals come with team mode.</span>
         </label>

@@ -4,6 +4,7 @@ import { GaugeIcon } from '../../components/icons.js';
 import { getClient } from '../../stores/connection.js';
 import { toastError } from '../../stores/toasts.js';
 import { useEvaluate } from './evaluate-store.js';
+import { useJobs } from '../../stores/jobs.js';
 
 /** Model, adapter, dataset version and split; runs the eval with greedy decoding and shows its progress. */
 export function StartEvalForm() {
@@ -95,7 +96,7 @@ export function StartEvalForm() {
               <span style={{ width: `${(progress.fraction ?? 0) * 100}%` }} />
             </div>
             <span className="ev-muted" data-testid="ev-progress">{progress.message}</span>
-            <Button variant="ghost" size="sm" onClick={() => void getClient().send('jobs.cancel', { jobId: progress.jobId })}>Stop</Button>
+            <Button variant="ghost" size="sm" onClick={() => void useJobs.getState().cancel(progress.jobId).catch(() => undefined)}>Stop</Button>
           </>
         ) : (
           <span className="ev-muted">Greedy decoding (temperature 0, seed 0): the same model gives the same answers.</span>

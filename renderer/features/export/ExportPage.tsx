@@ -7,6 +7,7 @@ import { PackageIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { useConnection, getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
+import { useJobs, useRunningJobFor } from '../../stores/jobs.js';
 import { JobProgress } from '../models/JobProgress.js';
 import { QuantToolsNotice } from '../models/QuantToolsNotice.js';
 import { useEngine } from '../../stores/engine.js';
@@ -48,6 +49,11 @@ export function ExportPage() {
   useEffect(() => {
     if (!modelId && candidates[0]) setModelId(candidates[0].id);
   }, [candidates.length]);
+  // An export of this model already running (started here before a navigation or reload, in another window, or
+  // from the CLI): Export is off until it ends, and its bar and Cancel come from the job list.
+  const running = useRunningJobFor('export.create', selected?.id);
+  const busyJobId = jobId ?? running?.jobId ?? null;
+  const shownJob: JobState | null = running && !jobId ? { fraction: running.fraction, message: running.message, state: running.state } : job;
   const isAdapter = selected?.kind === 'adapter';
   const effective = formats.filter((f) => isAdapter || !FORMATS.find((x) => x.id === f)?.adapterOnly);
 
@@ -127,10 +133,11 @@ export function ExportPage() {
               <span className="text-input"><input value={intendedUse} placeholder="e.g. drafting answers to policy questions for review" onChange={(e) => setIntendedUse(e.target.value)} /></span>
             </label>
             <div className="convert-row">
-              <Button variant="primary" icon={PackageIcon} busy={jobId !== null} disabled={!selected || effective.length === 0} onClick={run} data-testid="export-run">Export</Button>
-              {jobId && <Button variant="ghost" onClick={() => void getClient().send('jobs.cancel', { jobId })}>Cancel</Button>}
+              <Button variant="primary" icon={PackageIcon} busy={busyJobId !== null} disabled={!selected || effective.length === 0} onClick={run} data-testid="export-run">Export</Button>
+              {busyJobId && <Button variant="ghost" onClick={() => void useJobs.getState().cancel(busyJobId).catch((err) => setError(asErrorData(err)))}>Cancel</Button>}
+              {running && !jobId && <span className="field-hint" data-testid="export-running-note">This model is being exported; follow it under Jobs in the status bar.</span>}
             </div>
-            {job && <JobProgress job={job} testId="export-progress" />}
+            {shownJob && <JobProgress job={shownJob} testId="export-progress" />}
             {error && <ErrorAlert title="The export did not finish" error={error} />}
           </form>
           )}

@@ -7,6 +7,7 @@ import { LayersIcon } from '../../components/icons.js';
 import { formatBytes, formatDateTime, shortHash } from '../../lib/format.js';
 import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
+import { useJobs, useRunningJobFor } from '../../stores/jobs.js';
 import { JobProgress } from './JobProgress.js';
 import { QuantToolsNotice } from './QuantToolsNotice.js';
 import { useEngine } from '../../stores/engine.js';
@@ -43,6 +44,12 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
   useEffect(() => {
     if (choices.length && !choices.includes(outtype)) setOuttype(choices[0]!);
   }, [m?.id]);
+
+  // A conversion of this model already running (from before a navigation, another window or the CLI): its bar
+  // and Cancel come from the job list, and Convert waits for it.
+  const running = useRunningJobFor('model.convert', m?.id);
+  const busyJobId = jobId ?? running?.jobId ?? null;
+  const shownJob: JobState | null = running && !jobId ? { fraction: running.fraction, message: `${running.label}: ${running.message}`, state: running.state } : job;
 
   const convert = async () => {
     if (!m) return;
@@ -119,11 +126,11 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
                     {choices.map((c) => <option key={c} value={c}>{c}</option>)}
                   </select>
                 </span>
-                <Button variant="primary" icon={LayersIcon} busy={jobId !== null} onClick={convert} data-testid="convert-start">Convert</Button>
-                {jobId && <Button variant="ghost" onClick={() => void getClient().send('jobs.cancel', { jobId })}>Cancel</Button>}
+                <Button variant="primary" icon={LayersIcon} busy={busyJobId !== null} onClick={convert} data-testid="convert-start">Convert</Button>
+                {busyJobId && <Button variant="ghost" onClick={() => void useJobs.getState().cancel(busyJobId).catch((err) => setError(asErrorData(err)))}>Cancel</Button>}
               </div>
               {['Q4_K_M', 'Q5_K_M', 'Q6_K'].includes(outtype) && <QuantToolsNotice />}
-              {job && <JobProgress job={job} testId="convert-progress" />}
+              {shownJob && <JobProgress job={shownJob} testId="convert-progress" />}
             </section>
           )}
         </>

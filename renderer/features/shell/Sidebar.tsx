@@ -1,6 +1,7 @@
 import { BrandMark, ChevronRightIcon, MoonIcon, SunIcon } from '../../components/icons.js';
 import { useEngine } from '../../stores/engine.js';
 import { useTheme } from '../../stores/theme.js';
+import { SessionUser } from '../auth/SessionUser.js';
 import { pageHref, pageOrder, pages, type PageId } from './pages.js';
 import { useSidebarRail } from './useSidebarRail.js';
 
@@ -59,6 +60,7 @@ export function Sidebar({ current }: { current: PageId }) {
       </nav>
 
       <div className="sidebar-footer">
+        <SessionUser collapsed={collapsed} />
         <button
           type="button"
           className="sidebar-toggle"

@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
-import { CpuIcon, DatabaseIcon, FlameIcon, HardDriveIcon, LayersIcon, MemoryIcon, StethoscopeIcon, type IconComponent } from '../../components/icons.js';
+import { ActivityIcon, CpuIcon, DatabaseIcon, FlameIcon, HardDriveIcon, LayersIcon, MemoryIcon, StethoscopeIcon, type IconComponent } from '../../components/icons.js';
 import { formatBytes } from '../../lib/format.js';
 import { useConnection } from '../../stores/connection.js';
 import { useEngine } from '../../stores/engine.js';
+import { runningJobs, useJobs } from '../../stores/jobs.js';
 
 interface ItemProps {
   icon: IconComponent;
@@ -23,6 +24,34 @@ function Item({ icon: Icon, label, children, tone, testId, className }: ItemProp
 }
 
 const connectionLabel = { open: 'Connected', connecting: 'Connecting…', lost: 'Reconnecting…' } as const;
+
+/** "2 jobs running · 45%" (the mean of the bars that know their length); a click opens the jobs drawer. */
+function JobsIndicator() {
+  const jobs = useJobs((s) => s.jobs);
+  const openDrawer = useJobs((s) => s.setDrawerOpen);
+  const running = runningJobs(jobs);
+  const known = running.filter((j) => j.fraction !== null);
+  const pct = known.length ? Math.round((100 * known.reduce((sum, j) => sum + j.fraction!, 0)) / known.length) : null;
+  const text = running.length ? `${running.length} ${running.length === 1 ? 'job' : 'jobs'} running${pct !== null ? ` · ${pct}%` : ''}` : 'Jobs';
+  return (
+    <button
+      type="button"
+      className={`status-jobs${running.length ? ' is-active' : ''}`}
+      onClick={() => openDrawer(true)}
+      aria-haspopup="dialog"
+      title="Running and recently finished jobs"
+      data-testid="status-jobs"
+    >
+      {running.length ? <span className="status-jobs-spinner" aria-hidden="true" /> : <ActivityIcon size={13} />}
+      <span className="status-item-text">{text}</span>
+      {pct !== null && (
+        <span className="status-jobs-meter" aria-hidden="true">
+          <span style={{ width: `${pct}%` }} />
+        </span>
+      )}
+    </button>
+  );
+}
 
 /** What the doctor found, at a glance; a click opens the full report. */
 export function StatusBar({ onOpenDoctor }: { onOpenDoctor(): void }) {
@@ -81,6 +110,7 @@ export function StatusBar({ onOpenDoctor }: { onOpenDoctor(): void }) {
           <span className="status-item-text">{problems ? `${problems} to review` : 'Doctor'}</span>
         </span>
       </button>
+      <JobsIndicator />
     </footer>
   );
 }

@@ -223,31 +223,3 @@ export function scanVersionForPii(db: Database.Database, versionId: string, patt
 }
 
 /** Multiset difference by content hash; "changed" pairs an example at the same source that got a new hash. */
-export function diffVersions(db: Database.Database, fromId: string, toId: string) {
-  const q = datasetQueries(db);
-  for (const id of [fromId, toId]) {
-    if (!q.versionById(id)) throw new LatheError('NOT_FOUND', `There is no dataset version ${id}.`, 'Pick two versions of the same dataset.');
-  }
-  const count = (id: string) => new Map(q.hashCounts(id).map((r) => [r.content_hash, r.n]));
-  const a = count(fromId);
-  const b = count(toId);
-  let removed = 0;
-  let added = 0;
-  let unchanged = 0;
-  for (const [h, n] of a) {
-    const m = b.get(h) ?? 0;
-    unchanged += Math.min(n, m);
-    removed += Math.max(0, n - m);
-  }
-  for (const [h, m] of b) added += Math.max(0, m - (a.get(h) ?? 0));
-  const changed = (
-    db
-      .prepare(
-        `SELECT count(*) AS n FROM version_examples x JOIN version_examples y ON y.source = x.source AND y.version_id = ?
-         WHERE x.version_id = ? AND x.example_id <> y.example_id`,
-      )
-      .get(toId, fromId) as { n: number }
-  ).n;
-  // An edit shows as one removal plus one addition by hash; report it once, as a change.
-  return { added: added - changed, removed: removed - changed, changed, unchanged };
-}

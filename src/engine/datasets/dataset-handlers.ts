@@ -7,7 +7,7 @@ import type { EngineContext } from '../context.js';
 import { datasetQueries, type ExamplePageRow } from '../db/queries/datasets.js';
 import { reviewQueries } from '../db/queries/review.js';
 import { requireDb } from '../require-db.js';
-import { diffVersions } from './curate.js';
+import { diffExamples, diffVersions } from './version-diff.js';
 import { runVersionOp } from './run-version-op.js';
 import { detectImport } from './detect.js';
 import { isArchive } from './archive/archive-source.js';
@@ -19,7 +19,7 @@ import { runImportJob } from './run-import-job.js';
 import { toVersion } from './version-view.js';
 import { expandHome } from '../paths.js';
 
-type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.previewDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'jobs.cancel'>;
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.previewDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'datasets.diffExamples'>;
 
 export function datasetHandlers(ctx: EngineContext): DatasetImpls {
   const q = () => datasetQueries(requireDb(ctx).db);
@@ -114,7 +114,8 @@ export function datasetHandlers(ctx: EngineContext): DatasetImpls {
 
     'datasets.diff': async ({ fromVersionId, toVersionId }) => diffVersions(requireDb(ctx).db, fromVersionId, toVersionId),
 
-    'jobs.cancel': async ({ jobId }) => ({ cancelled: ctx.jobs.cancel(jobId) }),
+    'datasets.diffExamples': async (args) => diffExamples(requireDb(ctx).db, args),
+
   };
 }
 

@@ -4,22 +4,26 @@ import { requireDb } from '../require-db.js';
 import { makeReviewedVersion, recordReview, reviewHistory, undoReview } from './review.js';
 import { ClusterCache, filteredExamples, reviewDisagreements, reviewSummary, SourceCountCache } from './review-examples.js';
 import { toVersion } from './version-view.js';
+import { signerName } from '../auth/auth-handlers.js';
 
 type ReviewImpls = Pick<HandlerImpls, 'reviews.act' | 'reviews.undo' | 'reviews.history' | 'reviews.examples' | 'reviews.summary' | 'reviews.disagreements' | 'reviews.makeVersion'>;
 
-/** The review queue. The reviewer is who the caller says (two people can share one engine); default: the engine's actor. */
+/**
+ * The review queue. The reviewer is who the caller says (two people can share one desktop engine; default: the engine's
+ * actor), except in team mode, where it is always the signed-in user (auth/auth-handlers.ts `signerName`).
+ */
 export function reviewHandlers(ctx: EngineContext): ReviewImpls {
   const db = () => requireDb(ctx).db;
   const clusters = new ClusterCache();
   const sources = new SourceCountCache();
   return {
     'reviews.act': async (args) => {
-      const { entryId, state, audit } = recordReview(db(), { ...args, reviewer: args.reviewer ?? ctx.actor });
+      const { entryId, state, audit } = recordReview(db(), { ...args, reviewer: signerName(ctx, args.reviewer) });
       ctx.events.emit('audit.appended', audit);
       return { entryId, state };
     },
     'reviews.undo': async ({ versionId, reviewer }) => {
-      const { undone, state, audit } = undoReview(db(), versionId, reviewer ?? ctx.actor);
+      const { undone, state, audit } = undoReview(db(), versionId, signerName(ctx, reviewer));
       if (audit) ctx.events.emit('audit.appended', audit);
       return { undone, state };
     },

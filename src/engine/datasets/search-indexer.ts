@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { LatheErrorData } from '../../shared/contract/errors.js';
 import type Database from 'better-sqlite3';
-import type { EventBus } from '../event-bus.js';
+import type { JobRegistry } from '../jobs.js';
 import { searchBacklogQueries } from '../db/queries/search-backlog.js';
 import { workerEntry } from '../ts-entry.js';
 
@@ -23,7 +23,7 @@ export class SearchIndexer {
   private disposed = false;
 
   /** The parts of the engine context it uses (declared here, so context.ts can hold an indexer without a cycle). */
-  constructor(private readonly ctx: { db: Database.Database | null; dbPath: string; events: EventBus }) {}
+  constructor(private readonly ctx: { db: Database.Database | null; dbPath: string; jobs: JobRegistry }) {}
 
   /** Examples not yet searchable (an upper bound). */
   pending(): number {
@@ -69,11 +69,12 @@ export class SearchIndexer {
     this.worker = worker;
     this.again = false;
     let failed: string | null = null;
-    const progress = (fraction: number | null, message: string, state: 'running' | 'done' | 'failed') =>
-      this.ctx.events.emit('job.progress', { jobId: JOB_ID, kind: 'dataset.search-index', label: LABEL, fraction, message, state });
-    progress(0, `${this.pending().toLocaleString('en')} examples left`, 'running'); // the pill shows at once
+    // Not cancellable: searches wait for it, and a stopped indexer would only resume at the next import.
+    const job = this.ctx.jobs.start({ id: JOB_ID, kind: 'dataset.search-index', label: LABEL });
+    const progress = (fraction: number | null, message: string) => job.report(fraction, message);
+    progress(0, `${this.pending().toLocaleString('en')} examples left`); // the pill shows at once
     worker.on('message', (m: IndexMessage) => {
-      if (m.type === 'progress') progress(m.total ? 1 - m.remaining / m.total : null, `${m.remaining.toLocaleString('en')} examples left`, 'running');
+      if (m.type === 'progress') progress(m.total ? 1 - m.remaining / m.total : null, `${m.remaining.toLocaleString('en')} examples left`);
       else if (m.type === 'failed') failed = m.error.message;
     });
     worker.on('error', (err) => (failed = err.message));
@@ -82,11 +83,14 @@ export class SearchIndexer {
       this.worker = null;
       if (failed) {
         // Searches answer with what is indexed (and say how much is not); the next import or start tries again.
-        progress(null, `Search indexing stopped: ${failed}. It resumes at the next import or start.`, 'failed');
+        job.finish('failed', `Search indexing stopped: ${failed}. It resumes at the next import or start.`);
         return this.wake();
       }
-      if (this.again && this.pending() > 0) return this.start();
-      progress(1, 'Every example is searchable', 'done');
+      if (this.again && this.pending() > 0) {
+        job.finish('done', 'This batch is searchable; indexing the next one');
+        return this.start();
+      }
+      job.finish('done', 'Every example is searchable');
       this.wake();
     });
   }

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { judgeWinRate } from './judge-win-rate.js';
+import { signerName } from '../auth/auth-handlers.js';
 
 type EvalImpls = Pick<
   HandlerImpls,
@@ -70,7 +71,7 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
         throw new LatheError('GATE_FAILED', `The release gate refused this ${artefact ? 'export' : 'model'}: ${failed.join('; ')}.`, 'Improve the model and evaluate it again, or record an override with a written reason and the reviewer’s name.');
       }
       if (artefact) await confirmArtefactBytes(artefact);
-      return { release: record(ctx, project, candidate, artefact, check, 'released', null, { reviewer: reviewer ?? ctx.actor, meaning }), check };
+      return { release: record(ctx, project, candidate, artefact, check, 'released', null, { reviewer: signerName(ctx, reviewer), meaning }), check };
     },
     'gate.override': async ({ project, reason, reviewer, meaning, ...req }) => {
       if (readCriteria(db(), project).length === 0) throw new LatheError('INVALID_ARGUMENTS', 'No release criteria are set, so there is nothing to override.', 'Set the project’s release criteria first; an override records why a model that fails them may ship.');
@@ -79,7 +80,7 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
       if (!check.candidateEvalId || !candidate) throw new LatheError('INVALID_ARGUMENTS', `The ${artefact ? `exported ${artefact.file}` : 'candidate'} has no finished eval, so there is nothing to override.`, 'Evaluate it first; an override releases a model whose evals fail, not an untested one.');
       if (check.passed) throw new LatheError('INVALID_ARGUMENTS', 'This model passes the release gate; it needs no override.', 'Release it normally.');
       if (artefact) await confirmArtefactBytes(artefact);
-      return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, { reviewer, meaning: meaning ?? 'Approved for release against the gate' }), check };
+      return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, { reviewer: signerName(ctx, reviewer), meaning: meaning ?? 'Approved for release against the gate' }), check };
     },
   };
 }

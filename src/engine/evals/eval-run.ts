@@ -43,7 +43,7 @@ export async function runEval(ctx: EngineContext, args: StartArgs): Promise<stri
     ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'eval.resume', objectType: 'eval', objectId: row.id, details: { stored: q.storedPositions(row.id).size, total: questions.length } }));
   }
   try {
-    await runModelJob(ctx, { jobId: args.jobId, kind: 'eval', label: `Evaluating ${row.label}` }, async (report, signal) => {
+    await runModelJob(ctx, { jobId: args.jobId, kind: 'eval', label: `Evaluating ${row.label}`, subject: { type: 'eval', id: row.id } }, async (report, signal) => {
       checkTargetFiles(target);
       await askAll(ctx, row, target, settings, questions, report, signal);
       return { result: null, message: `Evaluated ${questions.length} items.` };

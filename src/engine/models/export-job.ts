@@ -63,6 +63,9 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
   if (formats.includes('modelfile') && !ggufs.length) {
     throw new LatheError('INVALID_ARGUMENTS', 'An Ollama Modelfile needs a GGUF in the same export.', 'Add GGUF F16, Q8_0 or Q4_K_M to the formats.');
   }
+  // One export of a model at a time: refused before its row or folder exist, so a refusal leaves nothing behind.
+  const exclusiveKey = `export.create:${source.id}`;
+  ctx.jobs.refuseIfRunning(exclusiveKey);
   const id = randomUUID();
   const name = args.name ?? `${source.name} export`;
   const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
@@ -74,7 +77,7 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
     ...ownerColumns(identify(process.pid)),
   });
 
-  return runModelJob(ctx, { jobId: args.jobId, kind: 'export.create', label: `Export ${name}` }, async (report, signal) => {
+  return runModelJob(ctx, { jobId: args.jobId, kind: 'export.create', label: `Export ${name}`, subject: { type: 'model', id: source.id }, exclusiveKey }, async (report, signal) => {
     const verification: Record<string, unknown> = {};
     try {
       fs.mkdirSync(dir, { recursive: true });

@@ -59,7 +59,9 @@ export async function convertModel(ctx: EngineContext, args: { modelId: string; 
   const id = randomUUID();
   const dir = path.join(ctx.dataDir, 'models', id);
   const outFile = path.join(dir, `${slug(source.name)}-${args.outtype}.gguf`);
-  return runModelJob(ctx, { jobId: args.jobId, kind: 'model.convert', label: `Convert ${source.name} → ${args.outtype}` }, async (report, signal) => {
+  // The same conversion of the same model twice at once would only race for the same work: the second is refused.
+  const job = { kind: 'model.convert', label: `Convert ${source.name} → ${args.outtype}`, subject: { type: 'model' as const, id: source.id }, exclusiveKey: `model.convert:${source.id}:${args.outtype}` };
+  return runModelJob(ctx, { jobId: args.jobId, ...job }, async (report, signal) => {
     fs.mkdirSync(dir, { recursive: true });
     try {
       await produceGguf(ctx, source, args.outtype, outFile, (f, m) => report(f === null ? null : f * 0.9, m), signal);

@@ -10,7 +10,7 @@ function context(): { ctx: EngineContext; seen: Array<{ fraction: number | null;
   const events = new EventBus();
   const seen: Array<{ fraction: number | null; message: string; state: string }> = [];
   events.listen('job.progress', (p) => seen.push({ fraction: p.fraction, message: p.message, state: p.state }));
-  return { ctx: { events, jobs: new JobRegistry() } as unknown as EngineContext, seen };
+  return { ctx: { events, jobs: new JobRegistry(events) } as unknown as EngineContext, seen };
 }
 
 describe('model job progress', () => {

@@ -1,40 +1,31 @@
-import { randomUUID } from 'node:crypto';
+import type { JobSubject } from '../../shared/contract/features/jobs.js';
 import type { EngineContext } from '../context.js';
 
 export type Report = (fraction: number | null, message: string) => void;
 
 /**
- * Runs a long model task (hashing, conversion, export) as a cancellable job: `jobs.cancel` aborts its signal,
- * progress goes out as job.progress, and the final state (done/failed/cancelled) is always announced.
+ * Runs a long model task (hashing, conversion, export, eval) as a cancellable job in the registry: `jobs.cancel`
+ * aborts its signal, progress goes out as job.progress (the bar never moves backwards: steps report their own
+ * fractions, a tool build then the conversion, and the registry keeps the furthest point reached; null, a phase of
+ * unknown length, holds it), and the final state (done/failed/cancelled) is always announced. With an
+ * `exclusiveKey`, a second start while one runs is refused with ALREADY_RUNNING before any work.
  */
 export async function runModelJob<T>(
   ctx: EngineContext,
-  job: { jobId?: string | undefined; kind: string; label: string },
+  job: { jobId?: string | undefined; kind: string; label: string; subject?: JobSubject | undefined; exclusiveKey?: string | undefined },
   work: (report: Report, signal: AbortSignal) => Promise<{ result: T; message: string }>,
 ): Promise<T> {
-  const jobId = job.jobId ?? randomUUID();
   const controller = new AbortController();
-  const untrack = ctx.jobs.add(jobId, { cancel: () => controller.abort() });
-  const emit = (fraction: number | null, message: string, state: 'running' | 'done' | 'failed' | 'cancelled') =>
-    ctx.events.emit('job.progress', { jobId, kind: job.kind, label: job.label, fraction, message, state });
-  // A bar never moves backwards: steps report their own fractions (a tool build, then the conversion), so the
-  // job reports the furthest point reached; null (a phase of unknown length) keeps the bar where it is.
-  let reached = 0;
-  const monotonic: Report = (fraction, message) => {
-    if (fraction !== null) reached = Math.max(reached, Math.max(0, Math.min(1, fraction)));
-    emit(reached, message, 'running');
-  };
+  const handle = ctx.jobs.start({ id: job.jobId, kind: job.kind, label: job.label, subject: job.subject, exclusiveKey: job.exclusiveKey, cancel: () => controller.abort() });
   try {
-    emit(0, 'Starting…', 'running');
-    const { result, message } = await work(monotonic, controller.signal);
-    emit(1, message, 'done');
+    handle.report(0, 'Starting…');
+    const { result, message } = await work(handle.report, controller.signal);
+    handle.finish('done', message);
     return result;
   } catch (err) {
     const cancelled = controller.signal.aborted || (err as { code?: string }).code === 'CANCELLED';
-    emit(null, (err as Error).message, cancelled ? 'cancelled' : 'failed');
+    handle.finish(cancelled ? 'cancelled' : 'failed', (err as Error).message);
     throw err;
-  } finally {
-    untrack();
   }
 }
 

@@ -1,13 +1,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { LatheError } from '../../shared/contract/errors.js';
 import { frameSchema } from '../../shared/contract/frames.js';
 import type { AppInfo } from '../../shared/contract/index.js';
 import { webSocketChannel, type WebSocketLike } from '../../shared/transport/websocket-channel.js';
+import { UserDirectory, type UserDirectoryOptions } from '../auth/users.js';
 import { Engine } from '../engine.js';
+import { handleAuthRoute, originAllowed, readCookie, sessionToken } from './team-auth.js';
 import { hostHeaderAllowed, isLoopbackHost } from './host-header.js';
 import { contentType, resolveStatic } from './static-files.js';
 
@@ -19,11 +23,31 @@ export interface BrowserServerOptions {
   rendererDir: string;
   mode?: AppInfo['mode'];
   token?: string;
+  /**
+   * Team mode (`lathe serve --team`): sign-in with local accounts (`lathe users`) instead of the token; every call
+   * runs as the signed-in user and is checked against its role (src/shared/contract/permissions.ts).
+   */
+  team?: boolean;
+  /** Team-mode tuning: idle timeout, lockout, clock (tests). */
+  users?: UserDirectoryOptions;
+  /**
+   * Folders besides the data folder a client may name in a path (import, export, model folders, the folder browser).
+   * Always in force in team mode and on a non-loopback host; on loopback in token mode only when given.
+   */
+  allowDirs?: string[];
+  /** PEM certificate and key: serve https. A non-loopback host needs this or `insecureHttp`. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Serve plain http on a non-loopback host anyway (passwords, cookies and data cross the network in clear text). */
+  insecureHttp?: boolean;
 }
 
 export interface BrowserServer {
   url: string;
+  /** The access token of single-user mode; empty in team mode, where sign-in replaces it. */
   token: string;
+  team: boolean;
+  /** Team mode's accounts and sessions; null in token mode. */
+  users: UserDirectory | null;
   port: number;
   host: string;
   engine: Engine;
@@ -44,15 +68,56 @@ const CSP =
  */
 export async function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserServer> {
   const host = opts.host ?? '127.0.0.1';
-  const token = opts.token ?? randomBytes(24).toString('base64url');
-  const engine = Engine.open({ dataDir: opts.dataDir, mode: opts.mode ?? 'browser' });
+  const team = opts.team ?? false;
+  const secure = !!opts.tls;
+  if (!isLoopbackHost(host) && !secure && !opts.insecureHttp) {
+    throw new LatheError(
+      'INVALID_ARGUMENTS',
+      `Serving on ${host} over plain http would send passwords, session cookies, tokens and your data in clear text to anyone on the network path.`,
+      'Give --tls-cert FILE --tls-key FILE (or keep Lathe on 127.0.0.1 behind a TLS reverse proxy), or pass --insecure-http if the network is trusted.',
+    );
+  }
+  const token = team ? '' : (opts.token ?? randomBytes(24).toString('base64url'));
+  // Client paths are confined where more than one person, or the network, can reach the server (auth/file-access.ts).
+  const restrict = team || !isLoopbackHost(host) || opts.allowDirs !== undefined;
+  const engine = Engine.open({ dataDir: opts.dataDir, mode: opts.mode ?? 'browser', team, ...(restrict ? { allowDirs: opts.allowDirs ?? [] } : {}) });
+  let users: UserDirectory | null = null;
+  if (team) {
+    if (!engine.ctx.db || !engine.ctx.audit) {
+      await engine.dispose();
+      throw new LatheError('DB_READ_ONLY', `Team mode needs the user accounts in the database, which failed its start-up check: ${engine.ctx.dbProblem}.`, 'Restore lathe.db from a backup or move it aside, then start again.');
+    }
+    const audit = engine.ctx.audit;
+    users = new UserDirectory(engine.ctx.db, audit, { ...opts.users, onAudit: (e) => engine.ctx.events.emit('audit.appended', e) });
+    if (users.activeCount() === 0) {
+      await engine.dispose();
+      throw new LatheError('NOT_FOUND', 'Team mode has no users yet, so no one could sign in.', 'Add the first admin: lathe users add NAME --role admin (it prints a one-time password).');
+    }
+  }
   const authorised = (req: http.IncomingMessage) => hasToken(req, token);
+  /** Open sockets of team mode and the session token each was opened with. */
+  const sockets = new Map<WebSocket, string>();
+  const endSockets = (sessionToken: string | null) => {
+    for (const [ws, t] of sockets) if (sessionToken === null ? !users?.isLive(t) : t === sessionToken) ws.close(4401, 'signed out');
+  };
+  // An idle session or a disabled account ends its sockets too (push events would otherwise keep flowing).
+  const sweep = team ? setInterval(() => endSockets(null), 15_000) : null;
+  sweep?.unref();
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = requestUrl(req);
     if (!hostHeaderAllowed(req.headers.host, host)) return deny(res, 421, 'This address is not served here.');
     if (!url) return deny(res, 400, 'The request target is not a URL path.');
-    if (!authorised(req)) {
+    if (users && url.pathname.startsWith('/auth/')) {
+      const u = users;
+      void handleAuthRoute(req, res, url.pathname, { users: u, secure, endSockets, afterWrite: () => engine.ctx.audit?.syncWitness() }).catch(() => {
+        if (!res.headersSent) deny(res, 500, 'Sign-in failed unexpectedly.');
+        else res.destroy();
+      });
+      return;
+    }
+    // Team mode serves the page itself to anyone (it holds no data: it shows the sign-in form); the data needs a session.
+    if (!team && !authorised(req)) {
       return deny(res, 401, 'Lathe needs its access token. Open the full URL that `lathe serve` printed (it ends in ?token=…).');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.');
@@ -67,21 +132,33 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
       'Cache-Control': 'no-store',
-      'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      ...(team ? {} : { 'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}` }),
+      ...(secure ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
     fs.createReadStream(file).pipe(res);
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RPC_MESSAGE_BYTES });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined); // a peer that resets mid-handshake is its own problem, not the server's
     const url = requestUrl(req);
+    const session = team ? sessionToken(req) : null;
+    let principalOk = false;
+    if (users && session) {
+      try {
+        users.resolve(session);
+        principalOk = true;
+      } catch {
+        principalOk = false;
+      }
+    }
     const refusal = !hostHeaderAllowed(req.headers.host, host)
       ? '421 Misdirected Request'
       : !url || url.pathname !== '/ws'
         ? '404 Not Found'
-        : !authorised(req) || !originAllowed(req)
+        : !(team ? principalOk : authorised(req)) || !originAllowed(req)
           ? '401 Unauthorized'
           : null;
     if (refusal) {
@@ -90,7 +167,20 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      engine.attach(webSocketChannel(checkedFrames(ws)));
+      if (!users || !session) return void engine.attach(webSocketChannel(checkedFrames(ws)));
+      const u = users;
+      sockets.set(ws, session);
+      ws.on('close', () => sockets.delete(ws));
+      // Every call on this socket is made as the session's user, looked up again each time (auth/call-scope.ts).
+      const identity = () => {
+        try {
+          return u.resolve(session).principal;
+        } catch (err) {
+          setTimeout(() => ws.close(4401, 'signed out'), 20); // after the refusal's error frame
+          throw err;
+        }
+      };
+      engine.attach(webSocketChannel(checkedFrames(ws)), { identity });
     });
   });
 
@@ -101,12 +191,15 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const port = (server.address() as { port: number }).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}/?token=${token}`,
+    url: `${secure ? 'https' : 'http'}://${shownHost}:${port}/${team ? '' : `?token=${token}`}`,
     token,
+    team,
+    users,
     port,
     host,
     engine,
     async close() {
+      if (sweep) clearInterval(sweep);
       for (const client of wss.clients) client.terminate();
       wss.close();
       // close() alone waits for every open connection to end; a browser's keep-alive socket can hold it for
@@ -186,24 +279,7 @@ function hasToken(req: http.IncomingMessage, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function readCookie(header: string | undefined, name: string): string | null {
-  for (const part of header?.split(';') ?? []) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return null;
-}
 
-/** A browser sends Origin on WebSocket upgrades; it must be this server's own page. */
-function originAllowed(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true; // non-browser clients (CLI, tests) still need the token
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
 
 export function defaultRendererDir(root: string): string {
   return path.join(root, 'renderer', 'dist');

@@ -102,7 +102,7 @@ afterEach(async () => {
 async function startBrowser(host?: string): Promise<BrowserServer> {
   const rendererDir = tempDir('lathe-renderer-');
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Lathe</title>');
-  browser = await startBrowserServer({ dataDir: tempDir(), rendererDir, mode: 'test', ...(host ? { host } : {}) });
+  browser = await startBrowserServer({ dataDir: tempDir(), rendererDir, mode: 'test', ...(host ? { host, insecureHttp: true } : {}) }); // non-loopback needs TLS or this (issue 15)
   return browser;
 }
 

@@ -91,8 +91,16 @@ export function runJob(ctx: EngineContext, jobId: string): JobHandle {
   const row = q.job(jobId)!;
   const state = { cancelled: false, current: null as string | null };
   const label = `Generating ${JSON.parse(row.template).kind} examples`;
+  // Registered before any work, so a second start of this job id is refused (ALREADY_RUNNING) and jobs.cancel reaches it.
+  const job = ctx.jobs.start({
+    id: jobId, kind: 'synthetic.generate', label, subject: { type: 'synthetic', id: jobId },
+    cancel: () => {
+      state.cancelled = true;
+      if (state.current) void ctx.inference.client().send('inference.cancel', { requestId: state.current }).catch(() => undefined);
+    },
+  });
   const progress = (fraction: number | null, message: string, s: 'running' | 'done' | 'failed' | 'cancelled') =>
-    ctx.events.emit('job.progress', { jobId, kind: 'synthetic.generate', label, fraction, message, state: s });
+    s === 'running' ? job.report(fraction, message) : job.finish(s, message);
 
   const work = async () => {
     const setup: TeacherSetup = {

@@ -17,7 +17,7 @@ type SyntheticImpls = Pick<HandlerImpls, 'synthetic.templates' | 'synthetic.prev
 /** Rough tokens of text for estimates (about four characters a token in English prose). */
 const approxTokens = (text: string) => Math.ceil(text.length / 4);
 
-/** Synthetic generation. Running jobs live in this closure (one engine, one set), registered with ctx.jobs for cancel-all. */
+/** Synthetic generation. Running jobs live in this closure (one engine, one set); runJob registers each with ctx.jobs. */
 export function syntheticHandlers(ctx: EngineContext): SyntheticImpls {
   const db = () => requireDb(ctx).db;
   const running = new Map<string, JobHandle>();
@@ -32,7 +32,6 @@ export function syntheticHandlers(ctx: EngineContext): SyntheticImpls {
     syntheticQueries(db()).setOwner(jobId, owner.pid, owner.boot);
     const handle = runJob(ctx, jobId);
     running.set(jobId, handle);
-    const unregister = ctx.jobs.add(jobId, handle);
     void handle.done.finally(() => {
       try {
         if (ctx.db?.open) syntheticQueries(ctx.db).setOwner(jobId, null, null);
@@ -40,7 +39,6 @@ export function syntheticHandlers(ctx: EngineContext): SyntheticImpls {
         // the engine is shutting down; the next start reconciles this job by its (now gone) owner
       }
       running.delete(jobId);
-      unregister();
     });
   };
   const requireJob = (jobId: string) => {

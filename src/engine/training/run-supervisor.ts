@@ -5,6 +5,7 @@ import { LatheError } from '../../shared/contract/errors.js';
 import { startRunArgs, type RunSummary, type StartRunArgs } from '../../shared/contract/features/runs.js';
 import type { EngineContext } from '../context.js';
 import { runQueries, type RunRow, type StoredRunStatus } from '../db/queries/runs.js';
+import type { JobHandle } from '../jobs.js';
 import { expandHome } from '../paths.js';
 import { identify, stillRunning } from '../process-identity.js';
 import { requireDb } from '../require-db.js';
@@ -16,7 +17,8 @@ import { TrainerProcess, type TrainerExit } from './trainer-process.js';
 import { runSlot, trainingHardwareProbe, type TrainingHardware } from './training-hardware.js';
 
 type Outcome = { status: StoredRunStatus; error: unknown; result: unknown };
-interface Live { proc: TrainerProcess; final: Outcome | null; resources: string[] }
+/** A trainer this engine runs, and its entry in the job list (the job id is the run id; cancel = stop). */
+interface Live { proc: TrainerProcess; final: Outcome | null; resources: string[]; job: JobHandle; maxSteps: number | null }
 
 /**
  * Owns the trainer processes of this engine. Every start or resume goes through a persistent queue (one job per
@@ -120,6 +122,7 @@ export class RunSupervisor {
     const live = this.live.get(runId);
     if (!live) return this.stopElsewhere(run);
     runQueries(requireDb(this.ctx).db).addEvent(runId, 'stop', 'Stop requested: the trainer saves a checkpoint, then exits.');
+    live.job.report(null, 'Stopping: saving a checkpoint first…');
     live.proc.stop();
     this.emit(runId);
     return true;
@@ -254,8 +257,16 @@ export class RunSupervisor {
       this.setState(runId, 'failed', { error: { code: e.code ?? 'spawn_failed', message: e.message, hint: e.hint ?? '' } });
       return;
     }
-    this.live.set(runId, { proc, final: null, resources });
+    const maxSteps = Number((JSON.parse(run.config) as { max_steps?: unknown }).max_steps) || null;
+    // The run in the job list: same id, its progress from the trainer's lines; the supervisor stops it itself at
+    // shutdown (SIGTERM, checkpoint first), so a registry-wide cancel at dispose leaves it alone.
+    const job = this.ctx.jobs.start({
+      id: runId, kind: 'training.run', label: `Training ${run.name}`, subject: { type: 'run', id: runId }, cancelOnShutdown: false,
+      cancel: () => void this.stopQuietly(runId),
+    });
+    this.live.set(runId, { proc, final: null, resources, job, maxSteps });
     const resuming = args.includes('--resume');
+    job.report(null, `${resuming ? 'Resuming' : 'Starting'} on ${resources.join(', ')}…`);
     q.addEvent(runId, resuming ? 'resumed' : 'started', `${resuming ? 'Resumed' : 'Started'} on ${resources.join(', ')} (pid ${proc.pid ?? '?'}).`);
     this.setState(runId, 'running', { pid: proc.pid, error: null });
   }
@@ -278,13 +289,19 @@ export class RunSupervisor {
     }
     const final = outcome;
     const finish = () => {
+      const said = (final.error as { message?: string } | null)?.message;
+      if (final.status === 'completed') l?.job.finish('done', 'Finished; the weights are in the model registry.');
+      else if (final.status === 'stopped') l?.job.finish('cancelled', said ?? 'Stopped with a checkpoint; it can be resumed.');
+      else l?.job.finish('failed', said ?? `The run ended ${final.status}.`);
       this.setState(runId, final.status, { pid: null, error: final.error, result: final.result, stderrTail: exit.stderrTail });
       if (this.ctx.audit) {
         this.ctx.events.emit('audit.appended', this.ctx.audit.append({ actor: this.ctx.actor, action: `run.${final.status}`, objectType: 'run', objectId: runId, details: { code: exit.code, signal: exit.signal, result: final.result, error: final.error } }));
       }
     };
-    if (final.status === 'completed') this.register(runId, finish);
-    else finish();
+    if (final.status === 'completed') {
+      l?.job.report(null, 'Hashing the weights into the model registry…');
+      this.register(runId, finish);
+    } else finish();
     this.pump();
   }
 
@@ -319,6 +336,11 @@ export class RunSupervisor {
       const values = Object.fromEntries(Object.entries(rest).filter((kv): kv is [string, number] => typeof kv[1] === 'number'));
       q.addMetrics(runId, Number(step), values);
       this.ctx.events.emit('run.metrics', { runId, step: Number(step), values });
+      const l = this.live.get(runId);
+      if (l && e.type === 'metrics') {
+        const loss = typeof values.loss === 'number' ? ` · loss ${values.loss.toFixed(4)}` : '';
+        l.job.report(l.maxSteps ? Number(step) / l.maxSteps : null, `Step ${Number(step)}${l.maxSteps ? ` of ${l.maxSteps}` : ''}${loss}`);
+      }
     } else if (e.type === 'checkpoint') {
       q.addCheckpoint(runId, Number(e.step), String(e.path), String(e.sha256));
       this.emit(runId);
@@ -333,8 +355,21 @@ export class RunSupervisor {
     } else if (e.type === 'error') {
       const error = { code: String(e.code), message: String(e.message), hint: String(e.hint ?? '') };
       return { status: e.code === 'cancelled' ? 'stopped' : 'failed', error, result: null };
+    } else if (e.type === 'progress' && typeof e.message === 'string') {
+      // Set-up phases (tokenising, loading the model) have no share of the run; training steps do.
+      const fraction = e.stage === 'train' && typeof e.fraction === 'number' ? e.fraction : null;
+      this.live.get(runId)?.job.report(fraction, e.message);
     }
-    return null; // hello, progress and heartbeat only feed the watchdog
+    return null; // hello and heartbeat only feed the watchdog (progress too, besides the job list)
+  }
+
+  /** The job list's Cancel: a stop that never throws (the run may have ended in between). */
+  private stopQuietly(runId: string): boolean {
+    try {
+      return this.stop(runId);
+    } catch {
+      return false;
+    }
   }
 
   private setState(runId: string, status: StoredRunStatus, p: { pid?: number | null; error?: unknown; result?: unknown; stderrTail?: string }): void {

@@ -4,9 +4,12 @@
 export const ERROR_CODES = [
   'INVALID_ARGUMENTS',
   'UNKNOWN_HANDLER',
+  /** No valid session (team mode): signed out, expired, or a disabled account. */
   'UNAUTHORIZED',
-  /** A path outside the folders the engine lets a client browse. */
+  /** A path outside the folders the engine lets a client browse, or (team mode) a role without the handler's permission. */
   'FORBIDDEN',
+  /** A client-supplied path that resolves outside the allowed roots (browser/team mode with --allow-dir). */
+  'FORBIDDEN_PATH',
   'DB_CORRUPT',
   'DB_READ_ONLY',
   'MIGRATION_FAILED',
@@ -20,6 +23,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   /** A step that would change nothing: no new version was made. */
   'NO_CHANGE',
+  /** The same job (an export of this model, say) is already running; the hint names it. */
+  'ALREADY_RUNNING',
   'CANCELLED',
   'TRANSPORT_CLOSED',
   'DISK_FULL',

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { doctorReportSchema } from './features/doctor.js';
 import { auditEntrySchema } from './features/audit.js';
+import { jobEventSchemas } from './features/jobs.js';
 import { runEventSchemas } from './features/runs.js';
 import { playgroundEventSchemas } from './features/playground.js';
 
@@ -8,15 +9,7 @@ import { playgroundEventSchemas } from './features/playground.js';
 export const eventSchemas = {
   'doctor.updated': doctorReportSchema,
   'audit.appended': auditEntrySchema,
-  'job.progress': z.object({
-    jobId: z.string(),
-    kind: z.string(),
-    label: z.string(),
-    /** 0..1, or null when the total is unknown. */
-    fraction: z.number().min(0).max(1).nullable(),
-    message: z.string(),
-    state: z.enum(['running', 'done', 'failed', 'cancelled']),
-  }),
+  ...jobEventSchemas,
   ...runEventSchemas,
   ...playgroundEventSchemas,
 };

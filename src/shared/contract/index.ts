@@ -20,6 +20,8 @@ import { hygieneHandlers } from './features/hygiene.js';
 import { lineageHandlers } from './features/lineage.js';
 import { heldoutHandlers } from './features/heldout.js';
 import { fileHandlers } from './features/files.js';
+import { authHandlers } from './features/auth.js';
+import { jobHandlers } from './features/jobs.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -47,6 +49,8 @@ export const handlerSpecs = {
   ...lineageHandlers,
   ...heldoutHandlers,
   ...fileHandlers,
+  ...jobHandlers,
+  ...authHandlers,
 } satisfies Record<string, HandlerSpec>;
 
 export type HandlerSpecs = typeof handlerSpecs;
@@ -70,7 +74,9 @@ export type { AppInfo } from './features/app.js';
 export type { DoctorCheck, DoctorReport, GpuInfo } from './features/doctor.js';
 export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
 export type { ModelSummary, ModelInspection, GgufOuttype } from './features/models.js';
+export type { JobSubject, JobSummary } from './features/jobs.js';
 export type { FolderEntry, FolderEntryKind, FolderListing } from './features/files.js';
+export type { SessionUser, Whoami } from './features/auth.js';
 export type { ExportSummary, ExportFormat, MergedDtype } from './features/exports.js';
 export { describeGgufChecks } from './features/exports.js';
 export type { RunEstimate, RunEvent, RunSummary, StartRunArgs, StartRunInput } from './features/runs.js';

@@ -7,6 +7,10 @@ type Specs = Record<string, HandlerSpec>;
 export type Impls<H extends Specs> = { [K in keyof H]: (args: z.output<H[K]['args']>) => Promise<z.output<H[K]['result']>> };
 
 export interface RpcServerOptions {
+  /** Called before a handler's arguments are checked and before it runs; throw a LatheError to refuse the call. */
+  authorize?: (name: string) => void;
+  /** Sees the parsed arguments and may return them changed (the engine resolves path arguments); throw to refuse. */
+  prepareArgs?: (name: string, args: unknown) => unknown;
   /** Called before a handler that writes; throw a LatheError to refuse. */
   guardWrite?: (name: string) => void;
   /** Sees every error a handler throws and may return a better one (e.g. a full disk, with its folder named). */
@@ -63,6 +67,7 @@ export class RpcServer<H extends Specs> {
       );
     }
     const spec = this.specs[name] as HandlerSpec;
+    this.options.authorize?.(name);
     const args = spec.args.safeParse(rawArgs ?? {});
     if (!args.success) {
       const issues = args.error.issues
@@ -74,10 +79,11 @@ export class RpcServer<H extends Specs> {
         'Correct the highlighted values and try again.',
       );
     }
+    const prepared = this.options.prepareArgs ? this.options.prepareArgs(name, args.data) : args.data;
     if (spec.writes) this.options.guardWrite?.(name);
     const impl = this.impls[name as keyof H] as (a: unknown) => Promise<unknown>;
     try {
-      return await impl(args.data);
+      return await impl(prepared);
     } catch (err) {
       throw this.options.mapError ? this.options.mapError(err) : err;
     } finally {

@@ -100,6 +100,12 @@ export function stagingQueries(db: Database.Database) {
   };
 }
 
+export interface DiffPairRow {
+  source: string;
+  before: string;
+  after: string;
+}
+
 export function datasetQueries(db: Database.Database) {
   const byName = db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE name = ?');
   const insertDataset = db.prepare<[DatasetRow]>('INSERT INTO datasets VALUES (@id, @name, @kind, @created_at, @created_by)');
@@ -134,6 +140,27 @@ export function datasetQueries(db: Database.Database) {
     `SELECT v.position, e.content_hash, e.content, v.source, v.split FROM version_examples v JOIN examples e ON e.id = v.example_id
      WHERE v.version_id = ? AND v.position >= ? ORDER BY v.position LIMIT ?`,
   );
+  // Between two versions of one dataset, examples pair up by source (file and row): same source with another
+  // example is a change; a source only one side has is an addition or a removal.
+  const changedCount = db.prepare<[string, string], { n: number }>(
+    `SELECT count(*) AS n FROM version_examples x JOIN version_examples y ON y.version_id = ? AND y.source = x.source
+     WHERE x.version_id = ? AND x.example_id <> y.example_id`,
+  );
+  const changedPage = db.prepare<[string, string, number, number], DiffPairRow>(
+    `SELECT y.source, ex.content AS before, ey.content AS after
+     FROM version_examples x JOIN version_examples y ON y.version_id = ? AND y.source = x.source
+     JOIN examples ex ON ex.id = x.example_id JOIN examples ey ON ey.id = y.example_id
+     WHERE x.version_id = ? AND x.example_id <> y.example_id ORDER BY y.position LIMIT ? OFFSET ?`,
+  );
+  const onlyInCount = db.prepare<[string, string], { n: number }>(
+    `SELECT count(*) AS n FROM version_examples a
+     WHERE a.version_id = ? AND NOT EXISTS (SELECT 1 FROM version_examples b WHERE b.version_id = ? AND b.source = a.source)`,
+  );
+  const onlyInPage = db.prepare<[string, string, number, number], { source: string; content: string }>(
+    `SELECT a.source, e.content FROM version_examples a JOIN examples e ON e.id = a.example_id
+     WHERE a.version_id = ? AND NOT EXISTS (SELECT 1 FROM version_examples b WHERE b.version_id = ? AND b.source = a.source)
+     ORDER BY a.position LIMIT ? OFFSET ?`,
+  );
   return {
     byName: (name: string) => byName.get(name),
     insertDataset: (row: DatasetRow) => void insertDataset.run(row),
@@ -150,5 +177,10 @@ export function datasetQueries(db: Database.Database) {
     versions: (datasetId: string) => versions.all(datasetId),
     countExamples: (versionId: string) => countExamples.get(versionId)?.n ?? 0,
     page: (versionId: string, offset: number, limit: number) => page.all(versionId, offset, limit),
+    changedCount: (fromId: string, toId: string) => changedCount.get(toId, fromId)?.n ?? 0,
+    changedPage: (fromId: string, toId: string, offset: number, limit: number) => changedPage.all(toId, fromId, limit, offset),
+    /** Examples of `versionId` whose source `otherId` does not have. */
+    onlyInCount: (versionId: string, otherId: string) => onlyInCount.get(versionId, otherId)?.n ?? 0,
+    onlyInPage: (versionId: string, otherId: string, offset: number, limit: number) => onlyInPage.all(versionId, otherId, limit, offset),
   };
 }

@@ -307,10 +307,21 @@ export const datasetHandlers = {
     result: z.object({ added: z.number().int(), removed: z.number().int(), changed: z.number().int(), unchanged: z.number().int() }),
     writes: false,
   }),
-  'jobs.cancel': handler({
-    summary: 'Asks a running job (an import) to stop; it rolls back and writes nothing.',
-    args: z.object({ jobId: z.string().min(1) }).strict(),
-    result: z.object({ cancelled: z.boolean() }),
+  'datasets.diffExamples': handler({
+    summary: 'The examples behind a count of datasets.diff, a page at a time: a changed one before and after (paired by source), an added or removed one as it is.',
+    args: z
+      .object({
+        fromVersionId: z.string().min(1),
+        toVersionId: z.string().min(1),
+        kind: z.enum(['changed', 'added', 'removed']),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(100).default(20),
+      })
+      .strict(),
+    result: z.object({
+      total: z.number().int(),
+      items: z.array(z.object({ source: z.string(), before: exampleContentSchema.nullable(), after: exampleContentSchema.nullable() })),
+    }),
     writes: false,
   }),
 };

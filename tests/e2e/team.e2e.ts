@@ -1,0 +1,272 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/engine/audit/audit-log.js';
+import { UserDirectory } from '../../src/engine/auth/users.js';
+import { openDatabase } from '../../src/engine/db/connection.js';
+import { startBrowserServer, type BrowserServer } from '../../src/engine/server/browser-server.js';
+import { launchChromium } from './browser.js';
+import { ARTIFACTS, RENDERER_DIR, mainShot, shot, waitForDoctor, watchProblems } from './datasets-page.js';
+
+/**
+ * Team mode in the browser (`lathe serve --team`): the sign-in page, a wrong password, a one-time password replaced
+ * on the new-password step, the signed-in user in the shell, an engine FORBIDDEN for a labeller shown as the engine
+ * worded it, a locked account, signing out, and a session the engine ends (close code 4401) bringing the sign-in
+ * page back instead of a reconnect loop. Two browser contexts (two people) at once; both themes; axe on both pages.
+ */
+const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 }; // a test's cost; stored with each hash, so verification uses it too
+const ADA_ONE_TIME = 'ada-one-time-Xk42pq';
+const ADA_NEW = 'lathe sawdust orchard';
+const GRACE = 'grace long passphrase';
+const EVE = 'eve long passphrase 1';
+
+const AXE_SOURCE: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+let dataDir: string;
+let server: BrowserServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('renderer/dist is missing: run `npm run build:renderer`.');
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-team-'));
+  // The accounts, as `lathe users add` makes them (ada's with a one-time password she must replace).
+  const { db } = openDatabase(dataDir);
+  const users = new UserDirectory(db, new AuditLog(db), { scrypt: CHEAP_SCRYPT });
+  await users.add('ada', 'labeller', ADA_ONE_TIME, 'operator', { mustChange: true });
+  await users.add('grace', 'admin', GRACE, 'operator');
+  await users.add('eve', 'viewer', EVE, 'operator');
+  db.close();
+  fs.writeFileSync(path.join(dataDir, 'tasks.jsonl'), '{"prompt":"2+2?","completion":"4"}\n{"prompt":"3+3?","completion":"6"}\n');
+  server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', team: true, users: { scrypt: CHEAP_SCRYPT } });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
+});
+
+/** Chromium reports every refused fetch (401, 423) on the console; those are the sign-in answers, not page errors. */
+function realProblems(problems: string[]): string[] {
+  return problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|423)/.test(p));
+}
+
+async function openPage(theme: 'light' | 'dark'): Promise<{ context: BrowserContext; page: Page; problems: string[]; sockets: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 880 }, colorScheme: theme });
+  const page = await context.newPage();
+  const problems = watchProblems(page, server.url);
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  const response = await page.goto(server.url);
+  expect(response?.status()).toBe(200);
+  await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme);
+  return { context, page, problems, sockets };
+}
+
+async function signIn(page: Page, name: string, password: string): Promise<void> {
+  await page.getByTestId('signin-page').waitFor({ state: 'visible' });
+  await page.getByTestId('signin-name').fill(name);
+  await page.getByTestId('signin-password').fill(password);
+  await page.getByTestId('signin-submit').click();
+}
+
+async function expectShell(page: Page, who: string): Promise<void> {
+  await expect.poll(() => page.getByTestId('status-connection').textContent()).toBe('Connected');
+  await expect.poll(() => page.getByTestId('session-who').textContent()).toBe(`Signed in as ${who}`);
+  expect(await page.getByTestId('session-user').isVisible()).toBe(true);
+}
+
+async function axeViolations(page: Page, where: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } }).axe;
+    return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
+  }, TAGS)) as Array<{ id: string; help: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }>;
+  return violations.flatMap((v) => v.nodes.map((n) => `${where}: ${v.id} ${v.help} — ${n.target.join(' ')} — ${n.failureSummary ?? ''}`));
+}
+
+describe('team mode in the browser', () => {
+  for (const theme of ['light', 'dark'] as const) {
+    it(`shows a sign-in page and nothing else without a session (${theme}), which passes axe`, async () => {
+      const { context, page, problems, sockets } = await openPage(theme);
+      try {
+        await page.getByTestId('signin-page').waitFor({ state: 'visible' });
+        expect(await page.title()).toBe('Sign in · Lathe');
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+        expect(await page.getByLabel('User name', { exact: true }).getAttribute('autocomplete')).toBe('username');
+        expect(await page.getByLabel('Password', { exact: true }).getAttribute('type')).toBe('password');
+        // No shell, and no socket: the data needs a session.
+        expect(await page.getByTestId('sidebar').count()).toBe(0);
+        expect(sockets).toEqual([]);
+        await page.emulateMedia({ reducedMotion: 'reduce' });
+        await shot(page, `team-signin-${theme}`);
+        const found = await axeViolations(page, `sign-in [${theme}]`);
+
+        // An empty form says what is missing, next to each field.
+        await page.getByTestId('signin-submit').click();
+        expect(await page.getByTestId('signin-name-problem').textContent()).toBe('Type your user name.');
+        expect(await page.getByTestId('signin-password-problem').textContent()).toBe('Type your password.');
+        found.push(...(await axeViolations(page, `sign-in, empty form [${theme}]`)));
+
+        // A wrong password: the server's words, message and hint.
+        await page.getByTestId('signin-name').fill('ada');
+        await page.getByTestId('signin-password').fill('not her password');
+        await page.getByTestId('signin-submit').click();
+        const error = page.getByTestId('auth-error');
+        await error.waitFor({ state: 'visible' });
+        expect(await error.textContent()).toContain('Wrong user name or password.');
+        expect(await error.textContent()).toContain('Check both and try again');
+        expect(await page.getByTestId('signin-password').inputValue()).toBe(''); // cleared for the next try
+        expect(await page.getByTestId('signin-name').inputValue()).toBe('ada');
+        await shot(page, `team-signin-error-${theme}`);
+        found.push(...(await axeViolations(page, `sign-in, wrong password [${theme}]`)));
+        expect(found, found.join('\n')).toEqual([]);
+        expect(realProblems(problems)).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it('a labeller replaces her one-time password, sees her name and role, is refused what her role lacks, and signs out', async () => {
+    const { context, page, problems } = await openPage('light');
+    try {
+      await signIn(page, 'ada', ADA_ONE_TIME);
+      // The one-time password must be replaced before the data opens; it is not asked for a second time.
+      await page.getByTestId('password-page').waitFor({ state: 'visible' });
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Choose a new password');
+      expect(await page.getByTestId('password-current').count()).toBe(0);
+      expect(await page.getByTestId('sidebar').count()).toBe(0);
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await shot(page, 'team-new-password-light');
+      const found = await axeViolations(page, 'new password');
+
+      await page.getByTestId('password-next').fill('too short');
+      await page.getByTestId('password-repeat').fill('too short');
+      await page.getByTestId('password-submit').click();
+      expect(await page.getByTestId('password-next-problem').textContent()).toBe('Use at least 12 characters (this has 9).');
+      await page.getByTestId('password-next').fill(ADA_NEW);
+      await page.getByTestId('password-repeat').fill(`${ADA_NEW}!`);
+      await page.getByTestId('password-submit').click();
+      expect(await page.getByTestId('password-repeat-problem').textContent()).toBe('The two new passwords differ.');
+      found.push(...(await axeViolations(page, 'new password, problems shown')));
+      await shot(page, 'team-new-password-problems-light');
+      await page.getByTestId('password-repeat').fill(ADA_NEW);
+      await page.getByTestId('password-submit').click();
+
+      // In: the shell says who and as what.
+      await expectShell(page, 'ada · labeller');
+      expect(await page.getByTestId('session-user-name').textContent()).toBe('ada');
+      expect(await page.getByTestId('session-user-role').textContent()).toBe(' · labeller');
+      await waitForDoctor(page);
+      await mainShot(page, 'team-shell-labeller-light');
+      found.push(...(await axeViolations(page, 'shell, signed in [light]')));
+      // The icon rail (a narrow window): the user shrinks to an initial, the way out stays.
+      await page.setViewportSize({ width: 1100, height: 760 });
+      await expect.poll(() => page.getByTestId('sidebar').getAttribute('data-collapsed')).toBe('true');
+      expect(await page.getByTestId('sign-out').isVisible()).toBe(true);
+      expect(await page.getByTestId('session-who').isVisible()).toBe(false);
+      await page.getByTestId('sidebar').screenshot({ path: path.join(ARTIFACTS, 'team-sidebar-rail-light.png') });
+      await page.setViewportSize({ width: 1360, height: 880 });
+
+      // Importing data needs "curate": the engine refuses datasets.detect, and the wizard shows its words.
+      await page.getByTestId('datasets-import').click();
+      await page.getByTestId('import-wizard').waitFor({ state: 'visible' });
+      await page.getByTestId('import-path').fill(path.join(dataDir, 'tasks.jsonl'));
+      await page.getByTestId('import-path').press('Enter');
+      const refused = page.getByTestId('detect-error');
+      await refused.waitFor({ state: 'visible' });
+      const text = (await refused.textContent()) ?? '';
+      expect(text).toContain('ada (labeller) may not call datasets.detect: it needs the "curate" permission.');
+      expect(text).toContain('Roles that have it: curator, trainer, admin.');
+      expect(text).toContain('lathe users set-role ada ROLE');
+      await page.getByTestId('import-wizard').screenshot({ path: path.join(ARTIFACTS, 'team-forbidden-light.png') });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('import-wizard').waitFor({ state: 'detached' });
+
+      // Sign out: back to the sign-in page, which says so.
+      await page.getByTestId('sign-out').click();
+      await page.getByTestId('signin-page').waitFor({ state: 'visible' });
+      expect(await page.getByTestId('signin-note').textContent()).toContain('You signed out');
+      expect(await page.getByTestId('sidebar').count()).toBe(0);
+
+      // The one-time password is spent; the new one opens the app directly.
+      await signIn(page, 'ada', ADA_ONE_TIME);
+      await expect.poll(() => page.getByTestId('auth-error').textContent()).toContain('Wrong user name or password.');
+      await signIn(page, 'ada', ADA_NEW);
+      await expectShell(page, 'ada · labeller');
+      expect(found, found.join('\n')).toEqual([]);
+      expect(realProblems(problems)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('two people at once: a session the engine ends (4401) brings back the sign-in page, once; a locked account says so', async () => {
+    const a = await openPage('light');
+    const b = await openPage('dark');
+    try {
+      await signIn(a.page, 'ada', ADA_NEW);
+      await expectShell(a.page, 'ada · labeller');
+      await signIn(b.page, 'grace', GRACE);
+      await expectShell(b.page, 'grace · admin');
+      await waitForDoctor(b.page);
+      await mainShot(b.page, 'team-shell-admin-dark');
+      const shellFound = await axeViolations(b.page, 'shell, signed in [dark]');
+      expect(shellFound, shellFound.join('\n')).toEqual([]);
+
+      // Grace's session ends elsewhere (her cookie, signed out from outside the page): the engine closes her socket
+      // with 4401, and her page asks to sign in again instead of reconnecting.
+      const cookie = (await b.context.cookies()).find((c) => c.name === 'lathe_session');
+      expect(cookie).toBeDefined();
+      const out = await fetch(new URL('/auth/logout', server.url), { method: 'POST', headers: { cookie: `lathe_session=${cookie!.value}` } });
+      expect(out.status).toBe(200);
+      await b.page.getByTestId('signin-page').waitFor({ state: 'visible' });
+      expect(await b.page.getByTestId('signin-note').textContent()).toContain('Your session ended — sign in again');
+      await b.page.emulateMedia({ reducedMotion: 'reduce' });
+      await shot(b.page, 'team-session-ended-dark');
+      const socketsThen = b.sockets.length;
+      await b.page.waitForTimeout(3_000); // longer than several reconnect delays
+      expect(b.sockets.length).toBe(socketsThen);
+      expect(await b.page.getByTestId('signin-page').isVisible()).toBe(true);
+
+      // Ada's session is her own: still connected.
+      expect(await a.page.getByTestId('status-connection').textContent()).toBe('Connected');
+      expect(await a.page.getByTestId('session-who').textContent()).toBe('Signed in as ada · labeller');
+
+      // Five wrong passwords lock an account (423): the page says it is locked, and until when, in the server's words.
+      for (let i = 1; i <= 5; i += 1) {
+        await signIn(b.page, 'eve', `wrong guess number ${i}`);
+        await expect.poll(() => b.page.getByTestId('signin-submit').isEnabled()).toBe(true);
+        await b.page.getByTestId(i < 5 ? 'auth-error' : 'auth-locked').waitFor({ state: 'visible' });
+      }
+      const locked = (await b.page.getByTestId('auth-locked').textContent()) ?? '';
+      expect(locked).toContain('This account is locked');
+      expect(locked).toMatch(/locked after repeated wrong passwords, until \d\d:\d\d UTC/);
+      expect(locked).toContain('lathe users reset-password NAME');
+      await shot(b.page, 'team-locked-dark');
+      const found = await axeViolations(b.page, 'sign-in, locked [dark]');
+      expect(found, found.join('\n')).toEqual([]);
+
+      // Grace signs in again; then ada signs out and grace stays in.
+      await signIn(b.page, 'grace', GRACE);
+      await expectShell(b.page, 'grace · admin');
+      await a.page.getByTestId('sign-out').click();
+      await a.page.getByTestId('signin-page').waitFor({ state: 'visible' });
+      await b.page.waitForTimeout(500);
+      expect(await b.page.getByTestId('status-connection').textContent()).toBe('Connected');
+
+      expect(realProblems(a.problems)).toEqual([]);
+      expect(realProblems(b.problems)).toEqual([]);
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  });
+});
