@@ -27,6 +27,14 @@ describe('the demo (main job on the bundled sample)', () => {
     const db = new Database(path.join(dataDir, 'lathe.db'), { readonly: true });
     const actions = (db.prepare('SELECT action FROM audit_log ORDER BY seq').all() as Array<{ action: string }>).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['dataset.import', 'dataset.curate.split', 'run.start', 'run.completed', 'run.evaluate']));
+    // The Playground has base and tuned ready: the base GGUF and the adapter as a GGUF LoRA, named for people.
+    const models = db.prepare('SELECT id, name, kind, parent_id AS parentId FROM models').all() as Array<{ id: string; name: string; kind: string; parentId: string | null }>;
+    const byKind = (kind: string) => models.filter((m) => m.kind === kind);
+    expect(byKind('base').map((m) => m.name)).toEqual(['Northwind tiny Llama']);
+    expect(byKind('gguf').map((m) => [m.name, m.parentId])).toEqual([['Northwind tiny Llama · F16', byKind('base')[0]!.id]]);
+    expect(byKind('adapter').map((m) => [m.name, m.parentId])).toEqual([['Northwind demo LoRA', byKind('base')[0]!.id]]);
+    expect(byKind('gguf-lora').map((m) => m.parentId)).toEqual([byKind('adapter')[0]!.id]);
+    expect(stdout).toMatch(/ready: Northwind tiny Llama · F16 \+ Northwind demo LoRA · F16/);
     db.close();
     const verify = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', '--data-dir', dataDir]);
     expect(verify.stdout).toMatch(/Audit log intact/);

@@ -12,12 +12,15 @@ import { intFlag, parseFlags } from '../args.js';
 const DATASET = 'Northwind facts (demo)';
 const SAMPLE = 'northwind-facts.jsonl';
 const PROMPT = 'Who regulates Northwind Grid?';
+/** What the demo's models are called in the registry (the Models page, the Playground's pickers). */
+const BASE_NAME = 'Northwind tiny Llama';
 
 /**
  * The main job on the bundled sample, end to end and audited: build the tiny base model, import the Northwind
  * facts (short-answer questions, several phrasings each) and split them, fine-tune a LoRA adapter on CPU, then
  * compare base and tuned on held-out data: validation loss, and exact match of greedy answers to test-split
- * questions the adapter never saw. Finally ask the base model through llama.cpp (the inference host).
+ * questions the adapter never saw. Finally ask the base model through llama.cpp (the inference host), and leave
+ * base and tuned ready for the Playground: the base GGUF and the adapter as a GGUF LoRA, registered by name.
  */
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(
@@ -37,6 +40,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
   const engine = Engine.open({ dataDir: resolveDataDir(values['data-dir']), mode: 'cli' });
   try {
+    await registerBase(engine, model.hfDir);
     out.write('2/6 Dataset: importing the Northwind facts and holding questions out for validation and test…\n');
     const versionId = await demoDataset(engine);
     const heldOut = await splitExamples(engine, versionId);
@@ -87,6 +91,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
     stop();
     out.write(`\n    (${answer.tokens} tokens at ${answer.tokensPerSecond.toFixed(0)} tokens/s)\n\n`);
 
+    out.write('Playground: registering the base GGUF and converting the adapter to a GGUF LoRA…\n');
+    try {
+      out.write(`    ready: ${await readyForPlayground(engine, run.id, model.ggufPath)} (open the Playground to compare them)\n\n`);
+    } catch (err) {
+      // The demo's job is done; a Playground that needs one more click on the Models page is not a failure.
+      const e = err as { message?: string; hint?: string };
+      out.write(`    not ready: ${e.message ?? String(err)}\n    → ${e.hint ?? 'Convert the adapter on the Models page.'}\n\n`);
+    }
+
     const emImproved = em.tunedExact > em.baseExact;
     // The installed bundle has a real `lathe` command; a source checkout runs it through npm.
     const lathe = process.env.LATHE_BUNDLE_DIR ? 'lathe' : 'npm run lathe --';
@@ -105,6 +118,26 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+/** The base under its own name before the run registers it (it would otherwise be named after its folder). */
+async function registerBase(engine: Engine, hfDir: string): Promise<void> {
+  const { models } = await engine.call('models.list', {});
+  if (models.some((m) => m.format === 'hf' && path.resolve(m.path) === path.resolve(hfDir))) return;
+  await engine.call('models.import', { path: hfDir, name: BASE_NAME });
+}
+
+/** Base GGUF + the run's adapter as a GGUF LoRA, each registered once (a second demo reuses them): what the Playground lists. */
+async function readyForPlayground(engine: Engine, runId: string, ggufPath: string): Promise<string> {
+  const { models } = await engine.call('models.list', {});
+  const adapter = models.find((m) => m.runId === runId && m.kind === 'adapter');
+  if (!adapter) throw new Error('the run registered no adapter');
+  const base = models.find((m) => m.id === adapter.parentId);
+  const gguf =
+    models.find((m) => m.kind === 'gguf' && path.resolve(m.path) === path.resolve(ggufPath)) ??
+    (await engine.call('models.import', { path: ggufPath, name: `${BASE_NAME} · F16`, ...(base ? { parentId: base.id } : {}) })).model;
+  const lora = models.find((m) => m.kind === 'gguf-lora' && m.parentId === adapter.id) ?? (await engine.call('models.convert', { modelId: adapter.id, outtype: 'F16' })).model;
+  return `${gguf.name} + ${lora.name}`;
 }
 
 async function demoDataset(engine: Engine): Promise<string> {

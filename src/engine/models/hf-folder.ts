@@ -142,8 +142,47 @@ export function inspectHfFolder(dir: string): HfFolderFacts {
           targetModules: Array.isArray(adapterConfig.target_modules) ? adapterConfig.target_modules.map(String) : [],
         }
       : null,
-    name: path.basename(path.resolve(dir)),
+    name: folderModelName(dir, entries.includes('README.md') ? path.join(dir, 'README.md') : null),
   };
+}
+
+/** Folder names that say nothing about the model: the name then comes from the model card or the folders above. */
+const GENERIC_FOLDER = /^(hf|model|models|merged|weights|base|original|main|final|checkpoint(-\d+)?|export|output|snapshots?|[0-9a-f]{40})$/i;
+
+/**
+ * What a model folder is called in the registry: the model card's `model_name` or first heading; the repository of a
+ * Hugging Face cache snapshot (`models--org--name/snapshots/<hash>` → "org/name"); else the folder's name, with its
+ * parent's when the folder's own says nothing ("hf", "merged", a commit hash).
+ */
+export function folderModelName(dir: string, readme: string | null): string {
+  const card = readme ? cardTitle(readme) : null;
+  if (card) return card;
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  const hub = parts.findLast((p) => /^models--.+--.+$/.test(p));
+  if (hub) return hub.slice('models--'.length).replace('--', '/');
+  const own = parts.at(-1) ?? dir;
+  const named = [...parts].reverse().find((p) => !GENERIC_FOLDER.test(p));
+  return GENERIC_FOLDER.test(own) && named ? `${named} · ${own}` : own;
+}
+
+function cardTitle(readme: string): string | null {
+  let text: string;
+  try {
+    const fd = fs.openSync(readme, 'r');
+    try {
+      const buf = Buffer.alloc(16 * 1024);
+      text = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+  const fromFront = front ? /^model_name:\s*["']?([^"'\r\n]+?)["']?\s*$/m.exec(front[1]!)?.[1] : undefined;
+  const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(front ? text.slice(front[0].length) : text)?.[1];
+  const title = (fromFront ?? heading ?? '').replace(/[`*_[\]]/g, '').trim();
+  return title && title.length <= 120 && !/^(model card|readme)$/i.test(title) ? title : null;
 }
 
 /** Element count from a safetensors header (8-byte little-endian length, then JSON), every length checked. */
