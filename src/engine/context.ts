@@ -6,6 +6,7 @@ import type { InferenceLink } from './inference/inference-process.js';
 import type { JobRegistry } from './jobs.js';
 import type { SearchIndexer } from './datasets/search-indexer.js';
 import type { AllowedRoot } from './files/allowed-roots.js';
+import type { UserDirectory } from './auth/users.js';
 
 /** What every feature's handlers get. `db` and `audit` are null when the start-up integrity check failed. */
 export interface EngineContext {
@@ -24,6 +25,8 @@ export interface EngineContext {
   readonly actor: string;
   /** Team mode (`lathe serve --team`): calls come from signed-in users; reviewer and signer names are theirs. */
   team?: boolean;
+  /** Team mode's accounts (set by the browser server): password re-entry when signing (auth/signatures.ts). */
+  users?: UserDirectory | null;
   /** Where client-supplied paths must lie (browser/team mode with --allow-dir: data folder + allowed dirs); null: anywhere. */
   fileRoots?: AllowedRoot[] | null;
   jobs: JobRegistry;

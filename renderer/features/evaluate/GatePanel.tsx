@@ -9,6 +9,7 @@ import { ReleaseReportButtons } from './ReleaseReportButtons.js';
 import { ReleaseDialog } from './ReleaseDialog.js';
 import { ShipPicker, type ShipChoice } from './ShipPicker.js';
 import { useSignedInName } from '../../stores/session.js';
+import { SignatureLine } from './SignatureLine.js';
 
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
 
@@ -35,6 +36,7 @@ export function GatePanel() {
   const signedIn = useSignedInName();
   const [typed, setReviewer] = useState('');
   const reviewer = signedIn ?? typed; // team mode: the signed-in user, as the engine records it
+  const [password, setPassword] = useState('');
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [ship, setShip] = useState<ShipChoice | null>(null);
@@ -70,7 +72,7 @@ export function GatePanel() {
     if (!targets || !request) return;
     setBusy(true);
     try {
-      await getClient().send('gate.override', { ...request, reviewer, reason });
+      await getClient().send('gate.override', { ...request, reviewer, reason, ...(signedIn ? { password } : {}) });
       useToasts.getState().push({ tone: 'success', title: 'Released with an override', message: `${candidateLabel} — recorded in the audit log.`, hint: null });
       setReason('');
       await reload();
@@ -152,6 +154,7 @@ export function GatePanel() {
               <div>
                 <strong>{released.decision === 'released' ? 'Released' : 'Released with an override'} by {released.reviewer ?? released.createdBy}</strong> at {new Date(released.createdAt).toLocaleString()}
                 {released.meaning && <div className="ev-muted">“{released.meaning}”{released.artefactPath ? ` · ships ${released.artefactPath}` : ''}</div>}
+                {released.signatures.map((sig, i) => <SignatureLine key={i} signature={sig} />)}
               </div>
             </div>
           ) : check?.passed ? (
@@ -166,7 +169,13 @@ export function GatePanel() {
                 <span className="field-label">Reason for releasing anyway</span>
                 <textarea className="ev-textarea" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why this model may ship although it fails the gate (recorded in the audit log)." data-testid="ev-reason" />
               </label>
-              <Button variant="danger" busy={busy} disabled={!check?.candidateEvalId || criteria.length === 0 || reviewer.trim().length < 2 || reason.trim().length < 20} onClick={() => void override()} data-testid="ev-override">Release with override</Button>
+              {signedIn && (
+                <label className="field">
+                  <span className="field-label">Your password, to sign the override</span>
+                  <span className="text-input"><input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="ev-override-password" /></span>
+                </label>
+              )}
+              <Button variant="danger" busy={busy} disabled={!check?.candidateEvalId || criteria.length === 0 || reviewer.trim().length < 2 || reason.trim().length < 20 || (signedIn !== null && !password)} onClick={() => void override()} data-testid="ev-override">Release with override</Button>
             </div>
           )}
           {confirming && check && request && targets && (
@@ -192,6 +201,7 @@ export function GatePanel() {
                 <span>{targetLabel(models, r.modelId, r.adapterIds)}{r.artefactPath ? <span className="ev-muted"> · ships {r.artefactPath}</span> : <span className="ev-muted" title="Decided on a registry model, not on an exported file: its exports stay draft."> · not bound to an export</span>}</span>
                 <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}` : ''}{r.decision === 'overridden' ? `: “${r.reason}”` : r.meaning ? ` — ${r.meaning}` : ''}</span>
                 <ReleaseReportButtons releaseId={r.id} />
+                {r.signatures.map((sig, i) => <SignatureLine key={i} signature={sig} />)}
               </li>
             ))}
           </ul>

@@ -24,7 +24,7 @@ interface Props {
 /**
  * The confirmation a release needs: what ships (model, export file and its hash, the gate's result), who approves it
  * and what the approval means. Single-user mode: the name starts as the engine's actor and can be changed; in team
- * mode it is the signed-in user's and cannot.
+ * mode it is the signed-in user's, who signs by entering the password again.
  */
 export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClose, onReleased }: Props) {
   const actor = useEngine((s) => s.info?.actor ?? null);
@@ -44,15 +44,17 @@ export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClo
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [actor]);
 
-  const ready = reviewer.trim().length >= 2 && meaning.length > 0;
+  const [password, setPassword] = useState('');
+  const ready = reviewer.trim().length >= 2 && meaning.length > 0 && (signedIn === null || password.length > 0);
   async function release() {
     setBusy(true);
     setError(null);
     try {
-      const r = await getClient().send('gate.release', { ...(request as { baseline: { modelId: string; adapterIds: string[] } }), reviewer: reviewer.trim(), meaning });
+      const r = await getClient().send('gate.release', { ...(request as { baseline: { modelId: string; adapterIds: string[] } }), reviewer: reviewer.trim(), meaning, ...(signedIn ? { password } : {}) });
       onReleased(r.release);
     } catch (err) {
       setError(asErrorData(err));
+      setPassword('');
       setBusy(false);
     }
   }
@@ -67,7 +69,7 @@ export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClo
       testId="release-dialog"
       footer={
         <>
-          <span className="modal-footer-hint">Recorded as {reviewer.trim() || '…'} · {meaning || 'meaning not chosen'}</span>
+          <span className="modal-footer-hint">{signedIn ? 'Signed' : 'Recorded'} as {reviewer.trim() || '…'} · {meaning || 'meaning not chosen'}</span>
           <span className="modal-footer-actions">
             <Button onClick={onClose} data-testid="release-cancel">Cancel</Button>
             <Button variant="primary" icon={ShieldCheckIcon} busy={busy} disabled={!ready} onClick={() => void release()} data-testid="release-confirm">
@@ -108,7 +110,11 @@ export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClo
           <span className="text-input">
             <input value={reviewer} onChange={(e) => setReviewer(e.target.value)} readOnly={signedIn !== null} placeholder="Full name" aria-label="Reviewer" data-autofocus data-testid="release-reviewer" />
           </span>
-          <span className="field-hint">Single-user mode: the person who approves; it starts as this computer’s user ({actor ?? '…'}). Signed approvals come with team mode.</span>
+          <span className="field-hint">
+            {signedIn
+              ? 'You, signed in: the approval is signed in your name.'
+              : `Single-user mode: the person who approves; it starts as this computer’s user (${actor ?? '…'}). Signed approvals need team mode.`}
+          </span>
         </label>
 
         <fieldset className="release-meanings" data-testid="release-meanings">
@@ -120,6 +126,15 @@ export function ReleaseDialog({ modelLabel, baselineLabel, check, request, onClo
             </label>
           ))}
         </fieldset>
+        {signedIn && (
+          <label className="field">
+            <span className="field-label">Your password, to sign</span>
+            <span className="text-input">
+              <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-label="Your password, to sign" data-testid="release-password" />
+            </span>
+            <span className="field-hint">An electronic signature: your name, the time, the meaning above and the sha256 of this decision, bound together and shown wherever the release is.</span>
+          </label>
+        )}
         {error && <ErrorAlert title="Not released" error={error} />}
       </div>
     </Modal>

@@ -179,33 +179,55 @@ export class UserDirectory {
       if (u) this.log(u.name, 'auth.login_failed', u.id, { name: u.name, reason: 'account disabled' });
       return { ok: false, reason: 'invalid' };
     }
-    const nowIso = this.iso();
-    if (u.locked_until && u.locked_until > nowIso) return { ok: false, reason: 'locked', lockedUntil: u.locked_until };
-    const ok = await verifyPassword(password, u.password_hash);
-    return this.tx((): LoginResult => {
-      const fresh = this.q.byId(u.id)!;
-      const at = this.iso();
-      if (fresh.locked_until && fresh.locked_until > at) return { ok: false, reason: 'locked', lockedUntil: fresh.locked_until };
-      if (fresh.locked_until) this.q.clearFailures(u.id); // a lock that ran out starts a fresh count
-      if (!ok) {
-        const failures = this.q.addFailure(u.id);
-        this.log(u.name, 'auth.login_failed', u.id, { name: u.name, reason: 'wrong password', failures });
-        if (failures >= this.maxFailures) {
-          const until = new Date(this.now().getTime() + this.lockMs).toISOString();
-          this.q.lock(u.id, until);
-          this.log(u.name, 'auth.locked', u.id, { name: u.name, failures, until });
-          return { ok: false, reason: 'locked', lockedUntil: until };
-        }
-        return { ok: false, reason: 'invalid' };
-      }
-      this.q.clearFailures(u.id);
+    const result = await this.attempt(u, password, 'auth.login_failed', (at) => {
       const token = randomBytes(32).toString('base64url');
       const sessionId = this.q.insertSession({
         token_sha256: sha256Hex(token), user_id: u.id, created_at: at, last_seen_at: at,
         expires_at: new Date(this.now().getTime() + this.maxSessionMs).toISOString(),
       });
       this.log(u.name, 'auth.login', u.id, { name: u.name, session: sessionId });
-      return { ok: true, token, user: view(this.q.byId(u.id)!) };
+      return { token, user: view(this.q.byId(u.id)!) };
+    });
+    return result.ok ? { ok: true, ...result.value } : result;
+  }
+
+  /**
+   * The signer's own password again at the moment of signing (21 CFR 11.200(a)): resolves when it matches; a wrong one
+   * is audited and counts toward the lock like a failed sign-in. Throws UNAUTHORIZED (wrong, locked, disabled).
+   */
+  async confirmPassword(userId: number, password: string): Promise<void> {
+    const u = this.q.byId(userId);
+    if (!u || u.disabled_at) throw unauthorized('This account is disabled.');
+    const result = await this.attempt(u, password, 'auth.signature_failed', () => undefined);
+    if (result.ok) return;
+    if (result.reason === 'locked') {
+      throw new LatheError('UNAUTHORIZED', `Your account is locked after repeated wrong passwords, until ${result.lockedUntil!.slice(11, 16)} UTC; nothing was signed.`, 'Wait until then, or ask an admin to set a new password (`lathe users reset-password NAME`).');
+    }
+    throw new LatheError('UNAUTHORIZED', 'That is not your password; nothing was signed.', 'Sign with your own Lathe password; accounts lock after repeated wrong passwords.');
+  }
+
+  /** One password attempt: a lock in force refuses it; a wrong password is audited and may lock; a right one runs `onSuccess` in the same transaction. */
+  private async attempt<T>(u: UserRow, password: string, failedAction: string, onSuccess: (at: string) => T): Promise<{ ok: true; value: T } | { ok: false; reason: 'invalid' | 'locked'; lockedUntil?: string }> {
+    if (u.locked_until && u.locked_until > this.iso()) return { ok: false, reason: 'locked', lockedUntil: u.locked_until };
+    const ok = await verifyPassword(password, u.password_hash);
+    return this.tx(() => {
+      const fresh = this.q.byId(u.id)!;
+      const at = this.iso();
+      if (fresh.locked_until && fresh.locked_until > at) return { ok: false as const, reason: 'locked' as const, lockedUntil: fresh.locked_until };
+      if (fresh.locked_until) this.q.clearFailures(u.id); // a lock that ran out starts a fresh count
+      if (!ok) {
+        const failures = this.q.addFailure(u.id);
+        this.log(u.name, failedAction, u.id, { name: u.name, reason: 'wrong password', failures });
+        if (failures >= this.maxFailures) {
+          const until = new Date(this.now().getTime() + this.lockMs).toISOString();
+          this.q.lock(u.id, until);
+          this.log(u.name, 'auth.locked', u.id, { name: u.name, failures, until });
+          return { ok: false as const, reason: 'locked' as const, lockedUntil: until };
+        }
+        return { ok: false as const, reason: 'invalid' as const };
+      }
+      this.q.clearFailures(u.id);
+      return { ok: true as const, value: onSuccess(at) };
     });
   }
 

@@ -20,6 +20,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { judgeWinRate } from './judge-win-rate.js';
 import { signerName } from '../auth/auth-handlers.js';
+import { confirmSigner, recordSha256, sign, signaturesOf, type Signer } from '../auth/signatures.js';
 
 type EvalImpls = Pick<
   HandlerImpls,
@@ -49,7 +50,7 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
     'evals.compare': async (args) => compareEvals(db(), args),
     'gate.get': async ({ project }) => {
       const q = evalQueries(db());
-      return { criteria: readCriteria(db(), project), updatedAt: q.getGate(project)?.updated_at ?? null, releases: q.releases(project).map(toRelease) };
+      return { criteria: readCriteria(db(), project), updatedAt: q.getGate(project)?.updated_at ?? null, releases: q.releases(project).map((r) => toRelease(r, db())) };
     },
     'gate.set': async ({ project, criteria }) => {
       const { db, audit } = requireDb(ctx);
@@ -60,7 +61,7 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
       return { criteria };
     },
     'gate.check': async ({ project, ...req }) => checkRequest(db(), project, req).check,
-    'gate.release': async ({ project, reviewer, meaning, ...req }) => {
+    'gate.release': async ({ project, reviewer, meaning, password, ...req }) => {
       const { db, audit } = requireDb(ctx);
       const { check, candidate, artefact } = checkRequest(db, project, req);
       refuseSecondRelease(db, project, candidate, artefact);
@@ -71,16 +72,18 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
         throw new LatheError('GATE_FAILED', `The release gate refused this ${artefact ? 'export' : 'model'}: ${failed.join('; ')}.`, 'Improve the model and evaluate it again, or record an override with a written reason and the reviewer’s name.');
       }
       if (artefact) await confirmArtefactBytes(artefact);
-      return { release: record(ctx, project, candidate, artefact, check, 'released', null, { reviewer: signerName(ctx, reviewer), meaning }), check };
+      const signer = await confirmSigner(ctx, password); // team mode: the password again, before anything is recorded
+      return { release: record(ctx, project, candidate, artefact, check, 'released', null, { reviewer: signerName(ctx, reviewer), meaning, signer }), check };
     },
-    'gate.override': async ({ project, reason, reviewer, meaning, ...req }) => {
+    'gate.override': async ({ project, reason, reviewer, meaning, password, ...req }) => {
       if (readCriteria(db(), project).length === 0) throw new LatheError('INVALID_ARGUMENTS', 'No release criteria are set, so there is nothing to override.', 'Set the project’s release criteria first; an override records why a model that fails them may ship.');
       const { check, candidate, artefact } = checkRequest(db(), project, req);
       refuseSecondRelease(db(), project, candidate, artefact);
       if (!check.candidateEvalId || !candidate) throw new LatheError('INVALID_ARGUMENTS', `The ${artefact ? `exported ${artefact.file}` : 'candidate'} has no finished eval, so there is nothing to override.`, 'Evaluate it first; an override releases a model whose evals fail, not an untested one.');
       if (check.passed) throw new LatheError('INVALID_ARGUMENTS', 'This model passes the release gate; it needs no override.', 'Release it normally.');
       if (artefact) await confirmArtefactBytes(artefact);
-      return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, { reviewer: signerName(ctx, reviewer), meaning: meaning ?? 'Approved for release against the gate' }), check };
+      const signer = await confirmSigner(ctx, password);
+      return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, { reviewer: signerName(ctx, reviewer), meaning: meaning ?? 'Approved for release against the gate', signer }), check };
     },
   };
 }
@@ -99,8 +102,8 @@ function refuseSecondRelease(db: Database.Database, project: string, candidate: 
   );
 }
 
-function record(ctx: EngineContext, project: string, candidate: GateTarget, chosen: ResolvedArtefact | null, check: GateCheck, decision: 'released' | 'overridden', reason: string | null, signed: { reviewer: string; meaning: string }): Release {
-  const { reviewer, meaning } = signed;
+function record(ctx: EngineContext, project: string, candidate: GateTarget, chosen: ResolvedArtefact | null, check: GateCheck, decision: 'released' | 'overridden', reason: string | null, signed: { reviewer: string; meaning: string; signer: Signer | null }): Release {
+  const { reviewer, meaning, signer } = signed;
   const { db, audit } = requireDb(ctx);
   const artefact = chosen;
   const row: ReleaseRow = {
@@ -113,9 +116,10 @@ function record(ctx: EngineContext, project: string, candidate: GateTarget, chos
     evalQueries(db).insertRelease(row);
     const action = decision === 'released' ? 'release' : 'release.override';
     ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action, objectType: 'model', objectId: candidate.modelId, details: { releaseId: row.id, project, adapterIds: candidate.adapterIds, evalId: row.eval_id, baselineEvalId: row.baseline_eval_id, reason, reviewer, meaning, results: check.results, export: artefact ? { id: artefact.exportId, file: artefact.file, sha256: artefact.sha256 } : null } }));
+    if (signer) sign(db, audit, signer, { type: 'release', id: row.id, sha256: releaseSha256(row) }, meaning);
   }).immediate();
   if (artefact) writeReleaseNote(db, row);
-  return toRelease(row);
+  return toRelease(row, db);
 }
 
 /** RELEASE.json beside the exported files: the decision travels with the folder (SHA256SUMS is left as exported). */
@@ -134,10 +138,19 @@ function writeReleaseNote(db: Database.Database, row: ReleaseRow): void {
   fs.renameSync(`${file}.partial`, file);
 }
 
-export function toRelease(r: ReleaseRow): Release {
+/** What a release signature covers: every field of the decision (a column added later is not silently covered). */
+const SIGNED_RELEASE_FIELDS = ['id', 'project', 'model_id', 'adapter_ids', 'eval_id', 'baseline_eval_id', 'decision', 'passed', 'results', 'reason', 'reviewer', 'created_at', 'created_by', 'export_id', 'artefact_path', 'artefact_sha256', 'meaning'] as const satisfies ReadonlyArray<keyof ReleaseRow>;
+
+/** The sha256 of a release decision as recorded: what a signature binds to. */
+export function releaseSha256(r: ReleaseRow): string {
+  return recordSha256(Object.fromEntries(SIGNED_RELEASE_FIELDS.map((k) => [k, r[k]])));
+}
+
+export function toRelease(r: ReleaseRow, db: Database.Database): Release {
   return {
     id: r.id, modelId: r.model_id, adapterIds: JSON.parse(r.adapter_ids) as string[], evalId: r.eval_id, baselineEvalId: r.baseline_eval_id,
     decision: r.decision, passed: r.passed === 1, reason: r.reason, reviewer: r.reviewer, meaning: r.meaning ?? null, createdAt: r.created_at, createdBy: r.created_by,
     exportId: r.export_id ?? null, artefactPath: r.artefact_path ?? null, artefactSha256: r.artefact_sha256 ?? null,
+    signatures: signaturesOf(db, 'release', r.id, releaseSha256(r)),
   };
 }

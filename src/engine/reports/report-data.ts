@@ -11,6 +11,9 @@ import { modelQueries, type ModelRow } from '../db/queries/models.js';
 import { reportQueries } from '../db/queries/reports.js';
 import { runQueries } from '../db/queries/runs.js';
 import { compareEvals, getSummary } from '../evals/eval-compare.js';
+import type { Signature } from '../../shared/contract/index.js';
+import { signaturesOf } from '../auth/signatures.js';
+import { releaseSha256 } from '../evals/eval-handlers.js';
 
 export interface ModelFact { id: string; name: string; kind: string; sha256: string; path: string; quantization: string | null }
 export interface VersionFact { id: string; dataset: string; number: number; contentHash: string; examples: number; operation: string; params: string; createdAt: string; createdBy: string }
@@ -19,6 +22,8 @@ export interface VersionFact { id: string; dataset: string; number: number; cont
 export interface ReleaseReportData {
   generatedAt: string;
   release: { id: string; project: string; decision: 'released' | 'overridden'; passed: boolean; reason: string | null; reviewer: string | null; meaning: string | null; createdAt: string; createdBy: string };
+  /** Team mode's electronic signatures on the decision, each verified against the decision as stored now. */
+  signatures: Signature[];
   /** The candidate: its model, adapters, and the chain of parents up to the base model. */
   models: ModelFact[];
   artefact: { exportName: string; exportPath: string; file: string; sha256: string; files: Array<{ path: string; sha256: string; bytes: number }> } | null;
@@ -49,6 +54,7 @@ export function gatherReleaseReport(db: Database.Database, releaseId: string): R
   return {
     generatedAt: new Date().toISOString(),
     release: { id: release.id, project: release.project, decision: release.decision, passed: release.passed === 1, reason: release.reason, reviewer: release.reviewer, meaning: release.meaning ?? null, createdAt: release.created_at, createdBy: release.created_by },
+    signatures: signaturesOf(db, 'release', release.id, releaseSha256(release)),
     models: models.map((m) => ({ id: m.id, name: m.name, kind: m.kind, sha256: m.sha256, path: m.path, quantization: m.quantization })),
     artefact: artefactOf(db, release),
     run: run ? runFacts(run) : null,
@@ -118,4 +124,10 @@ function versionChain(db: Database.Database, versionId: string): VersionFact[] {
     out.push({ id: v.id, dataset: q.datasetById(v.dataset_id)?.name ?? v.dataset_id, number: v.number, contentHash: v.content_hash, examples: v.example_count, operation: v.operation, params: v.params, createdAt: v.created_at, createdBy: v.created_by });
   }
   return out;
+}
+
+/** One signature in words, ASCII only (the PDF's standard fonts): who, when, what it means, the record hash, whether it verifies. */
+export function signatureText(s: Signature): string {
+  const at = `${s.signedAt.slice(0, 10)} ${s.signedAt.slice(11, 19)} UTC`;
+  return `${s.name} (user #${s.userId}), ${at}, "${s.meaning}", decision sha256 ${s.recordSha256} - ${s.valid ? 'verified' : 'DOES NOT VERIFY (changed after signing, or moved from another decision)'}`;
 }

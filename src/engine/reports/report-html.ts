@@ -1,4 +1,4 @@
-import type { ReleaseReportData } from './report-data.js';
+import { signatureText, type ReleaseReportData } from './report-data.js';
 
 const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : (x * 100).toFixed(1));
@@ -30,6 +30,7 @@ export function renderReleaseHtml(d: ReleaseReportData): string {
 <tr><th>Decision</th><td><strong>${esc(verdict)}</strong></td></tr>
 <tr><th>Decided</th><td>${esc(r.createdAt)} by ${esc(r.createdBy)}</td></tr>
 ${r.reviewer ? `<tr><th>Reviewer</th><td>${esc(r.reviewer)}${r.meaning ? ` — ${esc(r.meaning)}` : ''}</td></tr>` : ''}
+${d.signatures.map((s) => `<tr><th>Signature</th><td>${esc(signatureText(s))}</td></tr>`).join('')}
 ${r.decision === 'overridden' ? `<tr><th>Written reason</th><td class="reason">${esc(r.reason)}</td></tr>` : ''}
 <tr><th>Ships</th><td>${d.artefact ? `<code>${esc(d.artefact.file)}</code> from export <strong>${esc(d.artefact.exportName)}</strong><br><span class="hash">sha256 ${esc(d.artefact.sha256)}</span>` : 'A registry model version (not bound to an exported file; its exports remain drafts).'}</td></tr>
 <tr><th>Candidate eval</th><td>${esc(d.candidateEval.label)} — ${d.candidateEval.doneItems} items, F1 ${pct(d.candidateEval.scores?.f1)}, exact ${pct(d.candidateEval.scores?.exact)}, ROUGE-L ${pct(d.candidateEval.scores?.rougeL)}</td></tr>

@@ -1,5 +1,5 @@
 import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
-import type { ReleaseReportData } from './report-data.js';
+import { signatureText, type ReleaseReportData } from './report-data.js';
 
 const A4: [number, number] = [595.28, 841.89];
 const MARGIN = 50;
@@ -120,6 +120,7 @@ export async function renderReleasePdf(d: ReleaseReportData): Promise<Uint8Array
   w.heading('Summary');
   w.kv('Decided', `${r.createdAt} by ${r.createdBy}`);
   if (r.reviewer) w.kv('Reviewer', r.meaning ? `${r.reviewer} - ${r.meaning}` : r.reviewer);
+  for (const s of d.signatures) w.kv('Signature', signatureText(s));
   if (r.decision === 'overridden') w.kv('Written reason', r.reason ?? '');
   w.kv('Ships', d.artefact ? `${d.artefact.file} from export ${d.artefact.exportName}` : 'A registry model version (not bound to an exported file)');
   if (d.artefact) w.kv('Artefact sha256', d.artefact.sha256, true);

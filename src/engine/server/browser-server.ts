@@ -89,6 +89,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     }
     const audit = engine.ctx.audit;
     users = new UserDirectory(engine.ctx.db, audit, { ...opts.users, onAudit: (e) => engine.ctx.events.emit('audit.appended', e) });
+    engine.ctx.users = users;
     if (users.activeCount() === 0) {
       await engine.dispose();
       throw new LatheError('NOT_FOUND', 'Team mode has no users yet, so no one could sign in.', 'Add the first admin: lathe users add NAME --role admin (it prints a one-time password).');

@@ -76,7 +76,7 @@ export type { AuditEntry, AuditVerifyResult } from './features/audit.js';
 export type { ModelSummary, ModelInspection, GgufOuttype } from './features/models.js';
 export type { JobSubject, JobSummary } from './features/jobs.js';
 export type { FolderEntry, FolderEntryKind, FolderListing } from './features/files.js';
-export type { SessionUser, Whoami } from './features/auth.js';
+export type { SessionUser, Signature, Whoami } from './features/auth.js';
 export type { ExportSummary, ExportFormat, MergedDtype } from './features/exports.js';
 export { describeGgufChecks } from './features/exports.js';
 export type { RunEstimate, RunEvent, RunSummary, StartRunArgs, StartRunInput } from './features/runs.js';

@@ -38,7 +38,7 @@ export const AUDIT_FAMILIES = {
   review: ['dataset.review.'],
   run: ['run.'],
   eval: ['eval.', 'preference.'],
-  release: ['release', 'gate.', 'report.release'],
+  release: ['release', 'gate.', 'report.release', 'signature'],
   override: ['release.override'],
   export: ['export.', 'dataset.export', 'audit.export'],
   model: ['model.'],

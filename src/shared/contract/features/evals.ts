@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { handler } from '../define.js';
+import { signatureSchema, signingPasswordSchema } from './auth.js';
 
 export const evalMetricSchema = z.enum(['exact', 'f1', 'rougeL']);
 export type EvalMetric = z.infer<typeof evalMetricSchema>;
@@ -150,6 +151,8 @@ export const releaseSchema = z.object({
   exportId: z.string().nullable(),
   artefactPath: z.string().nullable(),
   artefactSha256: z.string().nullable(),
+  /** Team mode: the approver's electronic signature over this decision (empty for decisions made in single-user modes). */
+  signatures: z.array(signatureSchema),
 });
 export type Release = z.infer<typeof releaseSchema>;
 
@@ -302,7 +305,7 @@ export const evalHandlers = {
   }),
   'gate.release': handler({
     summary: 'Releases the candidate when its latest evals pass the criteria, signed with the reviewer’s name and the meaning of the approval; refuses a failing gate (audited) and a candidate already released (CONFLICT).',
-    args: z.object({ ...gateTargetArgs, reviewer: releaseReviewerSchema.optional(), meaning: releaseMeaningSchema }).strict(),
+    args: z.object({ ...gateTargetArgs, reviewer: releaseReviewerSchema.optional(), meaning: releaseMeaningSchema, password: signingPasswordSchema.optional() }).strict(),
     result: z.object({ release: releaseSchema, check: gateCheckSchema }),
     writes: true,
   }),
@@ -315,6 +318,7 @@ export const evalHandlers = {
         reviewer: releaseReviewerSchema,
         /** Defaults to "Approved for release against the gate". */
         meaning: releaseMeaningSchema.optional(),
+        password: signingPasswordSchema.optional(),
       })
       .strict(),
     result: z.object({ release: releaseSchema, check: gateCheckSchema }),
