@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Toasts } from './components/Toasts.js';
 import { DoctorPanel } from './features/doctor/DoctorPanel.js';
 import { Banners } from './features/shell/ConnectionBanner.js';
+import { FirstSteps } from './features/shell/FirstSteps.js';
 import { JobsDrawer } from './features/shell/JobsDrawer.js';
 import { pages } from './features/shell/pages.js';
 import { Sidebar } from './features/shell/Sidebar.js';
@@ -26,6 +27,7 @@ export function App() {
       <Sidebar current={page} />
       <main className="main" ref={main}>
         <Banners />
+        <FirstSteps page={page} />
         <div className="page" key={page} data-testid={`page-${page}`}>
           <Page />
         </div>

@@ -5,6 +5,7 @@ import { useConnection } from './connection.js';
 import { useDatasetImport } from './dataset-import.js';
 import { useDatasets } from './datasets.js';
 import { useEngine } from './engine.js';
+import { useFirstSteps } from './first-steps.js';
 import { useJobs } from './jobs.js';
 import { useRuns } from './runs.js';
 import { useSearchIndex } from './search-index.js';
@@ -27,6 +28,7 @@ export function bindStores(connection: Connection): () => void {
     if (useRuns.getState().status !== 'idle') void useRuns.getState().load();
     // Jobs that started, moved on or ended while this page was away (a reload, a lost link).
     void useJobs.getState().load();
+    void useFirstSteps.getState().load();
   };
 
   let wasOpen = false;
@@ -51,6 +53,8 @@ export function bindStores(connection: Connection): () => void {
       const parsed = eventSchemas['audit.appended'].safeParse(payload);
       if (!parsed.success) return;
       useAudit.getState().receive(parsed.data);
+      // Every write is audited: the getting-started checklist asks again (once per burst).
+      useFirstSteps.getState().poke();
       // An import from anywhere (this window, another one, the CLI) changes the dataset list.
       if (parsed.data.action.startsWith('dataset.')) useDatasets.getState().refresh();
     }),
@@ -63,8 +67,12 @@ export function bindStores(connection: Connection): () => void {
     }),
     client.listen('run.updated', (payload) => {
       const parsed = eventSchemas['run.updated'].safeParse(payload);
-      if (parsed.success) useRuns.getState().upsert(parsed.data);
+      if (!parsed.success) return;
+      useRuns.getState().upsert(parsed.data);
+      if (parsed.data.status === 'completed') useFirstSteps.getState().poke();
     }),
+    // A playground conversation is stored without an audit entry; its first answer is the cue.
+    client.listen('playground.answer', () => useFirstSteps.getState().poke()),
     client.listen('run.metrics', (payload) => {
       const parsed = eventSchemas['run.metrics'].safeParse(payload);
       if (parsed.success) useRuns.getState().receiveMetrics(parsed.data);

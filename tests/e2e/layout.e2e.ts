@@ -97,6 +97,8 @@ async function overflowProblems(page: Page): Promise<string[]> {
     for (const el of main.querySelectorAll<HTMLElement>('*')) {
       const style = getComputedStyle(el);
       if (style.display === 'none' || style.visibility === 'hidden' || el.closest('[aria-hidden="true"]')) continue;
+      // Text for screen readers only (base.css): clipped to 1 px on purpose.
+      if (el.classList.contains('visually-hidden')) continue;
       const rect = el.getBoundingClientRect();
       if (rect.width === 0 || rect.height === 0) continue;
       // A clipping box whose content is wider than itself hides something (an ellipsis says so on purpose).

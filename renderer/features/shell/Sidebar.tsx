@@ -2,6 +2,7 @@ import { BrandMark, ChevronRightIcon, MoonIcon, SunIcon } from '../../components
 import { useEngine } from '../../stores/engine.js';
 import { useTheme } from '../../stores/theme.js';
 import { SessionUser } from '../auth/SessionUser.js';
+import { FirstStepsReopen } from './FirstSteps.js';
 import { pageHref, pageOrder, pages, type PageId } from './pages.js';
 import { useSidebarRail } from './useSidebarRail.js';
 
@@ -61,6 +62,7 @@ export function Sidebar({ current }: { current: PageId }) {
 
       <div className="sidebar-footer">
         <SessionUser collapsed={collapsed} />
+        <FirstStepsReopen collapsed={collapsed} />
         <button
           type="button"
           className="sidebar-toggle"

@@ -25,6 +25,7 @@ export interface HandlerAccess {
 export const HANDLER_ACCESS = {
   'app.info': { needs: 'read' },
   'app.ping': { needs: 'read' },
+  'app.firstSteps': { needs: 'read' },
   'auth.whoami': { needs: 'read' },
   'doctor.report': { needs: 'read' },
 

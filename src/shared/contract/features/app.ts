@@ -22,6 +22,19 @@ export const appInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
+/** The first-open checklist's steps, in the order the main job takes them. */
+export const firstStepIds = ['import', 'base', 'train', 'compare', 'evaluate', 'export'] as const;
+export type FirstStepId = (typeof firstStepIds)[number];
+export const firstStepsSchema = z.object({
+  /**
+   * Every step, in order, and whether it has happened at least once in this library: import (a dataset exists), base
+   * (a trainable base model, an HF folder, is registered), train (a run completed), compare (a playground conversation
+   * exists), evaluate (an eval finished), export (an export finished). All false while the database is unavailable.
+   */
+  steps: z.array(z.object({ id: z.enum(firstStepIds), done: z.boolean() })),
+});
+export type FirstSteps = z.infer<typeof firstStepsSchema>;
+
 export const appHandlers = {
   'app.info': handler({
     summary: 'Version, data directory and database health of the running engine.',
@@ -33,6 +46,12 @@ export const appHandlers = {
     summary: 'Echoes a message; used by transports to check the channel.',
     args: z.object({ message: z.string().max(1000) }).strict(),
     result: z.object({ message: z.string(), at: z.string() }),
+    writes: false,
+  }),
+  'app.firstSteps': handler({
+    summary: 'How far this library has come through the main job: the getting-started checklist.',
+    args: z.object({}).strict(),
+    result: firstStepsSchema,
     writes: false,
   }),
 };
