@@ -286,3 +286,27 @@ export const UndoIcon = icon(
     <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
   </>,
 );
+
+export const SignOutIcon = icon(
+  <>
+    <path d="M9.5 20.5H6a2 2 0 0 1-2-2v-13a2 2 0 0 1 2-2h3.5" />
+    <path d="m15.5 16.5 4.5-4.5-4.5-4.5" />
+    <path d="M20 12H9.5" />
+  </>,
+);
+
+export const EyeIcon = icon(
+  <>
+    <path d="M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12Z" />
+    <circle cx="12" cy="12" r="2.75" />
+  </>,
+);
+
+export const EyeOffIcon = icon(
+  <>
+    <path d="M10.6 5.6A9.9 9.9 0 0 1 12 5.5c6 0 9.5 6.5 9.5 6.5a17.6 17.6 0 0 1-2.7 3.5" />
+    <path d="M6.6 6.6C4 8.4 2.5 12 2.5 12S6 18.5 12 18.5a9.4 9.4 0 0 0 5.4-1.6" />
+    <path d="M9.9 9.9a2.75 2.75 0 0 0 3.9 3.9" />
+    <path d="m3 3 18 18" />
+  </>,
+);

@@ -1,5 +1,4 @@
-import { Alert } from '../../components/Alert.js';
-import { RichText } from '../../components/RichText.js';
+import { ErrorAlert } from '../../components/Alert.js';
 import type { LatheErrorData } from '../../../src/shared/contract/index.js';
 
 /** A refusal from /auth/*, in the server's words: its message, then its hint. A locked account (423) is its own case. */
@@ -7,16 +6,7 @@ export function AuthError({ error, status, title }: { error: LatheErrorData; sta
   const locked = status === 423;
   return (
     <div className="auth-alert" data-testid={locked ? 'auth-locked' : 'auth-error'}>
-      <Alert tone="danger" title={locked ? 'This account is locked' : title}>
-        <p>
-          <RichText text={error.message} />
-        </p>
-        {error.hint && (
-          <p className="alert-hint">
-            <RichText text={error.hint} />
-          </p>
-        )}
-      </Alert>
+      <ErrorAlert title={locked ? 'This account is locked' : title} error={error} />
     </div>
   );
 }

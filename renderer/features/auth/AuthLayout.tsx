@@ -1,7 +1,7 @@
 import { useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { BrandMark, MoonIcon, SunIcon } from '../../components/icons.js';
 import { useTheme } from '../../stores/theme.js';
-import { EyeIcon, EyeOffIcon } from './auth-icons.js';
+import { EyeIcon, EyeOffIcon } from '../../components/icons.js';
 
 /** The frame of the sign-in pages: the Lathe mark and name above one centred card, a theme switch in the corner. */
 export function AuthLayout({ title, lead, children, footnote, testId }: { title: string; lead?: ReactNode; children: ReactNode; footnote?: ReactNode; testId: string }) {

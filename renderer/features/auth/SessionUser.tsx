@@ -1,6 +1,6 @@
 import { toastError } from '../../stores/toasts.js';
 import { useSession } from '../../stores/session.js';
-import { SignOutIcon } from './auth-icons.js';
+import { SignOutIcon } from '../../components/icons.js';
 
 /** Team mode: who is signed in ("ada · labeller") and the way out, in the sidebar's footer. Nothing otherwise. */
 export function SessionUser({ collapsed }: { collapsed: boolean }) {
