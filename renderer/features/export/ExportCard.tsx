@@ -1,6 +1,7 @@
 import { describeGgufChecks, type ExportSummary } from '../../../src/shared/contract/index.js';
 import { formatBytes, formatRelative, shortHash } from '../../lib/format.js';
 import { ReleaseReportButtons } from '../evaluate/ReleaseReportButtons.js';
+import { fileKind } from './file-kind.js';
 
 const RELEASE_LABEL = { draft: 'Draft', released: 'Released', overridden: 'Released · override' } as const;
 
@@ -40,7 +41,7 @@ export function ExportCard({ exp }: { exp: ExportSummary }) {
                   {f.path}
                   {exp.release?.file === f.path && <span className="kind-badge is-released export-file-released">ships</span>}
                 </td>
-                <td className="cell-muted">{f.quant ?? f.format}</td>
+                <td className="cell-muted">{fileKind(f)}</td>
                 <td className="num">{formatBytes(f.bytes)}</td>
                 <td><code title={f.sha256}>{shortHash(f.sha256, 16)}</code></td>
               </tr>
@@ -63,3 +64,4 @@ export function ExportCard({ exp }: { exp: ExportSummary }) {
     </article>
   );
 }
+

@@ -102,6 +102,9 @@ describe('export of the trained adapter', () => {
     expect(exp.status).toBe('draft');
     const names = exp.files.map((f) => f.path);
     expect(names).toEqual(expect.arrayContaining(['merged/model.safetensors', 'merged/config.json', 'merged/tokenizer.json', 'zorbia-facts-f16.gguf', 'zorbia-facts-q8_0.gguf', 'zorbia-facts-q4_k_m.gguf', 'Modelfile', 'README.md']));
+    // Only the merged weights carry a dtype; its config and tokenizer files are listed as what they are.
+    const typeOf = (p: string) => exp.files.find((f) => f.path === p)!.quant;
+    expect([typeOf('merged/model.safetensors'), typeOf('merged/config.json'), typeOf('merged/tokenizer.json')]).toEqual([expect.stringMatching(/^(float32|bfloat16|float16)$/), null, null]);
     // SHA256SUMS lists every file with the hash of its bytes on disk.
     const sums = fs.readFileSync(path.join(exp.path, 'SHA256SUMS'), 'utf8').trim().split('\n');
     expect(sums.length).toBe(exp.files.length);

@@ -104,7 +104,8 @@ export async function createExport(ctx: EngineContext, args: CreateExportArgs): 
         hfDir = mergedDir;
         if (formats.includes('merged')) {
           artefacts.push({ path: 'merged/', what: `merged safetensors (${String(merged.dtype)}), for vLLM/TGI/transformers` });
-          for (const f of fs.readdirSync(mergedDir)) fileMeta.set(`merged/${f}`, { format: 'merged', quant: String(merged.dtype) });
+          // Only the weights carry the dtype; config and tokenizer files are text (they were listed as "float32").
+          for (const f of fs.readdirSync(mergedDir)) fileMeta.set(`merged/${f}`, { format: 'merged', quant: f.endsWith('.safetensors') ? String(merged.dtype) : null });
         }
       }
       // 2. GGUFs, each checked against the HF folder it came from (metadata, token ids, next-token distributions —
