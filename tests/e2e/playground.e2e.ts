@@ -66,6 +66,8 @@ describe('playground (browser mode, real llama.cpp)', () => {
 
     await page.getByTestId('pg-lane-0').getByTestId('pg-correct').click();
     await expect.poll(() => page.getByTestId('pg-correct-dialog').isVisible()).toBe(true);
+    // The dialog shows the question the answer replies to, so the correction is written against it.
+    expect(await page.getByTestId('pg-correct-question').textContent()).toBe('What is a substation?\nAnswer briefly.');
     await page.getByTestId('pg-correct-text').fill('A substation steps voltage down between transmission and distribution.');
     await expect.poll(() => page.getByTestId('pg-correct-dataset').inputValue()).toBe(imported.datasetId);
     await shot(page, 'playground-correct-dialog');

@@ -12,6 +12,9 @@ export function CorrectDialog({ message, onClose }: { message: PlaygroundMessage
   const { datasets, load } = useDatasets();
   const conversationId = usePlayground((s) => s.conversationId);
   const markCorrected = usePlayground((s) => s.markCorrected);
+  const messages = usePlayground((s) => s.messages);
+  // The question this answer replies to: the last user message before it.
+  const question = message ? messages.filter((m) => m.role === 'user' && m.seq < message.seq).at(-1)?.content ?? null : null;
   const tasks = datasets.filter((d) => d.kind === 'task' && d.latestVersion);
   const [text, setText] = useState('');
   const [datasetId, setDatasetId] = useState('');
@@ -58,6 +61,12 @@ export function CorrectDialog({ message, onClose }: { message: PlaygroundMessage
       }
     >
       <div className="pg-correct-body">
+        {question !== null && (
+          <div className="field">
+            <span className="field-label">Question</span>
+            <p className="pg-correct-question" data-testid="pg-correct-question">{question}</p>
+          </div>
+        )}
         <label className="field">
           <span className="field-label">Corrected answer</span>
           <textarea
