@@ -36,6 +36,16 @@ describe('evaluate (browser mode, real llama.cpp)', () => {
 
     const { context, page, problems } = await openApp(s.browser, s.server.url, 'light', '#/evaluate');
     await expect.poll(() => page.getByTestId('ev-run').isEnabled()).toBe(true);
+    // The form keeps what was chosen across a visit to another page: the older version (v1, unsplit), all items.
+    await page.getByTestId('ev-version').selectOption({ index: 1 });
+    await page.getByTestId('ev-split').selectOption('all');
+    const chosen = await page.getByTestId('ev-version').inputValue();
+    await page.locator('a[href="#/datasets"]').first().click();
+    await page.locator('a[href="#/evaluate"]').first().click();
+    await expect.poll(() => page.getByTestId('ev-version').inputValue()).toBe(chosen);
+    expect(await page.getByTestId('ev-split').inputValue()).toBe('all');
+    await page.getByTestId('ev-version').selectOption({ index: 0 });
+    await page.getByTestId('ev-split').selectOption('test');
     await page.getByTestId('ev-max-tokens').fill('12');
     await page.getByTestId('ev-run').click();
     await expect.poll(() => page.getByTestId('ev-items').isVisible(), { timeout: 60_000 }).toBe(true);

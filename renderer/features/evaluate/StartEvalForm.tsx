@@ -3,21 +3,18 @@ import { Button } from '../../components/Button.js';
 import { GaugeIcon } from '../../components/icons.js';
 import { getClient } from '../../stores/connection.js';
 import { toastError } from '../../stores/toasts.js';
-import { useEvaluate } from './evaluate-store.js';
+import { useEvalForm, useEvaluate, type EvalFormChoice } from './evaluate-store.js';
 import { useJobs } from '../../stores/jobs.js';
 
 /** Model, adapter, dataset version and split; runs the eval with greedy decoding and shows its progress. */
 export function StartEvalForm() {
   const { models, datasets, refreshEvals } = useEvaluate();
   const ggufs = models.filter((m) => m.kind === 'gguf');
-  const [modelId, setModelId] = useState('');
-  const [adapterId, setAdapterId] = useState('');
-  const [datasetId, setDatasetId] = useState('');
+  // The choices live in a store, so leaving the page and coming back keeps them (issue 19 item 12).
+  const { modelId, adapterId, datasetId, versionId, split, maxTokens, task, setChoice } = useEvalForm();
+  const setter = <K extends keyof EvalFormChoice>(key: K) => (value: EvalFormChoice[K]) => setChoice({ [key]: value } as Partial<EvalFormChoice>);
+  const [setModelId, setAdapterId, setDatasetId, setVersionId, setSplit, setMaxTokens, setTask] = [setter('modelId'), setter('adapterId'), setter('datasetId'), setter('versionId'), setter('split'), setter('maxTokens'), setter('task')];
   const [versions, setVersions] = useState<Array<{ id: string; number: number; exampleCount: number }>>([]);
-  const [versionId, setVersionId] = useState('');
-  const [split, setSplit] = useState<'test' | 'validation' | 'all'>('test');
-  const [maxTokens, setMaxTokens] = useState(64);
-  const [task, setTask] = useState<'qa' | 'classification' | 'structured'>('qa');
   const [schemaText, setSchemaText] = useState('{\n  "type": "object",\n  "properties": { "answer": { "type": "string" } },\n  "required": ["answer"]\n}');
   const schema = (() => {
     if (task !== 'structured') return { ok: true as const, value: undefined };
@@ -39,7 +36,9 @@ export function StartEvalForm() {
     if (!datasetId) return;
     void getClient().send('datasets.versions', { datasetId }).then((r) => {
       setVersions(r.versions);
-      setVersionId(r.versions[0]?.id ?? '');
+      // Keep the chosen version when it belongs to this dataset (coming back to the page); else the newest.
+      const kept = useEvalForm.getState().versionId;
+      if (!r.versions.some((v) => v.id === kept)) setVersionId(r.versions[0]?.id ?? '');
     });
   }, [datasetId]);
 

@@ -68,3 +68,25 @@ export function targetLabel(models: ChatModel[], modelId: string, adapterIds: st
   const name = (id: string) => models.find((m) => m.id === id)?.name ?? id.slice(0, 8);
   return [name(modelId), ...adapterIds.map(name)].join(' + ');
 }
+
+/** What "Run an evaluation" was set to: kept while the person visits other pages, so coming back finds it as left. */
+export interface EvalFormChoice {
+  modelId: string;
+  adapterId: string;
+  datasetId: string;
+  versionId: string;
+  split: 'test' | 'validation' | 'all';
+  maxTokens: number;
+  task: 'qa' | 'classification' | 'structured';
+}
+
+export const useEvalForm = create<EvalFormChoice & { setChoice(patch: Partial<EvalFormChoice>): void }>((set) => ({
+  modelId: '',
+  adapterId: '',
+  datasetId: '',
+  versionId: '',
+  split: 'test',
+  maxTokens: 64,
+  task: 'qa',
+  setChoice: (patch) => set(patch),
+}));
