@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestLora } from '../../src/engine/inference/test-lora.js';
 import { importChatDataset, registerGguf } from '../../src/engine/playground/playground-kit.js';
-import { openApp, shot } from './datasets-page.js';
+import { ARTIFACTS, openApp, shot } from './datasets-page.js';
 import { startE2eSession, type E2eSession } from './session.js';
 
 /**
@@ -63,6 +63,15 @@ describe('playground (browser mode, real llama.cpp)', () => {
       await expect.poll(() => page.getByTestId(`pg-lane-${m.lane}`).getByTestId('pg-stats').textContent()).toBe(`${m.stats!.tokensPerSecond.toFixed(1)} tok/s · TTFT ${Math.round(m.stats!.timeToFirstTokenMs)} ms · ${m.stats!.tokens} tokens${m.stats!.stopReason === 'maxTokens' ? ' · hit max tokens' : ''}`);
     }
     await shot(page, 'playground-side-by-side');
+    // A long conversation does not push the composer out of the window.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.getByTestId('pg-lane-0').evaluate((log) => {
+      for (let i = 0; i < 40; i += 1) log.appendChild(Object.assign(document.createElement('p'), { textContent: `filler line ${i}` }));
+    });
+    const box = (await page.getByTestId('pg-send').boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(700);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'playground-long-1024x700.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     await page.getByTestId('pg-lane-0').getByTestId('pg-correct').click();
     await expect.poll(() => page.getByTestId('pg-correct-dialog').isVisible()).toBe(true);
