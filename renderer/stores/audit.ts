@@ -35,6 +35,8 @@ interface VerifyState {
 
 interface AuditStore {
   entries: AuditEntry[];
+  /** What the entries' objects are called, keyed "objectType:objectId" (audit.list's names). */
+  names: Record<string, string>;
   total: number;
   status: LoadStatus;
   error: LatheErrorData | null;
@@ -65,6 +67,7 @@ let generation = 0;
 
 export const useAudit = create<AuditStore>((set, get) => ({
   entries: [],
+  names: {},
   total: 0,
   status: 'idle',
   error: null,
@@ -80,7 +83,7 @@ export const useAudit = create<AuditStore>((set, get) => ({
     try {
       const page = await getClient().send('audit.list', { limit: AUDIT_PAGE_SIZE, ...filterArgs(get().filter, get().extra) });
       if (mine !== generation) return;
-      set({ entries: page.entries, total: page.total, status: 'ready', error: null, fresh: [] });
+      set({ entries: page.entries, names: page.names, total: page.total, status: 'ready', error: null, fresh: [] });
     } catch (err) {
       if (mine !== generation) return;
       set({ status: 'error', error: asErrorData(err) });
@@ -97,7 +100,7 @@ export const useAudit = create<AuditStore>((set, get) => ({
       const page = await getClient().send('audit.list', { limit: AUDIT_PAGE_SIZE, beforeSeq: last.seq, ...filterArgs(filter, get().extra) });
       if (mine !== generation) return;
       const known = new Set(get().entries.map((e) => e.seq));
-      set((s) => ({ entries: [...s.entries, ...page.entries.filter((e) => !known.has(e.seq))], total: page.total }));
+      set((s) => ({ entries: [...s.entries, ...page.entries.filter((e) => !known.has(e.seq))], names: { ...s.names, ...page.names }, total: page.total }));
     } catch (err) {
       if (mine === generation) toastError('Could not load older entries', err);
     } finally {

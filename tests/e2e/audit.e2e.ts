@@ -53,6 +53,8 @@ describe('Audit page (browser mode)', () => {
       await page.getByTestId('audit-family-reviews').click();
       await expect.poll(() => rows.count()).toBe(2);
       expect(await page.getByTestId('audit-table').textContent()).toMatch(/dataset\.review\.reject[\s\S]*dataset\.review\.accept/);
+      // Objects by name (the dataset and its version number), not by UUID.
+      expect(await rows.first().getByTestId('audit-object-name').textContent()).toMatch(/^ northwind v\d+$/);
 
       // Edits (the split) and Releases (the criteria) each find theirs.
       await page.getByTestId('audit-family-edits').click();

@@ -9,6 +9,7 @@ import { useAudit } from '../../stores/audit.js';
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   const fresh = useAudit((s) => s.fresh);
   const setExtra = useAudit((s) => s.setExtra);
+  const names = useAudit((s) => s.names);
   // After a failed verify, the first entry that does not hold is marked where the reviewer is looking.
   const brokenSeq = useAudit((s) => (s.verify.status === 'done' ? (s.verify.result?.firstBroken?.seq ?? null) : null));
   const [expanded, setExpanded] = useState<number | null>(null);
@@ -65,8 +66,12 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
                     </span>
                   </td>
                   <td className="col-object cell-truncate" title={e.objectId ? `${e.objectType} ${e.objectId}` : e.objectType}>
-                    <span className="cell-muted">{e.objectType}</span>
-                    {e.objectId && <span className="object-id"> {e.objectId}</span>}
+                    <span className="cell-muted">{e.objectType.replace(/_/g, ' ')}</span>
+                    {e.objectId && (names[`${e.objectType}:${e.objectId}`] ? (
+                      <span className="object-name" data-testid="audit-object-name"> {names[`${e.objectType}:${e.objectId}`]}</span>
+                    ) : (
+                      <span className="object-id"> {e.objectId}</span>
+                    ))}
                   </td>
                   <td className="col-hash">
                     <code title={e.hash}>{shortHash(e.hash)}</code>
@@ -80,6 +85,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
                           <>
                             <dt>Object</dt>
                             <dd className="audit-object-line">
+                              {names[`${e.objectType}:${e.objectId}`] && <strong>{names[`${e.objectType}:${e.objectId}`]}</strong>}
                               <code>
                                 {e.objectType} {e.objectId}
                               </code>

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import type { EngineContext } from '../context.js';
-import { auditQueries } from '../db/queries/audit.js';
+import { auditObjectNames, auditQueries } from '../db/queries/audit.js';
 import { requireDb } from '../require-db.js';
 import { writeAuditExport } from './audit-export.js';
 
@@ -9,7 +9,11 @@ const MAX_INLINE_BYTES = 64 * 1024 * 1024;
 
 export function auditHandlers(ctx: EngineContext): Pick<HandlerImpls, 'audit.list' | 'audit.verify' | 'audit.facets' | 'audit.export'> {
   return {
-    'audit.list': async ({ limit, beforeSeq, ...filter }) => requireDb(ctx).audit.list(limit, beforeSeq, filter),
+    'audit.list': async ({ limit, beforeSeq, ...filter }) => {
+      const { db, audit } = requireDb(ctx);
+      const page = audit.list(limit, beforeSeq, filter);
+      return { ...page, names: auditObjectNames(db, page.entries) };
+    },
     'audit.verify': async () => requireDb(ctx).audit.verify(),
     'audit.facets': async () => auditQueries(requireDb(ctx).db).facets(),
     'audit.export': async ({ format, includeContent, ...filter }) => {

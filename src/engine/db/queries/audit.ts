@@ -125,3 +125,35 @@ export function auditQueries(db: Database.Database) {
 function likePrefix(prefix: string): string {
   return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
 }
+
+/** How each object type an audit entry can name is called by people (a version: its dataset's name and number). */
+const NAME_OF: Record<string, string> = {
+  dataset: 'SELECT name FROM datasets WHERE id = ?',
+  dataset_version: "SELECT d.name || ' v' || v.number FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?",
+  run: 'SELECT name FROM runs WHERE id = ?',
+  model: 'SELECT name FROM models WHERE id = ?',
+  export: 'SELECT name FROM exports WHERE id = ?',
+  eval: 'SELECT label FROM evals WHERE id = ?',
+  recipe: 'SELECT name FROM recipes WHERE id = ?',
+  user: 'SELECT name FROM users WHERE id = ?',
+  release: "SELECT 'release of ' || m.name FROM releases r JOIN models m ON m.id = r.model_id WHERE r.id = ?",
+};
+
+/**
+ * Names for the objects a page of audit entries points at, keyed `type:id` (the log itself keeps ids: names change,
+ * ids do not). Objects of other types, or gone, have no name.
+ */
+export function auditObjectNames(db: Database.Database, objects: ReadonlyArray<{ objectType: string; objectId: string | null }>): Record<string, string> {
+  const names: Record<string, string> = {};
+  const statements = new Map<string, Database.Statement<[string], unknown>>();
+  for (const { objectType, objectId } of objects) {
+    const sql = NAME_OF[objectType];
+    const key = `${objectType}:${objectId}`;
+    if (!sql || !objectId || key in names) continue;
+    let stmt = statements.get(objectType);
+    if (!stmt) statements.set(objectType, (stmt = db.prepare<[string], unknown>(sql).pluck()));
+    const name = stmt.get(objectId);
+    if (typeof name === 'string' && name) names[key] = name;
+  }
+  return names;
+}

@@ -69,7 +69,12 @@ export const auditHandlers = {
         beforeSeq: z.number().int().positive().optional(),
       })
       .strict(),
-    result: z.object({ entries: z.array(auditEntrySchema), total: z.number().int() }),
+    result: z.object({
+      entries: z.array(auditEntrySchema),
+      total: z.number().int(),
+      /** What the entries' objects are called now, keyed "objectType:objectId" (datasets, versions, runs, models, exports, evals, recipes, users, releases). */
+      names: z.record(z.string(), z.string()),
+    }),
     writes: false,
   }),
   'audit.facets': handler({
