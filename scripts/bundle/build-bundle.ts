@@ -117,8 +117,9 @@ async function compileEngine(): Promise<void> {
 }
 
 function renderer(): void {
-  run('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: root });
-  fs.cpSync(path.join(root, 'renderer', 'dist'), path.join(stage, 'app', 'renderer', 'dist'), { recursive: true });
+  // Straight into the stage, never renderer/dist: `npm test` builds a bundle while its e2e lane serves that folder.
+  const out = path.join(stage, 'app', 'renderer', 'dist');
+  run('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn', '--outDir', out, '--emptyOutDir'], { cwd: root });
 }
 
 function resources(): void {

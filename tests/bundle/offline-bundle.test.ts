@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -161,12 +162,16 @@ describe.sequential('the offline bundle', () => {
       expect(again.stdout).toMatch(/environment is up to date/);
     }, 900_000);
 
-    it('runs the demo: imports, fine-tunes on CPU, beats the base, answers through llama.cpp', async () => {
+    // The demo (the README's `npm run demo`, the same code compiled) is checked whole here, once: CI cannot afford
+    // to fine-tune it twice, and this is the build a site installs.
+    it('runs the demo: imports, splits, fine-tunes on CPU, beats the base on held-out loss and exact match, answers through llama.cpp, leaves a verified audit trail', async () => {
       const r = await sealed([lathe, 'demo', '--data-dir', data], 'demo');
       expect(r.status, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/6\/6 Asking the base model/);
-      expect(r.stdout).toMatch(/exact match\s+\d+\/\d+ → \d+\/\d+/);
       expect(r.inetConnects).toEqual([]);
+      expectDemoDone(r.stdout, data);
+      const verify = await sealed([lathe, 'audit', 'verify', '--data-dir', data], 'audit');
+      expect(verify.status, verify.stderr).toBe(0);
+      expect(verify.stdout).toMatch(/Audit log intact/);
     }, 900_000);
 
     it('exports the tuned model as Q4_K_M GGUF with the bundled llama-quantize (no compiler on the machine)', async () => {
@@ -221,6 +226,37 @@ describe.sequential('the offline bundle', () => {
     }, 300_000);
   });
 });
+
+/** What `lathe demo` must leave: a measurably better adapter, base and tuned ready in the Playground, an audit trail. */
+function expectDemoDone(stdout: string, dataDir: string): void {
+  expect(stdout).toMatch(/6\/6 Asking the base model/);
+  const em = /exact match\s+(\d+)\/(\d+) → (\d+)\/(\d+) on held-out test questions/.exec(stdout);
+  expect(em, stdout).not.toBeNull();
+  const [base, n, tuned] = [Number(em![1]), Number(em![2]), Number(em![3])];
+  expect(n).toBeGreaterThanOrEqual(20);
+  // Measurably better: the base model answers none of the held-out questions exactly; the adapter a fair share.
+  expect(tuned).toBeGreaterThanOrEqual(base + Math.ceil(n / 5));
+  expect(stdout).toMatch(/run\s+[0-9a-f-]{36}/);
+  expect(stdout).toMatch(/adapter\s+\S+adapter/);
+  const m = /val loss\s+([\d.]+) → ([\d.]+)/.exec(stdout);
+  expect(m, stdout).not.toBeNull();
+  expect(Number(m![2])).toBeLessThan(Number(m![1]));
+  const db = new Database(path.join(dataDir, 'lathe.db'), { readonly: true });
+  try {
+    const actions = (db.prepare('SELECT action FROM audit_log ORDER BY seq').all() as Array<{ action: string }>).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['dataset.import', 'dataset.curate.split', 'run.start', 'run.completed', 'run.evaluate']));
+    // The Playground has base and tuned ready: the base GGUF and the adapter as a GGUF LoRA, named for people.
+    const models = db.prepare('SELECT id, name, kind, parent_id AS parentId FROM models').all() as Array<{ id: string; name: string; kind: string; parentId: string | null }>;
+    const byKind = (kind: string) => models.filter((x) => x.kind === kind);
+    expect(byKind('base').map((x) => x.name)).toEqual(['Northwind tiny Llama']);
+    expect(byKind('gguf').map((x) => [x.name, x.parentId])).toEqual([['Northwind tiny Llama · F16', byKind('base')[0]!.id]]);
+    expect(byKind('adapter').map((x) => [x.name, x.parentId])).toEqual([['Northwind demo LoRA', byKind('base')[0]!.id]]);
+    expect(byKind('gguf-lora').map((x) => x.parentId)).toEqual([byKind('adapter')[0]!.id]);
+  } finally {
+    db.close();
+  }
+  expect(stdout).toMatch(/ready: Northwind tiny Llama · F16 \+ Northwind demo LoRA · F16/);
+}
 
 function runAsync(cmd: string, args: string[], cwd?: string): Promise<number | null> {
   const child = spawn(cmd, args, { cwd, stdio: 'inherit' });

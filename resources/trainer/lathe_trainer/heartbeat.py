@@ -40,7 +40,7 @@ class Heartbeat:
         return self
 
     def __exit__(self, *exc) -> None:
-        # Stopped before `done`/`error` are written, so the heartbeat is never the last line.
+        # A heartbeat racing the main thread's `done` is held back by the writer: the outcome is always the last line.
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -75,6 +75,7 @@ class ProtocolWriter:
     def __init__(self, stream: TextIO):
         self._stream = stream
         self._lock = threading.Lock()  # later commands emit metrics from more than one thread
+        self._ended = False  # `done` or `error` was written: the engine reads nothing after the last line
 
     @classmethod
     def claim_stdout(cls) -> "ProtocolWriter":
@@ -88,8 +89,17 @@ class ProtocolWriter:
     def emit(self, type_: str, **fields: Any) -> None:
         record = {"v": PROTOCOL_VERSION, "type": type_}
         record.update(_json_safe(fields))
+        self._write(record)
+
+    def _write(self, record: dict) -> None:
+        """`done` and `error` end the stream: a line after them (the heartbeat thread's, racing the main thread's
+        `done`) goes to the log instead, so the final line is always the outcome."""
         line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         with self._lock:
+            if self._ended:
+                log(f"after the final line, not sent: {line[:200]}")
+                return
+            self._ended = record.get("type") in ("done", "error")
             self._stream.write(line + "\n")
             self._stream.flush()
 
@@ -100,10 +110,7 @@ class ProtocolWriter:
 
     def relay(self, record: dict) -> None:
         """Passes on a line another trainer process already wrote (torchrun's rank 0)."""
-        line = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
+        self._write(record)
 
     def hello(self, command: str, versions: dict, device: dict, memory: dict) -> None:
         self.emit("hello", command=command, pid=os.getpid(), versions=versions, device=device, memory=memory)

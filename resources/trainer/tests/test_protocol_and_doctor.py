@@ -26,6 +26,23 @@ def test_writer_emits_one_versioned_object_per_line():
                         "hint": "Do this instead."}
 
 
+def test_the_outcome_is_always_the_last_line(capsys):
+    """A heartbeat thread racing the main thread's `done` (seen under load in a preference run) must not follow it:
+    the engine takes the last line as the outcome."""
+    for end in (lambda w: w.done({"steps": 3}), lambda w: w.error("bad_config", "No.", "Fix it."),
+                lambda w: w.relay({"v": 1, "type": "done", "payload": {}})):
+        stream = io.StringIO()
+        writer = ProtocolWriter(stream)
+        writer.emit("heartbeat", step=2, phase="train", idle_s=0.0)
+        end(writer)
+        writer.emit("heartbeat", step=3, phase="output", idle_s=0.0)
+        writer.relay({"v": 1, "type": "metrics", "step": 4})
+        writer.error("internal", "Late.", "None.")
+        types = [json.loads(line)["type"] for line in stream.getvalue().splitlines()]
+        assert types[0] == "heartbeat" and types[-1] in ("done", "error") and len(types) == 2, types
+    assert "after the final line, not sent" in capsys.readouterr().err
+
+
 def test_doctor_reports_environment_as_json_lines():
     run = run_trainer("doctor", timeout=60)
     assert run.returncode == 0, run.stderr

@@ -99,8 +99,10 @@ def test_new_keys_are_validated_and_named(tmp_path, tiny_hf, overrides, key):
 
 def test_new_keys_have_their_defaults(tmp_path, tiny_hf):
     c = load_config(_config(tmp_path, tiny_hf))
+    # SFT packs by default on a family whose mask keeps packed examples apart, as the tiny Llama's does.
     assert (c.precision, c.gradient_checkpointing, c.attn_implementation, c.packing, c.devices, c.heartbeat_seconds) == \
-        ("auto", False, "sdpa", False, 1, 10.0)
+        ("auto", False, "sdpa", True, 1, 10.0)
+    assert load_config(_config(tmp_path, tiny_hf, packing=False)).packing is False
     assert load_config(_config(tmp_path, tiny_hf, objective="cpt")).packing is True
     assert load_config(_config(tmp_path, tiny_hf, devices=[2, 3])).world_size == 2
 

@@ -122,6 +122,10 @@ export function trainerConfig(
   if (args.devices.length) config.devices = args.devices;
   if (args.sharding !== 'ddp') config.sharding = args.sharding;
   if (args.keepCheckpoints !== 3) config.keep_checkpoints = args.keepCheckpoints;
+  // Four heartbeats fit in the hang timeout, so a short one (a test's, an impatient user's) never takes a slow
+  // set-up phase for a hang; the trainer's default of 10 s stays for the usual minutes-long timeouts.
+  const beat = Math.min(10, (args.hangTimeoutS ?? 300) / 4);
+  if (beat < 10) config.heartbeat_seconds = beat;
   const preference = preferenceBlock(args);
   if (preference) config.preference = preference;
   const checked = trainerConfigSchema.safeParse(config); // the one schema both sides share (trainer-config.ts)

@@ -16,7 +16,8 @@ describe('trainer watchdog', () => {
   it('kills a trainer that stops talking (SIGSTOP = a hang), marks the run interrupted, and leaves no process behind', async () => {
     const { engine, versionId, baseModelDir } = await trainingEngine(engines);
     const started = await engine.call('runs.start', { baseModelDir, datasetVersionId: versionId, ...quick, maxSteps: 5000, checkpointEvery: 1, hangTimeoutS: 8 });
-    await waitForRun(engine, started.id, (r) => r.checkpoints.length > 0);
+    const ready = await waitForRun(engine, started.id, (r) => r.checkpoints.length > 0 || finished(r));
+    expect(ready.error, 'the run ended before its first checkpoint').toBeNull();
     const pid = pidOf(engine, started.id);
     const frozenAt = Date.now();
     process.kill(pid, 'SIGSTOP');

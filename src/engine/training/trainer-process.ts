@@ -21,6 +21,9 @@ export interface TrainerProcessOptions {
   onExit: (exit: TrainerExit) => void;
 }
 
+/** Until its first line, a trainer gets at least this long: the imports before any heartbeat can start. */
+const STARTUP_GRACE_S = 180;
+
 /**
  * One trainer process in its own process group, so a stop, a hang kill or a crash clean-up reaches everything
  * it started (torchrun workers, data-loader workers) and nothing is left orphaned. A watchdog kills the group
@@ -31,6 +34,8 @@ export class TrainerProcess {
   readonly pid: number | null;
   private readonly child: ReturnType<typeof spawnTrainer>;
   private lastSeen = Date.now();
+  /** No line yet: Python is still importing torch, which no heartbeat covers (a loaded machine takes 30 s and more). */
+  private silentSinceStart = true;
   private hungAfterS: number | null = null;
   /** The last line was a heartbeat reporting no progress: alive but stuck, rather than frozen. */
   private stuckWhileAlive = false;
@@ -55,6 +60,7 @@ export class TrainerProcess {
       // A heartbeat comes from a side thread; in the train and eval phases its idle_s (seconds since the main
       // thread last made progress) is what counts, so a deadlocked step is caught even while the process lives.
       // Setup, checkpoint and output phases (loading or writing large weights) may legitimately take long.
+      this.silentSinceStart = false;
       const idle = e.type === 'heartbeat' && (e.phase === 'train' || e.phase === 'eval') && typeof e.idle_s === 'number' ? e.idle_s : 0;
       this.lastSeen = Date.now() - idle * 1000;
       if (idle) this.stuckWhileAlive = true;
@@ -93,7 +99,8 @@ export class TrainerProcess {
 
   private check(): void {
     const silentS = (Date.now() - this.lastSeen) / 1000;
-    if (this.exited || this.hungAfterS !== null || silentS < this.opts.hangTimeoutS) return;
+    const limitS = this.silentSinceStart ? Math.max(this.opts.hangTimeoutS, STARTUP_GRACE_S) : this.opts.hangTimeoutS;
+    if (this.exited || this.hungAfterS !== null || silentS < limitS) return;
     this.hungAfterS = Math.round(silentS);
     // SIGKILL: a hung or SIGSTOPped process cannot run its SIGTERM handler.
     this.signalGroup('SIGKILL');

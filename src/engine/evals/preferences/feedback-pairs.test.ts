@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../tests/support/temp-dir.js';
 import type { ExampleContent } from '../../../shared/contract/features/datasets.js';
+import { ROLE_PERMISSIONS } from '../../../shared/contract/roles.js';
+import { runInScope, type Principal } from '../../auth/call-scope.js';
 import { evalQueries } from '../../db/queries/evals.js';
 import { playgroundQueries } from '../../db/queries/playground.js';
 import { Engine } from '../../engine.js';
@@ -100,15 +102,14 @@ describe('preference pairs from feedback', () => {
     const first = await e.call('prefs.makeDataset', { datasetName: 'prefs', corrections: false, reviewEdits: false });
     expect(first.added).toBe(3);
     // A second judge on the same session prefers A on item 0: the two disagree, so that item gives no pair.
-    const ctx = e.ctx as { actor: string };
-    const me = ctx.actor;
-    ctx.actor = 'second-judge';
-    const pair0 = (await e.call('prefs.next', { sessionId })).pair!;
+    // The engine knows who calls from the call's scope (team mode's session), never from its arguments.
+    const secondJudge: Principal = { userId: 2, name: 'second-judge', role: 'labeller', permissions: new Set(ROLE_PERMISSIONS.labeller) };
+    const asSecondJudge = <T>(call: () => Promise<T>) => runInScope(() => secondJudge, call);
+    const pair0 = (await asSecondJudge(() => e.call('prefs.next', { sessionId }))).pair!;
     expect(pair0.position).toBeGreaterThanOrEqual(0);
     let next = { pair: pair0 } as { pair: typeof pair0 | null };
-    while (next.pair && next.pair.position !== 0) next = await e.call('prefs.judge', { sessionId, position: next.pair.position, choice: 'tie' });
-    await e.call('prefs.judge', { sessionId, position: 0, choice: next.pair!.left.includes('400 V') ? 'left' : 'right' });
-    ctx.actor = me;
+    while (next.pair && next.pair.position !== 0) next = await asSecondJudge(() => e.call('prefs.judge', { sessionId, position: next.pair!.position, choice: 'tie' }));
+    await asSecondJudge(() => e.call('prefs.judge', { sessionId, position: 0, choice: next.pair!.left.includes('400 V') ? 'left' : 'right' }));
     expect(await e.call('prefs.feedback', { sessionIds: [sessionId] })).toMatchObject({ abJudgements: 2, disagreements: 1 });
     await expect(e.call('prefs.makeDataset', { datasetName: 'prefs' })).rejects.toMatchObject({ message: expect.stringMatching(/already holds all 2 pairs/) });
     // A second session where item 3 goes the other way gives one new pair (the opposite preference); the rest
