@@ -29,6 +29,11 @@ const phases = [
   ],
 ];
 
+// One torch thread per process: the lanes already keep both cores busy, and torch's threads spin while they wait,
+// so two processes with two threads each on 2 cores ran several times slower (the tiny model's pre-training took
+// 16 CPU minutes beside a compiler instead of 2.5). Tiny models gain nothing from a second thread. Set
+// OMP_NUM_THREADS yourself to change it.
+const STAGE_ENV = { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' };
 const ANSI = /\u001b\[[0-9;]*m/g;
 const FAILURE_LINE = /(^\s*(FAIL|FAILED)\b|\s[×✗]\s|AssertionError|^\s*(Error|TypeError|ReferenceError):|error TS\d+|^\s*E\s{2,}|\d+:\d+\s+error\s)/;
 const MAX_LINES_PER_STAGE = 40;
@@ -40,7 +45,7 @@ function runStage({ name, cmd, args }) {
     const started = Date.now();
     const state = { started, last: '' };
     running.set(name, state);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: STAGE_ENV });
     const failures = [];
     const output = [];
     let partial = '';

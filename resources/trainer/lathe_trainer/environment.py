@@ -42,6 +42,16 @@ def usable_cpu_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def compute_threads() -> int:
+    """Threads for torch's CPU work: OMP_NUM_THREADS when set (a user, or `npm test` running two lanes at once, caps
+    it: torch's threads spin while they wait, so two processes with a thread per core each slow both several-fold),
+    else every usable CPU."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return min(int(value), usable_cpu_count())
+    return usable_cpu_count()
+
+
 def _meminfo_bytes(field: str) -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as f:

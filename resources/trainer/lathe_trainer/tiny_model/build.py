@@ -102,7 +102,7 @@ def _build(writer, request, corpus, settings, source, staging: Path) -> dict:
     seconds["tokenizer"] = round(time.monotonic() - t, 2)
 
     t = time.monotonic()
-    threads = environment.usable_cpu_count()
+    threads = environment.compute_threads()
     pretrain.configure_determinism(request.seed, threads)
     stream = pretrain.token_stream(docs, sp_model, settings)
     model = pretrain.build_model(request.seed)
