@@ -175,11 +175,12 @@ describe.sequential('the offline bundle', () => {
     }, 900_000);
 
     it('exports the tuned model as Q4_K_M GGUF with the bundled llama-quantize (no compiler on the machine)', async () => {
-      const models = await sealed([lathe, 'models', 'list', '--data-dir', data], 'models');
+      const models = await sealed([lathe, 'models', 'list', '--json', '--data-dir', data], 'models');
       expect(models.status, models.stderr).toBe(0);
-      const adapter = models.stdout.split('\n').find((l) => /adapter|lora/i.test(l));
+      // The PEFT adapter the demo trained (the demo also registers its GGUF LoRA, which is not an export source).
+      const adapter = (JSON.parse(models.stdout) as Array<{ id: string; kind: string }>).find((m) => m.kind === 'adapter');
       expect(adapter, models.stdout).toBeDefined();
-      const id = adapter!.trim().split(/\s+/)[0]!;
+      const id = adapter!.id;
       const r = await sealed([lathe, 'export', id, '--formats', 'gguf-q4_k_m', '--data-dir', data], 'export');
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/Q4_K_M\.gguf/i);
