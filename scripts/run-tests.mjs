@@ -62,6 +62,7 @@ function runStage({ name, cmd, args }) {
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     const finish = (ok, extra = []) => {
+      if (!running.has(name)) return; // 'error' and then 'close' for a command that could not start: report once
       running.delete(name);
       scan('\n');
       const seconds = (Date.now() - started) / 1000;
