@@ -1,8 +1,9 @@
 /**
  * Builds, or finds in the cache, what the unit, trainer, e2e and bundle stages of `npm test` all use: the tiny model
  * (pre-trained on CPU, ~3 min cold) and llama-quantize / llama-bench (built from llama.cpp's source, ~6 min cold on
- * 2 cores). `npm test` runs this once, beside typecheck and lint, before its two lanes start, so the lanes never
- * build the same cache at once. Both builds run side by side; a warm cache makes this take a second.
+ * 2 cores). `npm test` runs this once, in its own lane, so no two stages build one cache; it prints
+ * "[caches] tiny model …" as soon as the tiny model is ready, which starts the stages that need only that. Both builds
+ * run side by side; a warm cache makes this take a second.
  */
 import { ensureLlamaTools } from '../src/engine/models/llama-tools.js';
 import { llamaSource } from '../src/engine/models/llama-source.js';

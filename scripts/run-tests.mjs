@@ -6,27 +6,27 @@
  * stage runs; the exit code says whether all passed.
  *
  * CI has 2 cores and 90 minutes, and one vitest worker or one pytest process leaves a core mostly idle (each waits
- * on the trainer or llama.cpp processes it starts), so the stages run in two phases of parallel lanes:
- *   1. typecheck → lint, beside the shared caches (tiny model, llama tools) being built once;
- *   2. unit → e2e, beside trainer → bundle.
- * A lane's stages run in order. Each stage's output is printed whole when it ends (lanes do not interleave), and a
- * line every two minutes says what each running stage is doing. CI keeps only the tail of the output, so the
- * summary repeats, for each failed stage, the lines that name what failed (vitest's FAIL/×, pytest's FAILED, the
- * first assertion messages). LATHE_TEST_ONLY=unit,e2e runs only the stages whose names start so.
+ * on the trainer or llama.cpp processes it starts), so three lanes start at once, each running its stages in order:
+ *   caches (tiny model, llama tools)  |  typecheck → lint → e2e → unit  |  trainer → bundle
+ * e2e comes before unit so that it never runs beside the bundle stage: the bundle's 4 GB of checksums and wheel
+ * installs stalled Chromium past its 30 s timeouts when they ran side by side.
+ * A stage waits only for the cache it needs: e2e, unit and trainer for the tiny model (a line of the caches stage says
+ * it is ready), bundle for the whole caches stage; a unit test that needs llama-quantize before it is built waits on
+ * the build's lock. Each stage's output is printed whole when it ends (lanes do not interleave), and a line every
+ * two minutes says what each running stage is doing. CI keeps only the tail of the output, so the summary repeats,
+ * for each failed stage, the lines that name what failed (vitest's FAIL/×, pytest's FAILED, the first assertion
+ * messages). LATHE_TEST_ONLY=unit,e2e runs only the stages whose names start so (and the caches they need).
  */
 import { spawn } from 'node:child_process';
 
-const stage = (name, cmd, args) => ({ name, cmd, args });
-const phases = [
-  [
-    [stage('typecheck', 'npm', ['run', '--silent', 'typecheck']), stage('lint (eslint, ruff)', 'npm', ['run', '--silent', 'lint'])],
-    [stage('caches (tiny model, llama tools)', process.execPath, ['--import', 'tsx', 'scripts/prepare-test-caches.ts'])],
-  ],
-  [
-    [stage('unit (vitest)', 'npx', ['vitest', 'run']), stage('e2e (chromium)', 'npm', ['run', '--silent', 'test:e2e'])],
-    [stage('trainer (pytest)', process.execPath, ['scripts/run-pytest.mjs']),
-      stage('bundle (offline install)', 'npx', ['vitest', 'run', '--config', 'tests/bundle/vitest.config.ts'])],
-  ],
+const stage = (name, cmd, args, opts = {}) => ({ name, cmd, args, needs: [], ...opts });
+const CACHES = stage('caches (tiny model, llama tools)', process.execPath, ['--import', 'tsx', 'scripts/prepare-test-caches.ts'],
+  { signals: { tiny: /^\[caches\] tiny model (built|reused)/ }, provides: 'caches' });
+const lanes = [
+  [stage('typecheck', 'npm', ['run', '--silent', 'typecheck']), stage('lint (eslint, ruff)', 'npm', ['run', '--silent', 'lint']),
+    stage('e2e (chromium)', 'npm', ['run', '--silent', 'test:e2e'], { needs: ['tiny'] }), stage('unit (vitest)', 'npx', ['vitest', 'run'], { needs: ['tiny'] })],
+  [stage('trainer (pytest)', process.execPath, ['scripts/run-pytest.mjs'], { needs: ['tiny'] }),
+    stage('bundle (offline install)', 'npx', ['vitest', 'run', '--config', 'tests/bundle/vitest.config.ts'], { needs: ['caches'] })],
 ];
 
 // One torch thread per process: the lanes already keep both cores busy, and torch's threads spin while they wait,
@@ -40,7 +40,18 @@ const MAX_LINES_PER_STAGE = 40;
 const HEARTBEAT_MS = 120_000;
 const running = new Map(); // stage name → { started, last }
 
-function runStage({ name, cmd, args }) {
+/** Named moments stages wait for ("tiny", "caches"): resolved by a line of a stage, or when that stage ends. */
+const signals = new Map();
+function signal(name) {
+  if (!signals.has(name)) {
+    let resolve;
+    const promise = new Promise((r) => (resolve = r));
+    signals.set(name, { promise, resolve });
+  }
+  return signals.get(name);
+}
+
+function runStage({ name, cmd, args, signals: marks = {}, provides }) {
   return new Promise((resolve) => {
     const started = Date.now();
     const state = { started, last: '' };
@@ -55,6 +66,7 @@ function runStage({ name, cmd, args }) {
       for (const raw of lines) {
         const line = raw.replace(ANSI, '').trimEnd();
         if (line.trim()) state.last = line.trim();
+        for (const [sig, re] of Object.entries(marks)) if (re.test(line)) signal(sig).resolve();
         if (FAILURE_LINE.test(line) && !failures.includes(line) && failures.length < MAX_LINES_PER_STAGE) failures.push(line);
       }
     };
@@ -65,6 +77,8 @@ function runStage({ name, cmd, args }) {
       if (!running.has(name)) return; // 'error' and then 'close' for a command that could not start: report once
       running.delete(name);
       scan('\n');
+      // Whatever waits on this stage goes on, passed or not: a stage that needs a missing cache fails on its own.
+      for (const sig of [...Object.keys(marks), provides].filter(Boolean)) signal(sig).resolve();
       const seconds = (Date.now() - started) / 1000;
       process.stdout.write(`\n=== ${name} (${ok ? 'passed' : 'FAILED'}, ${seconds.toFixed(0)} s) ===\n`);
       process.stdout.write(Buffer.concat(output));
@@ -77,10 +91,17 @@ function runStage({ name, cmd, args }) {
 
 const only = process.env.LATHE_TEST_ONLY?.split(',');
 const wanted = (s) => !only || only.some((o) => s.name.startsWith(o));
+const chosen = lanes.map((lane) => lane.filter(wanted));
+// The caches run when asked for by name, or when a chosen stage needs them.
+const cachesLane = wanted(CACHES) || chosen.flat().some((s) => s.needs.length) ? [CACHES] : [];
+for (const s of chosen.flat()) for (const need of s.needs) if (!cachesLane.length) signal(need).resolve();
 
 async function runLane(lane) {
   const results = [];
-  for (const s of lane.filter(wanted)) results.push(await runStage(s));
+  for (const s of lane) {
+    await Promise.all(s.needs.map((need) => signal(need).promise));
+    results.push(await runStage(s));
+  }
   return results;
 }
 
@@ -91,12 +112,9 @@ const heartbeat = setInterval(() => {
 }, HEARTBEAT_MS);
 
 const started = Date.now();
-const results = [];
-for (const lanes of phases) {
-  const names = lanes.map((lane) => lane.filter(wanted).map((s) => s.name).join(' → ')).filter(Boolean);
-  if (names.length) process.stdout.write(`\n>>> in parallel: ${names.join('  |  ')}\n`);
-  for (const laneResults of await Promise.all(lanes.map(runLane))) results.push(...laneResults);
-}
+const all = [cachesLane, ...chosen].filter((lane) => lane.length);
+process.stdout.write(`\n>>> in parallel: ${all.map((lane) => lane.map((s) => s.name).join(' → ')).join('  |  ')}\n`);
+const results = (await Promise.all(all.map(runLane))).flat();
 clearInterval(heartbeat);
 
 process.stdout.write(`\n=== summary (${((Date.now() - started) / 60_000).toFixed(1)} min in all) ===\n`);
