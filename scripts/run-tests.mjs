@@ -15,7 +15,7 @@
  * the build's lock. Each stage's output is printed whole when it ends (lanes do not interleave), and a line every
  * two minutes says what each running stage is doing. CI keeps only the tail of the output, so the summary repeats,
  * for each failed stage, the lines that name what failed (vitest's FAIL/×, pytest's FAILED, the first assertion
- * messages). LATHE_TEST_ONLY=unit,e2e runs only the stages whose names start so (and the caches they need).
+ * messages, the test-file lines they point at, and lines a test prints starting `[why]` to say what it saw). LATHE_TEST_ONLY=unit,e2e runs only the stages whose names start so (and the caches they need).
  */
 import { spawn } from 'node:child_process';
 
@@ -35,7 +35,7 @@ const lanes = [
 // OMP_NUM_THREADS yourself to change it.
 const STAGE_ENV = { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' };
 const ANSI = /\u001b\[[0-9;]*m/g;
-const FAILURE_LINE = /(^\s*(FAIL|FAILED)\b|\s[×✗]\s|AssertionError|^\s*(Error|TypeError|ReferenceError):|error TS\d+|^\s*E\s{2,}|\d+:\d+\s+error\s)/;
+const FAILURE_LINE = /(^\s*(FAIL|FAILED)\b|^\s*\[why\]\s|\s❯\s(?!node_modules)\S+\.(ts|tsx|mjs|js):\d+:\d+|\s[×✗]\s|AssertionError|^\s*(Error|TypeError|ReferenceError):|error TS\d+|^\s*E\s{2,}|\d+:\d+\s+error\s)/;
 const MAX_LINES_PER_STAGE = 40;
 const HEARTBEAT_MS = 120_000;
 const running = new Map(); // stage name → { started, last }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserServer } from '../../src/engine/server/browser-server.js';
 import { launchChromium } from './browser.js';
 import { ARTIFACTS, RENDERER_DIR, ROOT, openApp, mainShot as shot } from './datasets-page.js';
@@ -45,6 +45,23 @@ afterAll(async () => {
   if (dataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
 });
 
+
+/**
+ * After each test: no run of it may hold the CPU slot for the next one (a failed test left its 300-step run
+ * training, and the three tests after it waited behind it in the queue). On a failure, every run's status and
+ * newest events are printed as `[why]` lines, which `npm test`'s summary repeats.
+ */
+afterEach(async (ctx) => {
+  const { runs } = await server.engine.call('runs.list', {});
+  if (ctx.task.result?.state === 'fail') {
+    for (const r of runs) {
+      console.log(`[why] run ${r.id.slice(0, 8)} "${r.name}": ${r.status}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}`);
+      for (const e of r.events.slice(-6)) console.log(`[why]   ${e.kind}: ${e.message}`);
+    }
+  }
+  for (const r of runs) if (r.status === 'running' || r.status === 'queued') await server.engine.call('runs.stop', { runId: r.id }).catch(() => undefined);
+  await expect.poll(async () => (await server.engine.call('runs.list', {})).runs.filter((r) => r.status === 'running' || r.status === 'queued').length, { timeout: 120_000, interval: 500 }).toBe(0);
+}, 150_000);
 
 const points = async (page: Page) => Number((await page.getByTestId('chart-loss').getAttribute('data-points')) ?? 0);
 const status = (page: Page) => page.getByTestId('run-detail').getByTestId('run-status').getAttribute('data-status');
