@@ -105,7 +105,9 @@ export class Engine {
     };
     this.server = new RpcServer(handlerSpecs, this.impls, {
       authorize: authorizeCall, // team mode: the session's role must hold the handler's permission (auth/access.ts)
-      prepareArgs: (name, args) => checkPathArgs(name, args, ctx.fileRoots), // --allow-dir: path arguments inside the roots
+      // --allow-dir: a peer's path arguments must lie inside the roots; this process's own calls (the CLI, a server's
+      // start-up imports) are the operator's, who can read those files anyway.
+      prepareArgs: (name, args, origin) => (origin === 'channel' ? checkPathArgs(name, args, ctx.fileRoots) : args),
       mapError: (err) => diskFullError(err, ctx.dataDir, ctx.db),
       afterWrite: () => ctx.audit?.syncWitness(), // anchor what the request appended (see audit/audit-witness.ts)
       guardWrite: (name) => {

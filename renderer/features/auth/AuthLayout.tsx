@@ -81,7 +81,7 @@ export function AuthField({ label, value, onValue, hint, problem, testId, secret
         {secret && (
           <button
             type="button"
-            className="auth-reveal"
+            className="icon-btn auth-reveal"
             onClick={() => setShown((v) => !v)}
             aria-label={shown ? `Hide ${label.toLowerCase()}` : `Show ${label.toLowerCase()}`}
             aria-pressed={shown}

@@ -34,7 +34,7 @@ export function SessionUser({ collapsed }: { collapsed: boolean }) {
       </span>
       <button
         type="button"
-        className="session-signout"
+        className="icon-btn session-signout"
         onClick={() => void out()}
         disabled={busy}
         aria-label={`Sign out ${user.name}`}

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import { Engine } from '../engine.js';
 import { startBrowserServer, type BrowserServer } from './browser-server.js';
 import { hostHeaderAllowed, isLoopbackHost, parseHostHeader } from './host-header.js';
 import { rawRequest } from './raw-http.test-support.js';
+import { upgradeStatus } from './team.test-support.js';
 
 /**
  * One Host-header rule for browser mode (pages and the WebSocket upgrade) and the OpenAI-compatible endpoint:
@@ -106,22 +106,6 @@ async function startBrowser(host?: string): Promise<BrowserServer> {
   return browser;
 }
 
-/** The status of a WebSocket upgrade with this Host header (101 when it opened). */
-function upgradeStatus(port: number, token: string, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, { headers: { host } });
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once('error', reject);
-  });
-}
-
 describe('Host header on the real servers (forged on requests to 127.0.0.1)', () => {
   it('browser mode: pages and the WebSocket upgrade answer loopback names only', async () => {
     const s = await startBrowser();
@@ -130,7 +114,7 @@ describe('Host header on the real servers (forged on requests to 127.0.0.1)', ()
     for (const h of [...HOSTILE, ...GOOD]) {
       const r = await rawRequest(s.port, { target: `/?token=${s.token}`, host: h });
       pages[h] = r.reset ? -1 : r.status;
-      if (h) sockets[h] = await upgradeStatus(s.port, s.token, h); // the ws client cannot send an empty Host
+      if (h) sockets[h] = await upgradeStatus(s.port, { host: h }, `/ws?token=${s.token}`); // the ws client cannot send an empty Host
     }
     for (const h of HOSTILE) expect(pages[h], `page, Host ${JSON.stringify(h)}`).toBe(421);
     for (const h of GOOD) expect(pages[h], `page, Host ${JSON.stringify(h)}`).toBe(200);

@@ -105,6 +105,14 @@ describe('team mode: client paths stay inside the allowed roots', () => {
     expect(inside?.code).not.toBe('FORBIDDEN_PATH');
   });
 
+  it('only a peer is confined: the server process\'s own calls (the operator\'s CLI and start-up imports) may read outside', async () => {
+    const { allowed, outside } = layout();
+    const { client } = await adminClient(allowed);
+    await expectForbidden(client.send('datasets.import', { path: path.join(outside, 'tasks.jsonl'), datasetName: 'peer' }), 'peer import');
+    const own = await server!.engine.call('datasets.import', { path: path.join(outside, 'tasks.jsonl'), datasetName: 'operator' });
+    expect(own.rowsImported).toBe(2);
+  });
+
   it('the folder browser lists only the data folder and the allowed folders, and refuses the rest', async () => {
     const { allowed, outside } = layout();
     const { client, dataDir } = await adminClient(allowed);
@@ -123,7 +131,8 @@ describe('team mode: client paths stay inside the allowed roots', () => {
     const rendererDir = tempDir('lathe-renderer-');
     fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html>');
     server = await startBrowserServer({ dataDir: tempDir(), rendererDir, mode: 'test', allowDirs: [allowed] });
-    await expectForbidden(server.engine.call('datasets.detect', { path: path.join(outside, 'tasks.jsonl') }), 'detect outside');
-    expect((await server.engine.call('datasets.detect', { path: path.join(allowed, 'tasks.jsonl') })).format).toBeTruthy();
+    const { client } = await clientFor(server.port, null, `/ws?token=${server.token}`);
+    await expectForbidden(client.send('datasets.detect', { path: path.join(outside, 'tasks.jsonl') }), 'detect outside');
+    expect((await client.send('datasets.detect', { path: path.join(allowed, 'tasks.jsonl') })).format).toBeTruthy();
   });
 });

@@ -45,10 +45,10 @@ export async function cookieOf(port: number, name: string, password = PASSWORD):
   return r.headers['set-cookie']!.split(';')[0]!;
 }
 
-/** The status of a WebSocket upgrade to /ws with these headers (101 when it opened). */
-export function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
+/** The status of a WebSocket upgrade to `target` (/ws by default) with these headers (101 when it opened). */
+export function upgradeStatus(port: number, headers: Record<string, string>, target = '/ws'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${target}`, { headers });
     ws.once('open', () => {
       ws.close();
       resolve(101);
@@ -61,9 +61,9 @@ export function upgradeStatus(port: number, headers: Record<string, string>): Pr
   });
 }
 
-/** A typed client over a WebSocket opened with this session cookie. */
-export async function clientFor(port: number, cookie: string): Promise<{ client: LatheClient; ws: WebSocket }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { cookie } });
+/** A typed client over a WebSocket opened with this session cookie (team mode), or at `target` (token mode: `/ws?token=…`). */
+export async function clientFor(port: number, cookie: string | null, target = '/ws'): Promise<{ client: LatheClient; ws: WebSocket }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${target}`, cookie ? { headers: { cookie } } : {});
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));

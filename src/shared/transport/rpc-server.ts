@@ -6,11 +6,15 @@ import { frameSchema, type Frame, type FrameChannel } from '../contract/frames.j
 type Specs = Record<string, HandlerSpec>;
 export type Impls<H extends Specs> = { [K in keyof H]: (args: z.output<H[K]['args']>) => Promise<z.output<H[K]['result']>> };
 
+/** Where a call came from: a peer over a channel (a window, a browser tab, a team member), or this process's own code
+ * (the CLI, the desktop host, a server's start-up calls), which acts for the local operator. */
+export type CallOrigin = 'channel' | 'local';
+
 export interface RpcServerOptions {
   /** Called before a handler's arguments are checked and before it runs; throw a LatheError to refuse the call. */
   authorize?: (name: string) => void;
-  /** Sees the parsed arguments and may return them changed (the engine resolves path arguments); throw to refuse. */
-  prepareArgs?: (name: string, args: unknown) => unknown;
+  /** Sees the parsed arguments and may return them changed (the engine resolves a peer's path arguments); throw to refuse. */
+  prepareArgs?: (name: string, args: unknown, origin: CallOrigin) => unknown;
   /** Called before a handler that writes; throw a LatheError to refuse. */
   guardWrite?: (name: string) => void;
   /** Sees every error a handler throws and may return a better one (e.g. a full disk, with its folder named). */
@@ -51,14 +55,14 @@ export class RpcServer<H extends Specs> {
     const frame = parsed.data;
     if (frame.t !== 'req') return null;
     try {
-      const result = await this.call(frame.name, frame.args);
+      const result = await this.call(frame.name, frame.args, 'channel');
       return { t: 'res', id: frame.id, result };
     } catch (err) {
       return { t: 'err', id: frame.id, error: toErrorData(err) };
     }
   }
 
-  async call(name: string, rawArgs: unknown): Promise<unknown> {
+  async call(name: string, rawArgs: unknown, origin: CallOrigin = 'local'): Promise<unknown> {
     if (!Object.prototype.hasOwnProperty.call(this.specs, name)) {
       throw new LatheError(
         'UNKNOWN_HANDLER',
@@ -79,7 +83,7 @@ export class RpcServer<H extends Specs> {
         'Correct the highlighted values and try again.',
       );
     }
-    const prepared = this.options.prepareArgs ? this.options.prepareArgs(name, args.data) : args.data;
+    const prepared = this.options.prepareArgs ? this.options.prepareArgs(name, args.data, origin) : args.data;
     if (spec.writes) this.options.guardWrite?.(name);
     const impl = this.impls[name as keyof H] as (a: unknown) => Promise<unknown>;
     try {
