@@ -1,19 +1,24 @@
-import { eventSchemas } from '../../src/shared/contract/index.js';
+import { eventSchemas, type EventPayload } from '../../src/shared/contract/index.js';
 import type { Connection } from '../api/client.js';
+import type { RunSummary } from '../../src/shared/contract/index.js';
 import { useAudit } from './audit.js';
+import { coalesce } from './coalesce.js';
 import { useConnection } from './connection.js';
 import { useDatasetImport } from './dataset-import.js';
 import { useDatasets } from './datasets.js';
 import { useEngine } from './engine.js';
 import { useFirstSteps } from './first-steps.js';
 import { useJobs } from './jobs.js';
-import { useRuns } from './runs.js';
+import { useRuns, type LiveStep } from './runs.js';
 import { useSearchIndex } from './search-index.js';
 
 /**
  * Wires the stores to one connection: mirrors the link state, (re)loads what the shell needs each time the link
  * opens, and feeds push events into the stores. Returns the function that undoes all of it.
  */
+/** How long live run and job updates are collected before the pages render them (at most four renders a second). */
+const LIVE_RUN_MS = 250;
+
 export function bindStores(connection: Connection): () => void {
   const { client } = connection;
   useConnection.setState({ ...connection.getState(), client });
@@ -43,8 +48,28 @@ export function bindStores(connection: Connection): () => void {
     onOpen();
   }
 
+  // Live runs push a step (and often a summary) several times a second: the run pages render once per batch.
+  const metrics = coalesce((batch: LiveStep[]) => useRuns.getState().receiveMetrics(batch), LIVE_RUN_MS);
+  const runUpdates = coalesce((batch: RunSummary[]) => {
+    const newest = new Map(batch.map((r) => [r.id, r])); // a later summary of a run replaces an earlier one
+    for (const run of newest.values()) useRuns.getState().upsert(run);
+    if ([...newest.values()].some((r) => r.status === 'completed')) useFirstSteps.getState().poke();
+  }, LIVE_RUN_MS);
+
+  // Each step of a run also moves its job: the job bar and drawer take the newest state of each job per batch.
+  const jobUpdates = coalesce((batch: Array<EventPayload<'job.progress'>>) => {
+    for (const event of new Map(batch.map((e) => [e.jobId, e])).values()) {
+      useJobs.getState().receive(event);
+      useDatasetImport.getState().receiveProgress(event);
+      useSearchIndex.getState().receiveProgress(event);
+    }
+  }, LIVE_RUN_MS);
+
   const offs = [
     offState,
+    () => {
+      for (const c of [metrics, runUpdates, jobUpdates]) c.flush();
+    },
     client.listen('doctor.updated', (payload) => {
       const parsed = eventSchemas['doctor.updated'].safeParse(payload);
       if (parsed.success) useEngine.getState().setDoctor(parsed.data);
@@ -60,22 +85,18 @@ export function bindStores(connection: Connection): () => void {
     }),
     client.listen('job.progress', (payload) => {
       const parsed = eventSchemas['job.progress'].safeParse(payload);
-      if (!parsed.success) return;
-      useJobs.getState().receive(parsed.data);
-      useDatasetImport.getState().receiveProgress(parsed.data);
-      useSearchIndex.getState().receiveProgress(parsed.data);
+      if (parsed.success) jobUpdates.push(parsed.data);
     }),
     client.listen('run.updated', (payload) => {
       const parsed = eventSchemas['run.updated'].safeParse(payload);
       if (!parsed.success) return;
-      useRuns.getState().upsert(parsed.data);
-      if (parsed.data.status === 'completed') useFirstSteps.getState().poke();
+      runUpdates.push(parsed.data);
     }),
     // A playground conversation is stored without an audit entry; its first answer is the cue.
     client.listen('playground.answer', () => useFirstSteps.getState().poke()),
     client.listen('run.metrics', (payload) => {
       const parsed = eventSchemas['run.metrics'].safeParse(payload);
-      if (parsed.success) useRuns.getState().receiveMetrics(parsed.data);
+      if (parsed.success) metrics.push(parsed.data);
     }),
   ];
   return () => {

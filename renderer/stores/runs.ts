@@ -8,6 +8,13 @@ type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 /** [step, value] pairs per metric name (loss, lr, grad_norm, tokens_per_s, memory_bytes, val_loss). */
 export type MetricSeries = Record<string, Array<[number, number]>>;
 
+/** One live step of a run, as the engine pushes it (`run.metrics`). */
+export interface LiveStep {
+  runId: string;
+  step: number;
+  values: Record<string, number>;
+}
+
 export interface RunMetricsState {
   status: LoadStatus;
   series: MetricSeries;
@@ -22,7 +29,8 @@ interface RunsStore {
   load(): Promise<void>;
   loadMetrics(runId: string, maxPoints?: number): Promise<void>;
   upsert(run: RunSummary): void;
-  receiveMetrics(event: { runId: string; step: number; values: Record<string, number> }): void;
+  /** Live steps, applied together (bind.ts collects them for a quarter of a second: one render per batch). */
+  receiveMetrics(events: LiveStep[]): void;
 }
 
 let generation = 0;
@@ -77,18 +85,23 @@ export const useRuns = create<RunsStore>((set, get) => ({
     });
   },
 
-  receiveMetrics({ runId, step, values }) {
+  receiveMetrics(events) {
+    if (!events.length) return;
     set((s) => {
-      const prev = s.metrics[runId] ?? { status: 'ready' as const, series: {} };
-      const series: MetricSeries = { ...prev.series };
-      for (const [name, value] of Object.entries(values)) {
-        if (!Number.isFinite(value)) continue;
-        const points = series[name] ?? [];
-        // A resume from an earlier checkpoint replays steps: drop what it overwrites.
-        const kept = points.length && points[points.length - 1]![0] >= step ? points.filter(([x]) => x < step) : points;
-        series[name] = [...kept, [step, value]];
+      const metrics = { ...s.metrics };
+      for (const { runId, step, values } of events) {
+        const prev = metrics[runId] ?? { status: 'ready' as const, series: {} };
+        const series: MetricSeries = { ...prev.series };
+        for (const [name, value] of Object.entries(values)) {
+          if (!Number.isFinite(value)) continue;
+          const points = series[name] ?? [];
+          // A resume from an earlier checkpoint replays steps: drop what it overwrites.
+          const kept = points.length && points[points.length - 1]![0] >= step ? points.filter(([x]) => x < step) : points;
+          series[name] = [...kept, [step, value]];
+        }
+        metrics[runId] = { ...prev, series };
       }
-      return { metrics: { ...s.metrics, [runId]: { ...prev, series } } };
+      return { metrics };
     });
   },
 }));

@@ -31,8 +31,10 @@ describe('run view', () => {
 
   it('appends live metrics and drops steps a resume from an earlier checkpoint replays', () => {
     const receive = useRuns.getState().receiveMetrics;
-    for (const step of [1, 2, 3, 4]) receive({ runId: 'r', step, values: { loss: 10 - step } });
-    receive({ runId: 'r', step: 3, values: { loss: 1 } });
+    receive([1, 2].map((step) => ({ runId: 'r', step, values: { loss: 10 - step } })));
+    receive([{ runId: 'r', step: 3, values: { loss: 7 } }, { runId: 'other', step: 1, values: { loss: 5 } }, { runId: 'r', step: 4, values: { loss: 6 } }]);
+    expect(useRuns.getState().metrics['other']!.series['loss']).toEqual([[1, 5]]);
+    receive([{ runId: 'r', step: 3, values: { loss: 1 } }]);
     expect(useRuns.getState().metrics['r']!.series['loss']).toEqual([[1, 9], [2, 8], [3, 1]]);
   });
 });
