@@ -1,8 +1,7 @@
-import { eventSchemas, type EventPayload } from '../../src/shared/contract/index.js';
+import { eventSchemas, type EventPayload, type RunSummary } from '../../src/shared/contract/index.js';
 import type { Connection } from '../api/client.js';
-import type { RunSummary } from '../../src/shared/contract/index.js';
 import { useAudit } from './audit.js';
-import { coalesce } from './coalesce.js';
+import { coalesce, newestBy } from './coalesce.js';
 import { useConnection } from './connection.js';
 import { useDatasetImport } from './dataset-import.js';
 import { useDatasets } from './datasets.js';
@@ -12,13 +11,13 @@ import { useJobs } from './jobs.js';
 import { useRuns, type LiveStep } from './runs.js';
 import { useSearchIndex } from './search-index.js';
 
+/** How long live run and job updates are collected before the pages render them (at most four renders a second). */
+const LIVE_RUN_MS = 250;
+
 /**
  * Wires the stores to one connection: mirrors the link state, (re)loads what the shell needs each time the link
  * opens, and feeds push events into the stores. Returns the function that undoes all of it.
  */
-/** How long live run and job updates are collected before the pages render them (at most four renders a second). */
-const LIVE_RUN_MS = 250;
-
 export function bindStores(connection: Connection): () => void {
   const { client } = connection;
   useConnection.setState({ ...connection.getState(), client });
@@ -51,14 +50,14 @@ export function bindStores(connection: Connection): () => void {
   // Live runs push a step (and often a summary) several times a second: the run pages render once per batch.
   const metrics = coalesce((batch: LiveStep[]) => useRuns.getState().receiveMetrics(batch), LIVE_RUN_MS);
   const runUpdates = coalesce((batch: RunSummary[]) => {
-    const newest = new Map(batch.map((r) => [r.id, r])); // a later summary of a run replaces an earlier one
-    for (const run of newest.values()) useRuns.getState().upsert(run);
-    if ([...newest.values()].some((r) => r.status === 'completed')) useFirstSteps.getState().poke();
+    const newest = newestBy(batch, (r) => r.id); // a later summary of a run replaces an earlier one
+    for (const run of newest) useRuns.getState().upsert(run);
+    if (newest.some((r) => r.status === 'completed')) useFirstSteps.getState().poke();
   }, LIVE_RUN_MS);
 
   // Each step of a run also moves its job: the job bar and drawer take the newest state of each job per batch.
   const jobUpdates = coalesce((batch: Array<EventPayload<'job.progress'>>) => {
-    for (const event of new Map(batch.map((e) => [e.jobId, e])).values()) {
+    for (const event of newestBy(batch, (e) => e.jobId)) {
       useJobs.getState().receive(event);
       useDatasetImport.getState().receiveProgress(event);
       useSearchIndex.getState().receiveProgress(event);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { coalesce } from './coalesce.js';
+import { coalesce, newestBy } from './coalesce.js';
 
 describe('coalesce', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -31,5 +31,12 @@ describe('coalesce', () => {
     c.cancel();
     vi.advanceTimersByTime(1000);
     expect(batches).toEqual([['a']]);
+  });
+});
+
+describe('newestBy', () => {
+  it('keeps the last item of each key, in the order keys first appeared', () => {
+    const items = [{ id: 'a', v: 1 }, { id: 'b', v: 1 }, { id: 'a', v: 2 }];
+    expect(newestBy(items, (i) => i.id)).toEqual([{ id: 'a', v: 2 }, { id: 'b', v: 1 }]);
   });
 });

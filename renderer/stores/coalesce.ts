@@ -34,3 +34,8 @@ export function coalesce<T>(apply: (batch: T[]) => void, everyMs: number): Coale
     },
   };
 }
+
+/** The last item of each key, in the order the keys first appeared (a batch of full summaries: the newest wins). */
+export function newestBy<T>(items: T[], key: (item: T) => string): T[] {
+  return [...new Map(items.map((item) => [key(item), item])).values()];
+}

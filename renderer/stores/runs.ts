@@ -89,16 +89,22 @@ export const useRuns = create<RunsStore>((set, get) => ({
     if (!events.length) return;
     set((s) => {
       const metrics = { ...s.metrics };
+      const copied = new Set<string>(); // each touched series is copied once per batch, then appended to
       for (const { runId, step, values } of events) {
         const prev = metrics[runId] ?? { status: 'ready' as const, series: {} };
-        const series: MetricSeries = { ...prev.series };
+        const series: MetricSeries = copied.has(runId) ? prev.series : { ...prev.series };
         for (const [name, value] of Object.entries(values)) {
           if (!Number.isFinite(value)) continue;
-          const points = series[name] ?? [];
+          const own = `${runId}\u0000${name}`;
+          let points = series[name] ?? [];
           // A resume from an earlier checkpoint replays steps: drop what it overwrites.
-          const kept = points.length && points[points.length - 1]![0] >= step ? points.filter(([x]) => x < step) : points;
-          series[name] = [...kept, [step, value]];
+          if (points.length && points[points.length - 1]![0] >= step) points = points.filter(([x]) => x < step);
+          else if (!copied.has(own)) points = [...points];
+          copied.add(own);
+          points.push([step, value]);
+          series[name] = points;
         }
+        copied.add(runId);
         metrics[runId] = { ...prev, series };
       }
       return { metrics };
