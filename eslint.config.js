@@ -44,4 +44,16 @@ export default tseslint.config(
   { files: ['src/cli/**/*.ts'], rules: restrict([electron, llama]) },
   { files: ['renderer/**/*.{ts,tsx}'], ignores: ['**/*.test.ts'], rules: restrict([electron, llama, sqlite, engineFromRenderer]) },
   { files: ['electron/**/*.ts'], rules: restrict([llama, sqlite]) },
+  {
+    // One date format in the UI: every date and time goes through renderer/lib/format.ts.
+    files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['renderer/lib/format.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.property.name=/^toLocale(Date|Time)String$/]", message: 'Show dates with formatDateTime or formatRelative (renderer/lib/format.ts): one date format in the UI.' },
+        { selector: "CallExpression[callee.property.name='toLocaleString'][callee.object.type='NewExpression'][callee.object.callee.name='Date']", message: 'Show dates with formatDateTime or formatRelative (renderer/lib/format.ts): one date format in the UI.' },
+        { selector: "NewExpression[callee.object.name='Intl'][callee.property.name='DateTimeFormat']", message: 'Show dates with formatDateTime or formatRelative (renderer/lib/format.ts): one date format in the UI.' },
+      ],
+    },
+  },
 );

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const UV_VERSION = '0.13.8';
 /** Only the tests use these (see the comments in requirements.txt); the bundle's trainer never does. */
-export const TEST_ONLY = ['pytest', 'trl', 'ruff'];
+export const TEST_ONLY = ['pytest', 'trl', 'jsonschema', 'ruff'];
 export const LOCK_PLATFORM = 'x86_64-manylinux_2_28';
 export const LOCK_PYTHON = '3.11';
 

@@ -7,7 +7,7 @@
  *
  * CI has 2 cores and 90 minutes, and one vitest worker or one pytest process leaves a core mostly idle (each waits
  * on the trainer or llama.cpp processes it starts), so three lanes start at once, each running its stages in order:
- *   caches (tiny model, llama tools)  |  typecheck → lint → e2e → unit  |  trainer → bundle
+ *   caches (tiny model, llama tools)  |  typecheck → lint → e2e → unit  |  trainer → unit's training files → bundle
  * e2e comes before unit so that it never runs beside the bundle stage: the bundle's 4 GB of checksums and wheel
  * installs stalled Chromium past its 30 s timeouts when they ran side by side.
  * A stage waits only for the cache it needs: e2e, unit and trainer for the tiny model (a line of the caches stage says
@@ -22,10 +22,15 @@ import { spawn } from 'node:child_process';
 const stage = (name, cmd, args, opts = {}) => ({ name, cmd, args, needs: [], ...opts });
 const CACHES = stage('caches (tiny model, llama tools)', process.execPath, ['--import', 'tsx', 'scripts/prepare-test-caches.ts'],
   { signals: { tiny: /^\[caches\] tiny model (built|reused)/ }, provides: 'caches' });
+// The unit files that train and export real models through the engine take a third of the unit stage between them
+// (family-matrix alone 11 min): they run in the trainer's lane, so that neither lane waits on the other for long.
+const TRAINING_UNIT_FILES = ['src/engine/models/family-matrix.test.ts', 'src/engine/training/run-queue.test.ts', 'src/engine/models/adapter-pipeline.test.ts'];
 const lanes = [
   [stage('typecheck', 'npm', ['run', '--silent', 'typecheck']), stage('lint (eslint, ruff)', 'npm', ['run', '--silent', 'lint']),
-    stage('e2e (chromium)', 'npm', ['run', '--silent', 'test:e2e'], { needs: ['tiny'] }), stage('unit (vitest)', 'npx', ['vitest', 'run'], { needs: ['tiny'] })],
+    stage('e2e (chromium)', 'npm', ['run', '--silent', 'test:e2e'], { needs: ['tiny'] }),
+    stage('unit (vitest)', 'npx', ['vitest', 'run', ...TRAINING_UNIT_FILES.flatMap((f) => ['--exclude', f])], { needs: ['tiny'] })],
   [stage('trainer (pytest)', process.execPath, ['scripts/run-pytest.mjs'], { needs: ['tiny'] }),
+    stage('unit, training files (vitest)', 'npx', ['vitest', 'run', ...TRAINING_UNIT_FILES], { needs: ['tiny'] }),
     stage('bundle (offline install)', 'npx', ['vitest', 'run', '--config', 'tests/bundle/vitest.config.ts'], { needs: ['caches'] })],
 ];
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart as RechartsLineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useTheme } from '../stores/theme.js';
+import type { Axis } from './axis-ticks.js';
 
 export interface Series<K extends string> {
   key: K;
@@ -18,6 +19,8 @@ interface LineChartProps<X extends string, K extends string> {
   height?: number;
   xLabel?: string;
   formatY?: (value: number) => string;
+  /** Ticks chosen and labelled together (`axis-ticks.ts`), so no two read the same; the axis spans them. */
+  yAxis?: Axis;
   /** Log scale, e.g. for loss; values must be positive. */
   logY?: boolean;
   /** Animation is off by default: live curves redraw many times a second. */
@@ -64,6 +67,7 @@ export function LineChart<X extends string, K extends string>({
   height = 240,
   xLabel,
   formatY = defaultFormat,
+  yAxis,
   logY = false,
   animate = false,
 }: LineChartProps<X, K>) {
@@ -86,12 +90,13 @@ export function LineChart<X extends string, K extends string>({
           />
           <YAxis
             scale={logY ? 'log' : 'auto'}
-            domain={['auto', 'auto']}
+            domain={yAxis ? [yAxis.ticks[0]!, yAxis.ticks.at(-1)!] : ['auto', 'auto']}
+            ticks={yAxis?.ticks}
             tick={tick}
             tickLine={false}
             axisLine={false}
-            width={48}
-            tickFormatter={formatY}
+            width={yAxis ? 56 : 48}
+            tickFormatter={yAxis?.format ?? formatY}
           />
           <Tooltip
             contentStyle={{

@@ -71,6 +71,12 @@ describe('Audit page (browser mode)', () => {
       await rows.first().getByTestId('audit-row-toggle').focus();
       await page.keyboard.press('Enter');
       await expect.poll(() => page.locator('.detail-row').textContent()).toContain('northwind');
+      // Details read as labelled fields (numbers grouped, hashes as code), the exact JSON folded beneath them.
+      const fields = page.getByTestId('audit-detail-field');
+      expect(await fields.locator('dt').allTextContents()).toEqual(expect.arrayContaining(['Rows', 'SHA-256', 'Content hash']));
+      expect(await fields.filter({ has: page.locator('dt', { hasText: /^Rows$/ }) }).locator('dd').textContent()).toMatch(/^\d{1,3}(,\d{3})*$/);
+      expect(await page.locator('.audit-details-raw pre').isVisible()).toBe(false);
+      await shot(page, 'audit-details');
       await page.getByTestId('audit-object-history').focus();
       await page.keyboard.press('Enter');
       await page.getByTestId('audit-object-chip').waitFor();

@@ -67,6 +67,22 @@ describe('evaluate (browser mode, real llama.cpp)', () => {
     await page.getByTestId('ev-comparison').scrollIntoViewIfNeeded();
     await shot(page, 'evaluate-compare');
 
+    // Base and tuned in one go: on items the base model has no eval for (all of them), the form offers to evaluate it
+    // first; both evals run, and Compare opens on that pair.
+    expect(await page.getByTestId('ev-with-base').isChecked()).toBe(false); // the base already has an eval on the test split
+    await page.getByTestId('ev-split').selectOption('all');
+    await expect.poll(() => page.getByTestId('ev-with-base').isChecked()).toBe(true);
+    expect(await page.getByTestId('ev-run').textContent()).toBe('Run base and tuned');
+    await page.getByTestId('ev-with-base').scrollIntoViewIfNeeded();
+    await shot(page, 'evaluate-base-and-tuned');
+    await page.getByTestId('ev-run').click();
+    await expect.poll(() => page.getByTestId('ev-progress').textContent()).toMatch(/^Base model \(1 of 2\): /);
+    await expect.poll(() => page.getByTestId('ev-row').count(), { timeout: 90_000 }).toBe(4);
+    await expect.poll(() => page.getByTestId('ev-run').isEnabled(), { timeout: 90_000 }).toBe(true);
+    await page.getByTestId('ev-compare').click();
+    await expect.poll(() => page.getByTestId('ev-compare-counts').textContent()).toMatch(new RegExp(`^${QA.length} paired items`));
+    await page.getByTestId('ev-split').selectOption('test');
+
     // Gate: "F1 ≥ base + 100" — a bar no adapter clears here (every answer word for word right), so the refusal does
     // not hang on how a random LoRA happens to score; release needs an override with reviewer and reason.
     await page.getByTestId('ev-crit-points').fill('100');
@@ -102,7 +118,7 @@ describe('evaluate (browser mode, real llama.cpp)', () => {
     await context.close();
 
     const dark = await openApp(s.browser, s.server.url, 'dark', '#/evaluate');
-    await expect.poll(() => dark.page.getByTestId('ev-row').count()).toBe(2);
+    await expect.poll(() => dark.page.getByTestId('ev-row').count()).toBe(4);
     await shot(dark.page, 'evaluate-dark');
     await dark.context.close();
   });

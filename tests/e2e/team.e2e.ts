@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/engine/audit/audit-log.js';
 import { UserDirectory } from '../../src/engine/auth/users.js';
 import { openDatabase } from '../../src/engine/db/connection.js';
+import { registerGguf } from '../../src/engine/playground/playground-kit.js';
 import { startBrowserServer, type BrowserServer } from '../../src/engine/server/browser-server.js';
 import { launchChromium } from './browser.js';
 import { ARTIFACTS, RENDERER_DIR, mainShot, shot, waitForDoctor, watchProblems } from './datasets-page.js';
@@ -28,6 +29,7 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 let dataDir: string;
 let server: BrowserServer;
+const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
 let browser: Browser;
 
 beforeAll(async () => {
@@ -257,6 +259,23 @@ describe('team mode in the browser', () => {
       // Grace signs in again; then ada signs out and grace stays in.
       await signIn(b.page, 'grace', GRACE);
       await expectShell(b.page, 'grace · admin');
+
+      // The two-person rule sits with the release gate: an admin turns it on, anyone else sees it and who may change it.
+      // (Evaluate shows the gate once there is a GGUF model and a dataset.)
+      registerGguf(server.engine, TINY_GGUF, 'tiny');
+      await server.engine.call('datasets.import', { path: path.join(dataDir, 'tasks.jsonl'), datasetName: 'Tasks' });
+      await b.page.getByTestId('nav-evaluate').click();
+      const rule = b.page.getByTestId('ev-two-person-toggle');
+      await rule.waitFor({ state: 'visible' });
+      expect(await rule.isEnabled()).toBe(true);
+      await rule.check();
+      await expect.poll(async () => (await server.engine.call('gate.get', {})).twoPersonRule).toBe(true);
+      await b.page.getByTestId('ev-two-person').screenshot({ path: path.join(ARTIFACTS, 'team-two-person-rule-dark.png') });
+      await a.page.getByTestId('nav-evaluate').click();
+      await a.page.getByTestId('ev-two-person-toggle').waitFor({ state: 'visible' });
+      expect(await a.page.getByTestId('ev-two-person-toggle').isChecked()).toBe(true);
+      expect(await a.page.getByTestId('ev-two-person-toggle').isEnabled()).toBe(false);
+      expect(await a.page.getByTestId('ev-two-person').textContent()).toContain('An admin changes this.');
       await a.page.getByTestId('sign-out').click();
       await a.page.getByTestId('signin-page').waitFor({ state: 'visible' });
       await b.page.waitForTimeout(500);

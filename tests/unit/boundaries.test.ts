@@ -39,4 +39,14 @@ describe('process boundaries (ESLint rules)', () => {
     expect(await restricted('renderer/features/x.tsx', "import { Engine } from '../../src/engine/engine.js';\nexport const e = Engine;\n")).toHaveLength(1);
     expect(await restricted('renderer/features/x.tsx', "import type { RunSummary } from '../../src/shared/contract/index.js';\nexport type R = RunSummary;\n")).toEqual([]);
   });
+
+  it('the renderer shows dates only through renderer/lib/format.ts (one date format)', async () => {
+    const dated = async (filePath: string, code: string) =>
+      (await eslint.lintText(code, { filePath }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length;
+    expect(await dated('renderer/features/x.tsx', 'export const a = (iso: string) => new Date(iso).toLocaleString();\n')).toBe(1);
+    expect(await dated('renderer/features/x.tsx', "export const a = (d: Date) => d.toLocaleTimeString(undefined, { timeStyle: 'short' });\n")).toBe(1);
+    expect(await dated('renderer/features/x.tsx', "export const f = new Intl.DateTimeFormat('en');\n")).toBe(1);
+    expect(await dated('renderer/features/x.tsx', "export const n = (v: number) => v.toLocaleString('en');\n")).toBe(0);
+    expect(await dated('renderer/lib/format.ts', "export const f = new Intl.DateTimeFormat('en');\n")).toBe(0);
+  });
 });

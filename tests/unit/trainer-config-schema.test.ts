@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_FILE } from '../../scripts/write-trainer-schema.js';
+import { PROTOCOL_SCHEMA_FILE, SCHEMA_FILE } from '../../scripts/write-trainer-schema.js';
 import { trainerConfigJsonSchema, trainerConfigSchema } from '../../src/shared/training/trainer-config.js';
+import { trainerLineJsonSchema } from '../../src/shared/training/trainer-events.js';
 
 const python = path.resolve('.venv/bin/python');
 const trainer = path.resolve('resources/trainer');
@@ -53,5 +54,20 @@ describe('one run.json schema across the Python boundary', () => {
     fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(full));
     const loaded = execFileSync(python, ['-c', `from pathlib import Path; from lathe_trainer.train.config import load_config; c = load_config(Path(${JSON.stringify(path.join(dir, 'run.json'))})); print(c.keep_checkpoints, c.lora.rank, c.attn_implementation)`], { env: { ...process.env, PYTHONPATH: trainer }, encoding: 'utf8' });
     expect(loaded.trim()).toBe('2 8 eager');
+  });
+});
+
+describe('one trainer protocol across the Python boundary', () => {
+  it('is committed as JSON Schema exactly as the zod definition generates it (the trainer tests check every line against it)', () => {
+    const stored = JSON.parse(fs.readFileSync(PROTOCOL_SCHEMA_FILE, 'utf8')) as unknown;
+    expect(stored, 'protocol.schema.json is stale: run `npx tsx scripts/write-trainer-schema.ts`').toEqual(trainerLineJsonSchema());
+  });
+
+  it('covers every line type protocol.py documents', () => {
+    const doc = execFileSync(python, ['-c', 'import lathe_trainer.protocol as p; print(p.__doc__)'], { env: { ...process.env, PYTHONPATH: trainer }, encoding: 'utf8' });
+    const documented = [...doc.matchAll(/^ {2}([a-z]+) +[{(]/gm)].map((m) => m[1]!);
+    const defined = (trainerLineJsonSchema() as { oneOf: Array<{ properties: { type: { const: string } } }> }).oneOf.map((s) => s.properties.type.const);
+    expect(documented.length).toBeGreaterThan(4);
+    for (const type of documented) expect(defined, `protocol.py documents "${type}"`).toContain(type);
   });
 });

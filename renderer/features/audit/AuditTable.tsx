@@ -4,6 +4,7 @@ import { Button } from '../../components/Button.js';
 import { ChevronRightIcon } from '../../components/icons.js';
 import { formatDateTime, shortHash } from '../../lib/format.js';
 import { useAudit } from '../../stores/audit.js';
+import { AuditDetails } from './AuditDetails.js';
 
 /** Newest first; a row opens to its details and full hashes. */
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
@@ -105,7 +106,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
                         </dd>
                         <dt>Details</dt>
                         <dd>
-                          <pre className="json">{JSON.stringify(e.details, null, 2)}</pre>
+                          <AuditDetails details={e.details} />
                         </dd>
                       </dl>
                     </td>

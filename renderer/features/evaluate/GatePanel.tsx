@@ -8,7 +8,8 @@ import { targetLabel, useEvaluate } from './evaluate-store.js';
 import { ReleaseReportButtons } from './ReleaseReportButtons.js';
 import { ReleaseDialog } from './ReleaseDialog.js';
 import { ShipPicker, type ShipChoice } from './ShipPicker.js';
-import { useSignedInName } from '../../stores/session.js';
+import { useSession, useSignedInName } from '../../stores/session.js';
+import { formatDateTime } from '../../lib/format.js';
 import { SignatureLine } from './SignatureLine.js';
 
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
@@ -34,6 +35,9 @@ export function GatePanel() {
   const [draft, setDraft] = useState<Extract<GateCriterion, { metric: unknown }>>({ kind: 'min-gain', metric: 'f1', points: 5 });
   const [check, setCheck] = useState<GateCheck | null>(null);
   const signedIn = useSignedInName();
+  const team = useSession((s) => s.team);
+  const isAdmin = useSession((s) => s.user?.role === 'admin');
+  const [twoPerson, setTwoPerson] = useState(false);
   const [typed, setReviewer] = useState('');
   const reviewer = signedIn ?? typed; // team mode: the signed-in user, as the engine records it
   const [password, setPassword] = useState('');
@@ -45,6 +49,7 @@ export function GatePanel() {
   const reload = async () => {
     const g = await getClient().send('gate.get', {});
     setCriteria(g.criteria);
+    setTwoPerson(g.twoPersonRule);
     setReleases(g.releases);
   };
   useEffect(() => void reload().catch((err) => toastError('Could not load the release gate', err)), []);
@@ -57,11 +62,13 @@ export function GatePanel() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [aId, bId, criteria, evals.map((e) => e.status).join(), ship]);
 
-  async function save(next: GateCriterion[]) {
+  async function save(next: GateCriterion[], rule?: boolean) {
     try {
-      setCriteria((await getClient().send('gate.set', { criteria: next })).criteria);
+      const saved = await getClient().send('gate.set', { criteria: next, ...(rule === undefined ? {} : { twoPersonRule: rule }) });
+      setCriteria(saved.criteria);
+      setTwoPerson(saved.twoPersonRule);
     } catch (err) {
-      toastError('Could not save the criteria', err);
+      toastError(rule === undefined ? 'Could not save the criteria' : 'Could not change the two-person rule', err);
     }
   }
   const candidateLabel = targets ? (ship ? ship.file : targetLabel(models, targets.candidate.modelId, targets.candidate.adapterIds)) : '';
@@ -118,6 +125,16 @@ export function GatePanel() {
         <Button size="sm" onClick={() => void save([...criteria, draft])} data-testid="ev-crit-add">Add</Button>
       </div>
 
+      {(team || twoPerson) && (
+        <label className="ev-rule" data-testid="ev-two-person">
+          <input type="checkbox" checked={twoPerson} disabled={!isAdmin} onChange={(e) => void save(criteria, e.target.checked)} data-testid="ev-two-person-toggle" />
+          <span>
+            <strong>Two-person rule</strong> — whoever trained or registered a candidate cannot release it.
+            {!isAdmin && <span className="ev-muted"> {team ? 'An admin changes this.' : 'Set in team mode.'}</span>}
+          </span>
+        </label>
+      )}
+
       <h3 className="ev-sub-title">Decision</h3>
       {!targets ? (
         <p className="ev-muted">Pick a baseline (A) and a candidate (B) under Compare.</p>
@@ -152,7 +169,7 @@ export function GatePanel() {
             <div className={`ev-released ${released.decision === 'released' ? 'is-released' : 'is-overridden'}`} data-testid="ev-released">
               <ShieldCheckIcon size={16} />
               <div>
-                <strong>{released.decision === 'released' ? 'Released' : 'Released with an override'} by {released.reviewer ?? released.createdBy}</strong> at {new Date(released.createdAt).toLocaleString()}
+                <strong>{released.decision === 'released' ? 'Released' : 'Released with an override'} by {released.reviewer ?? released.createdBy}</strong> at {formatDateTime(released.createdAt)}
                 {released.meaning && <div className="ev-muted">“{released.meaning}”{released.artefactPath ? ` · ships ${released.artefactPath}` : ''}</div>}
                 {released.signatures.map((sig, i) => <SignatureLine key={i} signature={sig} />)}
               </div>
@@ -199,7 +216,7 @@ export function GatePanel() {
               <li key={r.id}>
                 <span className={`run-status ${r.decision === 'released' ? 'is-completed' : 'is-failed'}`}>{r.decision === 'released' ? 'Released' : 'Override'}</span>
                 <span>{targetLabel(models, r.modelId, r.adapterIds)}{r.artefactPath ? <span className="ev-muted"> · ships {r.artefactPath}</span> : <span className="ev-muted" title="Decided on a registry model, not on an exported file: its exports stay draft."> · not bound to an export</span>}</span>
-                <span className="ev-muted">{new Date(r.createdAt).toLocaleString()}{r.reviewer ? ` · ${r.reviewer}` : ''}{r.decision === 'overridden' ? `: “${r.reason}”` : r.meaning ? ` — ${r.meaning}` : ''}</span>
+                <span className="ev-muted">{formatDateTime(r.createdAt)}{r.reviewer ? ` · ${r.reviewer}` : ''}{r.decision === 'overridden' ? `: “${r.reason}”` : r.meaning ? ` — ${r.meaning}` : ''}</span>
                 <ReleaseReportButtons releaseId={r.id} />
                 {r.signatures.map((sig, i) => <SignatureLine key={i} signature={sig} />)}
               </li>

@@ -7,6 +7,7 @@ import { getClient, useConnection } from '../../stores/connection.js';
 import { toastError } from '../../stores/toasts.js';
 import { useEvaluate } from './evaluate-store.js';
 import { useJobs } from '../../stores/jobs.js';
+import { formatDateTime, formatRelative } from '../../lib/format.js';
 
 type Split = 'test' | 'validation' | 'all';
 
@@ -139,7 +140,7 @@ export function PerplexityPanel() {
                   <td className="col-num">{r.loss.toFixed(3)}</td>
                   <td className="col-num">{fmt(r.ppl)}</td>
                   <td className="ev-muted" style={{ whiteSpace: 'nowrap' }} title={`window ${r.maxSeqLen} tokens, stride ${r.stride}, ${r.precision}`}>{r.device} · {r.seconds.toFixed(1)} s</td>
-                  <td className="ev-muted" style={{ whiteSpace: 'nowrap' }} title={new Date(r.createdAt).toLocaleString()}>{new Date(r.createdAt).toLocaleTimeString(undefined, { timeStyle: 'short' })}</td>
+                  <td className="ev-muted" style={{ whiteSpace: 'nowrap' }} title={formatDateTime(r.createdAt)}>{formatRelative(r.createdAt)}</td>
                 </tr>
               ))}
             </tbody>

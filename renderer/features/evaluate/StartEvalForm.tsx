@@ -8,10 +8,12 @@ import { useJobs } from '../../stores/jobs.js';
 
 /** Model, adapter, dataset version and split; runs the eval with greedy decoding and shows its progress. */
 export function StartEvalForm() {
-  const { models, datasets, refreshEvals } = useEvaluate();
+  const { models, datasets, evals, refreshEvals } = useEvaluate();
   const ggufs = models.filter((m) => m.kind === 'gguf');
   // The choices live in a store, so leaving the page and coming back keeps them (issue 19 item 12).
-  const { modelId, adapterId, datasetId, versionId, split, maxTokens, task, setChoice } = useEvalForm();
+  const { modelId, adapterId, datasetId, versionId, split, maxTokens, task, withBase: asked, setChoice } = useEvalForm();
+  const baseDone = evals.some((e) => e.status === 'done' && e.modelId === modelId && e.adapterIds.length === 0 && e.datasetVersionId === versionId && e.split === split);
+  const withBase = asked ?? !baseDone;
   const setter = <K extends keyof EvalFormChoice>(key: K) => (value: EvalFormChoice[K]) => setChoice({ [key]: value } as Partial<EvalFormChoice>);
   const [setModelId, setAdapterId, setDatasetId, setVersionId, setSplit, setMaxTokens, setTask] = [setter('modelId'), setter('adapterId'), setter('datasetId'), setter('versionId'), setter('split'), setter('maxTokens'), setter('task')];
   const [versions, setVersions] = useState<Array<{ id: string; number: number; exampleCount: number }>>([]);
@@ -43,21 +45,32 @@ export function StartEvalForm() {
   }, [datasetId]);
 
   async function run() {
-    const jobId = `eval-${Date.now()}`;
     const client = getClient();
-    setProgress({ jobId, fraction: 0, message: 'Starting…' });
-    const off = client.listen('job.progress', (p) => p.jobId === jobId && setProgress({ jobId, fraction: p.fraction, message: p.message }));
+    // With an adapter: the base model alone first (when asked), then base + adapter, on the same items, so Compare
+    // opens on the pair.
+    const passes = adapterId ? [...(withBase ? [{ label: 'Base model', adapterIds: [] as string[] }] : []), { label: 'Tuned', adapterIds: [adapterId] }] : [{ label: '', adapterIds: [] as string[] }];
     const poll = setInterval(() => void refreshEvals(), 1500);
+    const done: string[] = [];
     try {
-      const s = await client.send('evals.start', { jobId, modelId, adapterIds: adapterId ? [adapterId] : [], datasetVersionId: versionId, split, maxTokens, task, ...(task === 'structured' && schema.ok && schema.value ? { jsonSchema: schema.value } : {}) });
+      for (const [i, pass] of passes.entries()) {
+        const jobId = `eval-${Date.now()}-${i}`;
+        const prefix = passes.length > 1 ? `${pass.label} (${i + 1} of ${passes.length}): ` : '';
+        setProgress({ jobId, fraction: 0, message: `${prefix}Starting…` });
+        const off = client.listen('job.progress', (p) => p.jobId === jobId && setProgress({ jobId, fraction: p.fraction, message: `${prefix}${p.message}` }));
+        try {
+          const s = await client.send('evals.start', { jobId, modelId, adapterIds: pass.adapterIds, datasetVersionId: versionId, split, maxTokens, task, ...(task === 'structured' && schema.ok && schema.value ? { jsonSchema: schema.value } : {}) });
+          done.push(s.id);
+        } finally {
+          off();
+        }
+      }
       await refreshEvals();
-      useEvaluate.getState().set({ openId: s.id });
+      useEvaluate.getState().set(done.length === 2 ? { aId: done[0]!, bId: done[1]!, openId: done[1]! } : { openId: done[0]! });
     } catch (err) {
       toastError('The eval stopped', err);
       await refreshEvals();
     } finally {
       clearInterval(poll);
-      off();
       setProgress(null);
     }
   }
@@ -80,6 +93,12 @@ export function StartEvalForm() {
           </span>
         </label>
       </div>
+      {adapterId && (
+        <label className="ev-check">
+          <input type="checkbox" checked={withBase} disabled={busy} onChange={(e) => setChoice({ withBase: e.target.checked })} data-testid="ev-with-base" />
+          <span>Also evaluate the base model alone on the same items, and compare the two{baseDone ? ' (it already has an eval on them)' : ''}</span>
+        </label>
+      )}
       {task === 'structured' && (
         <label className="field">
           <span className="field-label">JSON schema — answers are held to it while decoding, then validated</span>
@@ -88,7 +107,7 @@ export function StartEvalForm() {
         </label>
       )}
       <div className="ev-actions">
-        <Button variant="primary" icon={GaugeIcon} busy={busy} disabled={!modelId || !versionId || !schema.ok} onClick={() => void run()} data-testid="ev-run">Run evaluation</Button>
+        <Button variant="primary" icon={GaugeIcon} busy={busy} disabled={!modelId || !versionId || !schema.ok} onClick={() => void run()} data-testid="ev-run">{adapterId && withBase ? 'Run base and tuned' : 'Run evaluation'}</Button>
         {busy ? (
           <>
             <div className="ev-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((progress.fraction ?? 0) * 100)}>

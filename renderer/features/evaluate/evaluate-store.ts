@@ -78,6 +78,11 @@ export interface EvalFormChoice {
   split: 'test' | 'validation' | 'all';
   maxTokens: number;
   task: 'qa' | 'classification' | 'structured';
+  /**
+   * With an adapter chosen: evaluate the base model alone first, on the same items, and compare the two. Null: decided
+   * for the person — on while the base model has no finished eval on those items.
+   */
+  withBase: boolean | null;
 }
 
 export const useEvalForm = create<EvalFormChoice & { setChoice(patch: Partial<EvalFormChoice>): void }>((set) => ({
@@ -88,5 +93,6 @@ export const useEvalForm = create<EvalFormChoice & { setChoice(patch: Partial<Ev
   split: 'test',
   maxTokens: 64,
   task: 'qa',
+  withBase: null,
   setChoice: (patch) => set(patch),
 }));

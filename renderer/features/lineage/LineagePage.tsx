@@ -9,6 +9,7 @@ import { getClient, useConnection } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { pages } from '../shell/pages.js';
 import { parseHashPath } from '../shell/useHashRoute.js';
+import { formatDateTime } from '../../lib/format.js';
 import '../../styles/lineage.css';
 
 const KIND_LABEL: Record<LineageKind, string> = { version: 'Dataset version', run: 'Training run', model: 'Model', eval: 'Evaluation', export: 'Export', release: 'Release' };
@@ -111,7 +112,7 @@ function FocusFacts({ node, truncated }: { node: LineageNode; truncated: boolean
       <h2>{node.label}</h2>
       <dl>
         <dt>Created</dt>
-        <dd>{new Date(node.createdAt).toLocaleString()}</dd>
+        <dd>{formatDateTime(node.createdAt)}</dd>
         {node.facts.map((f) => (
           <div key={f.label}>
             <dt>{f.label}</dt>

@@ -1,4 +1,5 @@
 import { memo, useMemo } from 'react';
+import { bytesAxis, numberAxis } from '../../charts/axis-ticks.js';
 import { LineChart } from '../../charts/LineChart.js';
 import { formatBytes } from '../../lib/format.js';
 import type { MetricSeries } from '../../stores/runs.js';
@@ -18,6 +19,9 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
   const grad = useMemo(() => chartRows(series, ['grad_norm']), [series]);
   const tps = useMemo(() => chartRows(series, ['tokens_per_s']), [series]);
   const mem = useMemo(() => chartRows(series, ['memory_bytes']), [series]);
+  const memAxis = useMemo(() => bytesAxis(mem.map((r) => r.memory_bytes ?? Number.NaN)), [mem]);
+  const tpsAxis = useMemo(() => numberAxis(tps.map((r) => r.tokens_per_s ?? Number.NaN)), [tps]);
+  const gradAxis = useMemo(() => numberAxis(grad.map((r) => r.grad_norm ?? Number.NaN)), [grad]);
   const margin = useMemo(() => chartRows(series, ['reward_margin', 'val_reward_margin']), [series]);
   const accuracy = useMemo(() => chartRows(series, ['reward_accuracy', 'val_reward_accuracy']), [series]);
   const logps = useMemo(() => chartRows(series, ['chosen_logp', 'rejected_logp', 'val_chosen_logp', 'val_rejected_logp']), [series]);
@@ -85,13 +89,13 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
         <LineChart data={lr} x="step" series={[{ key: 'lr', label: 'learning rate', colour: 2 }]} height={150} formatY={fmtRate} />
       </ChartCard>
       <ChartCard title="Gradient norm" testId="chart-grad-norm" points={series['grad_norm']?.length ?? 0}>
-        <LineChart data={grad} x="step" series={[{ key: 'grad_norm', label: 'grad norm', colour: 3 }]} height={150} formatY={fmtNum} />
+        <LineChart data={grad} x="step" series={[{ key: 'grad_norm', label: 'grad norm', colour: 3 }]} height={150} formatY={fmtNum} yAxis={gradAxis} />
       </ChartCard>
       <ChartCard title="Throughput" unit="tokens/s" testId="chart-tokens" points={series['tokens_per_s']?.length ?? 0}>
-        <LineChart data={tps} x="step" series={[{ key: 'tokens_per_s', label: 'tokens/s', colour: 4 }]} height={150} formatY={fmtNum} />
+        <LineChart data={tps} x="step" series={[{ key: 'tokens_per_s', label: 'tokens/s', colour: 4 }]} height={150} formatY={fmtNum} yAxis={tpsAxis} />
       </ChartCard>
       <ChartCard title="Memory" testId="chart-memory" points={series['memory_bytes']?.length ?? 0}>
-        <LineChart data={mem} x="step" series={[{ key: 'memory_bytes', label: 'memory', colour: 0 }]} height={150} formatY={formatBytes} />
+        <LineChart data={mem} x="step" series={[{ key: 'memory_bytes', label: 'memory', colour: 0 }]} height={150} formatY={memAxis?.format ?? formatBytes} yAxis={memAxis} />
       </ChartCard>
     </div>
   );

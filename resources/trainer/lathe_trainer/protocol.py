@@ -1,7 +1,9 @@
 """The trainer's wire protocol: one JSON object per line on stdout, nothing else.
 
-Every line carries ``"v": PROTOCOL_VERSION`` and ``"type"``. The engine (src/shared trainer protocol types)
-parses these lines; logs, warnings and anything a library prints go to stderr instead.
+Every line carries ``"v": PROTOCOL_VERSION`` and ``"type"``. The lines are defined once, in the engine
+(src/shared/training/trainer-events.ts), as JSON Schema in ``protocol.schema.json`` beside this file: the engine
+ignores a line that breaks it, and the test suite checks every line its commands print against it. Logs, warnings
+and anything a library prints go to stderr instead.
 
 Types emitted today (``train`` adds ``metrics``, ``eval``, ``checkpoint``, ``event`` and ``heartbeat``
 through ``emit``; see README):

@@ -1,7 +1,8 @@
 """Shared helpers: run the trainer's command line in its own process and parse its JSON lines.
 
-Every run goes through `run_trainer`, which fails the test if any stdout line is not a protocol object,
-so "stdout is JSON lines only" is checked for every command the suite runs.
+Every run goes through `run_trainer`, which fails the test if any stdout line is not JSON or breaks the protocol as
+`lathe_trainer/protocol.schema.json` defines it (generated from the engine's definition), so "stdout is protocol lines
+only" and "the engine can read every line" are checked for every command the suite runs.
 
 `run_trainer` forks each command from the trainer's fork server (`lathe_trainer.zygote`, started once for the session),
 where torch, transformers and peft are already imported: those imports cost 7-13 s of CPU per process, most of this
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 TRAINER_DIR = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = TRAINER_DIR.parent / "samples" / "corpus"
@@ -47,13 +50,30 @@ class TrainerRun:
         return self.lines[-1]
 
 
+# The protocol's one definition, generated from the engine's zod schema (src/shared/training/trainer-events.ts).
+PROTOCOL = Draft202012Validator(json.loads((TRAINER_DIR / "lathe_trainer" / "protocol.schema.json").read_text()))
+
+
+def protocol_breach(record: object) -> str | None:
+    """Why a parsed line breaks the protocol the engine reads, or None when it keeps to it."""
+    if isinstance(record, dict) and isinstance(record.get("type"), str):
+        # oneOf reports every alternative; the one with this line's type says what is wrong with it.
+        same_type = [s for s in PROTOCOL.schema["oneOf"] if s["properties"]["type"].get("const") == record["type"]]
+        if not same_type:
+            return f'unknown line type "{record["type"]}"'
+        error = best_match(Draft202012Validator(same_type[0]).iter_errors(record))
+    else:
+        error = best_match(PROTOCOL.iter_errors(record))
+    return None if error is None else f"{error.message} at {'/'.join(map(str, error.absolute_path)) or 'the top'}"
+
+
 def parse_protocol(stdout: str) -> list[dict]:
+    """The lines of a command's stdout; fails the test on a line that is not JSON or breaks the protocol."""
     lines = []
     for raw in stdout.splitlines():
         record = json.loads(raw)  # raises - and fails the test - on anything that is not JSON
-        assert isinstance(record, dict), raw
-        assert record.get("v") == 1, raw
-        assert isinstance(record.get("type"), str), raw
+        breach = protocol_breach(record)
+        assert breach is None, f"the engine would refuse this line ({breach}): {raw[:300]}"
         lines.append(record)
     return lines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from conftest import assert_error, run_trainer
+from conftest import assert_error, protocol_breach, run_trainer
 
 from lathe_trainer.protocol import PROTOCOL_VERSION, ProtocolWriter
 
@@ -24,6 +24,30 @@ def test_writer_emits_one_versioned_object_per_line():
     assert lines[1]["note"] == "naïve ✓"
     assert lines[2] == {"v": 1, "type": "error", "code": "some_code", "message": "Something failed.",
                         "hint": "Do this instead."}
+
+
+def test_the_shared_schema_refuses_lines_the_engine_could_not_read():
+    """protocol.schema.json comes from the engine's zod definition; every command the suite runs is checked against it
+    (conftest.parse_protocol). Here: it accepts what the writer emits and names what is wrong with a drifted line."""
+    stream = io.StringIO()
+    writer = ProtocolWriter(stream)
+    writer.progress("train", 0.5, "step 1/2")
+    writer.emit("metrics", step=1, loss=float("nan"), lr=1e-4, grad_norm=0.5, tokens_per_s=12.5, memory_bytes=None)
+    writer.emit("heartbeat", step=None, phase="setup", idle_s=0.0)
+    writer.emit("event", kind="data_mix", sources=[{"name": "general", "share": 0.2}], message="Mixing")
+    writer.done({"steps": 1})
+    assert [protocol_breach(json.loads(line)) for line in stream.getvalue().splitlines()] == [None] * 5
+
+    metrics = {"v": 1, "type": "metrics", "step": 1, "loss": 2.0, "lr": 1e-4, "grad_norm": 0.5, "tokens_per_s": 9.0,
+               "memory_bytes": 1024}
+    assert protocol_breach(metrics) is None
+    assert "'lr' is a required property" in protocol_breach({k: v for k, v in metrics.items() if k != "lr"})
+    assert "learning_rate" in protocol_breach({**metrics, "learning_rate": 1e-4})  # a metric the engine does not know
+    assert protocol_breach({**metrics, "v": 2}) is not None
+    assert protocol_breach({"v": 1, "type": "heartbeat", "step": 1, "phase": "napping", "idle_s": 0}) is not None
+    assert protocol_breach({"v": 1, "type": "checkpoint", "step": 1, "path": "/x", "sha256": "abc"}) is not None
+    assert protocol_breach({"v": 1, "type": "telemetry"}) == 'unknown line type "telemetry"'
+    assert protocol_breach([1, 2]) is not None
 
 
 def test_the_outcome_is_always_the_last_line(capsys):

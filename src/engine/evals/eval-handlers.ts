@@ -13,6 +13,7 @@ import { judgeEval, toJudging } from './judge.js';
 import { quantCost } from './quant-cost.js';
 import { judgeQueries } from '../db/queries/judge.js';
 import { checkRequest, readCriteria, type GateTarget } from './gate.js';
+import { refuseMakerAsReviewer, refuseRuleChange, twoPersonRuleOn } from './two-person-rule.js';
 import { confirmArtefactBytes, type ResolvedArtefact } from './release-artefact.js';
 import { exportQueries } from '../db/queries/exports.js';
 import fs from 'node:fs';
@@ -50,21 +51,24 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
     'evals.compare': async (args) => compareEvals(db(), args),
     'gate.get': async ({ project }) => {
       const q = evalQueries(db());
-      return { criteria: readCriteria(db(), project), updatedAt: q.getGate(project)?.updated_at ?? null, releases: q.releases(project).map((r) => toRelease(r, db())) };
+      return { criteria: readCriteria(db(), project), twoPersonRule: twoPersonRuleOn(db(), project), updatedAt: q.getGate(project)?.updated_at ?? null, releases: q.releases(project).map((r) => toRelease(r, db())) };
     },
-    'gate.set': async ({ project, criteria }) => {
+    'gate.set': async ({ project, criteria, twoPersonRule }) => {
       const { db, audit } = requireDb(ctx);
+      refuseRuleChange(ctx, db, project, twoPersonRule);
+      const rule = twoPersonRule ?? twoPersonRuleOn(db, project); // not given: as it was
       db.transaction(() => {
-        evalQueries(db).putGate({ project, criteria: JSON.stringify(criteria), updated_at: new Date().toISOString(), updated_by: ctx.actor });
-        ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'gate.criteria.set', objectType: 'project', objectId: project, details: { criteria } }));
+        evalQueries(db).putGate({ project, criteria: JSON.stringify(criteria), two_person_rule: rule ? 1 : 0, updated_at: new Date().toISOString(), updated_by: ctx.actor });
+        ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'gate.criteria.set', objectType: 'project', objectId: project, details: { criteria, twoPersonRule: rule } }));
       }).immediate();
-      return { criteria };
+      return { criteria, twoPersonRule: rule };
     },
     'gate.check': async ({ project, ...req }) => checkRequest(db(), project, req).check,
     'gate.release': async ({ project, reviewer, meaning, password, ...req }) => {
       const { db, audit } = requireDb(ctx);
       const { check, candidate, artefact } = checkRequest(db, project, req);
       refuseSecondRelease(db, project, candidate, artefact);
+      if (candidate) refuseMakerAsReviewer(ctx, db, audit, project, candidate);
       if (!check.passed || !candidate) {
         // The refusal is itself a decision a reviewer may ask about, so it is logged too.
         ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'release.refuse', objectType: artefact ? 'export' : 'model', objectId: artefact?.exportId ?? req.candidate?.modelId ?? null, details: { project, candidate, artefact: check.artefact, baseline: req.baseline, check } }));
@@ -81,6 +85,7 @@ export function evalHandlers(ctx: EngineContext): EvalImpls {
       refuseSecondRelease(db(), project, candidate, artefact);
       if (!check.candidateEvalId || !candidate) throw new LatheError('INVALID_ARGUMENTS', `The ${artefact ? `exported ${artefact.file}` : 'candidate'} has no finished eval, so there is nothing to override.`, 'Evaluate it first; an override releases a model whose evals fail, not an untested one.');
       if (check.passed) throw new LatheError('INVALID_ARGUMENTS', 'This model passes the release gate; it needs no override.', 'Release it normally.');
+      refuseMakerAsReviewer(ctx, db(), requireDb(ctx).audit, project, candidate);
       if (artefact) await confirmArtefactBytes(artefact);
       const signer = await confirmSigner(ctx, password);
       return { release: record(ctx, project, candidate, artefact, check, 'overridden', reason, { reviewer: signerName(ctx, reviewer), meaning: meaning ?? 'Approved for release against the gate', signer }), check };

@@ -334,30 +334,30 @@ export class RunSupervisor {
     if (e.type === 'metrics' || e.type === 'eval') {
       const { v: _v, type: _t, step, ...rest } = e;
       const values = Object.fromEntries(Object.entries(rest).filter((kv): kv is [string, number] => typeof kv[1] === 'number'));
-      q.addMetrics(runId, Number(step), values);
-      this.ctx.events.emit('run.metrics', { runId, step: Number(step), values });
+      q.addMetrics(runId, step, values);
+      this.ctx.events.emit('run.metrics', { runId, step, values });
       const l = this.live.get(runId);
       if (l && e.type === 'metrics') {
         const loss = typeof values.loss === 'number' ? ` · loss ${values.loss.toFixed(4)}` : '';
-        l.job.report(l.maxSteps ? Number(step) / l.maxSteps : null, `Step ${Number(step)}${l.maxSteps ? ` of ${l.maxSteps}` : ''}${loss}`);
+        l.job.report(l.maxSteps ? step / l.maxSteps : null, `Step ${step}${l.maxSteps ? ` of ${l.maxSteps}` : ''}${loss}`);
       }
     } else if (e.type === 'checkpoint') {
-      q.addCheckpoint(runId, Number(e.step), String(e.path), String(e.sha256));
+      q.addCheckpoint(runId, e.step, e.path, e.sha256);
       this.emit(runId);
     } else if (e.type === 'event') {
       // Things the trainer decided on its own, e.g. {"kind": "oom_fallback", step, micro_batch, grad_accum, message}.
       const { v: _v, type: _t, kind, message, ...data } = e;
-      q.addEvent(runId, String(kind ?? 'event'), String(message ?? describeTrainerEvent(String(kind), data)), data);
+      q.addEvent(runId, kind, message ?? describeTrainerEvent(kind, data), data);
       if (kind === 'checkpoints_pruned' && Array.isArray(data.steps)) q.removeCheckpoints(runId, data.steps.filter((s): s is number => Number.isInteger(s)));
       this.emit(runId);
     } else if (e.type === 'done') {
-      return { status: 'completed', error: null, result: e.payload ?? {} };
+      return { status: 'completed', error: null, result: e.payload };
     } else if (e.type === 'error') {
-      const error = { code: String(e.code), message: String(e.message), hint: String(e.hint ?? '') };
+      const error = { code: e.code, message: e.message, hint: e.hint };
       return { status: e.code === 'cancelled' ? 'stopped' : 'failed', error, result: null };
-    } else if (e.type === 'progress' && typeof e.message === 'string') {
+    } else if (e.type === 'progress') {
       // Set-up phases (tokenising, loading the model) have no share of the run; training steps do.
-      const fraction = e.stage === 'train' && typeof e.fraction === 'number' ? e.fraction : null;
+      const fraction = e.stage === 'train' ? e.fraction : null;
       this.live.get(runId)?.job.report(fraction, e.message);
     }
     return null; // hello and heartbeat only feed the watchdog (progress too, besides the job list)

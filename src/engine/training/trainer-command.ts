@@ -4,15 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
+import type { TrainerLine } from '../../shared/training/trainer-events.js';
 import { resourcesDir } from '../paths.js';
+import { parseTrainerLine } from './trainer-line.js';
 import { findPythonEnv } from './python-env.js';
 
-/** One JSON line from the trainer (see DESIGN.md, trainer protocol). */
-export interface TrainerEvent {
-  v: number;
-  type: string;
-  [key: string]: unknown;
-}
+/** One line of the trainer's protocol, checked (shared/training/trainer-events.ts). */
+export type TrainerEvent = TrainerLine;
+
+/** What `runTrainerCommand` resolves with: the `done` line with its payload's fields at the top level. */
+export type TrainerResult = TrainerLine & Record<string, unknown>;
 
 export interface TrainerCommandOptions {
   dataDir?: string;
@@ -28,7 +29,7 @@ const STDERR_TAIL_LINES = 40;
  * parsed as JSON lines; a line that is not JSON is a protocol breach and is kept in the error. An `error`
  * event becomes a LatheError with the trainer's own hint.
  */
-export async function runTrainerCommand(args: string[], opts: TrainerCommandOptions = {}): Promise<TrainerEvent> {
+export async function runTrainerCommand(args: string[], opts: TrainerCommandOptions = {}): Promise<TrainerResult> {
   const { python } = findPythonEnv(opts.dataDir);
   const child = spawnTrainer(args, opts);
   const stderrTail: string[] = [];
@@ -36,20 +37,19 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
     stderrTail.push(line);
     if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
   });
-  let done: TrainerEvent | null = null;
-  let failure: TrainerEvent | null = null;
-  const garbage: string[] = [];
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    if (!line.trim()) return;
-    let event: TrainerEvent;
-    try {
-      event = JSON.parse(line) as TrainerEvent;
-    } catch {
-      garbage.push(line.slice(0, 200));
+  let done: TrainerResult | null = null;
+  let failure: Extract<TrainerLine, { type: 'error' }> | null = null;
+  const breaches: string[] = [];
+  readline.createInterface({ input: child.stdout }).on('line', (text) => {
+    if (!text.trim()) return;
+    const parsed = parseTrainerLine(text);
+    if (!parsed.ok) {
+      breaches.push(parsed.breach);
       return;
     }
+    const event = parsed.line;
     // `done` carries its result in `payload`; callers get the payload's fields at the top level.
-    if (event.type === 'done') done = { ...event, ...((event.payload as Record<string, unknown> | undefined) ?? {}) };
+    if (event.type === 'done') done = { ...event, ...event.payload };
     if (event.type === 'error') failure = event;
     opts.onEvent?.(event);
   });
@@ -64,12 +64,12 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
   }).finally(() => opts.signal?.removeEventListener('abort', onAbort));
 
   if (opts.signal?.aborted) throw new LatheError('CANCELLED', 'Cancelled.', 'Start it again when you are ready.');
-  const fail = failure as TrainerEvent | null;
+  const fail = failure as Extract<TrainerLine, { type: 'error' }> | null;
   if (fail) {
-    throw new LatheError('TRAINER_FAILED', String(fail.message ?? 'The trainer failed.'), String(fail.hint ?? tailHint(stderrTail)));
+    throw new LatheError('TRAINER_FAILED', fail.message || 'The trainer failed.', fail.hint || tailHint(stderrTail));
   }
   if (exitCode !== 0 || !done) {
-    const detail = garbage.length ? ` It printed non-protocol output: "${garbage[0]}".` : '';
+    const detail = breaches.length ? ` It printed a line outside the protocol (${breaches[0]}).` : '';
     throw new LatheError(
       'TRAINER_FAILED',
       `The trainer exited with code ${exitCode} without finishing.${detail}`,

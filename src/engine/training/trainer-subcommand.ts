@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
 import { resourcesDir } from '../paths.js';
 import { findPythonEnv } from './python-env.js';
+import { parseTrainerLine } from './trainer-line.js';
 
 export interface SubcommandOptions {
   dataDir?: string | undefined;
@@ -35,17 +36,19 @@ export async function runTrainerSubcommand(module: string, args: string[], what:
     if (tail.length > 20) tail.shift();
   });
   let done: Record<string, unknown> | null = null;
-  let failure: { message?: string; hint?: string } | null = null;
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    let ev: Record<string, unknown>;
-    try {
-      ev = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return; // stdout is JSON lines only; anything else is ignored rather than trusted
+  let failure: { message: string; hint: string } | null = null;
+  const breaches: string[] = [];
+  readline.createInterface({ input: child.stdout }).on('line', (text) => {
+    if (!text.trim()) return;
+    const parsed = parseTrainerLine(text);
+    if (!parsed.ok) {
+      breaches.push(parsed.breach); // acted on never, named in the error if the command then fails
+      return;
     }
-    if (ev.type === 'progress') opts.onProgress?.((ev.fraction as number | null) ?? null, String(ev.message ?? ''));
-    if (ev.type === 'done') done = (ev.payload as Record<string, unknown>) ?? {};
-    if (ev.type === 'error') failure = ev as typeof failure;
+    const ev = parsed.line;
+    if (ev.type === 'progress') opts.onProgress?.(ev.fraction, ev.message);
+    if (ev.type === 'done') done = ev.payload;
+    if (ev.type === 'error') failure = ev;
   });
   const onAbort = () => child.kill('SIGTERM');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -54,10 +57,11 @@ export async function runTrainerSubcommand(module: string, args: string[], what:
     child.on('close', resolve);
   }).finally(() => opts.signal?.removeEventListener('abort', onAbort));
   if (opts.signal?.aborted) throw new LatheError('CANCELLED', `The ${what.name} was cancelled.`, 'Start it again when you are ready; nothing was stored.');
-  const f = failure as { message?: string; hint?: string } | null;
-  if (f) throw new LatheError('TRAINER_FAILED', String(f.message ?? `The ${what.name} failed.`), String(f.hint ?? 'See the trainer log.'));
+  const f = failure as { message: string; hint: string } | null;
+  if (f) throw new LatheError('TRAINER_FAILED', f.message || `The ${what.name} failed.`, f.hint || 'See the trainer log.');
   if (code !== 0 || !done) {
-    throw new LatheError('TRAINER_FAILED', `The ${what.name} exited with code ${code}.`, `Its last log lines: ${tail.slice(-4).join(' | ') || '(none)'}`);
+    const breach = breaches.length ? ` It printed a line outside the protocol (${breaches[0]}).` : '';
+    throw new LatheError('TRAINER_FAILED', `The ${what.name} exited with code ${code}.${breach}`, `Its last log lines: ${tail.slice(-4).join(' | ') || '(none)'}`);
   }
   return done;
 }

@@ -21,6 +21,8 @@ export interface ReleaseRow {
   /** What the reviewer's approval means (migration 025); null on older decisions. */
   meaning: string | null;
 }
+/** A project's release gate: criteria as JSON, the two-person rule as 0/1. */
+export interface GateRow { criteria: string; two_person_rule: 0 | 1; updated_at: string; updated_by: string }
 export interface SourceExampleRow { position: number; content_hash: string; content: string }
 
 const SUMMARY = `SELECT e.*, count(i.position) AS done_items, avg(i.exact) AS exact, avg(i.f1) AS f1, avg(i.rouge_l) AS rouge_l,
@@ -55,10 +57,18 @@ export function evalQueries(db: Database.Database) {
     `SELECT v.position, e.content_hash, e.content FROM version_examples v JOIN examples e ON e.id = v.example_id
       WHERE v.version_id = ? AND (? = 'all' OR v.split = ?) ORDER BY v.position`,
   );
-  const getGate = db.prepare<[string], { criteria: string; updated_at: string; updated_by: string }>('SELECT * FROM release_gates WHERE project = ?');
-  const putGate = db.prepare<[{ project: string; criteria: string; updated_at: string; updated_by: string }]>(
-    `INSERT INTO release_gates VALUES (@project, @criteria, @updated_at, @updated_by)
-     ON CONFLICT (project) DO UPDATE SET criteria = excluded.criteria, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+  const getGate = db.prepare<[string], GateRow>('SELECT criteria, two_person_rule, updated_at, updated_by FROM release_gates WHERE project = ?');
+  const putGate = db.prepare<[{ project: string } & GateRow]>(
+    `INSERT INTO release_gates (project, criteria, two_person_rule, updated_at, updated_by) VALUES (@project, @criteria, @two_person_rule, @updated_at, @updated_by)
+     ON CONFLICT (project) DO UPDATE SET criteria = excluded.criteria, two_person_rule = excluded.two_person_rule, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+  );
+  // Who made a model: the starter of the run that produced it, else (no run) who registered it; conversions and merges
+  // are followed to the model they came from. The chain is short (adapter → merge → GGUF), bounded anyway.
+  const maker = db.prepare<[string], { maker: string | null; run_id: string | null }>(
+    `WITH RECURSIVE chain(id, depth) AS (SELECT ?, 0 UNION ALL
+       SELECT m.parent_id, c.depth + 1 FROM chain c JOIN models m ON m.id = c.id WHERE m.run_id IS NULL AND m.parent_id IS NOT NULL AND c.depth < 8)
+     SELECT COALESCE(r.created_by, m.created_by) AS maker, m.run_id FROM chain c JOIN models m ON m.id = c.id LEFT JOIN runs r ON r.id = m.run_id
+     WHERE m.run_id IS NOT NULL OR m.parent_id IS NULL OR c.depth = 8 ORDER BY c.depth LIMIT 1`,
   );
   const insertRelease = db.prepare<[ReleaseRow]>(
     `INSERT INTO releases (id, project, model_id, adapter_ids, eval_id, baseline_eval_id, decision, passed, results, reason, reviewer,
@@ -94,7 +104,9 @@ export function evalQueries(db: Database.Database) {
     storedPositions: (evalId: string) => new Set(storedPositions.all(evalId)),
     sourceExamples: (versionId: string, split: string) => sourceExamples.all(versionId, split, split),
     getGate: (project: string) => getGate.get(project),
-    putGate: (row: { project: string; criteria: string; updated_at: string; updated_by: string }) => void putGate.run(row),
+    putGate: (row: { project: string } & GateRow) => void putGate.run(row),
+    /** Who made the model (see `maker` above), with the run when a run did; null for an unknown model. */
+    makerOf: (modelId: string) => maker.get(modelId) ?? null,
     insertRelease: (row: ReleaseRow) => void insertRelease.run(row),
     releaseOfExport: (exportId: string) => releaseOfExport.get(exportId, exportId),
     releaseById: (id: string) => releaseById.get(id),

@@ -288,13 +288,19 @@ export const evalHandlers = {
   'gate.get': handler({
     summary: 'The project’s release criteria and its release decisions, newest first.',
     args: z.object({ project: z.string().min(1).default('default') }).strict(),
-    result: z.object({ criteria: z.array(gateCriterionSchema), updatedAt: z.string().nullable(), releases: z.array(releaseSchema) }),
+    result: z.object({
+      criteria: z.array(gateCriterionSchema),
+      /** The two-person rule: whoever made a candidate (started its run, or registered it) may not release it. */
+      twoPersonRule: z.boolean(),
+      updatedAt: z.string().nullable(),
+      releases: z.array(releaseSchema),
+    }),
     writes: false,
   }),
   'gate.set': handler({
-    summary: 'Replaces the project’s release criteria (audited).',
-    args: z.object({ project: z.string().min(1).default('default'), criteria: z.array(gateCriterionSchema).max(20) }).strict(),
-    result: z.object({ criteria: z.array(gateCriterionSchema) }),
+    summary: 'Replaces the project’s release criteria and, when given, turns its two-person rule on or off (audited).',
+    args: z.object({ project: z.string().min(1).default('default'), criteria: z.array(gateCriterionSchema).max(20), twoPersonRule: z.boolean().optional() }).strict(),
+    result: z.object({ criteria: z.array(gateCriterionSchema), twoPersonRule: z.boolean() }),
     writes: true,
   }),
   'gate.check': handler({
@@ -304,13 +310,13 @@ export const evalHandlers = {
     writes: false,
   }),
   'gate.release': handler({
-    summary: 'Releases the candidate when its latest evals pass the criteria, signed with the reviewer’s name and the meaning of the approval; refuses a failing gate (audited) and a candidate already released (CONFLICT).',
+    summary: 'Releases the candidate when its latest evals pass the criteria, signed with the reviewer’s name and the meaning of the approval; refuses a failing gate (audited), a candidate already released (CONFLICT), and under the two-person rule a reviewer who made the candidate (FORBIDDEN, audited).',
     args: z.object({ ...gateTargetArgs, reviewer: releaseReviewerSchema.optional(), meaning: releaseMeaningSchema, password: signingPasswordSchema.optional() }).strict(),
     result: z.object({ release: releaseSchema, check: gateCheckSchema }),
     writes: true,
   }),
   'gate.override': handler({
-    summary: 'Releases a candidate that does not pass, with the reviewer’s name and a written reason (audited); refuses a candidate already released (CONFLICT).',
+    summary: 'Releases a candidate that does not pass, with the reviewer’s name and a written reason (audited); refuses a candidate already released (CONFLICT), and under the two-person rule a reviewer who made the candidate (FORBIDDEN, audited).',
     args: z
       .object({
         ...gateTargetArgs,
