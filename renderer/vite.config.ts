@@ -15,10 +15,15 @@ function devCsp(): Plugin {
   };
 }
 
-function devEngineProxy(target: string | undefined) {
+/**
+ * The dev server's proxy to a running engine: the socket (/ws) and team mode's sign-in endpoints (/auth/*), so a dev
+ * page signs in and keeps its session cookie exactly as the page the engine serves does.
+ */
+export function devEngineProxy(target: string | undefined) {
   if (!target) return undefined;
-  // The engine accepts a socket only from its own origin; present the proxied request as coming from it.
-  return { '/ws': { target, ws: true, changeOrigin: true, headers: { origin: new URL(target).origin } } };
+  // The engine accepts a socket or a sign-in only from its own origin; present proxied requests as coming from it.
+  const fromEngine = { target, changeOrigin: true, headers: { origin: new URL(target).origin } };
+  return { '/ws': { ...fromEngine, ws: true }, '/auth': fromEngine };
 }
 
 export default defineConfig({
@@ -44,7 +49,8 @@ export default defineConfig({
     },
   },
   // `LATHE_DEV_ENGINE=http://127.0.0.1:PORT npx vite --config renderer/vite.config.ts`, then open the dev page
-  // with ?token=<the token `lathe serve` printed>: live-edit the UI against a running engine.
+  // with ?token=<the token `lathe serve` printed> (or sign in, against `lathe serve --team`): live-edit the UI
+  // against a running engine.
   server: { host: '127.0.0.1', strictPort: false, proxy: devEngineProxy(process.env.LATHE_DEV_ENGINE) },
   preview: { host: '127.0.0.1' },
 });
