@@ -40,6 +40,13 @@ function roundTicks(min: number, max: number, count: number): { ticks: number[];
   return { ticks, step };
 }
 
+/** Round ticks over the values divided by `scale`, each label with the decimals its step needs, then `unit`. */
+function scaledAxis(finite: number[], scale: number, unit: string, count: number): Axis {
+  const { ticks, step } = roundTicks(Math.min(...finite) / scale, Math.max(...finite) / scale, count);
+  const decimals = decimalsFor(step);
+  return { ticks: ticks.map((t) => t * scale), format: (value) => `${(value / scale).toFixed(decimals)}${unit}` };
+}
+
 /** An axis for byte counts: the unit of the largest value, round steps in that unit, as many decimals as the step. */
 export function bytesAxis(values: number[], count = 5): Axis | undefined {
   const finite = values.filter(Number.isFinite);
@@ -47,13 +54,7 @@ export function bytesAxis(values: number[], count = 5): Axis | undefined {
   const largest = Math.max(...finite.map(Math.abs));
   let unit = 0;
   while (largest >= 1024 ** (unit + 1) && unit < BYTE_UNITS.length - 1) unit += 1;
-  const scale = 1024 ** unit;
-  const { ticks, step } = roundTicks(Math.min(...finite) / scale, Math.max(...finite) / scale, count);
-  const decimals = decimalsFor(step);
-  return {
-    ticks: ticks.map((t) => t * scale),
-    format: (value) => `${(value / scale).toFixed(decimals)} ${BYTE_UNITS[unit]}`,
-  };
+  return scaledAxis(finite, 1024 ** unit, ` ${BYTE_UNITS[unit]}`, count);
 }
 
 /** An axis for plain numbers (throughput, norms): round steps, thousands as "k", as many decimals as the step. */
@@ -61,11 +62,5 @@ export function numberAxis(values: number[], count = 5): Axis | undefined {
   const finite = values.filter(Number.isFinite);
   if (!finite.length) return undefined;
   const thousands = Math.max(...finite.map(Math.abs)) >= 1000;
-  const scale = thousands ? 1000 : 1;
-  const { ticks, step } = roundTicks(Math.min(...finite) / scale, Math.max(...finite) / scale, count);
-  const decimals = decimalsFor(step);
-  return {
-    ticks: ticks.map((t) => t * scale),
-    format: (value) => `${(value / scale).toFixed(decimals)}${thousands ? 'k' : ''}`,
-  };
+  return scaledAxis(finite, thousands ? 1000 : 1, thousands ? 'k' : '', count);
 }

@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { TrainerLine } from '../../shared/training/trainer-events.js';
 import { resourcesDir } from '../paths.js';
-import { parseTrainerLine } from './trainer-line.js';
+import { readTrainerLines } from './trainer-line.js';
 import { findPythonEnv } from './python-env.js';
 
 /** One line of the trainer's protocol, checked (shared/training/trainer-events.ts). */
@@ -40,19 +40,12 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
   let done: TrainerResult | null = null;
   let failure: Extract<TrainerLine, { type: 'error' }> | null = null;
   const breaches: string[] = [];
-  readline.createInterface({ input: child.stdout }).on('line', (text) => {
-    if (!text.trim()) return;
-    const parsed = parseTrainerLine(text);
-    if (!parsed.ok) {
-      breaches.push(parsed.breach);
-      return;
-    }
-    const event = parsed.line;
+  readTrainerLines(child.stdout, (event) => {
     // `done` carries its result in `payload`; callers get the payload's fields at the top level.
     if (event.type === 'done') done = { ...event, ...event.payload };
     if (event.type === 'error') failure = event;
     opts.onEvent?.(event);
-  });
+  }, (breach) => breaches.push(breach));
   const onAbort = () => child.kill('SIGTERM');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 

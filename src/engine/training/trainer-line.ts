@@ -1,3 +1,5 @@
+import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import { trainerLineSchema, type TrainerLine } from '../../shared/training/trainer-events.js';
 
 /**
@@ -19,4 +21,14 @@ export function parseTrainerLine(text: string): ParsedTrainerLine {
   const issue = parsed.error.issues[0]!;
   const where = issue.path.length ? ` at "${issue.path.join('.')}"` : '';
   return { ok: false, breach: `${issue.message}${where} in ${text.slice(0, 200)}` };
+}
+
+/** Reads a trainer's stdout line by line: each protocol line to `onLine`, each breach to `onBreach`, blank lines skipped. */
+export function readTrainerLines(stdout: Readable, onLine: (line: TrainerLine) => void, onBreach: (breach: string) => void): void {
+  readline.createInterface({ input: stdout }).on('line', (text) => {
+    if (!text.trim()) return;
+    const parsed = parseTrainerLine(text);
+    if (parsed.ok) onLine(parsed.line);
+    else onBreach(parsed.breach);
+  });
 }

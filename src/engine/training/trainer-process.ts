@@ -1,6 +1,6 @@
 import readline from 'node:readline';
 import { spawnTrainer, type TrainerEvent } from './trainer-command.js';
-import { parseTrainerLine } from './trainer-line.js';
+import { readTrainerLines } from './trainer-line.js';
 
 const STDERR_TAIL = 40;
 
@@ -51,16 +51,7 @@ export class TrainerProcess {
       tail.push(l);
       if (tail.length > STDERR_TAIL) tail.shift();
     });
-    readline.createInterface({ input: this.child.stdout }).on('line', (text) => {
-      if (!text.trim()) return;
-      const parsed = parseTrainerLine(text);
-      if (!parsed.ok) {
-        // Kept with the log the run shows: a trainer that drifted from the protocol is named, not half-obeyed.
-        tail.push(`[engine] a trainer line outside the protocol was ignored: ${parsed.breach}`);
-        if (tail.length > STDERR_TAIL) tail.shift();
-        return;
-      }
-      const e = parsed.line;
+    readTrainerLines(this.child.stdout, (e) => {
       // A heartbeat comes from a side thread; in the train and eval phases its idle_s (seconds since the main
       // thread last made progress) is what counts, so a deadlocked step is caught even while the process lives.
       // Setup, checkpoint and output phases (loading or writing large weights) may legitimately take long.
@@ -70,6 +61,10 @@ export class TrainerProcess {
       if (idle) this.stuckWhileAlive = true;
       else if (e.type !== 'heartbeat' || e.idle_s === 0) this.stuckWhileAlive = false;
       opts.onEvent(e);
+    }, (breach) => {
+      // Kept with the log the run shows: a trainer that drifted from the protocol is named, not half-obeyed.
+      tail.push(`[engine] a trainer line outside the protocol was ignored: ${breach}`);
+      if (tail.length > STDERR_TAIL) tail.shift();
     });
     const checkEveryMs = Math.max(200, Math.min(5000, (opts.hangTimeoutS * 1000) / 4));
     this.watchdog = setInterval(() => this.check(), checkEveryMs);

@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
 import { resourcesDir } from '../paths.js';
 import { findPythonEnv } from './python-env.js';
-import { parseTrainerLine } from './trainer-line.js';
+import { readTrainerLines } from './trainer-line.js';
 
 export interface SubcommandOptions {
   dataDir?: string | undefined;
@@ -38,18 +38,12 @@ export async function runTrainerSubcommand(module: string, args: string[], what:
   let done: Record<string, unknown> | null = null;
   let failure: { message: string; hint: string } | null = null;
   const breaches: string[] = [];
-  readline.createInterface({ input: child.stdout }).on('line', (text) => {
-    if (!text.trim()) return;
-    const parsed = parseTrainerLine(text);
-    if (!parsed.ok) {
-      breaches.push(parsed.breach); // acted on never, named in the error if the command then fails
-      return;
-    }
-    const ev = parsed.line;
+  // A breach is acted on never, and named in the error if the command then fails.
+  readTrainerLines(child.stdout, (ev) => {
     if (ev.type === 'progress') opts.onProgress?.(ev.fraction, ev.message);
     if (ev.type === 'done') done = ev.payload;
     if (ev.type === 'error') failure = ev;
-  });
+  }, (breach) => breaches.push(breach));
   const onAbort = () => child.kill('SIGTERM');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const code = await new Promise<number | null>((resolve, reject) => {
