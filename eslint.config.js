@@ -12,6 +12,21 @@ const llama = { group: ['node-llama-cpp', 'node-llama-cpp/*', '@node-llama-cpp/*
 const sqlite = { group: ['better-sqlite3'], message: 'better-sqlite3 is imported only under src/engine/ (the engine host owns the database).' };
 const nodeBuiltins = { group: ['node:*'], message: 'src/shared runs in every process, the sandboxed renderer included: no Node built-ins.' };
 const engineFromRenderer = { group: ['**/src/engine/**', '**/src/inference/**'], message: 'The renderer talks to the engine only through the contract (src/shared/contract).' };
+const clientMessage = "Components render; a feature's store (features/X/X-store.ts) or hook module (features/X/use-*.ts) sends its requests (ARCHITECTURE.md: one data layer in the renderer).";
+const clientOutsideStores = { group: ['**/stores/connection.js', '**/stores/connection'], importNames: ['getClient'], message: clientMessage };
+/** The files that may hold the engine client: the shared stores, and each feature's store and hook modules. */
+const clientHolders = ['renderer/stores/**', 'renderer/features/*/*-store.ts', 'renderer/features/*/use-*.ts', '**/*.test.ts'];
+
+const dateMessage = 'Show dates with formatDateTime or formatRelative (renderer/lib/format.ts): one date format in the UI.';
+const oneDateFormat = [
+  { selector: "CallExpression[callee.property.name=/^toLocale(Date|Time)String$/]", message: dateMessage },
+  { selector: "CallExpression[callee.property.name='toLocaleString'][callee.object.type='NewExpression'][callee.object.callee.name='Date']", message: dateMessage },
+  { selector: "NewExpression[callee.object.name='Intl'][callee.property.name='DateTimeFormat']", message: dateMessage },
+];
+const clientThroughConnection = [
+  { selector: "MemberExpression[property.name='client'][object.callee.property.name='getState'][object.callee.object.name='useConnection']", message: clientMessage },
+  { selector: "CallExpression[callee.name='useConnection'] > ArrowFunctionExpression > MemberExpression[property.name='client']", message: clientMessage },
+];
 
 export default tseslint.config(
   { linterOptions: { reportUnusedDisableDirectives: 'off' } },
@@ -43,16 +58,25 @@ export default tseslint.config(
   { files: ['src/inference/**/*.ts'], rules: restrict([electron, sqlite]) },
   { files: ['src/cli/**/*.ts'], rules: restrict([electron, llama]) },
   { files: ['renderer/**/*.{ts,tsx}'], ignores: ['**/*.test.ts'], rules: restrict([electron, llama, sqlite, engineFromRenderer]) },
+  // Only stores and feature hooks reach the client (a later entry replaces the rule's options for these files).
+  { files: ['renderer/**/*.{ts,tsx}'], ignores: clientHolders, rules: restrict([electron, llama, sqlite, engineFromRenderer, clientOutsideStores]) },
   { files: ['electron/**/*.ts'], rules: restrict([llama, sqlite]) },
   {
     // One date format in the UI: every date and time goes through renderer/lib/format.ts.
     files: ['renderer/**/*.{ts,tsx}'],
     ignores: ['renderer/lib/format.ts', '**/*.test.ts'],
     rules: {
+      'no-restricted-syntax': ['error', ...oneDateFormat],
+    },
+  },
+  {
+    // The same date rule, plus: no reaching the client through the connection store outside stores and hooks.
+    files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['renderer/lib/format.ts', ...clientHolders],
+    rules: {
       'no-restricted-syntax': ['error',
-        { selector: "CallExpression[callee.property.name=/^toLocale(Date|Time)String$/]", message: 'Show dates with formatDateTime or formatRelative (renderer/lib/format.ts): one date format in the UI.' },
-        { selector: "CallExpression[callee.property.name='toLocaleString'][callee.object.type='NewExpression'][callee.object.callee.name='Date']", message: 'Show dates with formatDateTime or formatRelative (renderer/lib/format.ts): one date format in the UI.' },
-        { selector: "NewExpression[callee.object.name='Intl'][callee.property.name='DateTimeFormat']", message: 'Show dates with formatDateTime or formatRelative (renderer/lib/format.ts): one date format in the UI.' },
+        ...oneDateFormat,
+        ...clientThroughConnection,
       ],
     },
   },

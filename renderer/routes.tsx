@@ -1,15 +1,15 @@
 import type { ComponentType } from 'react';
 import { AuditPage } from './features/audit/AuditPage.js';
 import { DatasetsPage } from './features/datasets/DatasetsPage.js';
-import { EvaluatePage } from './features/evaluate/EvaluatePage.js';
-import { ExportPage } from './features/export/ExportPage.js';
-import { GeneratePage } from './features/generate/GeneratePage.js';
+import { EvaluatePage } from './features/evals/EvaluatePage.js';
+import { ExportPage } from './features/exports/ExportPage.js';
+import { GeneratePage } from './features/synthetic/GeneratePage.js';
 import { LineagePage } from './features/lineage/LineagePage.js';
 import { ModelsPage } from './features/models/ModelsPage.js';
 import { PlaygroundPage } from './features/playground/PlaygroundPage.js';
 import { RunsPage } from './features/runs/RunsPage.js';
 import type { PageId } from './features/shell/pages.js';
-import { TrainPage } from './features/train/TrainPage.js';
+import { TrainPage } from './features/runs/TrainPage.js';
 
 /** Which component draws each page; the titles and icons live in features/shell/pages.ts. */
 export const routes: Record<PageId, ComponentType> = {

@@ -239,6 +239,8 @@ export const ImportIcon = icon(
     <path d="M4.5 14.5v4a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2v-4" />
   </>,
 );
+/** The same glyph as Import: an arrow into a tray. */
+export const DownloadIcon = ImportIcon;
 export const ArrowLeftIcon = icon(<path d="M19.5 12h-15M10.5 6l-6 6 6 6" />);
 export const ChevronUpIcon = icon(<path d="m6 14.5 6-6 6 6" />);
 export const GitCommitIcon = icon(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHash } from '../features/shell/useHashRoute.js';
-import { formatBytes, formatDuration, formatRelative, formatTimeLeft, shortHash } from './format.js';
+import { formatBytes, formatDuration, formatRelative, formatTimeLeft, modelWithQuant, shortHash } from './format.js';
 
 describe('format', () => {
   it('formats bytes the way the status bar shows them', () => {
@@ -42,5 +42,12 @@ describe('routes', () => {
     expect(parseHash('#audit')).toBe('audit');
     expect(parseHash('')).toBeNull();
     expect(parseHash('#/nope')).toBeNull();
+  });
+
+  it('names a GGUF model with its quantisation once', () => {
+    expect(modelWithQuant({ name: 'tiny-llama', quantization: 'Q8_0' })).toBe('tiny-llama · Q8_0');
+    expect(modelWithQuant({ name: 'tiny-llama · Q8_0', quantization: 'Q8_0' })).toBe('tiny-llama · Q8_0');
+    expect(modelWithQuant({ name: 'northwind-assistant-q4_k_m', quantization: 'Q4_K_M' })).toBe('northwind-assistant-q4_k_m');
+    expect(modelWithQuant({ name: 'base', quantization: null })).toBe('base');
   });
 });

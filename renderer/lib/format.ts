@@ -62,3 +62,12 @@ export function formatTimeLeft(ms: number): string {
   const h = Math.floor(m / 60);
   return m % 60 ? `about ${h} h ${m % 60} min left` : `about ${h} h left`;
 }
+
+/**
+ * A GGUF model as a picker lists it: its name and its quantisation, which converted and exported models already
+ * carry in their name ("tiny-llama · Q8_0") and must not show twice.
+ */
+export function modelWithQuant(m: { name: string; quantization: string | null }): string {
+  if (!m.quantization || m.name.toLowerCase().includes(m.quantization.toLowerCase())) return m.name;
+  return `${m.name} · ${m.quantization}`;
+}

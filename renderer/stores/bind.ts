@@ -1,15 +1,15 @@
 import { eventSchemas, type EventPayload, type RunSummary } from '../../src/shared/contract/index.js';
 import type { Connection } from '../api/client.js';
-import { useAudit } from './audit.js';
+import { useAudit } from '../features/audit/audit-store.js';
 import { coalesce, newestBy } from './coalesce.js';
 import { useConnection } from './connection.js';
-import { useDatasetImport } from './dataset-import.js';
-import { useDatasets } from './datasets.js';
+import { useDatasetImport } from '../features/datasets/dataset-import-store.js';
+import { useDatasets } from '../features/datasets/datasets-store.js';
 import { useEngine } from './engine.js';
-import { useFirstSteps } from './first-steps.js';
+import { useFirstSteps } from '../features/shell/first-steps-store.js';
 import { useJobs } from './jobs.js';
-import { useRuns, type LiveStep } from './runs.js';
-import { useSearchIndex } from './search-index.js';
+import { useRuns, type LiveStep } from '../features/runs/runs-store.js';
+import { useSearchIndex } from '../features/datasets/search-index-store.js';
 
 /** How long live run and job updates are collected before the pages render them (at most four renders a second). */
 const LIVE_RUN_MS = 250;

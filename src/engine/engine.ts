@@ -22,6 +22,7 @@ import { jobsHandlers } from './jobs-handlers.js';
 import { SearchIndexer } from './datasets/search-indexer.js';
 import { modelHandlers } from './models/model-handlers.js';
 import { exportHandlers } from './models/export-handlers.js';
+import { DownloadTickets } from './models/export-download.js';
 import { runHandlers } from './training/run-handlers.js';
 import { RunSupervisor } from './training/run-supervisor.js';
 import { playgroundHandlers } from './playground/playground-handlers.js';
@@ -71,6 +72,8 @@ export class Engine {
 
   readonly runs: RunSupervisor;
   readonly serving: OpenAiServing;
+  /** Vetted export files waiting for the browser server to stream them (exports.download). */
+  readonly downloads = new DownloadTickets();
 
   private constructor(ctx: EngineContext) {
     this.ctx = ctx;
@@ -89,7 +92,7 @@ export class Engine {
       ...recipeHandlers(ctx),
       ...runHandlers(ctx, this.runs),
       ...modelHandlers(ctx),
-      ...exportHandlers(ctx),
+      ...exportHandlers(ctx, this.downloads),
       ...playgroundHandlers(ctx),
       ...servingHandlers(this.serving),
       ...syntheticHandlers(ctx),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +93,18 @@ describe('Export page', () => {
     const files = await page.getByTestId('export-files').first().textContent();
     for (const f of ['merged/model.safetensors', 'northwind-assistant-q8_0.gguf', 'northwind-assistant-q4_k_m.gguf', 'Modelfile', 'README.md']) expect(files).toContain(f);
     await shot(page, 'export-done');
+
+    // Each file downloads to the browser's machine, byte for byte what the export recorded (issue 19 item 12).
+    const recorded = (await e.call('exports.list', {})).exports[0]!.files.find((f) => f.path === 'northwind-assistant-q8_0.gguf')!;
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-files').first().locator('tr', { hasText: 'northwind-assistant-q8_0.gguf' }).getByTestId('export-download').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('northwind-assistant-q8_0.gguf');
+    const saved = await download.path();
+    expect(createHash('sha256').update(fs.readFileSync(saved)).digest('hex')).toBe(recorded.sha256);
+    const audited = await e.call('audit.list', { actionPrefix: 'export.download' });
+    expect(audited.entries[0]!.details).toMatchObject({ file: 'northwind-assistant-q8_0.gguf', sha256: recorded.sha256 });
     expect(problems).toEqual([]);
     await context.close();
   }, 420_000);

@@ -182,6 +182,12 @@ describe('train: base model from the registry', () => {
       expect(retried.name).toBe('damaged weights (retry)');
       expect(retried.startArgs).toMatchObject({ baseModelDir: TINY_HF, datasetVersionId: versionId, maxSteps: 2, lr: 0.02, loraRank: 4, maxSeqLen: 128, microBatchSize: 2, seed: 7, device: 'cpu' });
       await expect.poll(() => page.getByTestId('run-detail').getByTestId('run-status').getAttribute('data-status'), { timeout: 120_000, interval: 500 }).toBe('completed');
+      // The time it took beside the estimate it was queued with (issue 19 item 2), as the engine recorded both.
+      const done = await s.server.engine.call('runs.get', { runId: retryId });
+      expect(done.timing.estimatedSeconds).toBeGreaterThan(0);
+      expect(done.timing.ranSeconds).toBeGreaterThan(0);
+      await expect.poll(() => page.getByTestId('run-timing').textContent(), { timeout: 10_000 }).toMatch(/^Took (under a second|\d+ s|\d+ min( \d+ s)?) · estimated .+/);
+      await shot(page, 'train-retry-completed-timing');
       expect(problems).toEqual([]);
     } finally {
       await context.close();

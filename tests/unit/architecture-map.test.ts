@@ -82,4 +82,13 @@ describe('ARCHITECTURE.md keeps up with the code', () => {
     const gone = missingOnDisk(repoPaths(DOC.replace(codeMap(), '')));
     expect(gone, `ARCHITECTURE.md names paths that no longer exist; update or remove them: ${gone.join(', ')}`).toEqual([]);
   });
+
+  it('names each renderer feature as the contract names it (the same feature names in the interface and the engine)', () => {
+    const contract = new Set(fs.readdirSync(path.join(ROOT, 'src/shared/contract/features')).map((f) => f.replace(/\.ts$/, '')));
+    expect(contract.has('runs') && contract.has('evals')).toBe(true); // the walk itself works
+    // The shell (sidebar, status bar, jobs drawer) is the interface's own frame and drives no engine feature.
+    const features = folders('renderer/features').map((f) => f.split('/')[2]!).filter((name) => name !== 'shell');
+    const unnamed = features.filter((name) => !contract.has(name));
+    expect(unnamed, `renderer/features/ folders with no src/shared/contract/features/<name>.ts: ${unnamed.join(', ')}`).toEqual([]);
+  });
 });

@@ -49,4 +49,23 @@ describe('process boundaries (ESLint rules)', () => {
     expect(await dated('renderer/features/x.tsx', "export const n = (v: number) => v.toLocaleString('en');\n")).toBe(0);
     expect(await dated('renderer/lib/format.ts', "export const f = new Intl.DateTimeFormat('en');\n")).toBe(0);
   });
+
+  it('components render: only stores and feature hooks send requests to the engine (one data layer in the renderer)', async () => {
+    const viaImport = "import { getClient } from '../../stores/connection.js';\nexport const load = () => getClient().send('models.list', {});\n";
+    const viaStore = "import { useConnection } from '../../stores/connection.js';\nexport const load = () => useConnection.getState().client!.send('models.list', {});\n";
+    const viaSelector = "import { useConnection } from '../../stores/connection.js';\nexport const useC = () => useConnection((s) => s.client);\n";
+    const findings = async (filePath: string, code: string) =>
+      (await eslint.lintText(code, { filePath }))[0]!.messages.filter((m) => /Components render/.test(m.message)).length;
+    for (const component of ['renderer/features/models/ModelDrawer.tsx', 'renderer/features/runs/retry-prefill.ts', 'renderer/components/Modal.tsx']) {
+      expect(await findings(component, viaImport), component).toBe(1);
+      expect(await findings(component, viaStore), component).toBe(1);
+      expect(await findings(component, viaSelector), component).toBe(1);
+    }
+    for (const holder of ['renderer/features/models/models-store.ts', 'renderer/features/datasets/use-version-diff.ts', 'renderer/stores/jobs.ts']) {
+      expect(await findings(holder, viaImport), holder).toBe(0);
+      expect(await findings(holder, viaStore), holder).toBe(0);
+    }
+    // The connection's state (connected, reconnecting) stays readable everywhere.
+    expect(await findings('renderer/features/shell/StatusBar.tsx', "import { useConnection } from '../../stores/connection.js';\nexport const useS = () => useConnection((s) => s.status);\n")).toBe(0);
+  });
 });

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react';
 import type { AuditFamily } from '../../../src/shared/contract/features/audit.js';
 import { Button } from '../../components/Button.js';
 import { SearchIcon, XIcon } from '../../components/icons.js';
-import { getClient, useConnection } from '../../stores/connection.js';
-import { useAudit, type AuditExtraFilter } from '../../stores/audit.js';
+import { useAudit, type AuditExtraFilter } from './audit-store.js';
+import { useAuditFacets } from './audit-store.js';
 
 /** Kinds of activity a reviewer asks about; the engine maps each to its action names (AUDIT_FAMILIES). */
 const FAMILIES: Array<{ label: string; family: AuditFamily | '' }> = [
@@ -30,20 +30,12 @@ export function AuditFilters() {
   const clearFilters = useAudit((s) => s.clearFilters);
   const setFamily = useAudit((s) => s.setFamily);
   const filtering = filter.trim() !== '' || Object.values(extra).some((v) => v !== '');
-  const open = useConnection((s) => s.status === 'open');
-  // New entries may bring a new actor or object type: refresh the pickers when the newest entry changes.
-  const newest = useAudit((s) => s.entries[0]?.seq ?? 0);
-  const [facets, setFacets] = useState<{ actors: string[]; objectTypes: string[] }>({ actors: [], objectTypes: [] });
+  const facets = useAuditFacets();
   const [text, setText] = useState(extra.text);
   // "Clear filters" empties the store; the search box follows (only then, so no keystroke is ever overwritten).
   useEffect(() => {
     if (extra.text === '') setText('');
   }, [extra.text]);
-
-  useEffect(() => {
-    if (!open) return;
-    getClient().send('audit.facets', {}).then(setFacets, () => undefined);
-  }, [open, newest]);
 
   useEffect(() => {
     if (text === extra.text) return;

@@ -5,7 +5,7 @@ import { EmptyState } from '../../components/EmptyState.js';
 import { Alert } from '../../components/Alert.js';
 import { FileTextIcon, LinkIcon, SearchIcon, ShieldCheckIcon, TableIcon, XIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
-import { useAudit, type ExportOutcome } from '../../stores/audit.js';
+import { useAudit, type ExportOutcome } from './audit-store.js';
 import { useConnection } from '../../stores/connection.js';
 import { pages } from '../shell/pages.js';
 import { AuditFilters } from './AuditFilters.js';

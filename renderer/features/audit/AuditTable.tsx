@@ -3,7 +3,7 @@ import type { AuditEntry } from '../../../src/shared/contract/index.js';
 import { Button } from '../../components/Button.js';
 import { ChevronRightIcon } from '../../components/icons.js';
 import { formatDateTime, shortHash } from '../../lib/format.js';
-import { useAudit } from '../../stores/audit.js';
+import { useAudit } from './audit-store.js';
 import { AuditDetails } from './AuditDetails.js';
 
 /** Newest first; a row opens to its details and full hashes. */

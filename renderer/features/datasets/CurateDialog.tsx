@@ -5,7 +5,7 @@ import type { DatasetVersion, LatheErrorData, ResultOf } from '../../../src/shar
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { Modal } from '../../components/Modal.js';
-import { getClient } from '../../stores/connection.js';
+import { curateVersion, scanPii } from './datasets-store.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
 
@@ -50,7 +50,7 @@ export function CurateDialog({ mode, version, onClose, onDone }: CurateDialogPro
     setBusy(true);
     setError(null);
     try {
-      setScan(await getClient().send('datasets.piiScan', { versionId: version.id, customPatterns, limit: 200 }));
+      setScan(await scanPii(version.id, customPatterns));
     } catch (err) {
       setError(asErrorData(err));
     } finally {
@@ -62,7 +62,7 @@ export function CurateDialog({ mode, version, onClose, onDone }: CurateDialogPro
     setBusy(true);
     setError(null);
     try {
-      const result = await getClient().send('datasets.curate', { versionId: version.id, operation });
+      const result = await curateVersion(version.id, operation);
       useToasts.getState().push({
         tone: 'success',
         title: `Version ${result.version.number}: removed ${result.removed}, changed ${result.changed}${result.resplit ? `, ${result.resplit} given a new split` : ''}`,

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useConnection } from '../../stores/connection.js';
-import { useDatasetImport } from '../../stores/dataset-import.js';
-import { useDatasets } from '../../stores/datasets.js';
+import { useDatasetImport } from './dataset-import-store.js';
+import { useDatasets } from './datasets-store.js';
 import { useHashPath } from '../shell/useHashRoute.js';
 import { DatasetDetail } from './DatasetDetail.js';
 import { DatasetList } from './DatasetList.js';

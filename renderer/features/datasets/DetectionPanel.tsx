@@ -1,7 +1,7 @@
 import type { FileType, TaskFormat } from '../../../src/shared/contract/index.js';
 import { AlertCircleIcon } from '../../components/icons.js';
 import { formatBytes } from '../../lib/format.js';
-import { useDatasetImport } from '../../stores/dataset-import.js';
+import { useDatasetImport } from './dataset-import-store.js';
 import { ExampleView } from './ExampleView.js';
 import {
   encodingLabels,

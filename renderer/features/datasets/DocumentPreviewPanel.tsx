@@ -2,7 +2,7 @@ import { Alert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { AlertCircleIcon, InfoIcon } from '../../components/icons.js';
 import { formatBytes } from '../../lib/format.js';
-import { useDatasetImport } from '../../stores/dataset-import.js';
+import { useDatasetImport } from './dataset-import-store.js';
 
 const kindLabels = { folder: 'Folder of documents', file: 'Document', archive: 'Zip of documents' } as const;
 

@@ -5,7 +5,7 @@ import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { Modal } from '../../components/Modal.js';
 import { shortHash } from '../../lib/format.js';
-import { getClient } from '../../stores/connection.js';
+import { exportVersion } from './datasets-store.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
 
@@ -30,7 +30,7 @@ export function ExportDialog({ version, onClose }: { version: DatasetVersion; on
     setBusy(true);
     setError(null);
     try {
-      const r = await getClient().send('datasets.export', {
+      const r = await exportVersion({
         versionId: version.id,
         format,
         overwrite,

@@ -1,14 +1,14 @@
-import { useEffect, useState } from 'react';
-import type { LatheErrorData, ResultOf } from '../../../src/shared/contract/index.js';
+import { useState } from 'react';
+import type { LatheErrorData } from '../../../src/shared/contract/index.js';
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { Modal } from '../../components/Modal.js';
-import { getClient } from '../../stores/connection.js';
-import { useDatasets } from '../../stores/datasets.js';
+import { useDatasets } from './datasets-store.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
+import { makeFeedbackDataset } from './datasets-store.js';
+import { useFeedbackCounts, type FeedbackCounts as Counts } from './use-feedback-counts.js';
 
-type Counts = ResultOf<'prefs.feedback'>;
 const SOURCES = [
   { key: 'abJudgements', label: 'Blind A/B judgements', hint: 'the winner is chosen, the loser rejected', count: (c: Counts) => c.abJudgements },
   { key: 'corrections', label: 'Playground corrections', hint: 'your correction is chosen, the model’s answer rejected', count: (c: Counts) => c.corrections },
@@ -23,20 +23,11 @@ type SourceKey = (typeof SOURCES)[number]['key'];
 export function FeedbackPairsDialog({ onClose, onCreated }: { onClose(): void; onCreated(datasetId: string): void }) {
   const [use, setUse] = useState<Record<SourceKey, boolean>>({ abJudgements: true, corrections: true, reviewEdits: true });
   const [name, setName] = useState('Preferences from feedback');
-  const [counts, setCounts] = useState<Counts | null>(null);
+  const { counts, error: countsError } = useFeedbackCounts();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<LatheErrorData | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    getClient()
-      .send('prefs.feedback', {})
-      .then((c) => live && setCounts(c))
-      .catch((err: unknown) => live && setError(asErrorData(err)));
-    return () => {
-      live = false;
-    };
-  }, []);
+  const [createError, setError] = useState<LatheErrorData | null>(null);
+  // Create is off until the counts are in, so a failed read stays shown until the dialog closes.
+  const error = createError ?? countsError;
 
   const total = counts ? SOURCES.filter((s) => use[s.key]).reduce((n, s) => n + s.count(counts), 0) : 0;
 
@@ -44,7 +35,7 @@ export function FeedbackPairsDialog({ onClose, onCreated }: { onClose(): void; o
     setBusy(true);
     setError(null);
     try {
-      const r = await getClient().send('prefs.makeDataset', { datasetName: name.trim(), ...use });
+      const r = await makeFeedbackDataset({ datasetName: name.trim(), ...use });
       await useDatasets.getState().load();
       useToasts.getState().push({ tone: 'success', title: `${r.added} preference pairs in "${name.trim()}" v${r.version.number}`, message: 'Train them with DPO, ORPO, SimPO or KTO on the Train page.', hint: null });
       onCreated(r.datasetId);

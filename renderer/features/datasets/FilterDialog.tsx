@@ -3,9 +3,9 @@ import type { DatasetVersion, LatheErrorData } from '../../../src/shared/contrac
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { Modal } from '../../components/Modal.js';
-import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
+import { filterVersion } from './datasets-store.js';
 import { rememberedTokenizer, rememberTokenizer, TokenizerPicker } from './TokenizerPicker.js';
 
 const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'ru', 'zh', 'ja', 'ko', 'ar'] as const;
@@ -30,18 +30,15 @@ export function FilterDialog({ version, onClose, onDone }: { version: DatasetVer
     try {
       const usesTokens = Boolean(minTokens || maxTokens);
       if (usesTokens) rememberTokenizer(tokenizer);
-      const r = await getClient().send('datasets.filter', {
-        versionId: version.id,
-        filter: {
-          dropEmpty,
-          dropGarbled,
-          ...(usesTokens && tokenizer.trim() ? { tokenizerPath: tokenizer.trim() } : {}),
-          ...(minTokens ? { minTokens: Number(minTokens) } : {}),
-          ...(maxTokens ? { maxTokens: Number(maxTokens) } : {}),
-          ...(language ? { language: language as 'en' } : {}),
-          ...(include.trim() ? { include: include.trim() } : {}),
-          ...(exclude.trim() ? { exclude: exclude.trim() } : {}),
-        },
+      const r = await filterVersion(version.id, {
+        dropEmpty,
+        dropGarbled,
+        ...(usesTokens && tokenizer.trim() ? { tokenizerPath: tokenizer.trim() } : {}),
+        ...(minTokens ? { minTokens: Number(minTokens) } : {}),
+        ...(maxTokens ? { maxTokens: Number(maxTokens) } : {}),
+        ...(language ? { language: language as 'en' } : {}),
+        ...(include.trim() ? { include: include.trim() } : {}),
+        ...(exclude.trim() ? { exclude: exclude.trim() } : {}),
       });
       const why = Object.entries(r.reasons).map(([k, n]) => `${n} ${REASONS[k] ?? k}`).join(', ');
       useToasts.getState().push({ tone: 'success', title: `Version ${r.version.number}: removed ${r.removed}`, message: why || 'Every example passed.', hint: null });

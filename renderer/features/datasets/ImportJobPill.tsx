@@ -1,5 +1,5 @@
-import { useDatasetImport } from '../../stores/dataset-import.js';
-import { useSearchIndex } from '../../stores/search-index.js';
+import { useDatasetImport } from './dataset-import-store.js';
+import { useSearchIndex } from './search-index-store.js';
 
 /** While an import runs behind a closed wizard: how far it is, and a way back to it. */
 export function ImportJobPill() {

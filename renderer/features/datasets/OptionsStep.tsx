@@ -1,7 +1,7 @@
 import { Alert } from '../../components/Alert.js';
 import { formatBytes } from '../../lib/format.js';
-import { targetName, useDatasetImport, type OnError } from '../../stores/dataset-import.js';
-import { useDatasets } from '../../stores/datasets.js';
+import { targetName, useDatasetImport, type OnError } from './dataset-import-store.js';
+import { useDatasets } from './datasets-store.js';
 import { fileTypeLabels, formatLabels } from './import-format.js';
 
 const choices: Array<{ id: OnError; title: string; text: string }> = [

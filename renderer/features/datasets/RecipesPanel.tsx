@@ -5,11 +5,12 @@ import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { LayersIcon, XIcon } from '../../components/icons.js';
 import { shortHash } from '../../lib/format.js';
-import { getClient, useConnection } from '../../stores/connection.js';
-import { useDatasets } from '../../stores/datasets.js';
+import { useConnection } from '../../stores/connection.js';
+import { useDatasets } from './datasets-store.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
 import '../../styles/review.css';
+import { createRecipe, listRecipes } from './datasets-store.js';
 import { rememberedTokenizer, rememberTokenizer, TokenizerPicker } from './TokenizerPicker.js';
 
 interface Row { datasetId: string; versionId: string; ratio: string }
@@ -27,7 +28,7 @@ export function RecipesPanel() {
 
   const load = useCallback(async () => {
     try {
-      setRecipes((await getClient().send('recipes.list', {})).recipes);
+      setRecipes(await listRecipes());
     } catch (err) {
       setError(asErrorData(err));
     }
@@ -118,7 +119,7 @@ function RecipeForm({ onDone }: { onDone(): void }) {
     setError(null);
     try {
       rememberTokenizer(tokenizer);
-      const r = await getClient().send('recipes.create', {
+      const r = await createRecipe({
         name: name.trim(),
         ...(tokenizer.trim() ? { tokenizerPath: tokenizer.trim() } : {}),
         components: rows.map((r) => ({ versionId: r.versionId, ratio: Number(r.ratio) })),

@@ -4,16 +4,15 @@ import type { ExampleFilter, ReviewAction, ReviewedExample, ReviewEntry, ReviewS
 import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { GitCommitIcon, UndoIcon } from '../../components/icons.js';
-import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
+import { listReviewExamples, loadReviewHistory, loadReviewSummary, makeReviewedVersion, reviewExample, undoReview } from './datasets-store.js';
 import { summarizeExample } from './example-summary.js';
 import { ReviewCard, type CardMode } from './ReviewCard.js';
 import { ReviewFilters, STATUS_LABELS } from './ReviewFilters.js';
 import '../../styles/review.css';
 import { useSignedInName } from '../../stores/session.js';
 
-const PAGE = 200;
 const REVIEWER_KEY = 'lathe.reviewer';
 type Summary = ResultOf<'reviews.summary'>;
 
@@ -40,16 +39,12 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   const root = useRef<HTMLDivElement>(null);
   const current = items[cursor] ?? null;
 
-  // The list is a window of up to PAGE matches starting at `windowStart`, so a version of millions pages smoothly.
+  // The list is a window of up to a page of matches starting at `windowStart`, so a version of millions pages smoothly.
   const windowStart = useRef(0);
   const load = useCallback(
     async (keepPosition: number | null, after = false) => {
-      const client = getClient();
       if (keepPosition === null) windowStart.current = 0;
-      const [page, sum] = await Promise.all([
-        client.send('reviews.examples', { versionId: version.id, filter, fromPosition: windowStart.current, limit: PAGE }),
-        client.send('reviews.summary', { versionId: version.id }),
-      ]);
+      const [page, sum] = await Promise.all([listReviewExamples(version.id, filter, { fromPosition: windowStart.current }), loadReviewSummary(version.id)]);
       setItems(page.examples);
       setTotal(page.total);
       setSummary(sum);
@@ -69,11 +64,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
       if (delta === -1 && cursor > 0) return setCursor(cursor - 1);
       const edge = items[cursor];
       if (!edge) return;
-      const client = getClient();
-      const page =
-        delta === 1
-          ? await client.send('reviews.examples', { versionId: version.id, filter, fromPosition: edge.position + 1, limit: PAGE })
-          : await client.send('reviews.examples', { versionId: version.id, filter, beforePosition: edge.position, limit: PAGE });
+      const page = await listReviewExamples(version.id, filter, delta === 1 ? { fromPosition: edge.position + 1 } : { beforePosition: edge.position });
       if (!page.examples.length) return;
       const next = delta === 1 ? page.examples : [...page.examples].reverse();
       windowStart.current = next[0]!.position;
@@ -94,8 +85,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   useEffect(() => {
     if (position === null) return;
     let live = true;
-    getClient()
-      .send('reviews.history', { versionId: version.id, position })
+    loadReviewHistory(version.id, position)
       .then((h) => {
         if (!live) return;
         setDetails({ position, state: h.state, history: h.entries });
@@ -128,7 +118,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
     setBusy(true);
     setError(null);
     try {
-      await getClient().send('reviews.act', { versionId: version.id, position: current.position, action, ...extra, ...(who ? { reviewer: who } : {}) });
+      await reviewExample(version.id, current.position, action, extra, who);
       const advance = action === 'accept' || action === 'reject' || action === 'skip' || action === 'edit';
       await load(current.position, advance);
       setMode('view');
@@ -145,7 +135,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
     setBusy(true);
     setError(null);
     try {
-      const r = await getClient().send('reviews.undo', { versionId: version.id, ...(who ? { reviewer: who } : {}) });
+      const r = await undoReview(version.id, who);
       if (r.undone && !items.some((it) => it.position === r.undone!.position)) windowStart.current = r.undone.position;
       if (!r.undone) useToasts.getState().push({ tone: 'info', title: 'Nothing to undo', message: `${who ?? 'You'} made no review action in v${version.number} that is still in effect.`, hint: null });
       await load(r.undone?.position ?? current?.position ?? null);
@@ -161,7 +151,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
     setBusy(true);
     setError(null);
     try {
-      const r = await getClient().send('reviews.makeVersion', { versionId: version.id, includeUnreviewed });
+      const r = await makeReviewedVersion(version.id, includeUnreviewed);
       useToasts.getState().push({
         tone: 'success',
         title: `Version ${r.version.number}: kept ${r.kept} (${r.edited} edited), left out ${r.dropped}`,

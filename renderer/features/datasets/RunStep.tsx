@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, ErrorAlert } from '../../components/Alert.js';
 import { CheckIcon, CopyIcon, ImportIcon } from '../../components/icons.js';
-import { useDatasetImport, type ImportJob } from '../../stores/dataset-import.js';
+import { useDatasetImport, type ImportJob } from './dataset-import-store.js';
 import { fileTypeLabels, formatLabels } from './import-format.js';
 
 /** Step 3: the import running (progress, speed, time left, cancel), then what it produced or why it stopped. */

@@ -1,29 +1,14 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { ExampleContent, ResultOf } from '../../../src/shared/contract/index.js';
-import { getClient } from '../../stores/connection.js';
+import { useMemo, type ReactNode } from 'react';
+import type { ExampleContent } from '../../../src/shared/contract/index.js';
 import { exampleTurns } from '../../../src/shared/datasets/example-text.js';
-
-type SyntheticItem = NonNullable<ResultOf<'synthetic.item'>['item']>;
-type Loaded = { item: SyntheticItem; chunk: string | null };
+import { useSourceChunk } from './use-source-chunk.js';
 
 /**
  * The source chunk of a generated example, beside it in the review card, so the expert checks the answer against
  * the text it came from. Examples that were not generated have no synthetic item: the panel renders nothing.
  */
 export function SourceChunkPanel({ versionId, position, contentHash, content }: { versionId: string; position: number; contentHash: string; content: ExampleContent }) {
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
-  useEffect(() => {
-    let live = true;
-    setLoaded(null);
-    getClient()
-      .send('synthetic.item', { versionId, position, contentHash })
-      .then((r) => live && setLoaded(r.item ? { item: r.item, chunk: r.chunk } : null))
-      // Provenance is an aid, not the review: if it cannot be read the card still works, so stay quiet.
-      .catch(() => live && setLoaded(null));
-    return () => {
-      live = false;
-    };
-  }, [versionId, position, contentHash]);
+  const loaded = useSourceChunk(versionId, position, contentHash);
 
   const answer = content.kind === 'text' ? content.text : exampleTurns(content).filter((m) => m.role === 'assistant').map((m) => m.content).join(' ');
   const highlighted = useMemo(() => (loaded?.chunk ? highlight(loaded.chunk, answer) : null), [loaded?.chunk, answer]);

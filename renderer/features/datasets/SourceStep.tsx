@@ -3,8 +3,8 @@ import { Button } from '../../components/Button.js';
 import { FileTextIcon, InfoIcon } from '../../components/icons.js';
 import { RichText } from '../../components/RichText.js';
 import { useState } from 'react';
-import { pathFromDrop, useDatasetImport } from '../../stores/dataset-import.js';
-import { useDatasets } from '../../stores/datasets.js';
+import { pathFromDrop, useDatasetImport } from './dataset-import-store.js';
+import { useDatasets } from './datasets-store.js';
 import { DetectionPanel } from './DetectionPanel.js';
 import { DocumentPreviewPanel } from './DocumentPreviewPanel.js';
 

@@ -5,9 +5,9 @@ import { ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { GaugeIcon } from '../../components/icons.js';
 import { shortHash } from '../../lib/format.js';
-import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useTheme } from '../../stores/theme.js';
+import { loadStats } from './datasets-store.js';
 import { STATUS_LABELS } from './ReviewFilters.js';
 import { rememberedTokenizer, rememberTokenizer, TokenizerPicker } from './TokenizerPicker.js';
 
@@ -26,7 +26,7 @@ export function StatsPanel({ version }: { version: DatasetVersion }) {
     try {
       const path = tokenizer.trim();
       if (withTokens) rememberTokenizer(path);
-      setStats(await getClient().send('datasets.stats', { versionId: version.id, ...(withTokens && path ? { tokenizerPath: path } : {}), bins: 24 }));
+      setStats(await loadStats(version.id, withTokens && path ? path : null));
     } catch (err) {
       setError(asErrorData(err));
     } finally {

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { isTrainable } from '../train/BaseModelPicker.js';
+import { isTrainable } from '../runs/BaseModelPicker.js';
 import { useModels } from '../models/models-store.js';
 
 /** The tokenizer last used for counting (a base model folder or a tokenizer.json), shared by Stats, Filter and Recipes. */

@@ -1,7 +1,6 @@
-import { useEffect, useState } from 'react';
 import type { LatheErrorData, ResultOf } from '../../../src/shared/contract/index.js';
 import { getClient } from '../../stores/connection.js';
-import { asErrorData } from '../../stores/errors.js';
+import { useRequest } from '../../stores/use-request.js';
 
 export type VersionDiff = ResultOf<'datasets.diff'>;
 export type DiffKind = 'changed' | 'added' | 'removed';
@@ -19,21 +18,4 @@ export function useDiffPage(from: string, to: string, kind: DiffKind, offset: nu
     [from, to, kind, offset, limit],
   );
   return { page, error };
-}
-
-/** The latest answer for the current inputs (`deps`); an answer for inputs that changed meanwhile is dropped. */
-function useRequest<T>(send: () => Promise<T>, deps: unknown[]): { value: T | null; error: LatheErrorData | null } {
-  const [value, setValue] = useState<T | null>(null);
-  const [error, setError] = useState<LatheErrorData | null>(null);
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    send()
-      .then((v) => live && setValue(v))
-      .catch((err: unknown) => live && setError(asErrorData(err)));
-    return () => {
-      live = false;
-    };
-  }, deps);
-  return { value, error };
 }

@@ -1,15 +1,13 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { Lineage, LineageKind, LineageNode } from '../../../src/shared/contract/features/lineage.js';
-import type { LatheErrorData } from '../../../src/shared/contract/index.js';
+import { useLayoutEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import type { LineageKind, LineageNode } from '../../../src/shared/contract/features/lineage.js';
 import { ErrorAlert } from '../../components/Alert.js';
 import { EmptyState } from '../../components/EmptyState.js';
 import { CopyIcon, LineageIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
-import { getClient, useConnection } from '../../stores/connection.js';
-import { asErrorData } from '../../stores/errors.js';
 import { pages } from '../shell/pages.js';
 import { parseHashPath } from '../shell/useHashRoute.js';
 import { formatDateTime } from '../../lib/format.js';
+import { useLineage } from './lineage-store.js';
 import '../../styles/lineage.css';
 
 const KIND_LABEL: Record<LineageKind, string> = { version: 'Dataset version', run: 'Training run', model: 'Model', eval: 'Evaluation', export: 'Export', release: 'Release' };
@@ -29,22 +27,8 @@ function useHashPath(): string[] {
  */
 export function LineagePage() {
   const [kind, id] = useHashPath();
-  const open = useConnection((s) => s.status === 'open');
-  const [graph, setGraph] = useState<Lineage | null>(null);
-  const [error, setError] = useState<LatheErrorData | null>(null);
-  const [recent, setRecent] = useState<Array<{ kind: LineageKind; id: string; label: string; sub: string }>>([]);
   const focusKind = KINDS.includes(kind as LineageKind) ? (kind as LineageKind) : null;
-
-  useEffect(() => {
-    if (!open) return;
-    if (!focusKind || !id) {
-      setGraph(null);
-      void getClient().send('models.list', {}).then((r) => setRecent(r.models.slice(0, 12).map((m) => ({ kind: 'model' as const, id: m.id, label: m.name, sub: m.kind }))), () => undefined);
-      return;
-    }
-    setError(null);
-    getClient().send('lineage.get', { kind: focusKind, id }).then(setGraph, (err) => setError(asErrorData(err)));
-  }, [open, focusKind, id]);
+  const { graph, error, recent } = useLineage(focusKind, id);
 
   const columns = useMemo(() => {
     const byDepth = new Map<number, LineageNode[]>();

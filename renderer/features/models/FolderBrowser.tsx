@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'react';
-import type { FolderEntry, FolderListing, LatheErrorData } from '../../../src/shared/contract/index.js';
+import { useState } from 'react';
+import type { FolderEntry } from '../../../src/shared/contract/index.js';
 import { ErrorAlert } from '../../components/Alert.js';
 import { ChevronUpIcon, CubeIcon, FolderIcon, LayersIcon, PackageIcon } from '../../components/icons.js';
 import { formatBytes } from '../../lib/format.js';
-import { getClient } from '../../stores/connection.js';
-import { asErrorData } from '../../stores/errors.js';
+import { useFolderListing } from './use-folder-listing.js';
 
 const KIND_NOTE: Record<FolderEntry['kind'], string> = { folder: '', model: 'Model folder', adapter: 'Adapter folder', gguf: 'GGUF' };
 
@@ -13,25 +12,10 @@ const KIND_NOTE: Record<FolderEntry['kind'], string> = { folder: '', model: 'Mod
  * opens it, a click on a model folder, adapter folder or .gguf file picks it. The renderer never reads files.
  */
 export function FolderBrowser({ start, picked, onPick }: { start?: string; picked: string; onPick(path: string, kind: FolderEntry['kind']): void }) {
-  const [listing, setListing] = useState<FolderListing | null>(null);
-  const [error, setError] = useState<LatheErrorData | null>(null);
   const [showHidden, setShowHidden] = useState(false);
   const [target, setTarget] = useState<string | undefined>(start);
 
-  useEffect(() => {
-    let live = true;
-    getClient()
-      .send('files.listFolder', { ...(target ? { path: target } : {}), showHidden })
-      .then((l) => {
-        if (!live) return;
-        setListing(l);
-        setError(null);
-      })
-      .catch((err: unknown) => live && setError(asErrorData(err)));
-    return () => {
-      live = false;
-    };
-  }, [target, showHidden]);
+  const { listing, error } = useFolderListing(target, showHidden);
 
   const open = (path: string) => setTarget(path);
 

@@ -5,11 +5,10 @@ import { Button } from '../../components/Button.js';
 import { FolderIcon, SearchIcon } from '../../components/icons.js';
 import { Modal } from '../../components/Modal.js';
 import { formatBytes } from '../../lib/format.js';
-import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { FolderBrowser } from './FolderBrowser.js';
 import { JobProgress } from './JobProgress.js';
-import { followJob, formatParams, KIND_LABEL, newJobId, type JobState } from './models-store.js';
+import { followJob, formatParams, importModel, inspectModel, KIND_LABEL, newJobId, type JobState } from './models-store.js';
 
 /**
  * Import from the engine's machine: the user picks a folder or .gguf in the engine's folder browser (or types a
@@ -36,7 +35,7 @@ export function ImportModelDialog({ open, onClose, onImported, initialPath = '',
   const inspect = async (target = path) => {
     setBusy(true); setError(null); setInspection(null);
     try {
-      const i = await getClient().send('models.inspect', { path: target.trim() });
+      const i = await inspectModel(target.trim());
       setInspection(i);
       setName(i.name);
     } catch (err) {
@@ -52,7 +51,7 @@ export function ImportModelDialog({ open, onClose, onImported, initialPath = '',
     setJob({ fraction: 0, message: 'Starting…', state: 'running' });
     const stop = followJob(jobId, setJob);
     try {
-      const r = await getClient().send('models.import', { path: path.trim(), copy, jobId, ...(name.trim() ? { name: name.trim() } : {}) });
+      const r = await importModel({ path: path.trim(), copy, jobId, ...(name.trim() ? { name: name.trim() } : {}) });
       onImported(r.model.id);
     } catch (err) {
       setError(asErrorData(err));

@@ -5,13 +5,12 @@ import { Button } from '../../components/Button.js';
 import { Drawer } from '../../components/Drawer.js';
 import { LayersIcon } from '../../components/icons.js';
 import { formatBytes, formatDateTime, shortHash } from '../../lib/format.js';
-import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useJobs, useRunningJobFor } from '../../stores/jobs.js';
 import { JobProgress } from './JobProgress.js';
 import { QuantToolsNotice } from './QuantToolsNotice.js';
 import { useEngine } from '../../stores/engine.js';
-import { followJob, formatParams, KIND_LABEL, newJobId, type JobState } from './models-store.js';
+import { convertModel, followJob, formatParams, KIND_LABEL, loadModelDetail, newJobId, type JobState } from './models-store.js';
 
 const OUTTYPES: Record<string, GgufOuttype[]> = {
   hf: ['F16', 'BF16', 'Q8_0', 'Q4_K_M', 'Q5_K_M', 'Q6_K'],
@@ -29,7 +28,7 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
 
   const load = async (id: string) => {
     try {
-      setDetail(await getClient().send('models.get', { modelId: id }));
+      setDetail(await loadModelDetail(id));
     } catch (err) {
       setError(asErrorData(err));
     }
@@ -58,7 +57,7 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
     setJob({ fraction: 0, message: 'Starting…', state: 'running' });
     const stop = followJob(id, setJob);
     try {
-      await getClient().send('models.convert', { modelId: m.id, outtype, jobId: id });
+      await convertModel(m.id, outtype, id);
       await load(m.id);
       onChanged();
     } catch (err) {

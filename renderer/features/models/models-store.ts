@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { LatheErrorData, ModelSummary } from '../../../src/shared/contract/index.js';
+import type { ArgsOf, GgufOuttype, LatheErrorData, ModelSummary, ResultOf } from '../../../src/shared/contract/index.js';
 import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 
@@ -26,13 +26,38 @@ export const useModels = create<ModelsStore>((set) => ({
   async load() {
     set((s) => ({ status: s.status === 'ready' ? 'ready' : 'loading' }));
     try {
-      const { models } = await getClient().send('models.list', {});
+      const models = await listModels();
       set({ models, status: 'ready', error: null });
     } catch (err) {
       set({ status: 'error', error: asErrorData(err) });
     }
   },
 }));
+
+/** The registry, newest first (models.list): for the store above, and for pages that only pick from it. */
+export async function listModels(): Promise<ModelSummary[]> {
+  return (await getClient().send('models.list', {})).models;
+}
+
+/** One model with the model it was made from and the models made from it. */
+export async function loadModelDetail(modelId: string): Promise<ResultOf<'models.get'>> {
+  return getClient().send('models.get', { modelId });
+}
+
+/** Reads a model folder or .gguf on the engine's machine (headers only); registers nothing. */
+export async function inspectModel(path: string): Promise<ResultOf<'models.inspect'>> {
+  return getClient().send('models.inspect', { path });
+}
+
+/** Registers a model (hashing it under `jobId`'s progress), in place or copied. */
+export async function importModel(args: ArgsOf<'models.import'>): Promise<ResultOf<'models.import'>> {
+  return getClient().send('models.import', args);
+}
+
+/** Converts a model to GGUF as `outtype`, with progress under `jobId`. */
+export async function convertModel(modelId: string, outtype: GgufOuttype, jobId: string): Promise<ResultOf<'models.convert'>> {
+  return getClient().send('models.convert', { modelId, outtype, jobId });
+}
 
 /** Follows one job's job.progress events until it ends; returns the function that stops listening. */
 export function followJob(jobId: string, onUpdate: (s: JobState) => void): () => void {

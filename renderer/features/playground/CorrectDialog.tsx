@@ -2,16 +2,14 @@ import { useEffect, useState } from 'react';
 import { Button } from '../../components/Button.js';
 import { Modal } from '../../components/Modal.js';
 import type { PlaygroundMessage } from '../../../src/shared/contract/features/playground.js';
-import { getClient } from '../../stores/connection.js';
-import { useDatasets } from '../../stores/datasets.js';
+import { useDatasets } from '../datasets/datasets-store.js';
 import { toastError, useToasts } from '../../stores/toasts.js';
-import { usePlayground } from './playground-store.js';
+import { saveCorrection, usePlayground } from './playground-store.js';
 
 /** The correction loop: edit the answer into the right one and save it as a training example in a new dataset version. */
 export function CorrectDialog({ message, onClose }: { message: PlaygroundMessage | null; onClose(): void }) {
   const { datasets, load } = useDatasets();
   const conversationId = usePlayground((s) => s.conversationId);
-  const markCorrected = usePlayground((s) => s.markCorrected);
   const messages = usePlayground((s) => s.messages);
   // The question this answer replies to: the last user message before it.
   const question = message ? messages.filter((m) => m.role === 'user' && m.seq < message.seq).at(-1)?.content ?? null : null;
@@ -33,8 +31,7 @@ export function CorrectDialog({ message, onClose }: { message: PlaygroundMessage
     if (!message || !conversationId || !datasetId || !text.trim()) return;
     setBusy(true);
     try {
-      const r = await getClient().send('playground.saveCorrection', { conversationId, messageId: message.id, correctedText: text, datasetId });
-      markCorrected(message.id, r.versionId);
+      const r = await saveCorrection({ conversationId, messageId: message.id, correctedText: text, datasetId });
       useToasts.getState().push({ tone: 'success', title: `Saved to ${r.datasetName} v${r.versionNumber}`, message: `The corrected answer is example ${r.exampleCount} of the new version; v${r.versionNumber - 1} is unchanged.`, hint: null });
       onClose();
     } catch (err) {

@@ -1,4 +1,5 @@
 import { usePlayground } from './playground-store.js';
+import { modelWithQuant } from '../../lib/format.js';
 
 /** A GGUF model and, optionally, one GGUF LoRA adapter on top of it. */
 export function ModelPicker({ lane }: { lane: number }) {
@@ -15,7 +16,7 @@ export function ModelPicker({ lane }: { lane: number }) {
           <select data-testid={`pg-model-${lane}`} value={t.modelId} disabled={Boolean(streaming)} onChange={(e) => setTarget(lane, { modelId: e.target.value, adapterId: '' })}>
             {ggufs.map((m) => (
               <option key={m.id} value={m.id}>
-                {m.name}{m.quantization ? ` · ${m.quantization}` : ''}
+                {modelWithQuant(m)}
               </option>
             ))}
           </select>

@@ -4,14 +4,13 @@ import { EmptyState, OptionCard } from '../../components/EmptyState.js';
 import { ActivityIcon, ChatIcon, CubeIcon, GitCompareIcon, XIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import type { PlaygroundMessage } from '../../../src/shared/contract/features/playground.js';
-import { getClient } from '../../stores/connection.js';
 import { useConnection } from '../../stores/connection.js';
 import { pageHref, pages } from '../shell/pages.js';
 import { ChatLane } from './ChatLane.js';
 import { Composer } from './Composer.js';
 import { CorrectDialog } from './CorrectDialog.js';
 import { ModelPicker } from './ModelPicker.js';
-import { modelLabel, usePlayground } from './playground-store.js';
+import { listenForTokens, modelLabel, usePlayground } from './playground-store.js';
 import { ServingPanel } from './ServingPanel.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import '../../styles/playground.css';
@@ -25,11 +24,7 @@ export function PlaygroundPage() {
   useEffect(() => {
     if (status !== 'open') return;
     void load();
-    const client = getClient();
-    const off = [
-      client.listen('playground.token', (e) => usePlayground.getState().receiveToken(e)),
-    ];
-    return () => off.forEach((f) => f());
+    return listenForTokens();
   }, [status, load]);
 
   const hasModels = models.some((m) => m.kind === 'gguf');

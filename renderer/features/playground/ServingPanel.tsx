@@ -1,20 +1,20 @@
 import { useEffect, useState } from 'react';
 import { Button } from '../../components/Button.js';
 import type { ServingStatus } from '../../../src/shared/contract/features/serving.js';
-import { getClient } from '../../stores/connection.js';
 import { toastError } from '../../stores/toasts.js';
+import { loadServingStatus, startServing, stopServing } from './playground-store.js';
 
 /** The opt-in OpenAI-compatible endpoint on 127.0.0.1: start/stop, and the URL and key other tools need. */
 export function ServingPanel() {
   const [status, setStatus] = useState<ServingStatus | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    void getClient().send('serving.status', {}).then(setStatus, () => undefined);
+    void loadServingStatus().then(setStatus, () => undefined);
   }, []);
   const toggle = async () => {
     setBusy(true);
     try {
-      setStatus(await getClient().send(status?.running ? 'serving.stop' : 'serving.start', {}));
+      setStatus(await (status?.running ? stopServing() : startServing()));
     } catch (err) {
       toastError('The local API did not start', err);
     } finally {

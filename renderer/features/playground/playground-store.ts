@@ -1,6 +1,7 @@
 import { create } from 'zustand';
-import type { LatheErrorData } from '../../../src/shared/contract/index.js';
+import type { ArgsOf, LatheErrorData, ResultOf } from '../../../src/shared/contract/index.js';
 import type { ChatModel, ConversationSummary, PlaygroundMessage, PlaygroundSettings } from '../../../src/shared/contract/features/playground.js';
+import type { ServingStatus } from '../../../src/shared/contract/features/serving.js';
 import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
 import { toastError } from '../../stores/toasts.js';
@@ -162,6 +163,33 @@ export const usePlayground = create<PlaygroundStore>((set, get) => ({
     set((s) => ({ messages: s.messages.map((m) => (m.id === messageId ? { ...m, correctedVersionId: versionId } : m)) }));
   },
 }));
+
+/** Streams playground.token events into the conversation; returns the function that stops listening. */
+export function listenForTokens(): () => void {
+  return getClient().listen('playground.token', (e) => usePlayground.getState().receiveToken(e));
+}
+
+export type SavedCorrection = ResultOf<'playground.saveCorrection'>;
+
+/** Saves an edited answer as a training example in a new version of a task dataset, and marks the answer corrected. */
+export async function saveCorrection(args: ArgsOf<'playground.saveCorrection'>): Promise<SavedCorrection> {
+  const saved = await getClient().send('playground.saveCorrection', args);
+  usePlayground.getState().markCorrected(args.messageId, saved.versionId);
+  return saved;
+}
+
+/** The local OpenAI-compatible endpoint: whether it runs, and its URL and key. */
+export async function loadServingStatus(): Promise<ServingStatus> {
+  return getClient().send('serving.status', {});
+}
+
+export async function startServing(): Promise<ServingStatus> {
+  return getClient().send('serving.start', {});
+}
+
+export async function stopServing(): Promise<ServingStatus> {
+  return getClient().send('serving.stop', {});
+}
 
 export function modelLabel(models: ChatModel[], t: { modelId: string | null; adapterIds?: string[]; adapterId?: string }): string {
   const name = (id: string) => models.find((m) => m.id === id)?.name ?? 'removed model';

@@ -3,9 +3,8 @@ import type { LatheErrorData, RunSummary } from '../../../src/shared/contract/in
 import { Alert, ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
 import { ShieldCheckIcon } from '../../components/icons.js';
-import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
-import { useRuns } from '../../stores/runs.js';
+import { reproduceRun } from './runs-store.js';
 
 interface Verdict { identical: boolean; originalSha256: string; reproducedSha256: string; differingFiles?: string[]; reproduces?: string; runId?: string }
 
@@ -22,8 +21,7 @@ export function ReproducePanel({ run }: { run: RunSummary }) {
     setBusy(true);
     setError(null);
     try {
-      const next = await getClient().send('runs.reproduce', { runId: run.id });
-      useRuns.getState().upsert(next);
+      const next = await reproduceRun(run.id);
       window.location.hash = `#/runs/${encodeURIComponent(next.id)}`;
     } catch (err) {
       setError(asErrorData(err));

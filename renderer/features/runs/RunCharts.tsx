@@ -2,7 +2,7 @@ import { memo, useMemo } from 'react';
 import { bytesAxis, numberAxis } from '../../charts/axis-ticks.js';
 import { LineChart } from '../../charts/LineChart.js';
 import { formatBytes } from '../../lib/format.js';
-import type { MetricSeries } from '../../stores/runs.js';
+import type { MetricSeries } from './runs-store.js';
 import { chartRows, formatLoss } from './run-view.js';
 
 const fmtRate = (v: number) => (v === 0 ? '0' : v.toExponential(1));

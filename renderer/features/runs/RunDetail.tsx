@@ -5,16 +5,15 @@ import { RichText } from '../../components/RichText.js';
 import { Button } from '../../components/Button.js';
 import { ArrowLeftIcon, RefreshIcon, XCircleIcon } from '../../components/icons.js';
 import { formatDateTime, shortHash } from '../../lib/format.js';
-import { getClient } from '../../stores/connection.js';
 import { asErrorData } from '../../stores/errors.js';
-import { lastPoint, useRuns, type MetricSeries } from '../../stores/runs.js';
+import { cancelRun, lastPoint, loadRun, resumeRun, stopRun, useRuns, type MetricSeries } from './runs-store.js';
 import { pageHref } from '../shell/pages.js';
 import { ReproducePanel } from './ReproducePanel.js';
 import { RetryPanel } from './RetryPanel.js';
 import { RunCharts } from './RunCharts.js';
 import { RunEvents } from './RunEvents.js';
 import '../../styles/run-estimate-events.css';
-import { configEntries, formatLoss, maxSteps } from './run-view.js';
+import { configEntries, formatLoss, maxSteps, timingText } from './run-view.js';
 import { StatusBadge } from './StatusBadge.js';
 
 const EMPTY: MetricSeries = {};
@@ -34,10 +33,7 @@ export function RunDetail({ runId }: { runId: string }) {
 
   useEffect(() => {
     setLoadError(null);
-    getClient()
-      .send('runs.get', { runId })
-      .then((r) => useRuns.getState().upsert(r))
-      .catch((err: unknown) => setLoadError(asErrorData(err)));
+    loadRun(runId).catch((err: unknown) => setLoadError(asErrorData(err)));
     void useRuns.getState().loadMetrics(runId);
   }, [runId]);
 
@@ -194,9 +190,9 @@ function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: n
     setPending(what);
     setError(null);
     try {
-      if (what === 'stop') await getClient().send('runs.stop', { runId: run.id });
-      else if (what === 'cancel') useRuns.getState().upsert(await getClient().send('runs.cancel', { runId: run.id }));
-      else useRuns.getState().upsert(await getClient().send('runs.resume', { runId: run.id }));
+      if (what === 'stop') await stopRun(run.id);
+      else if (what === 'cancel') await cancelRun(run.id);
+      else await resumeRun(run.id);
     } catch (err) {
       setError(asErrorData(err));
       setPending(null);
@@ -217,6 +213,7 @@ function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: n
           <p className="run-detail-meta">
             Created {formatDateTime(run.createdAt)} · <span className="mono">{shortHash(run.id, 8)}</span>
             {run.slot && <> · {run.slot}</>}
+            {timingText(run) && <> · <span data-testid="run-timing">{timingText(run)}</span></>}
             {run.retryOf && (
               <>
                 {' '}

@@ -1,6 +1,6 @@
 import { ErrorAlert } from '../../components/Alert.js';
 import { formatDateTime, formatRelative } from '../../lib/format.js';
-import { lastPoint, useRuns } from '../../stores/runs.js';
+import { lastPoint, useRuns } from './runs-store.js';
 import { formatLoss, maxSteps } from './run-view.js';
 import { StatusBadge } from './StatusBadge.js';
 

@@ -3,7 +3,7 @@ import { ButtonLink } from '../../components/Button.js';
 import { EmptyState } from '../../components/EmptyState.js';
 import { ActivityIcon, ZapIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
-import { useRuns } from '../../stores/runs.js';
+import { useRuns } from './runs-store.js';
 import { pageHref, pages } from '../shell/pages.js';
 import { useHashPath } from '../shell/useHashRoute.js';
 import { RunDetail } from './RunDetail.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useRuns } from '../../stores/runs.js';
-import { chartRows, configEntries, downsample } from './run-view.js';
+import { useRuns } from './runs-store.js';
+import { chartRows, configEntries, downsample, timingText } from './run-view.js';
 
 describe('run view', () => {
   it('downsamples long series to the cap, keeping the first and the newest point', () => {
@@ -36,5 +36,14 @@ describe('run view', () => {
     expect(useRuns.getState().metrics['other']!.series['loss']).toEqual([[1, 5]]);
     receive([{ runId: 'r', step: 3, values: { loss: 1 } }]);
     expect(useRuns.getState().metrics['r']!.series['loss']).toEqual([[1, 9], [2, 8], [3, 1]]);
+  });
+
+  it('sets the time a run took beside its estimate, once a trainer process has ended', () => {
+    const t = (ranSeconds: number | null, estimatedSeconds: number | null) => ({ ranSeconds, estimatedSeconds });
+    expect(timingText({ status: 'completed', timing: t(212, 780) })).toBe('Took 3 min 32 s · estimated 13 min');
+    expect(timingText({ status: 'completed', timing: t(212, null) })).toBe('Took 3 min 32 s');
+    expect(timingText({ status: 'stopped', timing: t(95, 780) })).toBe('Ran 1 min 35 s so far · estimated 13 min');
+    expect(timingText({ status: 'running', timing: t(95, 780) })).toBeNull(); // resumed: the jobs indicator shows elapsed
+    expect(timingText({ status: 'queued', timing: t(null, 780) })).toBeNull();
   });
 });

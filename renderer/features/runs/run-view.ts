@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../../src/shared/contract/index.js';
-import type { MetricSeries } from '../../stores/runs.js';
+import { formatDuration } from '../../lib/format.js';
+import type { MetricSeries } from './runs-store.js';
 
 export type RunStatus = RunSummary['status'];
 
@@ -102,4 +103,17 @@ function formatValue(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (Array.isArray(v)) return v.map(formatValue).join(', ');
   return JSON.stringify(v);
+}
+
+/**
+ * How long the run's trainer ran against the estimate it was queued with (issue 19: every job shows its time, and the
+ * estimate its error): "Took 3 min 32 s · estimated 13 min" once it completed, "Ran … so far" while it can still go
+ * on. Null before a trainer process has ended.
+ */
+export function timingText(run: Pick<RunSummary, 'status' | 'timing'>): string | null {
+  const { ranSeconds, estimatedSeconds } = run.timing;
+  if (ranSeconds === null || run.status === 'running' || run.status === 'queued') return null;
+  const ran = formatDuration(ranSeconds * 1000);
+  const took = run.status === 'completed' ? `Took ${ran}` : `Ran ${ran} so far`;
+  return estimatedSeconds === null ? took : `${took} · estimated ${formatDuration(estimatedSeconds * 1000)}`;
 }

@@ -132,7 +132,10 @@ function describe(q: Q, r: Ref, depth: number): LineageNode | null {
   }
   if (r.kind === 'export') {
     const x = q.export.get(r.id);
-    return x ? { ...base, label: x.name, sub: x.status, hash: x.manifest_sha256, createdAt: x.created_at, facts: [...q.exportFiles(r.id).map((f) => ({ label: f.path, value: short(f.sha256) })), { label: 'Folder', value: x.path }] } : null;
+    // A finished export reads as the Export page shows it: draft until a release decision names one of its files.
+    const decision = x?.status === 'draft' ? q.releaseOfExport(r.id)?.decision : undefined;
+    const sub = decision === 'released' ? 'released' : decision ? 'released · override' : (x?.status ?? '');
+    return x ? { ...base, label: x.name, sub, hash: x.manifest_sha256, createdAt: x.created_at, facts: [...q.exportFiles(r.id).map((f) => ({ label: f.path, value: short(f.sha256) })), { label: 'Folder', value: x.path }] } : null;
   }
   const rel = q.release.get(r.id);
   return rel ? { ...base, label: rel.decision === 'released' ? 'Released' : 'Released with override', sub: rel.decision, hash: rel.artefact_sha256, createdAt: rel.created_at, facts: [{ label: 'Ships', value: rel.artefact_path ?? 'registry model (not bound to an export)' }, ...(rel.reviewer ? [{ label: 'Reviewer', value: rel.reviewer }] : [])] } : null;

@@ -11,6 +11,7 @@ import type { AppInfo } from '../../shared/contract/index.js';
 import { webSocketChannel, type WebSocketLike } from '../../shared/transport/websocket-channel.js';
 import { UserDirectory, type UserDirectoryOptions } from '../auth/users.js';
 import { Engine } from '../engine.js';
+import { serveDownload } from './download-route.js';
 import { handleAuthRoute, originAllowed, readCookie, sessionToken } from './team-auth.js';
 import { hostHeaderAllowed, isLoopbackHost } from './host-header.js';
 import { contentType, resolveStatic } from './static-files.js';
@@ -96,6 +97,16 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     }
   }
   const authorised = (req: http.IncomingMessage) => hasToken(req, token);
+  /** Team mode: the name of the session's user, or null without a live session. */
+  const sessionUser = (req: http.IncomingMessage): string | null => {
+    const session = sessionToken(req);
+    if (!users || !session) return null;
+    try {
+      return users.resolve(session).principal.name;
+    } catch {
+      return null;
+    }
+  };
   /** Open sockets of team mode and the session token each was opened with. */
   const sockets = new Map<WebSocket, string>();
   const endSockets = (sessionToken: string | null) => {
@@ -122,6 +133,11 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       return deny(res, 401, 'Lathe needs its access token. Open the full URL that `lathe serve` printed (it ends in ?token=…).');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.');
+    if (url.pathname.startsWith('/download/')) {
+      const actor = team ? sessionUser(req) : engine.ctx.actor;
+      if (!actor) return deny(res, 401, 'Sign in to download.');
+      return serveDownload(req, res, url.pathname.slice('/download/'.length), actor, engine.downloads);
+    }
     const file = resolveStatic(opts.rendererDir, url.pathname) ?? resolveStatic(opts.rendererDir, '/');
     if (!file) {
       return deny(res, 503, `The interface is not built (${opts.rendererDir} has no index.html). Run \`npm run build:renderer\`.`);

@@ -2,10 +2,11 @@ import type Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
-import type { RunEstimate } from '../../shared/contract/features/runs.js';
+import type { RunEstimate, StartRunArgs } from '../../shared/contract/features/runs.js';
 import { formatBytes, freeDiskBytes } from '../hardware/disk.js';
 import { diskBudget, flopsPerToken, largestParametersThatFit, memoryBreakdown, shapeFromHfConfig, type EstimateSettings, type Precision } from '../../shared/training/memory-estimate.js';
 import { runQueries } from '../db/queries/runs.js';
+import { expandHome } from '../paths.js';
 import type { TrainingHardware } from './training-hardware.js';
 
 export type EstimateInput = Omit<EstimateSettings, 'precision'> & { baseModelDir: string; precision: Precision | 'auto'; device: 'auto' | 'cpu' | 'cuda'; checkpointEvery: number; keepCheckpoints: number; objective?: string };
@@ -59,6 +60,17 @@ export function estimateRun(db: Database.Database | null, input: EstimateInput, 
     tokensPerSecond = peak / flopsPerToken(b.parameters, input.method, input.gradientCheckpointing);
     notes.push('Speed is a FLOPs-based guess (no earlier run of this model on this device); real data is often shorter than the sequence length, so the time is an upper bound.');
   }
+  // Time = start-up (Python, torch, the model and the data loading; the output written) + the steps.
+  const rawSeconds = (tokensPerStep * input.maxSteps) / tokensPerSecond;
+  const calibration = db ? timeCalibration(db, path.resolve(input.baseModelDir), kind) : null;
+  const device = kind === 'cuda' ? 'GPU' : 'CPU';
+  const startupSeconds = calibration?.startupSeconds ?? STARTUP_GUESS_S + b.weights / WEIGHTS_LOAD_BYTES_PER_S;
+  if (calibration) {
+    const n = calibration.runs;
+    notes.push(`Time calibrated by ${n} earlier run${n === 1 ? '' : 's'} of this model on this ${device}: start-up about ${Math.round(calibration.startupSeconds)} s, steps ${formatFactor(calibration.stepFactor)} the speed estimate.`);
+  } else {
+    notes.push(`Start-up (loading Python, the model and the data) is a guess of about ${Math.round(startupSeconds)} s until a run of this model on this ${device} has been measured.`);
+  }
   const disk = diskBudget(b, input);
   const free = dataDir ? freeDiskBytes(path.join(dataDir, 'runs')) : null;
   if (free !== null && disk.totalBytes > free * 0.9) notes.push(`The checkpoints and output need about ${formatBytes(disk.totalBytes)} but the data folder's disk has ${formatBytes(free)} free: keep fewer checkpoints or free space.`);
@@ -71,7 +83,9 @@ export function estimateRun(db: Database.Database | null, input: EstimateInput, 
     bytes: { weights: b.weights, gradients: b.gradients, optimizer: b.optimizer, activations: b.activations, overhead: b.overhead, total: b.total },
     fits: memoryBytes === null ? null : b.total <= memoryBytes * 0.9,
     tokensPerSecond,
-    seconds: (tokensPerStep * input.maxSteps) / tokensPerSecond,
+    seconds: startupSeconds + rawSeconds * (calibration?.stepFactor ?? 1),
+    rawSeconds,
+    startupSeconds,
     largestParametersThatFit: memoryBytes === null ? null : largestParametersThatFit(memoryBytes * 0.9, b),
     disk: { ...disk, freeBytes: free },
     notes,
@@ -90,6 +104,61 @@ function measuredTokensPerSecond(db: Database.Database, baseModel: string, kind:
     if (rates.length >= 5) break;
   }
   return rates.length ? median(rates) : null;
+}
+
+/** Start-up before the first measured run of a model: importing torch and transformers alone takes ~10 s. */
+const STARTUP_GUESS_S = 15;
+/** Loading safetensors from a local disk, bytes per second (page cache and NVMe are faster; network disks slower). */
+const WEIGHTS_LOAD_BYTES_PER_S = 1e9;
+
+/**
+ * How this machine's earlier runs of this base model on this kind of device went against their estimates (the
+ * latest five completed in one go): the median start-up (seconds the trainer ran minus the seconds it spent in steps, so
+ * imports, loading and writing the output) and the median ratio of step time to the steps' estimate before calibration.
+ */
+function timeCalibration(db: Database.Database, baseModel: string, kind: 'cpu' | 'cuda'): { startupSeconds: number; stepFactor: number; runs: number } | null {
+  const q = runQueries(db);
+  const startups: number[] = [];
+  const factors: number[] = [];
+  for (const run of q.list()) {
+    if (run.status !== 'completed' || run.base_model !== baseModel || (run.slot ?? 'cpu').startsWith('cpu') !== (kind === 'cpu')) continue;
+    const t = q.timing(run.id);
+    const trainSeconds = Number((JSON.parse(run.result ?? '{}') as { train_seconds?: unknown }).train_seconds);
+    // A resumed run's last trainer reports only its own steps: its start-up cannot be told apart.
+    if (t.processes !== 1 || !t.raw_estimated_seconds || !t.ran_seconds || !(trainSeconds > 0) || trainSeconds > t.ran_seconds) continue;
+    startups.push(t.ran_seconds - trainSeconds);
+    factors.push(trainSeconds / t.raw_estimated_seconds);
+    if (factors.length >= 5) break;
+  }
+  return factors.length ? { startupSeconds: median(startups), stepFactor: median(factors), runs: factors.length } : null;
+}
+
+/** A step-time ratio as people read it: "2.5× as long as", "0.40× as long as", "about as long as". */
+function formatFactor(f: number): string {
+  return f >= 0.95 && f <= 1.05 ? 'about as long as' : `${f < 1 ? f.toFixed(2) : f.toFixed(1)}× as long as`;
+}
+
+/**
+ * The estimate a run is queued with, kept as its `estimated` event so the Run page can set it beside the time the
+ * run took, and later estimates can be calibrated by both. Null when the base model cannot be estimated (no
+ * config.json, not a decoder): the run itself then says what is wrong.
+ */
+export function estimateAtStart(db: Database.Database, args: StartRunArgs, hw: TrainingHardware, dataDir: string): RunEstimate | null {
+  try {
+    return estimateRun(db, estimateInputOf({ ...args, baseModelDir: expandHome(args.baseModelDir) }), hw, dataDir);
+  } catch {
+    return null;
+  }
+}
+
+/** The estimate's view of a run's settings. */
+function estimateInputOf(args: StartRunArgs): EstimateInput {
+  return {
+    baseModelDir: args.baseModelDir, method: args.method, loraRank: args.loraRank, maxSeqLen: args.maxSeqLen, microBatchSize: args.microBatchSize,
+    gradAccum: args.gradAccum, maxSteps: args.maxSteps, precision: args.precision, gradientCheckpointing: args.gradientCheckpointing,
+    device: args.device, worldSize: Math.max(1, args.devices.length), sharding: args.sharding, checkpointEvery: args.checkpointEvery,
+    keepCheckpoints: args.keepCheckpoints, objective: args.objective,
+  };
 }
 
 function median(v: number[]): number {

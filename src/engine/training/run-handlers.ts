@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import { presetValues } from '../../shared/training/presets.js';
 import type { EngineContext } from '../context.js';
@@ -7,6 +6,7 @@ import { expandHome } from '../paths.js';
 import { requireDb } from '../require-db.js';
 import { estimateRun } from './run-estimate.js';
 import type { RunSupervisor } from './run-supervisor.js';
+import { cpuOnlyHardware } from './training-hardware.js';
 
 type RunImpls = Pick<
   HandlerImpls,
@@ -33,7 +33,7 @@ export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
     // A CPU estimate needs no GPU probe (which imports torch: seconds).
     'runs.estimate': async (input) => {
       const args = { ...input, baseModelDir: expandHome(input.baseModelDir) };
-      return estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnly() : await runs.hardware(), ctx.dataDir);
+      return estimateRun(ctx.db, args, args.device === 'cpu' ? cpuOnlyHardware() : await runs.hardware(), ctx.dataDir);
     },
     'runs.preset': async (args) => {
       const { values, why } = presetValues(args);
@@ -41,8 +41,6 @@ export function runHandlers(ctx: EngineContext, runs: RunSupervisor): RunImpls {
     },
   };
 }
-
-const cpuOnly = () => ({ gpus: [], ramTotalBytes: os.totalmem(), cpuCount: os.availableParallelism() });
 
 /** Keeps every k-th point plus the last, so a chart of 100k steps stays smooth and still ends where the run is. */
 export function downsample(points: Array<[number, number]>, max: number): Array<[number, number]> {

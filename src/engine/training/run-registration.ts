@@ -4,6 +4,8 @@ import type { EngineContext } from '../context.js';
 import { modelQueries } from '../db/queries/models.js';
 import { runQueries } from '../db/queries/runs.js';
 import { importModel } from '../models/model-import.js';
+import { checkReproduction } from './reproduce.js';
+import type { RunRecords } from './run-records.js';
 
 export interface RegisteredOutput { modelId: string; name: string; parentId: string | null; alreadyRegistered: boolean }
 
@@ -23,6 +25,26 @@ export async function registerRunOutput(ctx: EngineContext, runId: string): Prom
   const parentId = await baseModelId(ctx, run.base_model);
   const { model, alreadyRegistered } = await importModel(ctx, { path: weightsDir, name: run.name, copy: false, parentId: parentId ?? undefined, runId });
   return { modelId: model.id, name: model.name, parentId, alreadyRegistered };
+}
+
+/**
+ * A completed run's weights join the model registry before the run is marked completed, so whoever sees
+ * "completed" also finds the model; a reproduction is compared with its original. A registration failure is a run
+ * event with a hint, never a failed run. Resolves once the run's events say how it went (never rejects).
+ */
+export async function registerCompletedRun(ctx: EngineContext, records: RunRecords, runId: string): Promise<void> {
+  const db = ctx.db!;
+  records.queries().addEvent(runId, 'registering', 'Training finished: hashing the weights into the model registry.');
+  records.emit(runId);
+  try {
+    const r = await registerRunOutput(ctx, runId);
+    if (!r || !db.open) return;
+    runQueries(db).addEvent(runId, 'adapter_registered', `${r.alreadyRegistered ? 'Already registered' : 'Registered'} as model ${r.name}.`, r);
+    checkReproduction(ctx, runQueries(db).get(runId)!, r.modelId);
+  } catch (err) {
+    const e = err as { message?: string; hint?: string };
+    if (db.open) runQueries(db).addEvent(runId, 'registration_failed', `The weights could not be registered: ${e.message ?? String(err)}`, { hint: e.hint ?? 'Import the run folder on the Models page.' });
+  }
 }
 
 async function baseModelId(ctx: EngineContext, baseDir: string): Promise<string | null> {

@@ -23,7 +23,12 @@ export function trainingHardwareProbe(dataDir: string): () => Promise<TrainingHa
           cpuCount: os.availableParallelism(),
         };
       })
-      .catch(() => ({ gpus: [], ramTotalBytes: os.totalmem(), cpuCount: os.availableParallelism() })));
+      .catch(() => cpuOnlyHardware()));
+}
+
+/** The machine as a CPU-only run sees it: no probe (no torch import) needed. */
+export function cpuOnlyHardware(): TrainingHardware {
+  return { gpus: [], ramTotalBytes: os.totalmem(), cpuCount: os.availableParallelism() };
 }
 
 /**

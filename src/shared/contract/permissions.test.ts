@@ -42,6 +42,7 @@ const NOT_PATHS: Record<string, string> = {
   'gate.check artefact.file': 'a file name matched against the files an export recorded, never opened as given',
   'gate.release artefact.file': 'the same',
   'gate.override artefact.file': 'the same',
+  'exports.download file': 'the same: only a file the export recorded (or its SHA256SUMS), resolved inside the export folder (export-download.test.ts)',
 };
 
 describe('the access map (src/shared/contract/permissions.ts)', () => {

@@ -84,6 +84,8 @@ export const HANDLER_ACCESS = {
   'models.convert': { needs: 'train' },
   'exports.create': { needs: 'train' },
   'exports.list': { needs: 'read' },
+  'exports.download': { needs: 'read' },
+  'exports.reveal': { needs: 'read' },
 
   'playground.models': { needs: 'read' },
   'playground.chat': { needs: 'label' },

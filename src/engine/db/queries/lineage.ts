@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { evalQueries } from './evals.js';
 
 /** The links between library objects, one small indexed query each (the lineage walk asks them per node). */
 export function lineageQueries(db: Database.Database) {
@@ -36,5 +37,7 @@ export function lineageQueries(db: Database.Database) {
       'SELECT id, model_id, eval_id, export_id, decision, reviewer, artefact_path, artefact_sha256, created_at FROM releases WHERE id = ?'),
     releasesOfEval: all<{ id: string }>('SELECT id FROM releases WHERE eval_id = @x'),
     releasesOfExport: all<{ id: string }>('SELECT id FROM releases WHERE export_id = @x'),
+    /** The newest decision on any of an export's files: what the Export page shows as its release state. */
+    releaseOfExport: evalQueries(db).releaseOfExport,
   };
 }

@@ -12,6 +12,7 @@ export interface RunRow {
 }
 export type NewRunRow = Omit<RunRow, 'status' | 'pid_boot' | 'pid_start'> & { status: StoredRunStatus };
 export interface QueueRow { run_id: string; slot: string; trainer_args: string; enqueued_at: string; seq: number }
+export interface RunTimingRow { estimated_seconds: number | null; raw_estimated_seconds: number | null; ran_seconds: number | null; processes: number }
 export interface RunEventRow { run_id: string; seq: number; at: string; kind: string; message: string; data: string | null }
 
 const SELECT_RUN = `SELECT r.id, r.name, CASE WHEN q.run_id IS NULL THEN r.status ELSE 'queued' END AS status, r.config, r.base_model,
@@ -49,6 +50,12 @@ export function runQueries(db: Database.Database) {
     'INSERT INTO run_events VALUES (@run, (SELECT coalesce(max(seq), 0) + 1 FROM run_events WHERE run_id = @run), @at, @kind, @message, @data)',
   );
   const events = db.prepare<[string, number], RunEventRow>('SELECT * FROM (SELECT * FROM run_events WHERE run_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq');
+  // A run's `estimated` event (recorded when it was queued) and the seconds each of its trainer processes ran.
+  const timing = db.prepare<{ run: string }, RunTimingRow>(`SELECT
+    (SELECT json_extract(data, '$.seconds') FROM run_events WHERE run_id = @run AND kind = 'estimated' ORDER BY seq DESC LIMIT 1) AS estimated_seconds,
+    (SELECT json_extract(data, '$.rawSeconds') FROM run_events WHERE run_id = @run AND kind = 'estimated' ORDER BY seq DESC LIMIT 1) AS raw_estimated_seconds,
+    (SELECT sum(json_extract(data, '$.ranSeconds')) FROM run_events WHERE run_id = @run AND json_type(data, '$.ranSeconds') IN ('integer', 'real')) AS ran_seconds,
+    (SELECT count(*) FROM run_events WHERE run_id = @run AND json_type(data, '$.ranSeconds') IN ('integer', 'real')) AS processes`);
   return {
     insert: (row: NewRunRow) => void insert.run(row),
     setState: (row: Parameters<typeof setState.run>[0]) => void setState.run(row),
@@ -72,5 +79,6 @@ export function runQueries(db: Database.Database) {
     addEvent: (runId: string, kind: string, message: string, data?: unknown) =>
       void addEvent.run({ run: runId, at: new Date().toISOString(), kind, message, data: data === undefined ? null : JSON.stringify(data) }),
     events: (runId: string, limit = 200) => events.all(runId, limit),
+    timing: (runId: string) => timing.get({ run: runId })!,
   };
 }

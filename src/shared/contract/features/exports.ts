@@ -62,6 +62,19 @@ export const exportHandlers = {
     result: z.object({ exports: z.array(exportSummarySchema) }),
     writes: false,
   }),
+  'exports.download': handler({
+    summary:
+      "Lets the caller's browser download one file of an export (a recorded artefact or its SHA256SUMS): checks the file is the one recorded, audits the download and returns a single-use link the browser server answers for a minute. Browser mode only: the desktop app has no link to follow.",
+    args: z.object({ exportId: z.string().min(1), file: z.string().min(1).max(1000) }).strict(),
+    result: z.object({ url: z.string(), file: z.string(), bytes: z.number().int(), sha256: z.string().nullable() }),
+    writes: true,
+  }),
+  'exports.reveal': handler({
+    summary: "Opens an export's folder in the desktop's file manager (the desktop app, where the engine runs on the user's own machine); browser mode downloads the files instead.",
+    args: z.object({ exportId: z.string().min(1) }).strict(),
+    result: z.object({ path: z.string() }),
+    writes: false,
+  }),
 };
 
 /**

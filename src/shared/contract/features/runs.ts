@@ -29,6 +29,12 @@ export const runSummarySchema = z.object({
   slot: z.string().nullable(),
   /** 1-based place in its slot's queue while queued. */
   queuePosition: z.number().int().nullable(),
+  /**
+   * The time estimated when the run was queued (calibrated by earlier runs on this machine; null when the base model
+   * could not be estimated) and the seconds its trainer has run so far, over every start and resume (null before
+   * the first ended); the Run page compares the two once the run is done.
+   */
+  timing: z.object({ estimatedSeconds: z.number().nullable(), ranSeconds: z.number().nullable() }),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -127,7 +133,12 @@ export const estimateSchema = z.object({
   bytes: z.object({ weights: z.number(), gradients: z.number(), optimizer: z.number(), activations: z.number(), overhead: z.number(), total: z.number() }),
   fits: z.boolean().nullable(),
   tokensPerSecond: z.number(),
+  /** Start-up plus steps, calibrated by how long earlier runs of this model on this device took against their estimates. */
   seconds: z.number(),
+  /** The steps' time before that calibration (tokens per step × steps ÷ tokens per second); what a later calibration compares. */
+  rawSeconds: z.number(),
+  /** Of `seconds`: loading Python, torch, the model and the data, and writing the output; measured by earlier runs, or a guess. */
+  startupSeconds: z.number(),
   /** Largest model (parameters) that fits on this device with this method and shape; null when memory is unknown. */
   largestParametersThatFit: z.number().nullable(),
   /** Disk the run fills in its output folder: checkpoints kept at once and the final adapter or model. */
