@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { LatheErrorData, SessionUser } from '../../src/shared/contract/index.js';
+import { roleHas, type Permission, type Role } from '../../src/shared/contract/roles.js';
 import * as authHttp from '../features/auth/auth-http.js';
 import { useConnection } from './connection.js';
 
@@ -265,4 +266,17 @@ export function bindSession(openLink: () => () => void, opts: BindSessionOptions
 /** The signed-in user's name in team mode (reviews and release decisions are recorded under it); null elsewhere. */
 export function useSignedInName(): string | null {
   return useSession((s) => (s.team && s.user ? s.user.name : null));
+}
+
+/**
+ * Whether the signed-in user's role holds a permission (team mode). Always true elsewhere: one local user may do
+ * everything. The engine checks every call itself; this only keeps the interface from offering what would be refused.
+ */
+export function useCan(permission: Permission): boolean {
+  return useSession((s) => !s.team || !s.user || roleHas(s.user.role, permission));
+}
+
+/** The signed-in user's role in team mode, for "your role cannot…" notes; null elsewhere. */
+export function useSignedInRole(): Role | null {
+  return useSession((s) => (s.team && s.user ? s.user.role : null));
 }

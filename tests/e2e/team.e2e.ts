@@ -177,20 +177,17 @@ describe('team mode in the browser', () => {
       await page.getByTestId('sidebar').screenshot({ path: path.join(ARTIFACTS, 'team-sidebar-rail-light.png') });
       await page.setViewportSize({ width: 1360, height: 880 });
 
-      // Importing data needs "curate": the engine refuses datasets.detect, and the wizard shows its words.
-      await page.getByTestId('datasets-import').click();
-      await page.getByTestId('import-wizard').waitFor({ state: 'visible' });
-      await page.getByTestId('import-path').fill(path.join(dataDir, 'tasks.jsonl'));
-      await page.getByTestId('import-path').press('Enter');
-      const refused = page.getByTestId('detect-error');
-      await refused.waitFor({ state: 'visible' });
-      const text = (await refused.textContent()) ?? '';
-      expect(text).toContain('ada (labeller) may not call datasets.detect: it needs the "curate" permission.');
-      expect(text).toContain('Roles that have it: curator, trainer, admin.');
-      expect(text).toContain('lathe users set-role ada ROLE');
-      await page.getByTestId('import-wizard').screenshot({ path: path.join(ARTIFACTS, 'team-forbidden-light.png') });
-      await page.keyboard.press('Escape');
-      await page.getByTestId('import-wizard').waitFor({ state: 'detached' });
+      // What her role lacks is not offered, and the page says why (the engine refuses it anyway: team-mode.test.ts
+      // walks every handler). Importing data needs "curate"; importing models needs "train".
+      expect(await page.getByTestId('datasets-import').count()).toBe(0);
+      const note = page.getByTestId('role-note').first();
+      await note.waitFor({ state: 'visible' });
+      expect(await note.textContent()).toContain('Importing and curating data needs the curator, trainer or admin role; you are signed in as a labeller.');
+      await mainShot(page, 'team-labeller-datasets-light');
+      await page.goto(`${server.url}#/models`);
+      await expect.poll(() => page.getByTestId('role-note').first().textContent()).toContain('Training, evaluating and exporting needs the trainer or admin role');
+      expect(await page.getByTestId('model-import-open').count()).toBe(0);
+      await page.goto(`${server.url}#/datasets`);
 
       // Sign out: back to the sign-in page, which says so.
       await page.getByTestId('sign-out').click();

@@ -17,9 +17,11 @@ import { ReviewQueue } from './ReviewQueue.js';
 import { StatsPanel } from './StatsPanel.js';
 import { ImportJobPill } from './ImportJobPill.js';
 import { VersionsTable } from './VersionsTable.js';
+import { useCan } from '../../stores/session.js';
 
 /** One dataset: its versions, and the examples of the chosen one. */
 export function DatasetDetail({ datasetId }: { datasetId: string }) {
+  const canCurate = useCan('curate');
   const dataset = useDatasets((s) => s.datasets.find((d) => d.id === datasetId));
   const listSettled = useDatasets((s) => s.status === 'ready' && !s.loading);
   const versionsState = useDatasets((s) => s.versions[datasetId]);
@@ -127,7 +129,8 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
           <span className="section-meta">{versions.length || '…'}</span>
           {version && (
             <div className="curate-toolbar" role="toolbar" aria-label={`Curate v${version.number}`} data-testid="curate-toolbar">
-              <span className="curate-toolbar-label">Curate v{version.number}</span>
+              <span className="curate-toolbar-label">{canCurate ? `Curate v${version.number}` : `v${version.number}`}</span>
+              {canCurate && (<>
               <Button size="sm" icon={CopyIcon} onClick={() => setCurating('dedup')} data-testid="curate-dedup">
                 Remove duplicates
               </Button>
@@ -143,6 +146,7 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
               <Button size="sm" icon={PackageIcon} onClick={() => setDialog('export')} data-testid="version-export">
                 Export
               </Button>
+              </>)}
               <Button
                 size="sm"
                 variant={comparing ? 'primary' : 'secondary'}

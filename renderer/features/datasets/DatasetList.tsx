@@ -11,6 +11,8 @@ import { useDatasets } from './datasets-store.js';
 import { pages } from '../shell/pages.js';
 import { FeedbackPairsDialog } from './FeedbackPairsDialog.js';
 import { ImportJobPill } from './ImportJobPill.js';
+import { RoleNote } from '../auth/RoleNote.js';
+import { useCan } from '../../stores/session.js';
 
 export function datasetHref(id: string): string {
   return `#/datasets/${encodeURIComponent(id)}`;
@@ -23,7 +25,8 @@ export function DatasetList() {
   const has = datasets.length > 0;
 
   const [feedback, setFeedback] = useState(false);
-  const importButton = (
+  const canCurate = useCan('curate');
+  const importButton = !canCurate ? <RoleNote needs="curate" /> : (
     <Button variant="primary" icon={ImportIcon} onClick={() => openWizard()} data-testid="datasets-import">
       Import data
     </Button>
@@ -36,12 +39,12 @@ export function DatasetList() {
         actions={
           <>
             <ImportJobPill />
-            {has && (
+            {has && canCurate && (
               <Button onClick={() => setFeedback(true)} data-testid="datasets-feedback">
                 Pairs from feedback
               </Button>
             )}
-            {has && importButton}
+            {has && canCurate && importButton}
           </>
         }
       />

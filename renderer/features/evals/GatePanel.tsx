@@ -11,6 +11,8 @@ import { ShipPicker } from './ShipPicker.js';
 import { useSession, useSignedInName } from '../../stores/session.js';
 import { formatDateTime } from '../../lib/format.js';
 import { SignatureLine } from './SignatureLine.js';
+import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 
 const METRIC = { exact: 'exact match', f1: 'token F1', rougeL: 'ROUGE-L' } as const;
 
@@ -27,6 +29,7 @@ export function describeCriterion(c: GateCriterion): string {
  * (A), and release — or an override that needs the reviewer's name and a written reason.
  */
 export function GatePanel() {
+  const canApprove = useCan('approve');
   const { evals, models, aId, bId } = useEvaluate();
   const a = evals.find((e) => e.id === aId);
   const b = evals.find((e) => e.id === bId);
@@ -98,11 +101,11 @@ export function GatePanel() {
         {criteria.map((c, i) => (
           <li key={i}>
             <span>{describeCriterion(c)}</span>
-            <button type="button" className="ev-icon-btn" aria-label={`Remove “${describeCriterion(c)}”`} onClick={() => void save(criteria.filter((_, j) => j !== i))}><XIcon size={13} /></button>
+            {canApprove && <button type="button" className="ev-icon-btn" aria-label={`Remove “${describeCriterion(c)}”`} onClick={() => void save(criteria.filter((_, j) => j !== i))}><XIcon size={13} /></button>}
           </li>
         ))}
       </ul>
-      <div className="ev-criterion-form">
+      {canApprove && <div className="ev-criterion-form">
         <span className="select-input">
           <select aria-label="Criterion kind" data-testid="ev-crit-kind" value={draft.kind} onChange={(e) => setDraft(e.target.value === 'max-regressions' ? { kind: 'max-regressions', metric: draft.metric, points: 10, count: 0 } : { kind: e.target.value as 'min-gain', metric: draft.metric, points: draft.points })}>
             <option value="min-gain">Beats base by</option>
@@ -118,7 +121,7 @@ export function GatePanel() {
         <span className="text-input ev-num"><input type="number" aria-label="Points" data-testid="ev-crit-points" value={draft.points} onChange={(e) => setDraft({ ...draft, points: Number(e.target.value) })} /></span>
         {draft.kind === 'max-regressions' && <span className="text-input ev-num"><input type="number" min={0} aria-label="Items allowed" value={draft.count} onChange={(e) => setDraft({ ...draft, count: Math.max(0, Math.round(Number(e.target.value))) })} /></span>}
         <Button size="sm" onClick={() => void save([...criteria, draft])} data-testid="ev-crit-add">Add</Button>
-      </div>
+      </div>}
 
       {(team || twoPerson) && (
         <label className="ev-rule" data-testid="ev-two-person">
@@ -169,6 +172,8 @@ export function GatePanel() {
                 {released.signatures.map((sig, i) => <SignatureLine key={i} signature={sig} />)}
               </div>
             </div>
+          ) : !canApprove ? (
+            <RoleNote needs="approve" />
           ) : check?.passed ? (
             <Button variant="primary" icon={ShieldCheckIcon} onClick={() => setConfirming(true)} data-testid="ev-release">Release…</Button>
           ) : (

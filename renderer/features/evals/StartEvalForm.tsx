@@ -5,9 +5,12 @@ import { toastError } from '../../stores/toasts.js';
 import { loadDatasetVersions, runEval, useEvalForm, useEvaluate, type EvalFormChoice } from './evals-store.js';
 import { useJobs } from '../../stores/jobs.js';
 import { modelWithQuant } from '../../lib/format.js';
+import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 
 /** Model, adapter, dataset version and split; runs the eval with greedy decoding and shows its progress. */
 export function StartEvalForm() {
+  const canTrain = useCan('train');
   const { models, datasets, evals, refreshEvals } = useEvaluate();
   const ggufs = models.filter((m) => m.kind === 'gguf');
   // The choices live in a store, so leaving the page and coming back keeps them (issue 19 item 12).
@@ -103,8 +106,9 @@ export function StartEvalForm() {
           {!schema.ok && <span className="field-hint is-error">{schema.error}</span>}
         </label>
       )}
+      {!canTrain && <RoleNote needs="train" />}
       <div className="ev-actions">
-        <Button variant="primary" icon={GaugeIcon} busy={busy} disabled={!modelId || !versionId || !schema.ok} onClick={() => void run()} data-testid="ev-run">{adapterId && withBase ? 'Run base and tuned' : 'Run evaluation'}</Button>
+        <Button variant="primary" icon={GaugeIcon} busy={busy} disabled={!canTrain || !modelId || !versionId || !schema.ok} onClick={() => void run()} data-testid="ev-run">{adapterId && withBase ? 'Run base and tuned' : 'Run evaluation'}</Button>
         {busy ? (
           <>
             <div className="ev-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((progress.fraction ?? 0) * 100)}>

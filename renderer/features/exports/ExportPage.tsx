@@ -16,6 +16,8 @@ import { pages } from '../shell/pages.js';
 import { ExportCard } from './ExportCard.js';
 import { createExport, listExports, useExportForm } from './exports-store.js';
 import '../../styles/models.css';
+import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 
 const FORMATS: Array<{ id: ExportFormat; label: string; hint: string; adapterOnly?: boolean }> = [
   { id: 'merged', label: 'Merged safetensors', hint: 'Adapter folded into the base, for vLLM / TGI', adapterOnly: true },
@@ -26,6 +28,7 @@ const FORMATS: Array<{ id: ExportFormat; label: string; hint: string; adapterOnl
 ];
 
 export function ExportPage() {
+  const canTrain = useCan('train');
   const { models, load } = useModels();
   const connected = useConnection((s) => s.status === 'open');
   const [exportsList, setExports] = useState<ExportSummary[]>([]);
@@ -82,7 +85,9 @@ export function ExportPage() {
         <EmptyState id="export" icon={PackageIcon} title="Nothing to export yet" description="Register a base model and a trained adapter on the Models page; exports fold the adapter into its base and write GGUF files, an Ollama Modelfile and a model card." />
       ) : (
         <div className="export-layout">
-          {candidates.length === 0 ? (
+          {!canTrain ? (
+            <div className="export-form"><RoleNote needs="train" /></div>
+          ) : candidates.length === 0 ? (
             <p className="export-form field-hint" data-testid="export-no-candidates">No model in the registry can be exported from here: register a base model (safetensors) or a trained adapter on the Models page. Earlier exports stay listed with their release state.</p>
           ) : (
           <form className="export-form" data-testid="export-form" onSubmit={(e) => { e.preventDefault(); void run(); }}>

@@ -11,6 +11,7 @@ import { JobProgress } from './JobProgress.js';
 import { QuantToolsNotice } from './QuantToolsNotice.js';
 import { useEngine } from '../../stores/engine.js';
 import { convertModel, followJob, formatParams, KIND_LABEL, loadModelDetail, newJobId, type JobState } from './models-store.js';
+import { useCan } from '../../stores/session.js';
 
 const OUTTYPES: Record<string, GgufOuttype[]> = {
   hf: ['F16', 'BF16', 'Q8_0', 'Q4_K_M', 'Q5_K_M', 'Q6_K'],
@@ -20,6 +21,7 @@ const OUTTYPES: Record<string, GgufOuttype[]> = {
 
 /** One model: its facts, where it came from, what was made from it, and a conversion to GGUF. */
 export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: string | null; onClose(): void; onOpen(id: string): void; onChanged(): void }) {
+  const canTrain = useCan('train');
   const [detail, setDetail] = useState<{ model: ModelSummary; parent: ModelSummary | null; children: ModelSummary[] } | null>(null);
   const [error, setError] = useState<LatheErrorData | null>(null);
   const [outtype, setOuttype] = useState<GgufOuttype>('F16');
@@ -115,7 +117,7 @@ export function ModelDrawer({ modelId, onClose, onOpen, onChanged }: { modelId: 
               <p className="cell-muted">Nothing made from it yet.</p>
             )}
           </section>
-          {choices.length > 0 && (
+          {choices.length > 0 && canTrain && (
             <section className="drawer-section">
               <h3 className="drawer-section-title">Convert to GGUF</h3>
               <p className="field-hint">With llama.cpp’s own converter (the same llama.cpp version the playground runs); k-quants with llama-quantize. The output is hashed and registered as a child of this model.</p>

@@ -12,6 +12,8 @@ import { ModelDrawer } from './ModelDrawer.js';
 import { useModels } from './models-store.js';
 import { ModelsTable } from './ModelsTable.js';
 import '../../styles/models.css';
+import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 
 export function ModelsPage() {
   const { models, status, error, load } = useModels();
@@ -22,10 +24,11 @@ export function ModelsPage() {
     if (connected) void load();
   }, [connected, load]);
 
-  const importButton = <Button variant="primary" icon={ImportIcon} onClick={() => setImporting(true)} data-testid="model-import-open">Import model</Button>;
+  const canTrain = useCan('train');
+  const importButton = canTrain ? <Button variant="primary" icon={ImportIcon} onClick={() => setImporting(true)} data-testid="model-import-open">Import model</Button> : <RoleNote needs="train" />;
   return (
     <>
-      <PageHeader {...pages.models} actions={models.length ? importButton : undefined} />
+      <PageHeader {...pages.models} actions={models.length && canTrain ? importButton : undefined} />
       {status === 'error' && error && <ErrorAlert title="Could not load the model registry" error={error} />}
       {status === 'ready' && models.length === 0 && (
         <EmptyState

@@ -15,10 +15,12 @@ import { RunEvents } from './RunEvents.js';
 import '../../styles/run-estimate-events.css';
 import { configEntries, formatLoss, maxSteps, timingText } from './run-view.js';
 import { StatusBadge } from './StatusBadge.js';
+import { useCan } from '../../stores/session.js';
 
 const EMPTY: MetricSeries = {};
 
 export function RunDetail({ runId }: { runId: string }) {
+  const canTrain = useCan('train');
   const run = useRuns((s) => s.runs.find((r) => r.id === runId));
   const series = useRuns((s) => s.metrics[runId]?.series ?? EMPTY);
   const [loadError, setLoadError] = useState<LatheErrorData | null>(null);
@@ -90,9 +92,9 @@ export function RunDetail({ runId }: { runId: string }) {
       )}
       <div className="run-lower">
         <RunEvents run={run} />
-        {(run.status === 'failed' || run.status === 'stopped' || run.status === 'interrupted' || run.status === 'completed') && <RetryPanel key={run.id} run={run} />}
+        {canTrain && (run.status === 'failed' || run.status === 'stopped' || run.status === 'interrupted' || run.status === 'completed') && <RetryPanel key={run.id} run={run} />}
       </div>
-      {(run.status === 'completed' || run.events.some((e) => e.kind === 'reproduction_checked')) && <ReproducePanel run={run} />}
+      {canTrain && (run.status === 'completed' || run.events.some((e) => e.kind === 'reproduction_checked')) && <ReproducePanel run={run} />}
       <div className="run-lower">
         <Checkpoints run={run} />
         <section className="run-panel" aria-labelledby="run-config-title">
@@ -175,6 +177,7 @@ function BackLink() {
 }
 
 function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: number | undefined }) {
+  const canTrain = useCan('train');
   const [pending, setPending] = useState<'stop' | 'resume' | 'cancel' | null>(null);
   const [error, setError] = useState<LatheErrorData | null>(null);
   const total = maxSteps(run);
@@ -230,17 +233,17 @@ function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: n
           </p>
         </div>
         <div className="page-header-actions">
-          {running && (
+          {canTrain && running && (
             <Button variant="danger" icon={XCircleIcon} busy={pending === 'stop'} onClick={() => void act('stop')} data-testid="run-stop">
               {pending === 'stop' ? 'Stopping…' : 'Stop'}
             </Button>
           )}
-          {run.status === 'queued' && (
+          {canTrain && run.status === 'queued' && (
             <Button variant="danger" icon={XCircleIcon} busy={pending === 'cancel'} onClick={() => void act('cancel')} data-testid="run-cancel">
               Cancel
             </Button>
           )}
-          {(run.status === 'stopped' || run.status === 'interrupted') && (
+          {canTrain && (run.status === 'stopped' || run.status === 'interrupted') && (
             <Button
               variant="primary"
               icon={RefreshIcon}

@@ -24,6 +24,8 @@ import { BaseModelPicker, isTrainable } from './BaseModelPicker.js';
 import type { RetryPrefill } from './retry-prefill.js';
 import { launchRun, useEstimate, useRetryPrefill, useVersionKind } from './runs-launch-store.js';
 import { StatusBadge } from './StatusBadge.js';
+import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 
 const MODEL_KEY = 'lathe.train.baseModelId';
 const PRESET_KEYS = new Set(['maxSteps', 'lr', 'loraRank', 'maxSeqLen', 'microBatchSize', 'gradAccum', 'checkpointEvery', 'evalEvery']);
@@ -45,6 +47,7 @@ export function TrainPage() {
 }
 
 function TrainForm({ prefill, retryError }: { prefill: RetryPrefill | null; retryError: LatheErrorData | null }) {
+  const canTrain = useCan('train');
   const datasets = useDatasets();
   const models = useModels((s) => s.models);
   const [form, setForm] = useState<TrainForm>(() => prefill?.form ?? defaultForm);
@@ -100,7 +103,7 @@ function TrainForm({ prefill, retryError }: { prefill: RetryPrefill | null; retr
     const data = source === 'recipe' && recipe ? { datasetVersionId: recipe.validationVersionId, recipe: recipe.components } : {};
     return { ...rest, ...data, ...(name.trim() ? { name: name.trim() } : {}) };
   })();
-  const blocker = launchBlocker({ model: chosenModel, hasData, source, payload, estimate });
+  const blocker = canTrain ? launchBlocker({ model: chosenModel, hasData, source, payload, estimate }) : 'Your role cannot start runs.';
   const canLaunch = blocker === null && !busy;
 
   const launch = async () => {
@@ -267,6 +270,7 @@ function TrainForm({ prefill, retryError }: { prefill: RetryPrefill | null; retr
         </section>
 
         {error && <ErrorAlert title="The run did not start" error={error} />}
+        {!canTrain && <RoleNote needs="train" />}
         <div className="train-actions">
           <Button type="submit" variant="primary" icon={prefill ? RefreshIcon : ZapIcon} busy={busy} disabled={!canLaunch} data-testid="train-launch">
             {prefill ? 'Retry as a new run' : 'Launch run'}
