@@ -90,7 +90,7 @@ export function AdvancedFields({ form, update }: { form: TrainForm; update(patch
               <input type="checkbox" data-testid="train-field-gradientCheckpointing" checked={form.gradientCheckpointing} onChange={(e) => update({ gradientCheckpointing: e.target.checked })} />
               <span className="field-label">Gradient checkpointing</span>
             </span>
-            <span className="field-hint">Recomputes activations in the backward pass: much less memory, about 30 % slower.</span>
+            <span className="field-hint">Recomputes activations in the backward pass: much less memory, about 30&nbsp;% slower.</span>
           </label>
           {!(PREFERENCE_OBJECTIVES as readonly string[]).includes(form.objective) && (
             <label className="field advanced-check">

@@ -151,18 +151,11 @@ function RegisteredModel({ run }: { run: RunSummary }) {
       </Alert>
     );
   }
-  const data = event.data as { name?: string; modelId?: string } | null;
+  const data = event.data as { name?: string } | null;
   return (
     <Alert tone="success" title="Adapter registered" testId="run-registered-model">
       <p>
-        Adapter registered as model <strong>{data?.name ?? run.name}</strong>
-        {data?.modelId && (
-          <>
-            {' '}
-            (<span className="mono">{shortHash(data.modelId, 8)}</span>)
-          </>
-        )}
-        . <a href={pageHref('models')} data-testid="run-registered-model-link">Open the Models page</a>
+        Adapter registered as model <strong>{data?.name ?? run.name}</strong>. <a href={pageHref('models')} data-testid="run-registered-model-link">Open the Models page</a>
       </p>
     </Alert>
   );

@@ -17,7 +17,7 @@ describe('training job queue', () => {
     const b = await engine.call('runs.start', { baseModelDir, datasetVersionId: versionId, ...quick, name: 'second' });
     expect(a.status).toBe('running');
     expect(b).toMatchObject({ status: 'queued', queuePosition: 1, slot: 'cpu' });
-    expect(b.events.map((e) => e.kind)).toEqual(['queued']);
+    expect(b.events.map((e) => e.kind)).toEqual(['estimated', 'queued']); // queued with its estimate (run-estimate.ts)
     const statuses: string[] = [];
     engine.ctx.events.listen('run.updated', (r) => r.id === b.id && statuses.at(-1) !== r.status && statuses.push(r.status));
     const doneA = await waitForRun(engine, a.id, finished);
