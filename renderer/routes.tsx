@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { AuditPage } from './features/audit/AuditPage.js';
+import { ComputePage } from './features/targets/ComputePage.js';
 import { DatasetsPage } from './features/datasets/DatasetsPage.js';
 import { EvaluatePage } from './features/evals/EvaluatePage.js';
 import { ExportPage } from './features/exports/ExportPage.js';
@@ -18,6 +19,7 @@ export const routes: Record<PageId, ComponentType> = {
   models: ModelsPage,
   train: TrainPage,
   runs: RunsPage,
+  compute: ComputePage,
   playground: PlaygroundPage,
   evaluate: EvaluatePage,
   export: ExportPage,

@@ -17,6 +17,7 @@ import { generateCommand } from './commands/generate.js';
 import { reportCommand } from './commands/report.js';
 import { runsCommand } from './commands/runs.js';
 import { usersCommand } from './commands/users.js';
+import { targetsCommand } from './commands/targets.js';
 import { HelpRequested } from './args.js';
 
 export const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; about: string }> = {
@@ -26,6 +27,7 @@ export const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>
   import: { run: importCommand, about: 'import task data (JSONL, JSON, CSV, TSV) into a dataset version' },
   dataset: { run: datasetCommand, about: 'export a version (JSONL + manifest), stats, filters, data recipes' },
   train: { run: trainCommand, about: 'fine-tune a base model on a dataset version (LoRA/QLoRA/full, SFT or CPT)' },
+  targets: { run: targetsCommand, about: 'compute targets: add a GPU server (ssh://user@host), list, test (installs the trainer there), remove' },
   runs: { run: runsCommand, about: 'training runs: list, show, stop (also one the app trains), cancel a queued one, resume' },
   models: { run: modelsCommand, about: 'model registry: import HF/GGUF (hashed, validated), inspect, convert to GGUF/k-quants' },
   generate: { run: generateCommand, about: 'synthetic Q&A/summary/extraction/classification examples from document chunks with a local teacher' },

@@ -24,6 +24,8 @@ import { modelHandlers } from './models/model-handlers.js';
 import { exportHandlers } from './models/export-handlers.js';
 import { DownloadTickets } from './models/export-download.js';
 import { runHandlers } from './training/run-handlers.js';
+import { TargetDirectory } from './compute/target-directory.js';
+import { targetHandlers } from './compute/target-handlers.js';
 import { RunSupervisor } from './training/run-supervisor.js';
 import { playgroundHandlers } from './playground/playground-handlers.js';
 import { OpenAiServing } from './serving/openai-server.js';
@@ -71,13 +73,15 @@ export class Engine {
   private readonly detachers = new Set<() => void>();
 
   readonly runs: RunSupervisor;
+  readonly targets: TargetDirectory;
   readonly serving: OpenAiServing;
   /** Vetted export files waiting for the browser server to stream them (exports.download). */
   readonly downloads = new DownloadTickets();
 
   private constructor(ctx: EngineContext) {
     this.ctx = ctx;
-    this.runs = new RunSupervisor(ctx);
+    this.targets = new TargetDirectory(ctx);
+    this.runs = new RunSupervisor(ctx, this.targets);
     this.serving = new OpenAiServing(ctx);
     this.runs.reconcile();
     reconcileExports(ctx); // exports a dead engine left 'running': failed as interrupted, partial folders removed
@@ -91,6 +95,7 @@ export class Engine {
       ...datasetExportHandlers(ctx),
       ...recipeHandlers(ctx),
       ...runHandlers(ctx, this.runs),
+      ...targetHandlers(this.targets),
       ...modelHandlers(ctx),
       ...exportHandlers(ctx, this.downloads),
       ...playgroundHandlers(ctx),

@@ -13,7 +13,7 @@ import { RetryPanel } from './RetryPanel.js';
 import { RunCharts } from './RunCharts.js';
 import { RunEvents } from './RunEvents.js';
 import '../../styles/run-estimate-events.css';
-import { configEntries, formatLoss, maxSteps, timingText } from './run-view.js';
+import { configEntries, formatLoss, maxSteps, targetState, timingText } from './run-view.js';
 import { StatusBadge } from './StatusBadge.js';
 import { useCan } from '../../stores/session.js';
 
@@ -70,6 +70,11 @@ export function RunDetail({ runId }: { runId: string }) {
           <summary>Trainer log (last lines)</summary>
           <pre>{run.stderrTail}</pre>
         </details>
+      )}
+      {targetState(run) && (
+        <p className="run-target-state" data-testid="run-target-state" role="status">
+          {targetState(run)}
+        </p>
       )}
       {run.status === 'queued' && (
         <Alert tone="info" title="Waiting for a free device" testId="run-queued">
@@ -208,7 +213,16 @@ function RunHeader({ run, step, loss }: { run: RunSummary; step: number; loss: n
           </div>
           <p className="run-detail-meta">
             Created {formatDateTime(run.createdAt)} · <span className="mono">{shortHash(run.id, 8)}</span>
-            {run.slot && <> · {run.slot}</>}
+            {run.target ? (
+              <>
+                {' '}· on{' '}
+                <a href="#/compute" data-testid="run-target">
+                  {run.target}
+                </a>
+              </>
+            ) : (
+              run.slot && <> · {run.slot}</>
+            )}
             {timingText(run) && <> · <span data-testid="run-timing">{timingText(run)}</span></>}
             {run.retryOf && (
               <>

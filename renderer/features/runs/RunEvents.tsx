@@ -20,8 +20,14 @@ const LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
   retry: 'Retry of',
   retried: 'Retried as',
+  staged: 'Copied there',
+  launched: 'Launched there',
+  scheduler: 'Scheduler',
+  connection_lost: 'Connection lost',
+  reattached: 'Reattached',
+  fetched: 'Copied back',
 };
-const WARN = new Set(['oom_fallback', 'fp16_overflow', 'reconciled', 'interrupted', 'stop', 'cancelled']);
+const WARN = new Set(['oom_fallback', 'fp16_overflow', 'reconciled', 'interrupted', 'stop', 'cancelled', 'connection_lost']);
 const BAD = new Set(['crashed', 'heartbeat_lost', 'failed']);
 
 /** What happened to the run beyond its curves: queueing, starts, resumes, OOM fallbacks, lost heartbeats. */

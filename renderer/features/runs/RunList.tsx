@@ -53,6 +53,12 @@ export function RunList() {
                 </td>
                 <td>
                   <StatusBadge status={run.status} />
+                  {run.target && (
+                    <span className="cell-muted run-list-target" data-testid="run-list-target">
+                      {' '}
+                      on {run.target}
+                    </span>
+                  )}
                 </td>
                 <td className="num">
                   {loss ? loss[0].toLocaleString() : '0'}

@@ -26,6 +26,7 @@ import { launchRun, useEstimate, useRetryPrefill, useVersionKind } from './runs-
 import { StatusBadge } from './StatusBadge.js';
 import { useCan } from '../../stores/session.js';
 import { RoleNote } from '../auth/RoleNote.js';
+import { TargetPicker } from '../targets/TargetPicker.js';
 
 const MODEL_KEY = 'lathe.train.baseModelId';
 const PRESET_KEYS = new Set(['maxSteps', 'lr', 'loraRank', 'maxSeqLen', 'microBatchSize', 'gradAccum', 'checkpointEvery', 'evalEvery']);
@@ -262,11 +263,19 @@ function TrainForm({ prefill, retryError }: { prefill: RetryPrefill | null; retr
           <AdvancedFields form={form} update={updateByHand} />
         </section>
 
+        <section className="train-section" aria-labelledby="train-where">
+          <h2 className="train-section-title" id="train-where">
+            Where
+          </h2>
+          <TargetPicker value={form.target} onChange={(target) => update({ target })} />
+        </section>
+
         <section className="train-section" aria-labelledby="train-estimate-title">
           <h2 className="train-section-title" id="train-estimate-title">
             Estimate
           </h2>
           <EstimatePanel {...estimate} />
+          {form.target && <p className="field-hint" data-testid="train-estimate-target">Estimated for this machine; {form.target} may be faster or slower. Its run records the time it took there.</p>}
         </section>
 
         {error && <ErrorAlert title="The run did not start" error={error} />}
@@ -276,7 +285,7 @@ function TrainForm({ prefill, retryError }: { prefill: RetryPrefill | null; retr
             {prefill ? 'Retry as a new run' : 'Launch run'}
           </Button>
           <span className={`train-actions-note${blocker ? ' is-blocked' : ''}`} data-testid="train-launch-reason" role="status">
-            {blocker ?? `${form.maxSteps} steps on ${form.device === 'auto' ? 'the best device available' : form.device.toUpperCase()}`}
+            {blocker ?? `${form.maxSteps} steps on ${form.target ? form.target : form.device === 'auto' ? 'the best device available' : form.device.toUpperCase()}`}
           </span>
         </div>
       </form>

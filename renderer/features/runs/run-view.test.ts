@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useRuns } from './runs-store.js';
-import { chartRows, configEntries, downsample, timingText } from './run-view.js';
+import { chartRows, configEntries, downsample, targetState, timingText } from './run-view.js';
 
 describe('run view', () => {
   it('downsamples long series to the cap, keeping the first and the newest point', () => {
@@ -45,5 +45,16 @@ describe('run view', () => {
     expect(timingText({ status: 'stopped', timing: t(95, 780) })).toBe('Ran 1 min 35 s so far · estimated 13 min');
     expect(timingText({ status: 'running', timing: t(95, 780) })).toBeNull(); // resumed: the jobs indicator shows elapsed
     expect(timingText({ status: 'queued', timing: t(null, 780) })).toBeNull();
+  });
+});
+
+describe('targetState', () => {
+  const ev = (kind: string, message: string) => ({ seq: 0, at: '', kind, message, data: null });
+  it('says what a running run on a target does there, from its newest target event', () => {
+    const events = [ev('started', 'Started on cluster (slurm://).'), ev('staged', 'Copied…'), ev('launched', 'Submitted to Slurm as job 7.'), ev('scheduler', "Waiting in Slurm's queue for 4 GPUs on partition a100: waiting for free resources (place 3 in the queue)."), ev('metrics', 'x')];
+    expect(targetState({ target: 'cluster', status: 'running', events })).toBe("Waiting in Slurm's queue for 4 GPUs on partition a100: waiting for free resources (place 3 in the queue).");
+    expect(targetState({ target: 'cluster', status: 'running', events: events.slice(0, 1) })).toBe('Copying the model and data to cluster…');
+    expect(targetState({ target: 'cluster', status: 'completed', events })).toBeNull();
+    expect(targetState({ target: null, status: 'running', events })).toBeNull();
   });
 });

@@ -117,3 +117,11 @@ export function timingText(run: Pick<RunSummary, 'status' | 'timing'>): string |
   const took = run.status === 'completed' ? `Took ${ran}` : `Ran ${ran} so far`;
   return estimatedSeconds === null ? took : `${took} · estimated ${formatDuration(estimatedSeconds * 1000)}`;
 }
+
+/** What a run on a compute target is doing there, from its newest event about the target (staged, queued, running…). */
+const TARGET_EVENTS = new Set(['staged', 'launched', 'scheduler', 'connection_lost', 'reattached', 'fetched']);
+export function targetState(run: Pick<RunSummary, 'target' | 'status' | 'events'>): string | null {
+  if (!run.target || run.status !== 'running') return null;
+  const last = run.events.findLast((e) => TARGET_EVENTS.has(e.kind));
+  return last?.message ?? `Copying the model and data to ${run.target}…`;
+}

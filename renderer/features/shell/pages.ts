@@ -2,6 +2,7 @@ import {
   ActivityIcon,
   ChatIcon,
   ClipboardCheckIcon,
+  CpuIcon,
   CubeIcon,
   DatabaseIcon,
   PackageIcon,
@@ -12,7 +13,7 @@ import {
   type IconComponent,
 } from '../../components/icons.js';
 
-export type PageId = 'datasets' | 'generate' | 'models' | 'train' | 'runs' | 'playground' | 'evaluate' | 'export' | 'lineage' | 'audit';
+export type PageId = 'datasets' | 'generate' | 'models' | 'train' | 'runs' | 'compute' | 'playground' | 'evaluate' | 'export' | 'lineage' | 'audit';
 
 export interface PageMeta {
   id: PageId;
@@ -67,6 +68,14 @@ export const pages: Record<PageId, PageMeta> = {
     icon: ActivityIcon,
     group: 'workflow',
   },
+  compute: {
+    id: 'compute',
+    label: 'Compute',
+    title: 'Compute',
+    purpose: 'Where runs train: this machine, GPU servers over SSH and Slurm clusters, and whether each answers.',
+    icon: CpuIcon,
+    group: 'workflow',
+  },
   playground: {
     id: 'playground',
     label: 'Playground',
@@ -109,7 +118,7 @@ export const pages: Record<PageId, PageMeta> = {
   },
 };
 
-export const pageOrder: PageId[] = ['datasets', 'generate', 'models', 'train', 'runs', 'playground', 'evaluate', 'export', 'lineage', 'audit'];
+export const pageOrder: PageId[] = ['datasets', 'generate', 'models', 'train', 'runs', 'compute', 'playground', 'evaluate', 'export', 'lineage', 'audit'];
 
 export const defaultPage: PageId = 'datasets';
 

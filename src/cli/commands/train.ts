@@ -8,7 +8,7 @@ import { resolveRecordId } from '../ids.js';
 const USAGE =
   'lathe train --reproduce RUN_ID [--data-dir DIR] | lathe train --base HF_DIR --dataset NAME [--version N] [--method lora|full|qlora] [--objective sft|cpt|dpo|orpo|simpo|kto] [--beta X] ' +
   '[--steps N] [--lr X] [--rank N] [--seq-len N] [--batch N] [--accum N] [--seed N] [--checkpoint-every N] [--device auto|cpu|cuda] ' +
-  '[--devices 0,1] [--sharding ddp|fsdp] [--keep-checkpoints N] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing|--no-packing] [--hang-timeout S] [--data-dir DIR]';
+  '[--devices 0,1] [--sharding ddp|fsdp] [--keep-checkpoints N] [--precision auto|fp32|bf16|fp16] [--attn auto|sdpa|eager|flash_attention_2] [--gradient-checkpointing] [--packing|--no-packing] [--hang-timeout S] [--target NAME] [--data-dir DIR]';
 
 const BOOLEAN_FLAGS = ['--gradient-checkpointing', '--packing', '--no-packing'];
 
@@ -17,7 +17,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags<Record<string, { type: 'string' }>>(
     argv.filter((a) => !BOOLEAN_FLAGS.includes(a)),
     Object.fromEntries(
-      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'sharding', 'keep-checkpoints', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce', 'beta'].map((k) => [k, { type: 'string' as const }]),
+      ['base', 'dataset', 'version', 'method', 'objective', 'steps', 'lr', 'rank', 'seq-len', 'batch', 'accum', 'seed', 'checkpoint-every', 'device', 'devices', 'sharding', 'keep-checkpoints', 'precision', 'attn', 'hang-timeout', 'data-dir', 'reproduce', 'beta', 'target'].map((k) => [k, { type: 'string' as const }]),
     ) as Record<string, { type: 'string' }>,
     USAGE,
   );
@@ -64,6 +64,7 @@ async function startFromFlags(engine: Engine, values: Record<string, string | un
     ...(values.sharding ? { sharding: values.sharding as 'ddp' } : {}),
     ...(values['keep-checkpoints'] ? { keepCheckpoints: intFlag(values['keep-checkpoints'], 'keep-checkpoints', 0) } : {}),
     ...(values.devices ? { devices: values.devices.split(',').map((d) => intFlag(d.trim(), 'devices', 0)) } : {}),
+    ...(values.target ? { target: values.target } : {}),
     ...(values['hang-timeout'] ? { hangTimeoutS: intFlag(values['hang-timeout'], 'hang-timeout', 300) } : {}),
     gradientCheckpointing: flags['gradient-checkpointing'] === true,
     // Neither flag: the trainer's default (packed where exact: CPT, recipes, and SFT on families whose attention keeps examples apart).

@@ -5,9 +5,19 @@ import type { StoredRunStatus } from '../db/queries/runs.js';
 import type { JobHandle } from '../jobs.js';
 import type { RunRecords } from './run-records.js';
 import type { TrainerEvent } from './trainer-command.js';
-import { TrainerProcess, type TrainerExit } from './trainer-process.js';
+import { TrainerProcess, type TrainerChannel, type TrainerExit } from './trainer-process.js';
 /** How a run ended: the status it gets, and the error or result it keeps. */
 export interface RunOutcome { status: StoredRunStatus; error: unknown; result: unknown }
+
+/** Where a run's trainer starts: its channel (a local process or a target's trainer), and the words that name the place. */
+export interface TrainerStart {
+  channel: TrainerChannel;
+  resuming: boolean;
+  /** 'cuda:0', 'cpu', or a target ("gpu-box (ssh://me@gpu-box)"). */
+  where: string;
+  /** Recorded with the started event: the target, its address… */
+  data?: Record<string, unknown>;
+}
 
 export interface LiveRunHooks {
   /** The trainer exited; `outcome` is what its lines said, or what its exit means when they said nothing. */
@@ -29,11 +39,10 @@ export class LiveRun {
   private readonly startedAt = Date.now();
 
   /** Throws the spawn's LatheError when the trainer cannot start (no Python environment, say). */
-  constructor(private readonly ctx: EngineContext, private readonly records: RunRecords, readonly runId: string, trainerArgs: string[], readonly resources: string[], hooks: LiveRunHooks) {
+  constructor(private readonly ctx: EngineContext, private readonly records: RunRecords, readonly runId: string, start: TrainerStart, readonly resources: string[], hooks: LiveRunHooks) {
     const run = records.row(runId);
     const hangTimeoutS = run.start_args ? (JSON.parse(run.start_args) as StartRunArgs).hangTimeoutS ?? 300 : 300;
-    this.proc = new TrainerProcess(trainerArgs, {
-      dataDir: ctx.dataDir,
+    this.proc = new TrainerProcess(start.channel, {
       hangTimeoutS,
       onEvent: (e) => {
         if (!ctx.db?.open) return;
@@ -48,9 +57,10 @@ export class LiveRun {
       id: runId, kind: 'training.run', label: `Training ${run.name}`, subject: { type: 'run', id: runId }, cancelOnShutdown: false,
       cancel: hooks.onCancel,
     });
-    const resuming = trainerArgs.includes('--resume');
-    this.job.report(null, `${resuming ? 'Resuming' : 'Starting'} on ${resources.join(', ')}…`);
-    records.queries().addEvent(runId, resuming ? 'resumed' : 'started', `${resuming ? 'Resumed' : 'Started'} on ${resources.join(', ')} (pid ${this.proc.pid ?? '?'}).`);
+    const { resuming, where } = start;
+    this.job.report(null, `${resuming ? 'Resuming' : 'Starting'} on ${where}…`);
+    const pid = this.proc.pid ? ` (pid ${this.proc.pid})` : '';
+    records.queries().addEvent(runId, resuming ? 'resumed' : 'started', `${resuming ? 'Resumed' : 'Started'} on ${where}${pid}.`, start.data);
     records.setState(runId, 'running', { pid: this.proc.pid, error: null });
   }
 
@@ -101,6 +111,12 @@ export class LiveRun {
     const q = this.records.queries();
     // How long this process ran, on the event that says how it ended: the run's time over every start and resume.
     const ran = { ranSeconds: Math.round((Date.now() - this.startedAt) / 100) / 10 };
+    if (exit.failure) {
+      // The trainer could not start, or ran elsewhere and its output did not come back verified, or the link stayed down.
+      const { resumable, ...error } = exit.failure;
+      q.addEvent(this.runId, resumable ? 'interrupted' : 'failed', error.message, ran);
+      return { status: resumable ? 'interrupted' : 'failed', result: null, error };
+    }
     if (this.said) {
       const { status, error } = this.said;
       q.addEvent(this.runId, status, status === 'completed' ? 'Finished.' : String((error as { message?: string } | null)?.message ?? status), ran);

@@ -53,7 +53,7 @@ export function enqueueNewRun(ctx: EngineContext, records: RunRecords, input: St
     }
   })();
   const trainExamples = recipe ? recipe.reduce((n, r) => n + r.examples, 0) : data.trainCount;
-  ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, retryOf, reproduces, slot: slot.join(','), trainExamples, validationExamples: data.valCount, recipe: args.recipe ?? null } }));
+  ctx.events.emit('audit.appended', audit.append({ actor: ctx.actor, action: 'run.start', objectType: 'run', objectId: id, details: { config, target: args.target ?? 'local', retryOf, reproduces, slot: slot.join(','), trainExamples, validationExamples: data.valCount, recipe: args.recipe ?? null } }));
   if (retryOf) records.emit(retryOf);
   if (reproduces) records.emit(reproduces);
   return id;

@@ -35,7 +35,7 @@ export class RunRecords {
       checkpoints: q.checkpoints(runId).map((c) => ({ step: c.step, path: c.path, sha256: c.sha256, createdAt: c.created_at })),
       events: q.events(runId).map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, message: e.message, data: e.data ? (JSON.parse(e.data) as unknown) : null })),
       startArgs: run.start_args ? (JSON.parse(run.start_args) as Record<string, unknown>) : null,
-      retryOf: run.retry_of, slot: run.slot, queuePosition: this.queuePosition(run), timing: { estimatedSeconds: timing.estimated_seconds, ranSeconds: timing.ran_seconds },
+      retryOf: run.retry_of, slot: run.slot, target: runTarget(run), queuePosition: this.queuePosition(run), timing: { estimatedSeconds: timing.estimated_seconds, ranSeconds: timing.ran_seconds },
       createdAt: run.created_at, updatedAt: run.updated_at,
     };
   }
@@ -71,3 +71,8 @@ export class RunRecords {
   }
 }
 
+
+/** The compute target a run trains on (its start settings' `target`); null: this machine. */
+export function runTarget(run: Pick<RunRow, 'start_args'>): string | null {
+  return run.start_args ? ((JSON.parse(run.start_args) as { target?: string }).target ?? null) : null;
+}

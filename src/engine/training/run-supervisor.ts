@@ -6,11 +6,13 @@ import { stillRunning } from '../process-identity.js';
 import { requireDb } from '../require-db.js';
 import { reproductionArgs } from './reproduce.js';
 import { estimateAtStart } from './run-estimate.js';
-import { LiveRun, spawnFailure, type RunOutcome } from './run-process.js';
+import { LiveRun, spawnFailure, type RunOutcome, type TrainerStart } from './run-process.js';
 import { dequeueRun, enqueueNewRun, enqueueResume, noteIfWaiting, takeStartable, type RunLinks } from './run-queue.js';
 import { RunRecords } from './run-records.js';
 import { registerCompletedRun } from './run-registration.js';
-import type { TrainerExit } from './trainer-process.js';
+import { localTrainer, type TrainerExit } from './trainer-process.js';
+import { remoteTrainer } from '../compute/remote-trainer.js';
+import { targetSlot, type TargetDirectory } from '../compute/target-directory.js';
 import { cpuOnlyHardware, runSlot, trainingHardwareProbe, type TrainingHardware } from './training-hardware.js';
 
 /**
@@ -29,7 +31,7 @@ export class RunSupervisor {
   private readonly registering = new Set<Promise<void>>();
   readonly hardware: () => Promise<TrainingHardware>;
 
-  constructor(private readonly ctx: EngineContext) {
+  constructor(private readonly ctx: EngineContext, private readonly targets: TargetDirectory) {
     this.hardware = trainingHardwareProbe(ctx.dataDir);
     this.records = new RunRecords(ctx);
   }
@@ -38,9 +40,16 @@ export class RunSupervisor {
 
   async start(args: StartRunArgs, links: RunLinks = { retryOf: null, reproduces: null }): Promise<RunSummary> {
     const { db } = requireDb(this.ctx);
-    const hw = args.device === 'cpu' ? cpuOnlyHardware() : await this.hardware();
-    const slot = runSlot(args.device, args.devices, hw);
-    const id = enqueueNewRun(this.ctx, this.records, args, slot, links, estimateAtStart(db, args, hw, this.ctx.dataDir));
+    let id: string;
+    if (args.target && args.target !== 'local') {
+      // A compute target: one run at a time there; its devices are the target's to choose (the trainer's `auto`).
+      this.targets.place(args.target); // NOT_FOUND naming the saved targets
+      id = enqueueNewRun(this.ctx, this.records, args, [targetSlot(args.target)], links, null);
+    } else {
+      const hw = args.device === 'cpu' ? cpuOnlyHardware() : await this.hardware();
+      const slot = runSlot(args.device, args.devices, hw);
+      id = enqueueNewRun(this.ctx, this.records, { ...args, target: undefined }, slot, links, estimateAtStart(db, args, hw, this.ctx.dataDir));
+    }
     this.pump();
     noteIfWaiting(this.records, id);
     return this.summary(id);
@@ -111,7 +120,7 @@ export class RunSupervisor {
     const busy = new Set([...this.live.values()].flatMap((l) => l.resources));
     for (const { runId, trainerArgs, resources } of takeStartable(this.ctx, busy, (id) => this.live.has(id))) {
       try {
-        this.live.set(runId, new LiveRun(this.ctx, this.records, runId, trainerArgs, resources, {
+        this.live.set(runId, new LiveRun(this.ctx, this.records, runId, this.trainerStart(runId, trainerArgs, resources), resources, {
           onEnd: (live, outcome, exit) => this.onEnd(live, outcome, exit),
           onCancel: () => void this.stopQuietly(runId),
         }));
@@ -119,6 +128,26 @@ export class RunSupervisor {
         this.records.setState(runId, 'failed', { error: spawnFailure(err) });
       }
     }
+  }
+
+  /** The run's trainer here, or on its compute target (staged there, followed over SSH, its output fetched back). */
+  private trainerStart(runId: string, trainerArgs: string[], resources: string[]): TrainerStart {
+    const resuming = trainerArgs.includes('--resume');
+    const run = this.records.row(runId);
+    const args = run.start_args ? (JSON.parse(run.start_args) as StartRunArgs) : null;
+    if (!args?.target) return { channel: localTrainer(trainerArgs, this.ctx.dataDir), resuming, where: resources.join(', ') };
+    const place = this.targets.place(args.target);
+    const q = this.records.queries();
+    const channel = remoteTrainer({
+      host: place.host, launcher: place.launcher(runId), targetName: args.target, runId, localRunDir: run.output_dir, localModelDir: args.baseModelDir, trainerArgs,
+      config: JSON.parse(run.config) as Record<string, unknown>, reconnectForS: 600,
+      note: (kind, message, data) => {
+        if (!this.ctx.db?.open) return;
+        q.addEvent(runId, kind, message, data);
+        this.records.emit(runId);
+      },
+    });
+    return { channel, resuming, where: `${args.target} (${place.address})`, data: place.data };
   }
 
   private onEnd(live: LiveRun, outcome: RunOutcome, exit: TrainerExit): void {

@@ -1,6 +1,56 @@
 import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import { spawnTrainer, type TrainerEvent } from './trainer-command.js';
 import { readTrainerLines } from './trainer-line.js';
+
+/** A trainer that could not start, ran elsewhere but its output did not come back verified, or was lost there. */
+export interface TrainerFailure {
+  code: string;
+  message: string;
+  hint: string;
+  /** The run can go on from its latest checkpoint (a lost connection, a scheduler's time limit): interrupted, not failed. */
+  resumable?: boolean;
+}
+
+/**
+ * Where a trainer's lines come from and where its signals go: a child process here (`localTrainer`), or a trainer
+ * on a compute target followed over SSH (compute/ssh-trainer.ts). The watchdog and the protocol are the same.
+ */
+export interface TrainerChannel {
+  /** This machine's process id, for a local trainer; null for one elsewhere. */
+  readonly pid: number | null;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** TERM: checkpoint, then exit; KILL: now. Reaches every process the trainer started. */
+  signal(signal: 'SIGTERM' | 'SIGKILL'): void;
+  /** Once, when the trainer has ended and its output is here (`failure`: it ran, but its files could not be fetched). */
+  onClose(cb: (code: number | null, signal: NodeJS.Signals | null, failure?: TrainerFailure) => void): void;
+}
+
+/** A trainer as a child process of this engine, in its own process group. */
+export function localTrainer(args: string[], dataDir: string): TrainerChannel {
+  const child = spawnTrainer(args, { dataDir, detached: true });
+  const pid = child.pid ?? null;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (!pid) return;
+    try {
+      process.kill(process.platform === 'win32' ? pid : -pid, signal);
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  };
+  const errors: string[] = [];
+  child.on('error', (err) => errors.push(`could not start the trainer: ${err.message}`));
+  return {
+    pid, stdout: child.stdout, stderr: child.stderr,
+    signal: signalGroup,
+    onClose: (cb) => child.on('close', (code, signal) => {
+      // Whatever the trainer started dies with it (no-op when the group is already gone).
+      signalGroup('SIGKILL');
+      cb(code, signal, errors.length ? { code: 'spawn_failed', message: errors.join('; '), hint: 'Run `lathe doctor` to check the Python environment.' } : undefined);
+    }),
+  };
+}
 
 const STDERR_TAIL = 40;
 
@@ -12,10 +62,11 @@ export interface TrainerExit {
   /** True when heartbeats still came but reported no progress (a deadlock rather than a frozen process). */
   aliveButStuck: boolean;
   stderrTail: string;
+  /** The trainer ran elsewhere, but its output could not be brought back and verified (or the connection stayed lost). */
+  failure?: TrainerFailure;
 }
 
 export interface TrainerProcessOptions {
-  dataDir: string;
   /** Seconds without any protocol line (metrics, progress, heartbeat…) before the trainer counts as hung. */
   hangTimeoutS: number;
   onEvent: (e: TrainerEvent) => void;
@@ -33,7 +84,6 @@ const STARTUP_GRACE_S = 180;
  */
 export class TrainerProcess {
   readonly pid: number | null;
-  private readonly child: ReturnType<typeof spawnTrainer>;
   private lastSeen = Date.now();
   /** No line yet: Python is still importing torch, which no heartbeat covers (a loaded machine takes 30 s and more). */
   private silentSinceStart = true;
@@ -42,16 +92,16 @@ export class TrainerProcess {
   private stuckWhileAlive = false;
   private readonly watchdog: NodeJS.Timeout;
   private exited = false;
+  private readonly exitedPromise: Promise<void>;
 
-  constructor(args: string[], private readonly opts: TrainerProcessOptions) {
-    this.child = spawnTrainer(args, { dataDir: opts.dataDir, detached: true });
-    this.pid = this.child.pid ?? null;
+  constructor(private readonly channel: TrainerChannel, private readonly opts: TrainerProcessOptions) {
+    this.pid = channel.pid;
     const tail: string[] = [];
-    readline.createInterface({ input: this.child.stderr }).on('line', (l) => {
+    readline.createInterface({ input: channel.stderr }).on('line', (l) => {
       tail.push(l);
       if (tail.length > STDERR_TAIL) tail.shift();
     });
-    readTrainerLines(this.child.stdout, (e) => {
+    readTrainerLines(channel.stdout, (e) => {
       // A heartbeat comes from a side thread; in the train and eval phases its idle_s (seconds since the main
       // thread last made progress) is what counts, so a deadlocked step is caught even while the process lives.
       // Setup, checkpoint and output phases (loading or writing large weights) may legitimately take long.
@@ -69,23 +119,22 @@ export class TrainerProcess {
     const checkEveryMs = Math.max(200, Math.min(5000, (opts.hangTimeoutS * 1000) / 4));
     this.watchdog = setInterval(() => this.check(), checkEveryMs);
     this.watchdog.unref();
-    this.child.on('error', (err) => tail.push(`could not start the trainer: ${err.message}`));
-    this.child.on('close', (code, signal) => {
+    this.exitedPromise = new Promise((resolve) => channel.onClose((code, signal, failure) => {
       this.exited = true;
       clearInterval(this.watchdog);
-      // Whatever the trainer started dies with it (no-op when the group is already gone).
-      this.signalGroup('SIGKILL');
-      opts.onExit({ code, signal, hungAfterS: this.hungAfterS, aliveButStuck: this.hungAfterS !== null && this.stuckWhileAlive, stderrTail: tail.join('\n') });
-    });
+      if (failure) tail.push(`[engine] ${failure.message}`);
+      opts.onExit({ code, signal, hungAfterS: this.hungAfterS, aliveButStuck: this.hungAfterS !== null && this.stuckWhileAlive, stderrTail: tail.join('\n'), failure });
+      resolve();
+    }));
   }
 
   /** SIGTERM: the trainer checkpoints at the last completed step, then exits. */
   stop(): void {
-    this.signalGroup('SIGTERM');
+    this.channel.signal('SIGTERM');
   }
 
   kill(): void {
-    this.signalGroup('SIGKILL');
+    this.channel.signal('SIGKILL');
   }
 
   get running(): boolean {
@@ -93,7 +142,7 @@ export class TrainerProcess {
   }
 
   whenExited(): Promise<void> {
-    return this.exited ? Promise.resolve() : new Promise((r) => this.child.once('close', () => r()));
+    return this.exitedPromise;
   }
 
   private check(): void {
@@ -102,16 +151,7 @@ export class TrainerProcess {
     if (this.exited || this.hungAfterS !== null || silentS < limitS) return;
     this.hungAfterS = Math.round(silentS);
     // SIGKILL: a hung or SIGSTOPped process cannot run its SIGTERM handler.
-    this.signalGroup('SIGKILL');
-  }
-
-  private signalGroup(signal: NodeJS.Signals): void {
-    if (!this.pid) return;
-    try {
-      process.kill(process.platform === 'win32' ? this.pid : -this.pid, signal);
-    } catch {
-      // ESRCH: the group is gone already.
-    }
+    this.channel.signal('SIGKILL');
   }
 }
 

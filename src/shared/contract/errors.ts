@@ -28,6 +28,12 @@ export const ERROR_CODES = [
   'CANCELLED',
   'TRANSPORT_CLOSED',
   'DISK_FULL',
+  /** A compute target could not be reached over SSH (issue 18). */
+  'TARGET_UNREACHABLE',
+  /** A command on a compute target failed. */
+  'TARGET_FAILED',
+  /** Files copied to or from a compute target are missing or differ (sha256) after the copy. */
+  'TRANSFER_FAILED',
   'INTERNAL',
 ] as const;
 

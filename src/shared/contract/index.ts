@@ -22,6 +22,7 @@ import { heldoutHandlers } from './features/heldout.js';
 import { fileHandlers } from './features/files.js';
 import { authHandlers } from './features/auth.js';
 import { jobHandlers } from './features/jobs.js';
+import { targetHandlers } from './features/targets.js';
 
 /**
  * The one contract between UI and engine. Each feature exports its handler specs; they are merged here.
@@ -37,6 +38,7 @@ export const handlerSpecs = {
   ...datasetExportHandlers,
   ...recipeHandlers,
   ...runHandlers,
+  ...targetHandlers,
   ...modelHandlers,
   ...exportHandlers,
   ...playgroundHandlers,
@@ -79,6 +81,7 @@ export type { FolderEntry, FolderEntryKind, FolderListing } from './features/fil
 export type { SessionUser, Signature, Whoami } from './features/auth.js';
 export type { ExportSummary, ExportFormat, MergedDtype } from './features/exports.js';
 export { describeGgufChecks } from './features/exports.js';
+export type { ComputeTarget, SshTarget, TargetTest } from './features/targets.js';
 export type { RunEstimate, RunEvent, RunSummary, StartRunArgs, StartRunInput } from './features/runs.js';
 export type { ChatMessage, ColumnMapping, DatasetSummary, DatasetVersion, Detection, ExampleContent, ExampleKind, ExampleMessage, ImportResult, TaskFormat, FileType, ToolCall } from './features/datasets.js';
 

@@ -43,6 +43,7 @@ const NOT_PATHS: Record<string, string> = {
   'gate.release artefact.file': 'the same',
   'gate.override artefact.file': 'the same',
   'exports.download file': 'the same: only a file the export recorded (or its SHA256SUMS), resolved inside the export folder (export-download.test.ts)',
+  'targets.add workDir': "a folder on the compute target, reached over SSH as the target's user; never opened on the engine's machine",
 };
 
 describe('the access map (src/shared/contract/permissions.ts)', () => {

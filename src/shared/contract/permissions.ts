@@ -76,6 +76,10 @@ export const HANDLER_ACCESS = {
   'runs.estimate': { needs: 'train', paths: ['baseModelDir'] },
   'runs.preset': { needs: 'read' },
   'runs.resume': { needs: 'train' },
+  'targets.list': { needs: 'read' },
+  'targets.add': { needs: 'admin', paths: ['identityFile'] },
+  'targets.test': { needs: 'train' },
+  'targets.remove': { needs: 'admin' },
 
   'models.list': { needs: 'read' },
   'models.get': { needs: 'read' },

@@ -33,6 +33,7 @@ export function runQueries(db: Database.Database) {
   const get = db.prepare<[string], RunRow>(`${SELECT_RUN} WHERE r.id = ?`);
   const list = db.prepare<[], RunRow>(`${SELECT_RUN} ORDER BY r.created_at DESC`);
   const running = db.prepare<[], RunRow>(`${SELECT_RUN} WHERE r.status = 'running' AND q.run_id IS NULL`);
+  const active = db.prepare<[], RunRow>(`${SELECT_RUN} WHERE r.status = 'running' OR q.run_id IS NOT NULL`);
   const metric = db.prepare<[string, string, number, number]>('INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?)');
   const metrics = db.prepare<[string], { name: string; step: number; value: number }>('SELECT name, step, value FROM metrics WHERE run_id = ? ORDER BY name, step');
   const checkpoint = db.prepare<[string, number, string, string, string]>('INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?)');
@@ -62,6 +63,8 @@ export function runQueries(db: Database.Database) {
     get: (id: string) => get.get(id),
     list: () => list.all(),
     running: () => running.all(),
+    /** Running or queued. */
+    active: () => active.all(),
     addMetrics: db.transaction((runId: string, step: number, values: Record<string, number>) => {
       for (const [name, value] of Object.entries(values)) if (Number.isFinite(value)) metric.run(runId, name, step, value);
     }),

@@ -27,6 +27,8 @@ export const runSummarySchema = z.object({
   retryOf: z.string().nullable(),
   /** The device slot the run holds or waits for: 'cpu' or 'cuda:0', 'cuda:0,1'. */
   slot: z.string().nullable(),
+  /** The compute target the run trains on (a saved target's name); null: this machine. */
+  target: z.string().nullable(),
   /** 1-based place in its slot's queue while queued. */
   queuePosition: z.number().int().nullable(),
   /**
@@ -98,6 +100,8 @@ export const startRunArgs = z
     recipe: z.array(z.object({ datasetVersionId: z.string().min(1), ratio: z.number().positive().max(1000) }).strict()).min(1).max(16).optional(),
     /** Preference objectives only; unset keys take TRL's defaults (β 0.1, SimPO γ 0.5, KTO weights 1). */
     preference: preferenceSettingsSchema.optional(),
+    /** Where the trainer runs: a saved compute target's name (`lathe targets list`); unset: this machine. */
+    target: z.string().min(1).optional(),
   })
   .strict();
 export type StartRunArgs = z.output<typeof startRunArgs>;
