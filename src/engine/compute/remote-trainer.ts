@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { TrainerChannel, TrainerFailure } from '../training/trainer-process.js';
@@ -38,6 +39,27 @@ export interface RemoteRunPlan {
   note: (kind: string, message: string, data: Record<string, unknown>) => void;
   /** Seconds between the launcher's watch calls (tests shorten it). */
   watchEveryS?: number;
+  /**
+   * Follow a trainer an engine that died was following (its follow state, `readFollowState`): no staging or launch,
+   * the lines from the byte that engine had recorded.
+   */
+  reattach?: FollowState;
+}
+
+/**
+ * Where following stands, kept in the run's folder here (`.remote-follow.json`) as lines arrive, so an engine that
+ * restarts goes on from there: the run's folder on the target, the bytes of lines already read, and what the launcher
+ * needs to find the trainer again (Slurm's job id).
+ */
+export interface FollowState { remoteRun: string; offset: number; stderrOffset: number; launched: Record<string, unknown> }
+const FOLLOW_FILE = '.remote-follow.json';
+
+export function readFollowState(localRunDir: string): FollowState | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(localRunDir, FOLLOW_FILE), 'utf8')) as FollowState;
+  } catch {
+    return null;
+  }
 }
 
 const EXIT_MARKER = 'LATHE_REMOTE_EXIT ';
@@ -96,15 +118,29 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
   const stage = async () => {
     const trainerFiles = await step(`Installing Lathe's trainer on ${host}…`, () => installTrainer(t));
     const modelFiles = await step(`Copying the base model to ${host} and checking it…`, () => pushFolder(t, plan.localModelDir, remoteModel, 'the base model'));
-    const runFiles = await step(`Copying the run's data to ${host} and checking it…`, () => pushFolder(t, plan.localRunDir, remoteRun, "the run's data", ['run.json', '.lathe'], { mirror: false }));
+    const runFiles = await step(`Copying the run's data to ${host} and checking it…`, () => pushFolder(t, plan.localRunDir, remoteRun, "the run's data", ['run.json', '.lathe', FOLLOW_FILE, `${FOLLOW_FILE}.tmp`], { mirror: false }));
     const remoteConfig = `${JSON.stringify(toRemote(plan.config), null, 2)}\n`;
     const written = await shellRun(t.shell, ['sh', '-c', 'cat > "$1"', 'sh', path.posix.join(remoteRun, 'run.json')], { input: remoteConfig });
     if (written.code !== 0) throw t.shell.failure(written, 'write run.json');
     plan.note('staged', `Copied to ${host} and verified by sha256: the base model (${modelFiles} files), the run's data (${runFiles} files) and Lathe's trainer (${trainerFiles} files).`, { target: plan.targetName, host, remoteDir: remoteRun, remoteModelDir: remoteModel, modelFiles, runFiles, trainerFiles });
   };
 
-  let offset = 0;
-  let stderrOffset = 0;
+  let offset = plan.reattach?.offset ?? 0;
+  let stderrOffset = plan.reattach?.stderrOffset ?? 0;
+  let launchedData: Record<string, unknown> = plan.reattach?.launched ?? {};
+  let savedAt = 0;
+  /** Writes the follow state (at most four times a second while lines stream; `force` after a launch and at the end). */
+  const saveFollowState = (force = false) => {
+    if (!force && Date.now() - savedAt < 250) return;
+    savedAt = Date.now();
+    const state: FollowState = { remoteRun, offset, stderrOffset, launched: launchedData };
+    try {
+      fs.writeFileSync(path.join(plan.localRunDir, `${FOLLOW_FILE}.tmp`), JSON.stringify(state));
+      fs.renameSync(path.join(plan.localRunDir, `${FOLLOW_FILE}.tmp`), path.join(plan.localRunDir, FOLLOW_FILE));
+    } catch {
+      // The run's folder is gone or the disk is full: following goes on; only a restart would repeat some lines.
+    }
+  };
   let follower: ReturnType<WorkHost['shell']['spawn']> | null = null;
   /** One follow over one connection: resolves with the trainer's exit, or null when the connection ended first. */
   const followOnce = () => new Promise<Exit | null>((resolve) => {
@@ -115,6 +151,8 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
     wholeLines(child.stdout, (line, bytes) => {
       offset += bytes;
       stdout.write(`${mapLine(line, toLocal)}\n`);
+      noteEnvironment(line);
+      saveFollowState();
     });
     wholeLines(child.stderr, (line, bytes) => {
       if (line.startsWith(EXIT_MARKER)) exit = JSON.parse(line.slice(EXIT_MARKER.length)) as Exit;
@@ -131,6 +169,21 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
       resolve(exit);
     });
   });
+
+  /** The trainer's hello there, as the run's record of the environment it trained in (versions and device). */
+  const noteEnvironment = (line: string) => {
+    if (!line.includes('"type":"hello"')) return;
+    try {
+      const hello = JSON.parse(line) as { versions?: Record<string, string | null>; device?: { kind?: string; name?: string } };
+      const v = hello.versions ?? {};
+      const versions = ['python', 'torch', 'transformers', 'peft'].filter((k) => v[k]).map((k) => `${k} ${v[k]}`).join(', ');
+      const d = hello.device ?? {};
+      const device = d.kind === 'cpu' ? `CPU (${d.name ?? '?'})` : (d.name ?? d.kind ?? '?');
+      plan.note('environment', `On ${host}: ${versions || 'versions not reported'}; device ${device}.`, { host, versions: v, device: hello.device ?? null });
+    } catch {
+      // not the hello line after all
+    }
+  };
 
   /** Set by the watch when the scheduler says the job is gone and the trainer never said how it ended. */
   let endedElsewhere: TrainerFailure | null = null;
@@ -211,24 +264,20 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
 
   void (async () => {
     try {
-      await stage();
-      if (stopRequested) {
-        stdout.write(`${JSON.stringify({ v: 1, type: 'error', code: 'cancelled', message: 'Stopped before training started on the target.', hint: 'Resume or retry it when you are ready.' })}\n`);
-        close(130, null);
-        return;
-      }
-      const started = await plan.launcher.launch(remoteRun, toRemote(plan.trainerArgs) as string[]);
-      launched = true;
-      plan.note('launched', started.message, { target: plan.targetName, host, remoteDir: remoteRun, ...started.data });
-      if (stopRequested) void sendSignal(stopRequested);
+      if (plan.reattach) {
+        launched = true;
+        plan.note('reattached', `Lathe restarted while this run trained on ${host}; following its trainer again from where the last engine stopped reading.`, { host, offset });
+      } else await startThere();
     } catch (err) {
       const e = err as TrainerFailure;
       close(null, null, { code: e.code === 'TARGET_UNREACHABLE' ? 'target_unreachable' : 'staging_failed', message: e.message, hint: e.hint ?? '' });
       return;
     }
+    if (closed) return;
     const stopWatching = startWatching();
     const exit = await follow();
     stopWatching();
+    saveFollowState(true);
     if (!('message' in exit) && !stopRequested) await noteSchedulerEnd();
     if ('message' in exit && exit.code === 'connection_lost') {
       close(null, null, exit);
@@ -245,6 +294,24 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
     if ('message' in exit) close(null, null, exit);
     else close(exit.code, exit.signal, failure ?? undefined);
   })();
+
+  /** Stage, then launch (unless a stop came first, which ends the run as stopped). */
+  async function startThere(): Promise<void> {
+    await stage();
+    if (stopRequested) {
+      stdout.write(`${JSON.stringify({ v: 1, type: 'error', code: 'cancelled', message: 'Stopped before training started on the target.', hint: 'Resume or retry it when you are ready.' })}\n`);
+      close(130, null);
+      return;
+    }
+    offset = 0;
+    stderrOffset = 0;
+    const started = await plan.launcher.launch(remoteRun, toRemote(plan.trainerArgs) as string[]);
+    launched = true;
+    launchedData = started.data;
+    saveFollowState(true);
+    plan.note('launched', started.message, { target: plan.targetName, host, remoteDir: remoteRun, ...started.data });
+    if (stopRequested) void sendSignal(stopRequested);
+  }
 
   return {
     pid: null,

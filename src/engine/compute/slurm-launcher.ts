@@ -13,9 +13,10 @@ import { shellLine } from './ssh.js';
  * checkpoints); `--signal=B:TERM@120` asks Slurm for the same two minutes before the time limit. `scontrol show
  * job` tells the scheduler's side: waiting (and why), running where, or gone without the trainer saying how.
  */
-export function slurmLauncher(t: WorkHost, s: SlurmTarget, runId: string): TrainerLauncher {
+export function slurmLauncher(t: WorkHost, s: SlurmTarget, runId: string, restored: Record<string, unknown> = {}): TrainerLauncher {
   const slurm = (command: string, args: readonly string[]) => [...(s.slurmConf ? ['env', `SLURM_CONF=${s.slurmConf}`] : []), command, ...args];
-  let jobId: string | null = null;
+  // A restarted engine finds the job again by the id its launch recorded.
+  let jobId: string | null = typeof restored.jobId === 'string' ? restored.jobId : null;
   let lastSaid = '';
   let resources = '';
 

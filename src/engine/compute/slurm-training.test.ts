@@ -62,6 +62,8 @@ describe.skipIf(!slurmAvailable() && !process.env.CI)('a Slurm compute target (r
     expect(kinds(done)).toEqual(expect.arrayContaining(['staged', 'launched', 'fetched', 'adapter_registered']));
     expect(done.events.find((e) => e.kind === 'launched')!.message).toMatch(/^Submitted to Slurm as job \d+ on partition lathe \(1 CPU\)\.$/);
     expect(await scontrol(jobOf(done))).toMatch(/JobState=COMPLETED/);
+    const lineage = await engine.call('lineage.get', { kind: 'run', id: done.id });
+    expect(lineage.nodes.find((n) => n.kind === 'run')!.facts).toContainEqual({ label: 'Trained on', value: `cluster · this machine · Slurm job ${jobOf(done)}` });
     const { models } = await engine.call('models.list', {});
     expect(models.some((m) => m.path.startsWith(path.join(done.outputDir, 'adapter')))).toBe(true);
   }, 300_000);

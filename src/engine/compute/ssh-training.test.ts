@@ -1,11 +1,13 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
 import type { RunSummary } from '../../shared/contract/index.js';
-import type { Engine } from '../engine.js';
+import { Engine } from '../engine.js';
 import { findPythonEnv } from '../training/python-env.js';
 import { finished, firstMetrics, quick, trainingEngine, waitForRun } from '../training/training-test-kit.js';
+import { readFollowState } from './remote-trainer.js';
 import { startTestSshServer, type TestSshServer } from './sshd.test-support.js';
 
 /**
@@ -66,6 +68,11 @@ describe('an SSH compute target (real sshd on 127.0.0.1)', () => {
     expect(kinds(run)).toEqual(expect.arrayContaining(['staged', 'launched', 'fetched', 'adapter_registered']));
     const startedEvent = run.events.find((e) => e.kind === 'started')!;
     expect(startedEvent.data).toMatchObject({ target: 'box', host: '127.0.0.1' });
+    // Where it ran and the environment reported there, in its events and its lineage.
+    expect(run.events.find((e) => e.kind === 'environment')!.message).toMatch(/^On 127\.0\.0\.1: python 3\.\d+\.\d+, torch \d+\.\d+.*; device CPU/i);
+    const lineage = await engine.call('lineage.get', { kind: 'run', id: run.id });
+    const node = lineage.nodes.find((n) => n.kind === 'run')!;
+    expect(node.facts).toContainEqual({ label: 'Trained on', value: expect.stringMatching(/^box · 127\.0\.0\.1 · pid \d+$/) });
 
     // The trainer there saw only the target's paths; this machine's records name only this machine's files.
     const remoteRun = path.join(workDir, 'runs', run.id);
@@ -123,4 +130,41 @@ describe('an SSH compute target (real sshd on 127.0.0.1)', () => {
     expect(run.error!.message).toMatch(/Could not reach .*127\.0\.0\.1 on port 1/);
     expect(run.error!.hint).toMatch(/without a password/);
   }, 120_000);
+});
+
+describe('an SSH run whose engine dies (real sshd, the engine a `lathe train` process killed with SIGKILL)', () => {
+  it('is followed again by the next engine from where the dead one stopped reading, and finishes with every step once', async () => {
+    const { engine, dataDir, baseModelDir } = await engineWithTarget();
+    await engine.dispose();
+    engines = engines.filter((e) => e !== engine);
+    const cli = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/cli/main.ts'), 'train', '--base', baseModelDir, '--dataset', 'northwind', '--target', 'box', '--steps', '300',
+      '--checkpoint-every', '100', '--lr', '0.01', '--rank', '4', '--seq-len', '256', '--batch', '2', '--device', 'cpu', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    cli.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const runId = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no run started: ${out}`)), 120_000);
+      const poll = setInterval(() => {
+        const id = /Run ([0-9a-f-]{36}) on northwind/.exec(out)?.[1];
+        const state = id ? readFollowState(path.join(dataDir, 'runs', id)) : null;
+        if (id && state && state.offset > 0) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve(id);
+        }
+      }, 100);
+    });
+    cli.kill('SIGKILL');
+    await new Promise((r) => cli.once('close', r));
+
+    const next = Engine.open({ dataDir, mode: 'test' });
+    engines.push(next);
+    const done = await waitForRun(next, runId, finished, 240_000);
+    expect(done.status, JSON.stringify(done.error)).toBe('completed');
+    expect(done.events.find((e) => e.kind === 'reattached')!.message).toMatch(/^Lathe restarted while this run trained on 127\.0\.0\.1/);
+    expect(done.events.filter((e) => e.kind === 'launched')).toHaveLength(1);
+    const { series } = await next.call('runs.metrics', { runId });
+    expect(series.loss!.map(([step]) => step)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect((await next.call('audit.list', { limit: 50 })).entries.map((e) => e.action)).toContain('run.reattached');
+  }, 400_000);
 });

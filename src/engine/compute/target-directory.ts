@@ -22,7 +22,8 @@ type Saved = { kind: 'ssh'; ssh: SshTarget } | { kind: 'slurm'; slurm: SlurmTarg
 export interface TargetPlace {
   address: string;
   host: WorkHost;
-  launcher: (runId: string) => TrainerLauncher;
+  /** `restored`: what an earlier launch recorded (a Slurm job id), to find a running trainer again. */
+  launcher: (runId: string, restored?: Record<string, unknown>) => TrainerLauncher;
   /** Recorded with the run's started event and its audit entry. */
   data: Record<string, unknown>;
 }
@@ -115,7 +116,7 @@ export class TargetDirectory {
     const saved = this.saved(name);
     const host = workHost(saved);
     const address = targetAddress(saved);
-    const launcher = (runId: string) => (saved.kind === 'ssh' ? sshLauncher(host) : slurmLauncher(host, saved.slurm, runId));
+    const launcher = (runId: string, restored?: Record<string, unknown>) => (saved.kind === 'ssh' ? sshLauncher(host) : slurmLauncher(host, saved.slurm, runId, restored));
     return { address, host, launcher, data: { target: name, kind: saved.kind, address, host: host.shell.host } };
   }
 

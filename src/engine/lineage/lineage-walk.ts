@@ -107,6 +107,15 @@ function children(q: Q, r: Ref): Array<{ ref: Ref; label: string }> {
   return [];
 }
 
+/** Where a run on a compute target trained: "cluster · host · Slurm job 12" (null for this machine). */
+function runWhere(q: Q, run: { id: string; start_args: string | null }): string | null {
+  const target = run.start_args ? (JSON.parse(run.start_args) as { target?: string }).target : undefined;
+  if (!target) return null;
+  const launch = q.runLaunch.get(run.id)?.data;
+  const d = launch ? (JSON.parse(launch) as { host?: string; jobId?: string; remotePid?: number }) : {};
+  return [target, d.host, d.jobId ? `Slurm job ${d.jobId}` : d.remotePid ? `pid ${d.remotePid}` : null].filter(Boolean).join(' · ');
+}
+
 function describe(q: Q, r: Ref, depth: number): LineageNode | null {
   const base = { kind: r.kind, id: r.id, depth };
   if (r.kind === 'version') {
@@ -117,7 +126,8 @@ function describe(q: Q, r: Ref, depth: number): LineageNode | null {
     const run = q.run.get(r.id);
     if (!run) return null;
     const c = JSON.parse(run.config) as Record<string, unknown>;
-    return { ...base, label: run.name, sub: run.status, hash: null, createdAt: run.created_at, facts: [{ label: 'Method', value: `${String(c.method ?? '')} · ${String(c.objective ?? '')}` }, { label: 'Seed', value: String(c.seed ?? '') }, { label: 'Steps', value: String(c.max_steps ?? '') }, { label: 'Learning rate', value: String(c.lr ?? '') }, { label: 'Base', value: run.base_model }] };
+    const where = runWhere(q, run);
+    return { ...base, label: run.name, sub: run.status, hash: null, createdAt: run.created_at, facts: [{ label: 'Method', value: `${String(c.method ?? '')} · ${String(c.objective ?? '')}` }, { label: 'Seed', value: String(c.seed ?? '') }, { label: 'Steps', value: String(c.max_steps ?? '') }, { label: 'Learning rate', value: String(c.lr ?? '') }, { label: 'Base', value: run.base_model }, ...(where ? [{ label: 'Trained on', value: where }] : [])] };
   }
   if (r.kind === 'model') {
     const m = q.model.get(r.id);

@@ -17,6 +17,13 @@ export interface TrainerStart {
   where: string;
   /** Recorded with the started event: the target, its address… */
   data?: Record<string, unknown>;
+  /**
+   * The process that owns a trainer running elsewhere (this engine's pid): kept as the run's pid, so another engine on
+   * the same data folder knows the run is followed, and a restarted one knows its follower died.
+   */
+  ownerPid?: number;
+  /** Following a trainer a dead engine left running: no new started event. */
+  reattached?: boolean;
 }
 
 export interface LiveRunHooks {
@@ -58,10 +65,10 @@ export class LiveRun {
       cancel: hooks.onCancel,
     });
     const { resuming, where } = start;
-    this.job.report(null, `${resuming ? 'Resuming' : 'Starting'} on ${where}…`);
+    this.job.report(null, `${start.reattached ? 'Following again' : resuming ? 'Resuming' : 'Starting'} on ${where}…`);
     const pid = this.proc.pid ? ` (pid ${this.proc.pid})` : '';
-    records.queries().addEvent(runId, resuming ? 'resumed' : 'started', `${resuming ? 'Resumed' : 'Started'} on ${where}${pid}.`, start.data);
-    records.setState(runId, 'running', { pid: this.proc.pid, error: null });
+    if (!start.reattached) records.queries().addEvent(runId, resuming ? 'resumed' : 'started', `${resuming ? 'Resumed' : 'Started'} on ${where}${pid}.`, start.data);
+    records.setState(runId, 'running', { pid: this.proc.pid ?? start.ownerPid ?? null, error: null });
   }
 
   /** Ends the run's job as its outcome says. */

@@ -8,10 +8,10 @@ import { reproductionArgs } from './reproduce.js';
 import { estimateAtStart } from './run-estimate.js';
 import { LiveRun, spawnFailure, type RunOutcome, type TrainerStart } from './run-process.js';
 import { dequeueRun, enqueueNewRun, enqueueResume, noteIfWaiting, takeStartable, type RunLinks } from './run-queue.js';
-import { RunRecords } from './run-records.js';
+import { RunRecords, runTarget } from './run-records.js';
 import { registerCompletedRun } from './run-registration.js';
 import { localTrainer, type TrainerExit } from './trainer-process.js';
-import { remoteTrainer } from '../compute/remote-trainer.js';
+import { readFollowState, remoteTrainer, type FollowState } from '../compute/remote-trainer.js';
 import { targetSlot, type TargetDirectory } from '../compute/target-directory.js';
 import { cpuOnlyHardware, runSlot, trainingHardwareProbe, type TrainingHardware } from './training-hardware.js';
 
@@ -131,7 +131,7 @@ export class RunSupervisor {
   }
 
   /** The run's trainer here, or on its compute target (staged there, followed over SSH, its output fetched back). */
-  private trainerStart(runId: string, trainerArgs: string[], resources: string[]): TrainerStart {
+  private trainerStart(runId: string, trainerArgs: string[], resources: string[], reattach?: FollowState): TrainerStart {
     const resuming = trainerArgs.includes('--resume');
     const run = this.records.row(runId);
     const args = run.start_args ? (JSON.parse(run.start_args) as StartRunArgs) : null;
@@ -139,15 +139,25 @@ export class RunSupervisor {
     const place = this.targets.place(args.target);
     const q = this.records.queries();
     const channel = remoteTrainer({
-      host: place.host, launcher: place.launcher(runId), targetName: args.target, runId, localRunDir: run.output_dir, localModelDir: args.baseModelDir, trainerArgs,
-      config: JSON.parse(run.config) as Record<string, unknown>, reconnectForS: 600,
+      host: place.host, launcher: place.launcher(runId, reattach?.launched), targetName: args.target, runId, localRunDir: run.output_dir, localModelDir: args.baseModelDir,
+      trainerArgs, config: JSON.parse(run.config) as Record<string, unknown>, reconnectForS: 600, reattach,
       note: (kind, message, data) => {
         if (!this.ctx.db?.open) return;
         q.addEvent(runId, kind, message, data);
         this.records.emit(runId);
       },
     });
-    return { channel, resuming, where: `${args.target} (${place.address})`, data: place.data };
+    return { channel, resuming, where: `${args.target} (${place.address})`, data: place.data, ownerPid: process.pid, reattached: !!reattach };
+  }
+
+  /** Follows again a run on a compute target whose engine died (its trainer there may still run, or have finished). */
+  private reattach(run: RunRow, state: FollowState): void {
+    const resources = (run.slot ?? '').split(',');
+    this.live.set(run.id, new LiveRun(this.ctx, this.records, run.id, this.trainerStart(run.id, [], resources, state), resources, {
+      onEnd: (live, outcome, exit) => this.onEnd(live, outcome, exit),
+      onCancel: () => void this.stopQuietly(run.id),
+    }));
+    this.records.audit('run.reattached', run.id, { reason: 'the engine that followed it had stopped', pid: run.pid, remoteDir: state.remoteRun, offset: state.offset });
   }
 
   private onEnd(live: LiveRun, outcome: RunOutcome, exit: TrainerExit): void {
@@ -186,6 +196,8 @@ export class RunSupervisor {
    * that trainer; the owning engine records how it ended.
    */
   private stopElsewhere(run: RunRow): boolean {
+    const target = runTarget(run);
+    if (target && run.status === 'running') return this.stopOnTarget(run, target);
     if (run.status !== 'running' || !run.pid || !stillRunning(run.pid, run.pid_boot, run.pid_start) || run.pid_start == null) return false;
     try {
       process.kill(-run.pid, 'SIGTERM');
@@ -193,6 +205,21 @@ export class RunSupervisor {
       return false;
     }
     this.records.queries().addEvent(run.id, 'stop', 'Stop requested from another Lathe process: the trainer saves a checkpoint, then exits.');
+    return true;
+  }
+
+  /**
+   * A run another engine follows on a compute target: the stop goes to the trainer there (the launcher's TERM, found
+   * by what the launch recorded), and the owning engine records how it ended.
+   */
+  private stopOnTarget(run: RunRow, target: string): boolean {
+    const state = readFollowState(run.output_dir);
+    if (!state) return false;
+    const q = this.records.queries();
+    q.addEvent(run.id, 'stop', `Stop requested from another Lathe process: sent to the trainer on ${target}, which saves a checkpoint, then exits.`);
+    void this.targets.place(target).launcher(run.id, state.launched).signal(state.remoteRun, 'SIGTERM').catch((err: unknown) => {
+      if (this.ctx.db?.open) q.addEvent(run.id, 'stop_failed', `The stop did not reach ${target}: ${(err as Error).message}`);
+    });
     return true;
   }
 
@@ -208,6 +235,18 @@ export class RunSupervisor {
     const q = runQueries(this.ctx.db);
     for (const run of q.running()) {
       if (stillRunning(run.pid, run.pid_boot, run.pid_start)) continue;
+      // A run on a compute target outlives its engine: a lasting engine follows it again from the byte the dead one
+      // had read (a command-line engine leaves it for the app or `lathe serve`, whichever starts next).
+      const state = runTarget(run) ? readFollowState(run.output_dir) : null;
+      if (state) {
+        if (this.ctx.mode === 'cli') continue;
+        try {
+          this.reattach(run, state);
+          continue;
+        } catch (err) {
+          q.addEvent(run.id, 'reattach_failed', `Could not follow the run on ${runTarget(run)} again: ${(err as Error).message}`);
+        }
+      }
       q.addEvent(run.id, 'reconciled', 'Lathe was not running when this run last trained; it is marked interrupted and can be resumed.');
       const error = { code: 'interrupted', message: 'Lathe stopped while this run was training.', hint: 'Resume it from its latest checkpoint.' };
       this.records.setState(run.id, 'interrupted', { pid: null, error });

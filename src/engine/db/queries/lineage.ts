@@ -14,6 +14,8 @@ export function lineageQueries(db: Database.Database) {
     childVersions: all<{ id: string }>('SELECT id FROM dataset_versions WHERE parent_id = @x'),
     run: db.prepare<[string], { id: string; name: string; status: string; config: string; base_model: string; dataset_version_id: string | null; start_args: string | null; created_at: string }>(
       'SELECT id, name, status, config, base_model, dataset_version_id, start_args, created_at FROM runs WHERE id = ?'),
+    /** The newest launch of a run on a compute target (its event's data: target, host, job id or remote pid). */
+    runLaunch: db.prepare<[string], { data: string | null }>("SELECT data FROM run_events WHERE run_id = ? AND kind = 'launched' ORDER BY seq DESC LIMIT 1"),
     runsOfBase: all<{ id: string }>("SELECT id FROM runs WHERE base_model = @x"),
     runsOfVersion: all<{ id: string }>("SELECT id FROM runs WHERE dataset_version_id = @x OR start_args LIKE '%' || @x || '%'"),
     model: db.prepare<[string], { id: string; name: string; kind: string; format: string; path: string; sha256: string; parent_id: string | null; run_id: string | null; quantization: string | null; details: string; created_at: string }>(
