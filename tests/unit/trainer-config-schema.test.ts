@@ -46,7 +46,7 @@ describe('one run.json schema across the Python boundary', () => {
       lora: { rank: 8, alpha: 16, dropout: 0.1, target_modules: ['q_proj', 'v_proj'] }, max_seq_len: 128, micro_batch_size: 2, grad_accum: 2,
       lr: 0.001, schedule: 'linear', warmup_steps: 1, max_steps: 10, epochs: null, eval_every: 5, eval_at_start: true, checkpoint_every: 5,
       keep_checkpoints: 2, seed: 7, device: 'cpu', weight_decay: 0.01, grad_clip: 1, min_lr_ratio: 0.1, precision: 'fp32', gradient_checkpointing: true,
-      attn_implementation: 'eager', compile: false, packing: true, devices: 1, sharding: 'ddp', heartbeat_seconds: 5,
+      attn_implementation: 'eager', compile: false, packing: true, devices: 1, nodes: 1, sharding: 'ddp', heartbeat_seconds: 5,
       debug_inject_nan_at_step: null, debug_stop_after_step: 3, debug_fake_oom_at_step: null,
     };
     expect(Object.keys(full).sort()).toEqual(Object.keys((trainerConfigJsonSchema() as { properties: Props }).properties).filter((k) => k !== 'recipe').sort());

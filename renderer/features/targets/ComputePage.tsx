@@ -46,7 +46,7 @@ function TargetRow({ target: t }: { target: ComputeTarget }) {
   const facts = [
     t.lastTest ? `tested ${formatRelative(t.lastTest.at)}` : null,
     t.lastTest?.ok && t.lastTest.python ? `Python ${t.lastTest.python}` : null,
-    job ? [job.partition ? `partition ${job.partition}` : 'default partition', `${job.gpusPerNode} GPU${job.gpusPerNode === 1 ? '' : 's'}`, `${job.cpusPerTask} CPU${job.cpusPerTask === 1 ? '' : 's'}`, job.timeLimit ? `time ${job.timeLimit}` : null].filter(Boolean).join(' · ') : null,
+    job ? [job.partition ? `partition ${job.partition}` : 'default partition', job.nodes > 1 ? `${job.nodes} nodes` : null, `${job.gpusPerNode} GPU${job.gpusPerNode === 1 ? '' : 's'}${job.nodes > 1 ? ' each' : ''}`, `${job.cpusPerTask} CPU${job.cpusPerTask === 1 ? '' : 's'}`, job.timeLimit ? `time ${job.timeLimit}` : null].filter(Boolean).join(' · ') : null,
     t.ssh?.workDir ?? t.slurm?.workDir ?? null,
     load,
   ].filter(Boolean);
@@ -97,7 +97,7 @@ function TargetRow({ target: t }: { target: ComputeTarget }) {
 }
 
 type Kind = 'ssh' | 'slurm+ssh' | 'slurm';
-const EMPTY = { name: '', userHost: '', python: '', workDir: '', identityFile: '', partition: '', gpusPerNode: '0', cpusPerTask: '4', timeLimit: '' };
+const EMPTY = { name: '', userHost: '', python: '', workDir: '', identityFile: '', partition: '', nodes: '1', gpusPerNode: '0', cpusPerTask: '4', timeLimit: '' };
 
 /** An administrator adds a target; the connection is tested right after, so a typo shows at once. */
 function AddTarget() {
@@ -118,7 +118,7 @@ function AddTarget() {
       python: f.python.trim(),
       workDir: f.workDir.trim(),
       ...(f.identityFile.trim() ? { identityFile: f.identityFile.trim() } : {}),
-      ...(slurm ? { slurm: { ...(f.partition.trim() ? { partition: f.partition.trim() } : {}), gpusPerNode: Number(f.gpusPerNode) || 0, cpusPerTask: Number(f.cpusPerTask) || 1, ...(f.timeLimit.trim() ? { timeLimit: f.timeLimit.trim() } : {}) } } : {}),
+      ...(slurm ? { slurm: { ...(f.partition.trim() ? { partition: f.partition.trim() } : {}), nodes: Number(f.nodes) || 1, gpusPerNode: Number(f.gpusPerNode) || 0, cpusPerTask: Number(f.cpusPerTask) || 1, ...(f.timeLimit.trim() ? { timeLimit: f.timeLimit.trim() } : {}) } } : {}),
     };
     try {
       const added = await useTargets.getState().add(args);
@@ -170,8 +170,9 @@ function AddTarget() {
         {field('workDir', 'Work folder there', slurm ? 'On the shared filesystem every node sees.' : 'Lathe keeps its trainer, models and runs here.', '/scratch/lathe')}
         {kind !== 'slurm' && field('identityFile', 'Key file (optional)', 'Empty: your SSH agent and ~/.ssh defaults.', '~/.ssh/id_ed25519')}
         {slurm && field('partition', 'Partition (optional)', "Empty: the cluster's default partition.", 'a100')}
-        {slurm && field('gpusPerNode', 'GPUs per run', '--gres=gpu:N; 0 for CPU-only jobs.')}
-        {slurm && field('cpusPerTask', 'CPUs per run', '--cpus-per-task.')}
+        {slurm && field('nodes', 'Nodes per run', 'More than one: torchrun on every node, joined by its c10d rendezvous.')}
+        {slurm && field('gpusPerNode', 'GPUs per node', '--gres=gpu:N, one trainer process each; 0 for CPU-only jobs.')}
+        {slurm && field('cpusPerTask', 'CPUs per node', '--cpus-per-task.')}
         {slurm && field('timeLimit', 'Time limit (optional)', 'e.g. 12:00:00; Slurm sends a stop two minutes before, so a checkpoint is saved.', '12:00:00')}
       </div>
       {error && <ErrorAlert title="The target was not added" error={error} />}

@@ -4,8 +4,9 @@ The engine cannot keep a trainer as its child across a network: a dropped connec
 remote side a run is a folder, and these subcommands (`python -m lathe_trainer.remote <command> --dir RUN`) work on it:
 
 - ``reset``: forgets the last trainer's lines and exit status (before a resume in the same folder).
-- ``supervise -- train --config …``: runs the trainer in the foreground as ``launch`` describes (a Slurm batch job
-  execs this); a TERM it receives goes on to the trainer's process group.
+- ``supervise [--srun] -- train --config …``: runs the trainer in the foreground as ``launch`` describes (a Slurm
+  batch job execs this); a TERM it receives goes on to the trainer's process group. ``--srun``: once per node under
+  srun, with torchrun's c10d rendezvous endpoint on this node (LATHE_RDZV_ENDPOINT, LATHE_RDZV_ID).
 - ``launch -- train --config …``: starts ``python -m lathe_trainer train …`` detached (its own session, so a
   dropped SSH connection does not reach it), stdout to ``.lathe/events.jsonl`` (the protocol lines), stderr to
   ``.lathe/stderr.log``; when it ends, its exit status goes to ``.lathe/exit.json`` (written atomically). Prints
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -75,19 +77,32 @@ def launch(run_dir: Path, trainer_args: list[str]) -> dict:
     raise SystemExit(f"the trainer did not start; see {state / 'supervisor.log'}")
 
 
-def supervise(run_dir: Path, trainer_args: list[str]) -> None:
+def supervise(run_dir: Path, trainer_args: list[str], srun: bool = False) -> None:
     state = _state(run_dir)
     env = {k: v for k, v in os.environ.items() if k != "LATHE_PARENT_PID"}  # it must outlive the connection
     env.update(PYTHONPATH=TRAINER_ROOT, PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    command = [sys.executable, "-m", "lathe_trainer", *trainer_args]
+    if srun:
+        # A Slurm job with several processes: srun starts the trainer once per node, and each node's torchrun meets
+        # the others at a c10d rendezvous on this (the job's first) node, on a port free here now.
+        env.update(LATHE_RDZV_ENDPOINT=f"{_rendezvous_host()}:{_free_port()}",
+                   LATHE_RDZV_ID=os.environ.get("SLURM_JOB_ID", "lathe"))
+        command = ["srun", "--ntasks-per-node=1", "--kill-on-bad-exit=1", *command]
     # The trainer leads its own process group, so a stop reaches every process it starts (torchrun workers…). A TERM
     # sent to the supervisor (Slurm's scancel --batch, or its --signal before the time limit) is passed on to that
     # group, so the trainer checkpoints and the supervisor lives to record how it ended; a hang-up is ignored.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     with open(state / "events.jsonl", "ab") as out, open(state / "stderr.log", "ab") as err:
-        child = subprocess.Popen([sys.executable, "-m", "lathe_trainer", *trainer_args], stdin=subprocess.DEVNULL,
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                  stdout=out, stderr=err, env=env, cwd=str(run_dir), process_group=0,
                                  preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
-        signal.signal(signal.SIGTERM, lambda *_: _signal_group(child.pid, signal.SIGTERM))
+        if srun:
+            # srun would end its step on a TERM (then KILL after Slurm's KillWait): the step's processes get the TERM
+            # from Slurm itself instead, so each trainer process checkpoints and srun ends when they do.
+            job = os.environ.get("SLURM_JOB_ID", "")
+            signal.signal(signal.SIGTERM, lambda *_: subprocess.run(["scancel", "--signal=TERM", job], check=False))
+        else:
+            signal.signal(signal.SIGTERM, lambda *_: _signal_group(child.pid, signal.SIGTERM))
         _write_atomic(state / "pid", str(child.pid))
         code = child.wait()
     status = {"code": code if code >= 0 else None, "signal": signal.Signals(-code).name if code < 0 else None}
@@ -124,6 +139,28 @@ def _copy_lines(path: Path, offset: int, sink, prefix: bytes = b"") -> int:
     sink.write(prefix + chunk.replace(b"\n", b"\n" + prefix)[: -len(prefix)] if prefix else chunk)
     sink.flush()
     return offset + end + 1
+
+
+def _rendezvous_host() -> str:
+    """This node's name as the other nodes reach it (Slurm's node name, else the host name); on a one-node job whose
+    name does not resolve here, loopback."""
+    for name in (os.environ.get("SLURMD_NODENAME"), socket.gethostname()):
+        if not name:
+            continue
+        try:
+            socket.gethostbyname(name)
+            return name
+        except OSError:
+            continue
+    if os.environ.get("SLURM_JOB_NUM_NODES", "1") == "1":
+        return "127.0.0.1"
+    raise SystemExit("this node's name does not resolve, so the other nodes cannot reach the rendezvous")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("", 0))
+        return s.getsockname()[1]
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -175,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--signal", choices=("TERM", "KILL"), default="TERM")
         if name == "manifest":
             p.add_argument("--exclude", action="append", default=[])
+        if name == "supervise":
+            p.add_argument("--srun", action="store_true", help="start the trainer once per node with srun (a Slurm job)")
         if name in ("launch", "supervise"):
             p.add_argument("trainer_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -186,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "launch":
         print(json.dumps(launch(run_dir, trainer_args)), flush=True)
     elif args.command == "supervise":
-        supervise(run_dir, trainer_args)
+        supervise(run_dir, trainer_args, args.srun)
     elif args.command == "follow":
         follow(run_dir, args.offset, args.stderr_offset)
     elif args.command == "signal":

@@ -306,3 +306,28 @@ def test_old_checkpoints_are_pruned_to_the_newest_n_and_the_best(tmp_path, tiny_
     run = run_trainer("train", "--config", str(everything))
     assert run.returncode == 0, run.stderr[-3000:]
     assert len(list((tmp_path / "all" / "out" / "checkpoints").iterdir())) == 3
+
+
+def test_nodes_join_through_the_c10d_rendezvous_and_refuse_to_start_without_one(tmp_path, tiny_hf):
+    """`nodes` > 1 (a Slurm job over several machines) needs the rendezvous endpoint `remote supervise --srun` sets;
+    with one, torchrun joins the processes through c10d instead of --standalone (here one node, two gloo processes),
+    and the world size is nodes × devices."""
+    import socket
+
+    lonely = write_config(tmp_path / "lonely", tiny_hf, nodes=2, devices=1, max_steps=2, heartbeat_seconds=0)
+    refused = run_trainer("train", "--config", str(lonely))
+    assert refused.returncode == 2 and refused.last["code"] == "distributed_failed", refused.last
+    assert "rendezvous" in refused.last["message"] and "Slurm" in refused.last["hint"]
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = write_config(tmp_path / "joined", tiny_hf, devices=2, micro_batch_size=1, grad_accum=2, max_steps=3,
+                          eval_every=0, checkpoint_every=0, heartbeat_seconds=0)
+    run = run_trainer("train", "--config", str(config), timeout=300,
+                      env={"LATHE_RDZV_ENDPOINT": f"127.0.0.1:{port}", "LATHE_RDZV_ID": "pytest"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    distributed = [e for e in run.of_type("event") if e["kind"] == "distributed"]
+    assert distributed and distributed[0]["world_size"] == 2
+    assert "--rdzv-backend=c10d" in run.stderr and "--standalone" not in run.stderr
+    assert [m["step"] for m in run.of_type("metrics")] == [1, 2, 3]

@@ -6,7 +6,7 @@ import { intFlag, parseFlags } from '../args.js';
 
 const USAGE =
   'lathe targets list [--json] | add NAME URL --python REMOTE_PYTHON --work-dir REMOTE_DIR [--identity KEY_FILE] [--ssh-option Name=value]…\n' +
-  '      [Slurm: --partition P --account A --gpus-per-node N --cpus-per-task N --mem 64G --time 12:00:00 --sbatch=--opt=value… --slurm-conf FILE]\n' +
+  '      [Slurm: --partition P --account A --nodes N --gpus-per-node N --cpus-per-task N --mem 64G --time 12:00:00 --sbatch=--opt=value… --slurm-conf FILE]\n' +
   '  | test NAME | remove NAME   [--data-dir DIR]\n' +
   '  URL: ssh://user@host[:port] (a GPU server), slurm:// (Slurm on this machine), slurm+ssh://user@login-node[:port].\n' +
   '  Lathe uses your own SSH key or agent and never stores a password. REMOTE_PYTHON is an environment there with torch,\n' +
@@ -18,7 +18,7 @@ export async function targetsCommand(argv: string[]): Promise<number> {
     argv,
     {
       json: { type: 'boolean' }, python: { type: 'string' }, 'work-dir': { type: 'string' }, identity: { type: 'string' }, 'ssh-option': { type: 'string', multiple: true }, 'data-dir': { type: 'string' },
-      partition: { type: 'string' }, account: { type: 'string' }, 'gpus-per-node': { type: 'string' }, 'cpus-per-task': { type: 'string' }, mem: { type: 'string' }, time: { type: 'string' },
+      partition: { type: 'string' }, account: { type: 'string' }, nodes: { type: 'string' }, 'gpus-per-node': { type: 'string' }, 'cpus-per-task': { type: 'string' }, mem: { type: 'string' }, time: { type: 'string' },
       sbatch: { type: 'string', multiple: true }, 'slurm-conf': { type: 'string' },
     },
     USAGE,
@@ -41,6 +41,7 @@ export async function targetsCommand(argv: string[]): Promise<number> {
         if (!values.python || !values['work-dir']) throw new LatheError('INVALID_ARGUMENTS', 'Give --python (the Python with torch on the target) and --work-dir (Lathe\'s folder there).', `Usage: ${USAGE}`);
         const job = {
           ...(values.partition ? { partition: values.partition } : {}), ...(values.account ? { account: values.account } : {}),
+          ...(values.nodes ? { nodes: intFlag(values.nodes, 'nodes', 1) } : {}),
           ...(values['gpus-per-node'] ? { gpusPerNode: intFlag(values['gpus-per-node'], 'gpus-per-node', 0) } : {}),
           ...(values['cpus-per-task'] ? { cpusPerTask: intFlag(values['cpus-per-task'], 'cpus-per-task', 1) } : {}),
           ...(values.mem ? { memory: values.mem } : {}), ...(values.time ? { timeLimit: values.time } : {}), ...(values.sbatch ? { extraSbatch: values.sbatch } : {}),

@@ -11,8 +11,8 @@ import { installTrainer, pullFolder, pushFolder, remoteLayout, remotePython, typ
  * are the same; only launching, signalling and the scheduler's view differ.
  */
 export interface TrainerLauncher {
-  /** Starts the trainer in `remoteRun` with these arguments (the target's paths); what to record about it. */
-  launch(remoteRun: string, trainerArgs: string[]): Promise<{ message: string; data: Record<string, unknown> }>;
+  /** Starts the trainer in `remoteRun` with these arguments (the target's paths) for this run.json; what to record about it. */
+  launch(remoteRun: string, trainerArgs: string[], config: Record<string, unknown>): Promise<{ message: string; data: Record<string, unknown> }>;
   /** TERM: checkpoint, then exit; KILL: now. Throws with what went wrong. */
   signal(remoteRun: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /**
@@ -305,7 +305,7 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
     }
     offset = 0;
     stderrOffset = 0;
-    const started = await plan.launcher.launch(remoteRun, toRemote(plan.trainerArgs) as string[]);
+    const started = await plan.launcher.launch(remoteRun, toRemote(plan.trainerArgs) as string[], plan.config);
     launched = true;
     launchedData = started.data;
     saveFollowState(true);

@@ -21,23 +21,29 @@ export function slurmLauncher(t: WorkHost, s: SlurmTarget, runId: string, restor
   let resources = '';
 
   return {
-    async launch(remoteRun, trainerArgs) {
+    async launch(remoteRun, trainerArgs, config) {
       await shellCheck(t.shell, remotePython(t, 'lathe_trainer.remote', ['reset', '--dir', remoteRun]), 'prepare the run folder');
       const script = path.posix.join(remoteRun, '.lathe', 'job.sh');
-      const body = `#!/bin/sh\n# Lathe run ${runId}: the trainer under its supervisor (lathe_trainer/remote.py).\nexec ${shellLine(remotePython(t, 'lathe_trainer.remote', ['supervise', '--dir', remoteRun, '--', ...trainerArgs]))}\n`;
+      // Several processes (nodes × processes per node): srun starts the trainer on every node, torchrun joins them.
+      const perNode = typeof config.devices === 'number' ? config.devices : Array.isArray(config.devices) ? Math.max(1, config.devices.length) : 1;
+      const nodes = typeof config.nodes === 'number' ? config.nodes : 1;
+      const srun = nodes * perNode > 1 ? ['--srun'] : [];
+      const body = `#!/bin/sh\n# Lathe run ${runId}: the trainer under its supervisor (lathe_trainer/remote.py).\nexec ${shellLine(remotePython(t, 'lathe_trainer.remote', ['supervise', '--dir', remoteRun, ...srun, '--', ...trainerArgs]))}\n`;
       await shellCheck(t.shell, ['sh', '-c', 'cat > "$1" && chmod 700 "$1"', 'sh', script], 'write the job script', { input: body });
       const j = s.job;
       const options = [
         '--parsable', `--job-name=lathe-${runId.slice(0, 8)}`, `--chdir=${remoteRun}`, `--output=${path.posix.join(remoteRun, '.lathe', 'slurm-%j.out')}`,
-        '--nodes=1', '--ntasks=1', `--cpus-per-task=${j.cpusPerTask}`, '--signal=B:TERM@120',
+        `--nodes=${nodes}`, '--ntasks-per-node=1', `--cpus-per-task=${j.cpusPerTask}`, '--signal=B:TERM@120',
         ...(j.gpusPerNode ? [`--gres=gpu:${j.gpusPerNode}`] : []), ...(j.partition ? [`--partition=${j.partition}`] : []),
         ...(j.account ? [`--account=${j.account}`] : []), ...(j.memory ? [`--mem=${j.memory}`] : []), ...(j.timeLimit ? [`--time=${j.timeLimit}`] : []),
         ...j.extraSbatch,
       ];
       const out = await shellCheck(t.shell, slurm('sbatch', [...options, script]), 'submit the job (sbatch)');
       jobId = out.trim().split('\n').at(-1)!.split(';')[0]!.trim();
-      resources = [j.gpusPerNode ? `${j.gpusPerNode} GPU${j.gpusPerNode > 1 ? 's' : ''}` : null, `${j.cpusPerTask} CPU${j.cpusPerTask > 1 ? 's' : ''}`].filter(Boolean).join(' and ');
-      return { message: `Submitted to Slurm as job ${jobId}${j.partition ? ` on partition ${j.partition}` : ''} (${resources}).`, data: { jobId, partition: j.partition, gpus: j.gpusPerNode, cpus: j.cpusPerTask } };
+      const each = [j.gpusPerNode ? `${j.gpusPerNode} GPU${j.gpusPerNode > 1 ? 's' : ''}` : null, `${j.cpusPerTask} CPU${j.cpusPerTask > 1 ? 's' : ''}`].filter(Boolean).join(' and ');
+      resources = nodes > 1 ? `${nodes} nodes with ${each} each` : each;
+      const processes = nodes * perNode > 1 ? `; ${nodes * perNode} trainer processes under srun + torchrun` : '';
+      return { message: `Submitted to Slurm as job ${jobId}${j.partition ? ` on partition ${j.partition}` : ''} (${resources}${processes}).`, data: { jobId, partition: j.partition, nodes, gpus: j.gpusPerNode, cpus: j.cpusPerTask, processes: nodes * perNode } };
     },
 
     async signal(_remoteRun, signal) {

@@ -68,6 +68,26 @@ describe.skipIf(!slurmAvailable() && !process.env.CI)('a Slurm compute target (r
     expect(models.some((m) => m.path.startsWith(path.join(done.outputDir, 'adapter')))).toBe(true);
   }, 300_000);
 
+  it('runs two trainer processes as srun + torchrun joined by c10d on the job\'s node (gloo on CPU): a stop reaches both, one checkpoint, and the resumed job finishes', async () => {
+    const { engine, versionId, baseModelDir } = await engineWithCluster({ cpusPerTask: slurm.cpus });
+    const started = await engine.call('runs.start', { ...quick, maxSteps: 200, checkpointEvery: 0, microBatchSize: 1, gradAccum: 2, devices: [0, 1], baseModelDir, datasetVersionId: versionId, target: 'cluster' });
+    // A stop reaches every process through scancel → the supervisor → srun → torchrun: they agree on a step and checkpoint once.
+    await firstMetrics(engine, started.id);
+    await engine.call('runs.stop', { runId: started.id });
+    const stopped = await waitForRun(engine, started.id, finished, 180_000);
+    expect(stopped.status, JSON.stringify(stopped.error) + (stopped.stderrTail ?? '')).toBe('stopped');
+    expect(stopped.checkpoints).toHaveLength(1);
+    await engine.call('runs.resume', { runId: started.id });
+    const done = await waitForRun(engine, started.id, (r) => finished(r) && r.events.filter((e) => e.kind === 'launched').length === 2, 300_000);
+    expect(done.status, JSON.stringify(done.error) + (done.stderrTail ?? '')).toBe('completed');
+    expect(done.events.find((e) => e.kind === 'launched')!.message).toMatch(/2 trainer processes under srun \+ torchrun/);
+    expect(done.events.find((e) => e.kind === 'distributed')!.data).toMatchObject({ world_size: 2, backend: 'gloo' });
+    const remoteRun = String((done.events.find((e) => e.kind === 'staged')!.data as { remoteDir: string }).remoteDir);
+    const script = fs.readFileSync(path.join(remoteRun, '.lathe', 'job.sh'), 'utf8');
+    expect(script).toMatch(/'supervise' '--dir' '[^']+' '--srun' '--'/);
+    expect(fs.readFileSync(path.join(remoteRun, '.lathe', 'stderr.log'), 'utf8')).toMatch(/--rdzv-backend=c10d/);
+  }, 360_000);
+
   it('stops with scancel (checkpoint first), resumes as a new job after its step is killed, and finishes', async () => {
     const { engine, versionId, baseModelDir } = await engineWithCluster();
     const started = await engine.call('runs.start', { ...quick, maxSteps: 400, checkpointEvery: 5, baseModelDir, datasetVersionId: versionId, target: 'cluster' });

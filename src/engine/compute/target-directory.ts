@@ -26,6 +26,8 @@ export interface TargetPlace {
   launcher: (runId: string, restored?: Record<string, unknown>) => TrainerLauncher;
   /** Recorded with the run's started event and its audit entry. */
   data: Record<string, unknown>;
+  /** How a run there spreads over machines: a Slurm job's nodes and GPUs per node (null: the target's trainer decides). */
+  layout: { nodes: number; gpusPerNode: number } | null;
 }
 
 function hostPart(c: { user: string; host: string; port: number }): string {
@@ -117,7 +119,8 @@ export class TargetDirectory {
     const host = workHost(saved);
     const address = targetAddress(saved);
     const launcher = (runId: string, restored?: Record<string, unknown>) => (saved.kind === 'ssh' ? sshLauncher(host) : slurmLauncher(host, saved.slurm, runId, restored));
-    return { address, host, launcher, data: { target: name, kind: saved.kind, address, host: host.shell.host } };
+    const layout = saved.kind === 'slurm' ? { nodes: saved.slurm.job.nodes, gpusPerNode: saved.slurm.job.gpusPerNode } : null;
+    return { address, host, launcher, layout, data: { target: name, kind: saved.kind, address, host: host.shell.host } };
   }
 
   async test(name: string): Promise<TargetTest> {

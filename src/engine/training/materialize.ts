@@ -88,11 +88,15 @@ export function toTrainerLines(content: ExampleContent, objective: TrainingObjec
  * later (precision, gradient checkpointing, packing, devices) are written only when they differ from the
  * trainer's default, so a run.json stays readable and an older trainer is not handed keys it would refuse.
  */
+/** A run spread over a cluster's machines: its nodes, and GPUs per node (0: the run's own `devices`, CPU processes). */
+export interface NodeLayout { nodes: number; gpusPerNode: number }
+
 export function trainerConfig(
   args: StartRunArgs,
   outputDir: string,
   data: { train: string; validation: string | null },
   recipe: Array<{ path: string; ratio: number; kind: 'chat' | 'text' }> | null = null,
+  layout: NodeLayout | null = null,
 ): Record<string, unknown> {
   const config: Record<string, unknown> = {
     base_model: path.resolve(args.baseModelDir),
@@ -120,6 +124,9 @@ export function trainerConfig(
   if (args.attnImplementation !== 'auto') config.attn_implementation = args.attnImplementation;
   if (args.packing !== undefined) config.packing = args.packing;
   if (args.devices.length) config.devices = args.devices;
+  // On a Slurm target the job's GPUs are Slurm's to pick (CUDA_VISIBLE_DEVICES): a count per node, not indices.
+  if (layout?.gpusPerNode) config.devices = layout.gpusPerNode;
+  if (layout && layout.nodes > 1) config.nodes = layout.nodes;
   if (args.sharding !== 'ddp') config.sharding = args.sharding;
   if (args.keepCheckpoints !== 3) config.keep_checkpoints = args.keepCheckpoints;
   // Four heartbeats fit in the hang timeout, so a short one (a test's, an impatient user's) never takes a slow

@@ -8,7 +8,7 @@ import { runQueries } from '../db/queries/runs.js';
 import { expandHome } from '../paths.js';
 import { stillRunning } from '../process-identity.js';
 import { requireDb } from '../require-db.js';
-import { materializeRecipe, materializeVersion, trainerConfig } from './materialize.js';
+import { materializeRecipe, materializeVersion, trainerConfig, type NodeLayout } from './materialize.js';
 import type { RunRecords } from './run-records.js';
 /**
  * The persistent run queue: every start or resume is a queue entry naming its devices (its slot: one GPU, several,
@@ -18,14 +18,14 @@ import type { RunRecords } from './run-records.js';
 export interface RunLinks { retryOf: string | null; reproduces: string | null }
 
 /** Writes a new run — its data and config into its folder, its row, its queue entry, its links and the audit entry — and returns its id. */
-export function enqueueNewRun(ctx: EngineContext, records: RunRecords, input: StartRunArgs, slot: string[], links: RunLinks, estimate: RunEstimate | null): string {
+export function enqueueNewRun(ctx: EngineContext, records: RunRecords, input: StartRunArgs, slot: string[], links: RunLinks, estimate: RunEstimate | null, layout: NodeLayout | null = null): string {
   const { db, audit } = requireDb(ctx);
   const args: StartRunArgs = { ...input, baseModelDir: expandHome(input.baseModelDir) };
   const id = randomUUID();
   const outputDir = path.join(ctx.dataDir, 'runs', id);
   const data = materializeVersion(db, args.datasetVersionId, path.join(outputDir, 'data'), args.objective, { allowEmptyTrain: !!args.recipe });
   const recipe = args.recipe ? materializeRecipe(db, args.recipe, path.join(outputDir, 'data', 'recipe')) : null;
-  const config = trainerConfig(args, outputDir, data, recipe?.map(({ path: p, ratio, kind }) => ({ path: p, ratio, kind })) ?? null);
+  const config = trainerConfig(args, outputDir, data, recipe?.map(({ path: p, ratio, kind }) => ({ path: p, ratio, kind })) ?? null, layout);
   fs.writeFileSync(path.join(outputDir, 'run.json'), JSON.stringify(config, null, 2));
   const now = new Date().toISOString();
   const q = runQueries(db);

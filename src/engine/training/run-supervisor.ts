@@ -43,8 +43,8 @@ export class RunSupervisor {
     let id: string;
     if (args.target && args.target !== 'local') {
       // A compute target: one run at a time there; its devices are the target's to choose (the trainer's `auto`).
-      this.targets.place(args.target); // NOT_FOUND naming the saved targets
-      id = enqueueNewRun(this.ctx, this.records, args, [targetSlot(args.target)], links, null);
+      const { layout } = this.targets.place(args.target); // NOT_FOUND naming the saved targets
+      id = enqueueNewRun(this.ctx, this.records, args, [targetSlot(args.target)], links, null, layout);
     } else {
       const hw = args.device === 'cpu' ? cpuOnlyHardware() : await this.hardware();
       const slot = runSlot(args.device, args.devices, hw);

@@ -62,6 +62,8 @@ export const trainerConfigSchema = z
     compile: z.boolean().optional(),
     packing: z.boolean().nullable().optional(),
     devices: z.union([z.number().int().min(1).max(64), z.array(z.number().int().min(0)).max(64)]).nullable().optional(),
+    /** Machines the run spans (a Slurm job's nodes), each running `devices` processes; world size = nodes × devices. */
+    nodes: z.number().int().min(1).max(64).optional(),
     sharding: z.enum(['ddp', 'fsdp']).optional(),
     heartbeat_seconds: z.number().min(0).max(3600).optional(),
     debug_inject_nan_at_step: debugStep,

@@ -94,7 +94,8 @@ class RunConfig:
     packing: bool = False                # padding-free rows of <= max_seq_len, attention per example/document
     recipe: list[RecipeSource] | None = None
     preference: PreferenceSettings | None = None  # set exactly for the preference objectives (dpo, orpo, simpo, kto)
-    devices: int | list[int] = 1         # processes (CPU) or GPU count, or a list of GPU indices (torchrun)
+    devices: int | list[int] = 1         # processes (CPU) or GPU count, or a list of GPU indices (torchrun), per node
+    nodes: int = 1                       # machines (a Slurm job's nodes), joined by torchrun's c10d rendezvous
     sharding: str = "ddp"                # ddp | fsdp (FSDP2: weights, gradients, optimizer state split over processes)
     heartbeat_seconds: float = 10.0      # 0: no heartbeat lines
     # Test hooks: make step N's loss NaN; stop cleanly after step N as if paused (for resume tests);
@@ -112,8 +113,12 @@ class RunConfig:
         return self.objective in PREFERENCE_OBJECTIVES
 
     @property
-    def world_size(self) -> int:
+    def per_node(self) -> int:
         return self.devices if isinstance(self.devices, int) else len(self.devices)
+
+    @property
+    def world_size(self) -> int:
+        return self.nodes * self.per_node
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -370,6 +375,7 @@ def load_config(path: Path) -> RunConfig:
         recipe=recipe,
         preference=_preference(raw, objective, method),
         devices=_devices(raw),
+        nodes=_int(raw, "nodes", 1, 1),
         sharding=_choice(raw, "sharding", "ddp", SHARDING),
         heartbeat_seconds=_float(raw, "heartbeat_seconds", 10.0, 0.0, 3600.0),
         debug_inject_nan_at_step=_int(raw, "debug_inject_nan_at_step", None, 1),

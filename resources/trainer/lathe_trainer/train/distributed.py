@@ -1,7 +1,9 @@
 """Several GPUs (or CPU processes) on one machine: torchrun starts the workers, PyTorch DDP keeps them in step.
 
 `train` with `devices` > 1 relaunches itself under `python -m torch.distributed.run --standalone` and relays
-the workers' protocol lines; inside torchrun (RANK/WORLD_SIZE set) every worker trains on its own share of each
+the workers' protocol lines. Over several machines (`nodes` > 1: a Slurm job, where `srun` starts this command once per
+node with LATHE_RDZV_ENDPOINT and LATHE_RDZV_ID set by `lathe_trainer.remote supervise --srun`) each node's torchrun
+joins the others through the c10d rendezvous at that endpoint instead; only the node that hosts rank 0 relays lines; inside torchrun (RANK/WORLD_SIZE set) every worker trains on its own share of each
 step's samples. Only rank 0 writes protocol lines, checkpoints, outputs and the manifest. Backends: nccl on
 CUDA, gloo on CPU. The loss of a step is the global token mean: label counts and loss sums are all-reduced,
 and each worker's loss is scaled by world_size because DDP (and FSDP) average the gradients.
@@ -29,13 +31,20 @@ def inside_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
 
 
-def relaunch(writer: ProtocolWriter, config_path: Path, resume: Path | None, devices) -> int:
+def relaunch(writer: ProtocolWriter, config_path: Path, resume: Path | None, devices, nodes: int = 1) -> int:
     """Runs the same command under torchrun and relays its protocol lines; returns the exit status."""
     count = devices if isinstance(devices, int) else len(devices)
     env = dict(os.environ)
     if isinstance(devices, list):
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(d) for d in devices)
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={count}",
+    endpoint = os.environ.get("LATHE_RDZV_ENDPOINT")
+    if nodes > 1 and not endpoint:
+        raise LatheError("distributed_failed", f"A run over {nodes} nodes needs torchrun's rendezvous endpoint, and none was given.",
+                         "Start it on a Slurm compute target (Lathe sets the endpoint), or set `nodes` to 1.",
+                         exit_code=EXIT_BAD_ARGUMENTS)
+    rendezvous = (["--nnodes", str(nodes), "--rdzv-backend=c10d", f"--rdzv-endpoint={endpoint}",
+                   f"--rdzv-id={os.environ.get('LATHE_RDZV_ID', 'lathe')}"] if endpoint else ["--standalone"])
+    command = [sys.executable, "-m", "torch.distributed.run", *rendezvous, f"--nproc-per-node={count}",
                "-m", "lathe_trainer", "train", "--config", str(config_path)]
     if resume is not None:
         command += ["--resume", str(resume)]
@@ -70,6 +79,8 @@ def relaunch(writer: ProtocolWriter, config_path: Path, resume: Path | None, dev
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if last is None and endpoint:
+        return EXIT_ERROR if code else 0  # rank 0 ran on another node, whose lines are the run's
     if last is None:
         raise LatheError("distributed_failed", f"The torchrun workers exited with status {code} without a result.",
                          "Read the trainer log (stderr) for the failing rank, or set `devices` to 1.")

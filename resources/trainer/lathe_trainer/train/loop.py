@@ -104,7 +104,7 @@ def run_training(writer: ProtocolWriter, config_path: Path, resume: Path | None)
     c = load_config(config_path)  # a bad run.json fails here, before hello, like bad arguments
     refuse_custom_code(Path(c.base_model))  # and a base model that asks to run its own code (see no_remote_code)
     if c.world_size > 1 and not inside_torchrun():
-        return relaunch(writer, config_path, resume, c.devices)  # rank 0's lines come back through this process
+        return relaunch(writer, config_path, resume, c.devices, c.nodes)  # rank 0's lines come back through this process
     import torch
 
     dist = Dist()

@@ -54,7 +54,9 @@ const slurmName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a Slurm name is le
 export const slurmJobSchema = z.object({
   partition: slurmName.nullable().default(null),
   account: slurmName.nullable().default(null),
-  /** GPUs on the one node a run gets (--gres=gpu:N); 0 for CPU-only jobs. */
+  /** Machines a run spans (--nodes); each runs the trainer under torchrun, joined by its c10d rendezvous. */
+  nodes: z.number().int().min(1).max(64).default(1),
+  /** GPUs per node (--gres=gpu:N), one trainer process each; 0 for CPU-only jobs. */
   gpusPerNode: z.number().int().min(0).max(64).default(0),
   cpusPerTask: z.number().int().min(1).max(1024).default(4),
   /** --mem, e.g. 64G; unset: the partition's default. */
