@@ -15,7 +15,7 @@ export function TargetPicker({ value, onChange }: { value: string | undefined; o
   return (
     <div className="field">
       <span className="field-label" id="train-target-label">
-        Where it trains
+        Run it on
       </span>
       <div className="target-grid" role="radiogroup" aria-labelledby="train-target-label" data-testid="train-target">
         {shown.map((t) => {
