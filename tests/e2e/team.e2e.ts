@@ -273,6 +273,24 @@ describe('team mode in the browser', () => {
       expect(await a.page.getByTestId('ev-two-person-toggle').isChecked()).toBe(true);
       expect(await a.page.getByTestId('ev-two-person-toggle').isEnabled()).toBe(false);
       expect(await a.page.getByTestId('ev-two-person').textContent()).toContain('An admin changes this.');
+
+      // Approving a dataset version for training is signed: grace (an admin holds "approve") enters her password again;
+      // ada, a labeller, sees the approval and not the button.
+      const datasetId = (await server.engine.call('datasets.list', {})).datasets[0]!.id;
+      await b.page.goto(`${server.url}#/datasets/${datasetId}`);
+      await b.page.getByTestId('version-approve').click();
+      await b.page.getByTestId('version-approve-note').fill('Checked both examples');
+      expect(await b.page.getByTestId('version-approve-submit').isDisabled()).toBe(true);
+      await b.page.getByTestId('version-approve-password').fill(GRACE);
+      await b.page.getByTestId('version-approve-submit').click();
+      await expect.poll(() => b.page.getByTestId('version-approval').first().textContent().catch(() => '')).toMatch(/^v1 approved for training by grace, .+ · signed \(password re-entered\) · “Checked both examples”$/);
+      await mainShot(b.page, 'team-version-approved-dark');
+      await a.page.goto(`${server.url}#/datasets/${datasetId}`);
+      await expect.poll(() => a.page.getByTestId('version-approval').count()).toBe(1);
+      expect(await a.page.getByTestId('version-approve').count()).toBe(0);
+      const signed = await server.engine.call('audit.list', { actionPrefix: 'signature', limit: 10 });
+      expect(signed.entries.some((e) => e.actor === 'grace' && e.objectType === 'dataset_version' && (e.details as { meaning?: string }).meaning === 'Approved for training')).toBe(true);
+
       await a.page.getByTestId('sign-out').click();
       await a.page.getByTestId('signin-page').waitFor({ state: 'visible' });
       await b.page.waitForTimeout(500);

@@ -17,6 +17,7 @@ import { ReviewQueue } from './ReviewQueue.js';
 import { StatsPanel } from './StatsPanel.js';
 import { ImportJobPill } from './ImportJobPill.js';
 import { VersionsTable } from './VersionsTable.js';
+import { VersionApprovals } from './VersionApprovals.js';
 import { useCan } from '../../stores/session.js';
 
 /** One dataset: its versions, and the examples of the chosen one. */
@@ -163,7 +164,10 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
         </div>
         {comparing && version && versions.length > 1 && <ComparePanel versions={versions} initialTo={version.id} />}
         {versions.length > 0 ? (
-          <VersionsTable versions={versions} selectedId={version?.id ?? null} onSelect={setChosen} />
+          <>
+            <VersionsTable versions={versions} selectedId={version?.id ?? null} onSelect={setChosen} />
+            {version && <VersionApprovals key={version.id} version={version} />}
+          </>
         ) : (
           <div className="skeleton-table">
             <div className="skeleton-row">

@@ -18,12 +18,15 @@ import { LatheError } from '../../shared/contract/errors.js';
 import { runImportJob } from './run-import-job.js';
 import { toVersion } from './version-view.js';
 import { expandHome } from '../paths.js';
+import { approvalsOf, approveVersion } from './version-approval.js';
 
-type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.previewDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'datasets.diffExamples'>;
+type DatasetImpls = Pick<HandlerImpls, 'datasets.list' | 'datasets.detect' | 'datasets.import' | 'datasets.importDocuments' | 'datasets.previewDocuments' | 'datasets.versions' | 'datasets.examples' | 'datasets.curate' | 'datasets.piiScan' | 'datasets.nearDuplicates' | 'datasets.search' | 'datasets.diff' | 'datasets.diffExamples' | 'datasets.approveVersion' | 'datasets.approvals'>;
 
 export function datasetHandlers(ctx: EngineContext): DatasetImpls {
   const q = () => datasetQueries(requireDb(ctx).db);
   return {
+    'datasets.approveVersion': async ({ versionId, note, password }) => ({ approvals: await approveVersion(ctx, versionId, note, password) }),
+    'datasets.approvals': async ({ versionId }) => ({ approvals: approvalsOf(requireDb(ctx).db, versionId) }),
     'datasets.list': async () => ({
       datasets: q()
         .list()

@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import { LatheError } from '../../shared/contract/errors.js';
 import type { Lineage, LineageKind, LineageNode } from '../../shared/contract/features/lineage.js';
+import type { VersionApproval } from '../../shared/contract/features/datasets.js';
 import { lineageQueries } from '../db/queries/lineage.js';
+import { approvalsOf } from '../datasets/version-approval.js';
 
 type Ref = { kind: LineageKind; id: string };
-type Q = ReturnType<typeof lineageQueries>;
+type Q = ReturnType<typeof lineageQueries> & { approvals: (versionId: string) => VersionApproval[] };
 const key = (r: Ref) => `${r.kind}:${r.id}`;
 const short = (h: string | null | undefined) => (h ? `${h.slice(0, 12)}…` : '—');
 
@@ -14,7 +16,7 @@ const short = (h: string | null | undefined) => (h ? `${h.slice(0, 12)}…` : '�
  * other adapter trained on the same data. Bounded by `limit` nodes.
  */
 export function walkLineage(db: Database.Database, focus: Ref, limit: number): Lineage {
-  const q = lineageQueries(db);
+  const q: Q = { ...lineageQueries(db), approvals: (versionId) => approvalsOf(db, versionId) };
   if (!describe(q, focus, 0)) throw new LatheError('NOT_FOUND', `There is no ${focus.kind} ${focus.id}.`, 'Open lineage from a model, run, dataset version, eval or export that exists.');
   const nodes = new Map<string, LineageNode>();
   const edges = new Map<string, { from: string; to: string; label: string }>();
@@ -116,11 +118,18 @@ function runWhere(q: Q, run: { id: string; start_args: string | null }): string 
   return [target, d.host, d.jobId ? `Slurm job ${d.jobId}` : d.remotePid ? `pid ${d.remotePid}` : null].filter(Boolean).join(' · ');
 }
 
+/** "alice · 2026-12-04 23:10 UTC · signed" (or "signature invalid", or "content changed since"). */
+function approvalText(a: VersionApproval): string {
+  const when = `${a.approvedAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const signed = a.signatures.length ? (a.signatures.every((s) => s.valid) ? 'signed' : 'signature invalid') : null;
+  return [a.approvedBy, when, signed, a.current ? null : 'content changed since'].filter(Boolean).join(' · ');
+}
+
 function describe(q: Q, r: Ref, depth: number): LineageNode | null {
   const base = { kind: r.kind, id: r.id, depth };
   if (r.kind === 'version') {
     const v = q.version.get(r.id);
-    return v ? { ...base, label: `${v.dataset} v${v.number}`, sub: v.operation, hash: v.content_hash, createdAt: v.created_at, facts: [{ label: 'Examples', value: String(v.example_count) }, { label: 'Made by', value: `${v.operation} · ${v.created_by}` }, { label: 'Content hash', value: v.content_hash }] } : null;
+    return v ? { ...base, label: `${v.dataset} v${v.number}`, sub: v.operation, hash: v.content_hash, createdAt: v.created_at, facts: [{ label: 'Examples', value: String(v.example_count) }, { label: 'Made by', value: `${v.operation} · ${v.created_by}` }, { label: 'Content hash', value: v.content_hash }, ...q.approvals(v.id).map((a) => ({ label: 'Approved for training', value: approvalText(a) }))] } : null;
   }
   if (r.kind === 'run') {
     const run = q.run.get(r.id);

@@ -76,6 +76,8 @@ export const HANDLER_ACCESS = {
   'runs.estimate': { needs: 'train', paths: ['baseModelDir'] },
   'runs.preset': { needs: 'read' },
   'runs.resume': { needs: 'train' },
+  'datasets.approveVersion': { needs: 'approve' },
+  'datasets.approvals': { needs: 'read' },
   'targets.list': { needs: 'read' },
   'targets.add': { needs: 'admin', paths: ['identityFile'] },
   'targets.test': { needs: 'train' },

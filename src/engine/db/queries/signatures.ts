@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 
 export interface SignatureRow {
   id: string;
-  record_type: 'release';
+  record_type: 'release' | 'dataset_version';
   record_id: string;
   record_sha256: string;
   user_id: number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { handler } from '../define.js';
+import { signatureSchema, signingPasswordSchema } from './auth.js';
 
 export const roleSchema = z.enum(['system', 'user', 'assistant']);
 /** A plain conversation turn (playground, synthetic data, corrections). */
@@ -205,7 +206,36 @@ export type CurateOperation = z.output<typeof curateOperationSchema>;
 
 export const piiHitSchema = z.object({ position: z.number().int(), kind: z.string(), context: z.string() });
 
+/**
+ * A dataset version approved for training (issue 15): who and when, the version's content hash then, and in team mode
+ * the approver's electronic signature over that hash (`valid` is false once the version's content differs).
+ */
+export const versionApprovalSchema = z.object({
+  id: z.string(),
+  versionId: z.string(),
+  approvedBy: z.string(),
+  approvedAt: z.string(),
+  contentHash: z.string(),
+  note: z.string().nullable(),
+  /** The version's content is still what was approved. */
+  current: z.boolean(),
+  signatures: z.array(signatureSchema),
+});
+export type VersionApproval = z.infer<typeof versionApprovalSchema>;
+
 export const datasetHandlers = {
+  'datasets.approveVersion': handler({
+    summary: 'Approves a dataset version for training; in team mode the approver signs it with their password (meaning "approved for training").',
+    args: z.object({ versionId: z.string().min(1), note: z.string().trim().max(2000).optional(), password: signingPasswordSchema.optional() }).strict(),
+    result: z.object({ approvals: z.array(versionApprovalSchema) }),
+    writes: true,
+  }),
+  'datasets.approvals': handler({
+    summary: "A dataset version's approvals for training, each checked against the version as it is now.",
+    args: z.object({ versionId: z.string().min(1) }).strict(),
+    result: z.object({ approvals: z.array(versionApprovalSchema) }),
+    writes: false,
+  }),
   'datasets.list': handler({
     summary: 'Every dataset with its latest version.',
     args: z.object({}).strict(),
