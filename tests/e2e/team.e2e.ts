@@ -187,6 +187,11 @@ describe('team mode in the browser', () => {
       await page.goto(`${server.url}#/models`);
       await expect.poll(() => page.getByTestId('role-note').first().textContent()).toContain('Training, evaluating and exporting needs the trainer or admin role');
       expect(await page.getByTestId('model-import-open').count()).toBe(0);
+      // The Playground: she may chat and correct answers (label), but the local API is the admin's.
+      await page.goto(`${server.url}#/playground`);
+      await expect.poll(() => page.getByTestId('pg-serving-role-note').textContent().catch(() => '')).toContain('Managing the server needs the admin role; you are signed in as a labeller.');
+      expect(await page.getByTestId('pg-serving').count()).toBe(0);
+      expect(await page.getByTestId('pg-role-note').count()).toBe(0);
       await page.goto(`${server.url}#/datasets`);
 
       // Sign out: back to the sign-in page, which says so.

@@ -1,3 +1,4 @@
+import { useCan } from '../../stores/session.js';
 import { Button } from '../../components/Button.js';
 import { ErrorAlert } from '../../components/Alert.js';
 import { CheckCircleIcon } from '../../components/icons.js';
@@ -37,6 +38,7 @@ function UserBubble({ text }: { text: string }) {
 
 function Answer({ message, onCorrect }: { message: PlaygroundMessage; onCorrect(): void }) {
   const s = message.stats;
+  const canLabel = useCan('label');
   return (
     <div className="pg-msg pg-msg-assistant" data-testid="pg-answer">
       <p className="pg-msg-text">{message.content || <em className="pg-muted">(empty answer)</em>}</p>
@@ -51,9 +53,11 @@ function Answer({ message, onCorrect }: { message: PlaygroundMessage; onCorrect(
             <CheckCircleIcon size={13} /> Saved as a training example
           </span>
         ) : (
-          <Button size="sm" variant="ghost" onClick={onCorrect} data-testid="pg-correct">
-            Correct this answer
-          </Button>
+          canLabel && (
+            <Button size="sm" variant="ghost" onClick={onCorrect} data-testid="pg-correct">
+              Correct this answer
+            </Button>
+          )
         )}
       </div>
     </div>

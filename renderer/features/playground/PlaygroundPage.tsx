@@ -12,11 +12,15 @@ import { CorrectDialog } from './CorrectDialog.js';
 import { ModelPicker } from './ModelPicker.js';
 import { listenForTokens, modelLabel, usePlayground } from './playground-store.js';
 import { ServingPanel } from './ServingPanel.js';
+import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import '../../styles/playground.css';
 
 /** Chat with a registered GGUF model (with an adapter), or two side by side; conversations are saved. */
 export function PlaygroundPage() {
+  const canLabel = useCan('label');
+  const canAdmin = useCan('admin');
   const status = useConnection((s) => s.status);
   const { load, models, modelsLoaded, mode, setMode, newConversation, streaming, targets } = usePlayground();
   const [correcting, setCorrecting] = useState<PlaygroundMessage | null>(null);
@@ -82,13 +86,13 @@ export function PlaygroundPage() {
               </div>
             ))}
           </div>
-          <Composer ready={hasModels} />
+          {canLabel ? <Composer ready={hasModels} /> : <RoleNote needs="label" testId="pg-role-note" />}
         </section>
         <aside className="pg-side" aria-label="Settings">
           <h2 className="pg-side-title">Settings</h2>
           <SettingsPanel />
           <h2 className="pg-side-title pg-side-gap">Local API</h2>
-          <ServingPanel />
+          {canAdmin ? <ServingPanel /> : <RoleNote needs="admin" testId="pg-serving-role-note" />}
         </aside>
       </div>
       <CorrectDialog message={correcting} onClose={() => setCorrecting(null)} />
