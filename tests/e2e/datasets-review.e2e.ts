@@ -151,6 +151,8 @@ describe('review queue', () => {
       await expect.poll(() => cardPos(page)).toBe('0');
       await expect.poll(() => page.getByTestId('review-status').textContent()).toBe('Disagreement');
       await expect.poll(() => page.getByTestId('review-verdict').allTextContents()).toEqual(['ana accepted', 'bob rejected']);
+      // Agreement on the one example both judged: accept vs reject is no better than chance (alpha and kappa 0).
+      await expect.poll(() => page.getByTestId('review-agreement').textContent().catch(() => '')).toBe('Agreement on 1 example judged by two or more: verdicts α 0.00 · ana–bob κ 0.00 (1)');
       await shot(page, 'datasets-review-light');
 
       // Filters: status and tag narrow the list.

@@ -1,3 +1,4 @@
+import { reviewAgreement } from './review-agreement.js';
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import type { EngineContext } from '../context.js';
 import { requireDb } from '../require-db.js';
@@ -6,7 +7,7 @@ import { ClusterCache, filteredExamples, reviewDisagreements, reviewSummary, Sou
 import { toVersion } from './version-view.js';
 import { signerName } from '../auth/auth-handlers.js';
 
-type ReviewImpls = Pick<HandlerImpls, 'reviews.act' | 'reviews.undo' | 'reviews.history' | 'reviews.examples' | 'reviews.summary' | 'reviews.disagreements' | 'reviews.makeVersion'>;
+type ReviewImpls = Pick<HandlerImpls, 'reviews.act' | 'reviews.undo' | 'reviews.history' | 'reviews.examples' | 'reviews.summary' | 'reviews.disagreements' | 'reviews.agreement' | 'reviews.makeVersion'>;
 
 /**
  * The review queue. The reviewer is who the caller says (two people can share one desktop engine; default: the engine's
@@ -34,6 +35,7 @@ export function reviewHandlers(ctx: EngineContext): ReviewImpls {
     },
     'reviews.summary': async ({ versionId }) => reviewSummary(db(), versionId, sources),
     'reviews.disagreements': async ({ versionId, limit }) => reviewDisagreements(db(), versionId, limit),
+    'reviews.agreement': async ({ versionId }) => reviewAgreement(db(), versionId),
     'reviews.makeVersion': async ({ versionId, includeUnreviewed }) => {
       const { version, audit, ...counts } = makeReviewedVersion(db(), versionId, includeUnreviewed, ctx.actor);
       ctx.events.emit('audit.appended', audit);

@@ -59,6 +59,7 @@ export const HANDLER_ACCESS = {
   'reviews.examples': { needs: 'read' },
   'reviews.summary': { needs: 'read' },
   'reviews.disagreements': { needs: 'read' },
+  'reviews.agreement': { needs: 'read' },
   'reviews.makeVersion': { needs: 'curate' },
 
   'recipes.create': { needs: 'curate', paths: ['tokenizerPath'] },

@@ -57,6 +57,13 @@ function prepareReviewQueries(db: Database.Database) {
   const examples = exampleQueries(db); // inserts and indexes for search together (no trigger since migration 017)
   const statusCounts = db.prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM review_status WHERE version_id = ? GROUP BY status');
   const tagCounts = db.prepare<[string], { tag: string; n: number }>('SELECT tag, count(*) AS n FROM review_tags WHERE version_id = ? GROUP BY tag ORDER BY n DESC, tag');
+  const allVerdicts = db.prepare<[string], { position: number; reviewer: string; verdict: string }>('SELECT position, reviewer, verdict FROM review_verdicts WHERE version_id = ? ORDER BY position, reviewer');
+  // Each reviewer's tag and untag actions still in force, oldest first (the last per position, reviewer and tag wins).
+  const tagActions = db.prepare<[string], { position: number; reviewer: string; tag: string; action: 'tag' | 'untag' }>(
+    `SELECT r.position, r.reviewer, r.tag, r.action FROM reviews r
+      WHERE r.version_id = ? AND r.action IN ('tag', 'untag') AND r.tag IS NOT NULL AND NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes = r.id)
+      ORDER BY r.id`,
+  );
   const reviewerCounts = db.prepare<[string], { reviewer: string; n: number }>(
     "SELECT reviewer, count(*) AS n FROM reviews WHERE version_id = ? AND action <> 'undo' AND carried_from_version IS NULL GROUP BY reviewer ORDER BY reviewer",
   );
@@ -74,6 +81,9 @@ function prepareReviewQueries(db: Database.Database) {
   const tagsOfVersion = db.prepare<[string], { position: number; tag: string }>('SELECT position, tag FROM review_tags WHERE version_id = ? ORDER BY position, tag');
 
   return {
+    /** Every reviewer's current verdict on every example of a version (for agreement). */
+    allVerdicts: (versionId: string) => allVerdicts.all(versionId),
+    tagActions: (versionId: string) => tagActions.all(versionId),
     insert: (row: Omit<ReviewRow, 'id'>) =>
       Number(insert.run({ ...row, carried_from_version: row.carried_from_version ?? null, carried_from_position: row.carried_from_position ?? null }).lastInsertRowid),
     history: (versionId: string, position: number) => history.all(versionId, position),

@@ -79,6 +79,23 @@ export type ReviewedExample = z.infer<typeof reviewedExampleSchema>;
 
 const place = { versionId: z.string().min(1), position: z.number().int().min(0) };
 
+const alphaSchema = z.object({ units: z.number().int(), values: z.number().int(), alpha: z.number().nullable() });
+/** Agreement among a version's labellers on the examples two or more of them judged (null figures: not defined). */
+export const reviewAgreementSchema = z.object({
+  versionId: z.string(),
+  /** Labellers with at least one verdict on the overlap. */
+  reviewers: z.array(z.string()),
+  /** Examples with verdicts from two or more labellers. */
+  overlap: z.number().int(),
+  /** Krippendorff's alpha (nominal) over the verdicts accept / reject / edit / skip. */
+  verdicts: alphaSchema,
+  /** Cohen's kappa for each pair of labellers, on the examples both judged. */
+  pairs: z.array(z.object({ a: z.string(), b: z.string(), n: z.number().int(), observed: z.number(), expected: z.number(), kappa: z.number().nullable() })),
+  /** Per tag: alpha over "tagged" or "not tagged" by each labeller of an overlap example. */
+  tags: z.array(alphaSchema.extend({ tag: z.string() })),
+});
+export type ReviewAgreement = z.infer<typeof reviewAgreementSchema>;
+
 export const reviewHandlers = {
   'reviews.act': handler({
     summary: 'Records one review action (accept, reject, edit, skip, comment, tag, untag) on an example of a version.',
@@ -140,6 +157,12 @@ export const reviewHandlers = {
     summary: 'Examples where reviewers gave different verdicts, with each verdict.',
     args: z.object({ versionId: z.string().min(1), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     result: z.object({ total: z.number().int(), items: z.array(reviewStateSchema) }),
+    writes: false,
+  }),
+  'reviews.agreement': handler({
+    summary: "How far a version's labellers agree on the examples two or more judged: Krippendorff's alpha on verdicts and per tag, Cohen's kappa per pair.",
+    args: z.object({ versionId: z.string().min(1) }).strict(),
+    result: reviewAgreementSchema,
     writes: false,
   }),
   'reviews.makeVersion': handler({
