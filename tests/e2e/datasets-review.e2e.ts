@@ -153,6 +153,13 @@ describe('review queue', () => {
       await expect.poll(() => page.getByTestId('review-verdict').allTextContents()).toEqual(['ana accepted', 'bob rejected']);
       // Agreement on the one example both judged: accept vs reject is no better than chance (alpha and kappa 0).
       await expect.poll(() => page.getByTestId('review-agreement').textContent().catch(() => '')).toBe('Agreement on 1 example judged by two or more: verdicts α 0.00 · ana–bob κ 0.00 (1)');
+      // A curator splits the queue between the two, half judged by both; progress per labeller follows.
+      await page.getByTestId('review-assign-open').click();
+      await page.getByTestId('review-assign-labellers').fill('ana, bob');
+      await page.getByTestId('review-assign-overlap').fill('50');
+      await page.getByTestId('review-assign-submit').click();
+      await expect.poll(() => page.getByTestId('review-assignments-progress').textContent()).toMatch(/^Queues ana \d+\/\d+ · bob \d+\/\d+ · \d+ judged by two \(50\s%\)$/);
+      await page.getByTestId('review-queue').focus();
       await shot(page, 'datasets-review-light');
 
       // Filters: status and tag narrow the list.

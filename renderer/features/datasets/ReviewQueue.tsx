@@ -9,6 +9,7 @@ import { useToasts } from '../../stores/toasts.js';
 import { listReviewExamples, loadReviewHistory, loadReviewSummary, makeReviewedVersion, reviewExample, undoReview } from './datasets-store.js';
 import { summarizeExample } from './example-summary.js';
 import { ReviewAgreementLine } from './ReviewAgreementLine.js';
+import { ReviewAssignmentsPanel } from './ReviewAssignmentsPanel.js';
 import { ReviewCard, type CardMode } from './ReviewCard.js';
 import { ReviewFilters, STATUS_LABELS } from './ReviewFilters.js';
 import '../../styles/review.css';
@@ -200,6 +201,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   return (
     <div className="review" ref={root} tabIndex={-1} onKeyDown={onKeyDown} data-testid="review-queue" aria-label={`Review v${version.number}`}>
       <ReviewFilters filter={filter} onChange={setFilter} sources={summary?.sources.map((s) => s.source) ?? []} tags={summary?.tags.map((t) => t.tag) ?? []} />
+      <ReviewAssignmentsPanel versionId={version.id} refresh={summary} />
       <ReviewAgreementLine versionId={version.id} refresh={summary} />
       <div className="review-bar">
         <div className="review-progress" data-testid="review-progress">

@@ -44,7 +44,7 @@ export class ClusterCache {
 export function filteredExamples(db: Database.Database, cache: ClusterCache, versionId: string, filter: ExampleFilter, offset: number, limit: number, window: Window = {}) {
   requireVersion(db, versionId);
   const q = reviewQueries(db);
-  const sql = { status: filter.status, tag: filter.tag, source: filter.source, split: filter.split, ftsMatch: filter.search ? ftsQuery(filter.search) : undefined };
+  const sql = { status: filter.status, tag: filter.tag, source: filter.source, split: filter.split, ftsMatch: filter.search ? ftsQuery(filter.search) : undefined, assignedTo: filter.assignedTo };
   const clusters = filter.duplicates !== undefined ? cache.clusters(db, versionId) : null;
   const predicate = (r: FilteredRow): boolean => {
     if (clusters && clusters.has(r.position) !== filter.duplicates) return false;

@@ -60,6 +60,8 @@ export const HANDLER_ACCESS = {
   'reviews.summary': { needs: 'read' },
   'reviews.disagreements': { needs: 'read' },
   'reviews.agreement': { needs: 'read' },
+  'reviews.assign': { needs: 'curate' },
+  'reviews.assignments': { needs: 'read' },
   'reviews.makeVersion': { needs: 'curate' },
 
   'recipes.create': { needs: 'curate', paths: ['tokenizerPath'] },

@@ -29,11 +29,12 @@ import { migration028 } from './028-signatures.js';
 import { migration029 } from './029-two-person-rule.js';
 import { migration030 } from './030-compute-targets.js';
 import { migration031 } from './031-version-approvals.js';
+import { migration032 } from './032-review-assignments.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
 export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006,
   migration007, migration008, migration009, migration010, migration011, migration012, migration013, migration014, migration015, migration016, migration017, migration018, migration019, migration020, migration021, migration022,
-  migration023, migration024, migration025, migration026, migration027, migration028, migration029, migration030, migration031];
+  migration023, migration024, migration025, migration026, migration027, migration028, migration029, migration030, migration031, migration032];
 
 export type { Migration } from './types.js';

@@ -11,7 +11,7 @@ export interface VerdictRow { version_id: string; position: number; reviewer: st
 export interface StatusRow { position: number; status: string; final_hash: string | null }
 export interface FilteredRow { position: number; content_hash: string; content: string; source: string; split: 'train' | 'validation' | 'test' | null; status: string | null; final_hash: string | null }
 
-export interface FilterSql { status?: string; tag?: string; source?: string; split?: string; ftsMatch?: string }
+export interface FilterSql { status?: string; tag?: string; source?: string; split?: string; ftsMatch?: string; assignedTo?: string }
 /** A window of the filtered list: from a position forwards, or backwards from before one (newest first). */
 export interface Window { fromPosition?: number; beforePosition?: number }
 
@@ -175,6 +175,10 @@ function filterWhere(versionId: string, f: FilterSql): { where: string; params: 
   if (f.ftsMatch) {
     clauses.push('v.example_id IN (SELECT rowid FROM examples_fts WHERE examples_fts MATCH ?)');
     params.push(f.ftsMatch);
+  }
+  if (f.assignedTo !== undefined) {
+    clauses.push('v.position IN (SELECT position FROM review_assignments WHERE version_id = v.version_id AND labeller = ?)');
+    params.push(f.assignedTo);
   }
   return { where: clauses.join(' AND '), params };
 }

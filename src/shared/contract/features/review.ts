@@ -59,6 +59,8 @@ export const exampleFilterSchema = z
     /** Only examples in a near-duplicate cluster (MinHash, Jaccard >= 0.8); each then carries its cluster number. */
     duplicates: z.boolean().optional(),
     search: z.string().trim().min(1).max(500).optional(),
+    /** Only the examples assigned to this labeller (`reviews.assign`). In team mode a labeller sees only their own. */
+    assignedTo: reviewerSchema.optional(),
   })
   .strict();
 export type ExampleFilter = z.infer<typeof exampleFilterSchema>;
@@ -95,6 +97,17 @@ export const reviewAgreementSchema = z.object({
   tags: z.array(alphaSchema.extend({ tag: z.string() })),
 });
 export type ReviewAgreement = z.infer<typeof reviewAgreementSchema>;
+
+/** A version's review queue split among labellers, and how far each has come. */
+export const reviewAssignmentsSchema = z.object({
+  versionId: z.string(),
+  plan: z.object({ labellers: z.array(z.string()), overlap: z.number(), seed: z.number().int(), createdBy: z.string(), createdAt: z.string() }).nullable(),
+  /** Per labeller: examples assigned, and how many of those they gave a verdict on. */
+  progress: z.array(z.object({ labeller: z.string(), assigned: z.number().int(), judged: z.number().int() })),
+  /** Examples assigned to two labellers (the overlap the agreement figures use). */
+  doubled: z.number().int(),
+});
+export type ReviewAssignments = z.infer<typeof reviewAssignmentsSchema>;
 
 export const reviewHandlers = {
   'reviews.act': handler({
@@ -163,6 +176,18 @@ export const reviewHandlers = {
     summary: "How far a version's labellers agree on the examples two or more judged: Krippendorff's alpha on verdicts and per tag, Cohen's kappa per pair.",
     args: z.object({ versionId: z.string().min(1) }).strict(),
     result: reviewAgreementSchema,
+    writes: false,
+  }),
+  'reviews.assign': handler({
+    summary: "Splits a version's review queue among labellers (seeded shuffle), with an overlap share judged by two; replaces an earlier split.",
+    args: z.object({ versionId: z.string().min(1), labellers: z.array(reviewerSchema).min(1).max(50), overlap: z.number().min(0).max(1).default(0), seed: z.number().int().min(0).default(0) }).strict(),
+    result: reviewAssignmentsSchema,
+    writes: true,
+  }),
+  'reviews.assignments': handler({
+    summary: "A version's split among labellers and each labeller's progress.",
+    args: z.object({ versionId: z.string().min(1) }).strict(),
+    result: reviewAssignmentsSchema,
     writes: false,
   }),
   'reviews.makeVersion': handler({

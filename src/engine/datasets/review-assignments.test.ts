@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../tests/support/temp-dir.js';
+import { Engine } from '../engine.js';
+import type { BrowserServer } from '../server/browser-server.js';
+import { clientFor, cookieOf, startTeam } from '../server/team.test-support.js';
+
+/**
+ * Shared labelling (issue 15): a version's queue split among labellers with an overlap judged twice, progress per
+ * labeller, and in team mode a labeller confined to their own queue by the engine (real SQLite, real server).
+ */
+let server: BrowserServer | null = null;
+const engines: Engine[] = [];
+afterEach(async () => {
+  await server?.close();
+  server = null;
+  for (const e of engines.splice(0)) await e.dispose();
+});
+
+function tenExamples(dir: string): string {
+  const file = path.join(dir, 'qa.jsonl');
+  fs.writeFileSync(file, Array.from({ length: 10 }, (_, i) => JSON.stringify({ prompt: `Question ${i + 1}?`, completion: `Answer ${i + 1}.` })).join('\n') + '\n');
+  return file;
+}
+
+describe('review assignments', () => {
+  it('splits a queue in a seeded shuffle with an overlap share, reports progress per labeller, and is audited', async () => {
+    const engine = Engine.open({ dataDir: path.join(tempDir(), 'data'), mode: 'test' });
+    engines.push(engine);
+    const { versionId } = await engine.call('datasets.import', { path: tenExamples(tempDir()), datasetName: 'qa' });
+    await expect(engine.call('reviews.assign', { versionId, labellers: ['ana'], overlap: 0.2 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', message: expect.stringMatching(/two labellers/) });
+    await expect(engine.call('reviews.assign', { versionId, labellers: ['ana', 'ana'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS' });
+
+    const a = await engine.call('reviews.assign', { versionId, labellers: ['ana', 'ben', 'cy'], overlap: 0.2, seed: 7 });
+    expect(a.plan).toMatchObject({ labellers: ['ana', 'ben', 'cy'], overlap: 0.2, seed: 7 });
+    expect(a.doubled).toBe(2); // 20 % of 10
+    expect(a.progress.reduce((n, p) => n + p.assigned, 0)).toBe(12); // every example once, two of them twice
+    expect(a.progress.map((p) => p.labeller)).toEqual(['ana', 'ben', 'cy']);
+    for (const p of a.progress) expect(p.assigned).toBeGreaterThanOrEqual(3);
+
+    // A labeller's queue, as the filter lists it; every example is in some queue.
+    const queue = async (who: string) => (await engine.call('reviews.examples', { versionId, filter: { assignedTo: who }, limit: 100 })).examples.map((e) => e.position);
+    const anas = await queue('ana');
+    expect(anas).toHaveLength(a.progress.find((p) => p.labeller === 'ana')!.assigned);
+    const all = new Set([...anas, ...(await queue('ben')), ...(await queue('cy'))]);
+    expect([...all].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The same seed gives the same queues.
+    const again = await engine.call('reviews.assign', { versionId, labellers: ['ana', 'ben', 'cy'], overlap: 0.2, seed: 7 });
+    expect(await queue('ana')).toEqual(anas);
+    expect(again.progress).toEqual(a.progress);
+
+    for (const position of anas.slice(0, 2)) await engine.call('reviews.act', { versionId, position, action: 'accept', reviewer: 'ana' });
+    expect((await engine.call('reviews.assignments', { versionId })).progress.find((p) => p.labeller === 'ana')!.judged).toBe(2);
+    const audit = await engine.call('audit.list', { actionPrefix: 'reviews.assign', limit: 10 });
+    expect(audit.entries).toHaveLength(2);
+  });
+
+  it('team mode: a labeller lists and judges only her own queue; a curator assigns real labellers and sees everything', async () => {
+    const team = await startTeam({ cora: 'curator', lena: 'labeller', lars: 'labeller', vic: 'viewer' });
+    server = team.server;
+    const { versionId } = await server.engine.call('datasets.import', { path: tenExamples(team.dataDir), datasetName: 'qa' });
+    const cora = await clientFor(server.port, await cookieOf(server.port, 'cora'));
+    const lena = await clientFor(server.port, await cookieOf(server.port, 'lena'));
+    try {
+      await expect(lena.client.send('reviews.assign', { versionId, labellers: ['lena'] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(cora.client.send('reviews.assign', { versionId, labellers: ['lena', 'nobody'] })).rejects.toMatchObject({ message: expect.stringMatching(/no active user "nobody"/) });
+      await expect(cora.client.send('reviews.assign', { versionId, labellers: ['lena', 'vic'] })).rejects.toMatchObject({ message: expect.stringMatching(/vic is a viewer/) });
+      const split = await cora.client.send('reviews.assign', { versionId, labellers: ['lena', 'lars'], overlap: 0.5, seed: 3 });
+      expect(split.doubled).toBe(5);
+
+      const listed = await lena.client.send('reviews.examples', { versionId, limit: 100 });
+      const hers = listed.examples.map((e) => e.position);
+      expect(listed.total).toBe(split.progress.find((p) => p.labeller === 'lena')!.assigned);
+      expect(hers.length).toBeLessThan(10);
+      const other = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].find((p) => !hers.includes(p))!;
+      await expect(lena.client.send('reviews.act', { versionId, position: other, action: 'accept' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/not in your review queue, lena/) });
+      await lena.client.send('reviews.act', { versionId, position: hers[0]!, action: 'accept' });
+      expect((await cora.client.send('reviews.examples', { versionId, limit: 100 })).total).toBe(10);
+      expect((await cora.client.send('reviews.assignments', { versionId })).progress.find((p) => p.labeller === 'lena')!.judged).toBe(1);
+    } finally {
+      cora.ws.close();
+      lena.ws.close();
+    }
+  });
+});
