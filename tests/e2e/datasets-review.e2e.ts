@@ -159,6 +159,12 @@ describe('review queue', () => {
       await page.getByTestId('review-assign-overlap').fill('50');
       await page.getByTestId('review-assign-submit').click();
       await expect.poll(() => page.getByTestId('review-assignments-progress').textContent()).toMatch(/^Queues ana \d+\/\d+ · bob \d+\/\d+ · \d+ judged by two \(50\s%\)$/);
+      // A curator settles the disagreement on #1, with the reason; the labellers' verdicts stay as given.
+      await page.getByTestId('review-settle-reason').fill('The answer skips the lock-out step');
+      await page.getByTestId('review-settle-reject').click();
+      await expect.poll(() => page.getByTestId('review-status').textContent()).toBe('Rejected');
+      expect(await page.getByTestId('review-settled').textContent()).toMatch(/^Settled by \S+: rejected — The answer skips the lock-out step$/);
+      expect(await page.getByTestId('review-verdict').allTextContents()).toEqual(['ana accepted', 'bob rejected']);
       await page.getByTestId('review-queue').focus();
       await shot(page, 'datasets-review-light');
 

@@ -9,6 +9,7 @@ import { formatDateTime, formatRelative, shortHash } from '../../lib/format.js';
 import { ExampleView } from './ExampleView.js';
 import { SourceChunkPanel } from './SourceChunkPanel.js';
 import { STATUS_LABELS } from './ReviewFilters.js';
+import { useCan } from '../../stores/session.js';
 
 export type CardMode = 'view' | 'edit' | 'comment' | 'tag';
 
@@ -23,6 +24,8 @@ interface Props {
   /** True while an action is being recorded: the buttons wait. */
   busy: boolean;
   onAct(action: 'accept' | 'reject' | 'skip'): void;
+  /** A curator settles a disagreement. */
+  onSettle?(verdict: 'accept' | 'reject', reason: string): void;
   onMode(mode: Exclude<CardMode, 'view'>): void;
   onSaveEdit(content: ExampleContent): void;
   onSaveNote(text: string): void;
@@ -41,7 +44,8 @@ const ACTION_LABELS: Record<ReviewEntry['action'], string> = {
 };
 
 /** The example under review: its content (or the editor), every reviewer's verdict, and its history. */
-export function ReviewCard({ versionId, example, state, history, mode, knownTags, busy, onAct, onMode, onSaveEdit, onSaveNote, onCancel }: Props) {
+export function ReviewCard({ versionId, example, state, history, mode, knownTags, busy, onAct, onSettle, onMode, onSaveEdit, onSaveNote, onCancel }: Props) {
+  const canCurate = useCan('curate');
   const shown = example.edited ?? example.content;
   const verdicts = state?.verdicts ?? [];
   return (
@@ -113,9 +117,15 @@ export function ReviewCard({ versionId, example, state, history, mode, knownTags
               <strong>{v.reviewer}</strong> {ACTION_LABELS[v.verdict]}
             </span>
           ))}
-          {state?.status === 'disagreement' && <span className="review-disagree">Reviewers disagree — this example is left out of a new version until they agree.</span>}
+          {state?.status === 'disagreement' && <span className="review-disagree">Reviewers disagree — this example is left out of a new version until they agree or a curator settles it.</span>}
+          {state?.adjudication && (
+            <span className="review-settled" data-testid="review-settled">
+              Settled by <strong>{state.adjudication.by}</strong>: {state.adjudication.verdict === 'accept' ? 'accepted' : 'rejected'} — {state.adjudication.reason}
+            </span>
+          )}
         </section>
       )}
+      {state?.status === 'disagreement' && onSettle && canCurate && <Settle onSettle={onSettle} busy={busy} />}
 
       <section className="review-history" aria-label="History" data-testid="review-history">
         <h3 className="review-history-title">History</h3>
@@ -279,5 +289,24 @@ function NoteInput({ mode, knownTags, onSave, onCancel }: { mode: 'comment' | 't
         </datalist>
       )}
     </div>
+  );
+}
+
+/** A curator settles a disagreement: accept or reject, with the reason (recorded and audited). */
+function Settle({ onSettle, busy }: { onSettle(verdict: 'accept' | 'reject', reason: string): void; busy: boolean }) {
+  const [reason, setReason] = useState('');
+  const ok = reason.trim().length >= 3;
+  return (
+    <section className="review-settle" aria-label="Settle the disagreement" data-testid="review-settle" onKeyDown={(e) => e.stopPropagation()}>
+      <span className="text-input">
+        <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why (recorded with your decision)" data-testid="review-settle-reason" />
+      </span>
+      <Button size="sm" disabled={!ok || busy} onClick={() => onSettle('accept', reason.trim())} data-testid="review-settle-accept">
+        Settle: accept
+      </Button>
+      <Button size="sm" disabled={!ok || busy} onClick={() => onSettle('reject', reason.trim())} data-testid="review-settle-reject">
+        Settle: reject
+      </Button>
+    </section>
   );
 }

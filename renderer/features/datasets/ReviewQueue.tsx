@@ -6,7 +6,7 @@ import { Button } from '../../components/Button.js';
 import { GitCommitIcon, UndoIcon } from '../../components/icons.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useToasts } from '../../stores/toasts.js';
-import { listReviewExamples, loadReviewHistory, loadReviewSummary, makeReviewedVersion, reviewExample, undoReview } from './datasets-store.js';
+import { adjudicateExample, listReviewExamples, loadReviewHistory, loadReviewSummary, makeReviewedVersion, reviewExample, undoReview } from './datasets-store.js';
 import { summarizeExample } from './example-summary.js';
 import { ReviewAgreementLine } from './ReviewAgreementLine.js';
 import { ReviewAssignmentsPanel } from './ReviewAssignmentsPanel.js';
@@ -129,6 +129,20 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
     } finally {
       setBusy(false);
       root.current?.focus({ preventScroll: true });
+    }
+  }
+
+  async function settle(verdict: 'accept' | 'reject', reason: string) {
+    if (!current || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await adjudicateExample(version.id, current.position, verdict, reason);
+      await load(current.position, false);
+    } catch (err) {
+      setError(asErrorData(err));
+    } finally {
+      setBusy(false);
     }
   }
 
@@ -302,6 +316,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
               knownTags={summary?.tags.map((t) => t.tag) ?? []}
               busy={busy}
               onAct={(action) => void act(action)}
+              onSettle={(verdict, reason) => void settle(verdict, reason)}
               onMode={(m) => setMode(m)}
               onSaveEdit={(content) => void act('edit', { content })}
               onSaveNote={(text) => {

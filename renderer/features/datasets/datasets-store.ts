@@ -159,6 +159,11 @@ export async function loadReviewHistory(versionId: string, position: number): Pr
 }
 
 /** Records one review action; `reviewer` is the typed name (left out in team mode, where the engine knows the user). */
+/** A curator settles an example the labellers disagree on (reviews.adjudicate). */
+export async function adjudicateExample(versionId: string, position: number, verdict: 'accept' | 'reject', reason: string): Promise<void> {
+  await getClient().send('reviews.adjudicate', { versionId, position, verdict, reason });
+}
+
 export async function reviewExample(
   versionId: string,
   position: number,

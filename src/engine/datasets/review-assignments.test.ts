@@ -84,3 +84,30 @@ describe('review assignments', () => {
     }
   });
 });
+
+describe('adjudication', () => {
+  it('a curator settles a disagreement with a reason: recorded, audited, it decides the status, and a version made from the review keeps it', async () => {
+    const engine = Engine.open({ dataDir: path.join(tempDir(), 'data'), mode: 'test' });
+    engines.push(engine);
+    const { versionId } = await engine.call('datasets.import', { path: tenExamples(tempDir()), datasetName: 'qa' });
+    await engine.call('reviews.act', { versionId, position: 0, action: 'accept', reviewer: 'ana' });
+    await engine.call('reviews.act', { versionId, position: 0, action: 'accept', reviewer: 'ben' });
+    await expect(engine.call('reviews.adjudicate', { versionId, position: 0, verdict: 'reject', reason: 'no need' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENTS', message: expect.stringMatching(/no disagreement/) });
+    await engine.call('reviews.act', { versionId, position: 1, action: 'accept', reviewer: 'ana' });
+    const split = await engine.call('reviews.act', { versionId, position: 1, action: 'reject', reviewer: 'ben' });
+    expect(split.state).toMatchObject({ status: 'disagreement', adjudication: null });
+
+    const { state } = await engine.call('reviews.adjudicate', { versionId, position: 1, verdict: 'accept', reason: 'The answer matches the manual.' });
+    expect(state).toMatchObject({ status: 'accepted', adjudication: { verdict: 'accept', by: engine.ctx.actor, reason: 'The answer matches the manual.' } });
+    expect(state.verdicts.map((v) => `${v.reviewer} ${v.verdict}`)).toEqual(['ana accept', 'ben reject']); // the labellers' verdicts stay
+    expect((await engine.call('reviews.disagreements', { versionId })).total).toBe(0);
+    const audit = await engine.call('audit.list', { actionPrefix: 'dataset.review.adjudicate', limit: 5 });
+    expect(audit.entries[0]!.details).toMatchObject({ position: 1, verdict: 'accept', status: 'accepted' });
+    // The agreement figures still count the labellers' own verdicts: accept vs reject on #1.
+    expect((await engine.call('reviews.agreement', { versionId })).pairs[0]).toMatchObject({ a: 'ana', b: 'ben', n: 2 });
+
+    const made = await engine.call('reviews.makeVersion', { versionId });
+    expect(made).toMatchObject({ kept: 2, disagreements: 0 });
+    expect(() => engine.ctx.db!.prepare('DELETE FROM review_adjudications').run()).toThrow(/append-only/);
+  });
+});

@@ -3,12 +3,12 @@ import { assignQueue, assignments, confinedTo, requireInQueue } from './review-a
 import type { HandlerImpls } from '../../shared/contract/index.js';
 import type { EngineContext } from '../context.js';
 import { requireDb } from '../require-db.js';
-import { makeReviewedVersion, recordReview, reviewHistory, undoReview } from './review.js';
+import { adjudicate, makeReviewedVersion, recordReview, reviewHistory, undoReview } from './review.js';
 import { ClusterCache, filteredExamples, reviewDisagreements, reviewSummary, SourceCountCache } from './review-examples.js';
 import { toVersion } from './version-view.js';
 import { signerName } from '../auth/auth-handlers.js';
 
-type ReviewImpls = Pick<HandlerImpls, 'reviews.act' | 'reviews.undo' | 'reviews.history' | 'reviews.examples' | 'reviews.summary' | 'reviews.disagreements' | 'reviews.agreement' | 'reviews.assign' | 'reviews.assignments' | 'reviews.makeVersion'>;
+type ReviewImpls = Pick<HandlerImpls, 'reviews.act' | 'reviews.undo' | 'reviews.history' | 'reviews.examples' | 'reviews.summary' | 'reviews.disagreements' | 'reviews.agreement' | 'reviews.adjudicate' | 'reviews.assign' | 'reviews.assignments' | 'reviews.makeVersion'>;
 
 /**
  * The review queue. The reviewer is who the caller says (two people can share one desktop engine; default: the engine's
@@ -39,6 +39,11 @@ export function reviewHandlers(ctx: EngineContext): ReviewImpls {
     'reviews.summary': async ({ versionId }) => reviewSummary(db(), versionId, sources),
     'reviews.disagreements': async ({ versionId, limit }) => reviewDisagreements(db(), versionId, limit),
     'reviews.agreement': async ({ versionId }) => reviewAgreement(db(), versionId),
+    'reviews.adjudicate': async ({ versionId, position, verdict, reason }) => {
+      const { state, audit } = adjudicate(db(), { versionId, position, verdict, reason, by: ctx.actor });
+      ctx.events.emit('audit.appended', audit);
+      return { state };
+    },
     'reviews.assign': async (args) => assignQueue(ctx, args),
     'reviews.assignments': async ({ versionId }) => assignments(ctx, versionId),
     'reviews.makeVersion': async ({ versionId, includeUnreviewed }) => {

@@ -5,7 +5,7 @@ import { exampleContentSchema, type ExampleContent } from '../../shared/contract
 import type { ReviewAction, ReviewEntry, ReviewState } from '../../shared/contract/features/review.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { datasetQueries } from '../db/queries/datasets.js';
-import { reviewQueries, type ReviewRow, type VerdictRow } from '../db/queries/review.js';
+import { reviewQueries, type AdjudicationRow, type ReviewRow, type VerdictRow } from '../db/queries/review.js';
 import { canonicalExample, exampleHash, serializeExample } from './content-hash.js';
 import { requireVersion, versionRows, writeDerivedVersion, type DerivedRow } from './version-writer.js';
 
@@ -117,16 +117,47 @@ function recompute(db: Database.Database, versionId: string, position: number): 
   }
   q.replaceVerdicts(versionId, position, [...verdicts.values()]);
   q.replaceTags(versionId, position, tags);
-  q.replaceStatus(versionId, position, combine(q.exampleAt(versionId, position)!.content_hash, [...verdicts.values()]));
+  const originalHash = q.exampleAt(versionId, position)!.content_hash;
+  const combined = combine(originalHash, [...verdicts.values()]);
+  // A curator's adjudication settles a disagreement (and only that: agreeing labellers need none).
+  const settled = combined?.status === 'disagreement' ? q.adjudication(versionId, position) : undefined;
+  q.replaceStatus(versionId, position, settled ? (settled.verdict === 'accept' ? { status: 'accepted', finalHash: originalHash } : { status: 'rejected', finalHash: null }) : combined);
   return reviewState(db, versionId, position);
 }
 
+/**
+ * A curator settles an example the labellers disagree on: accept or reject, with the reason. Recorded (append-only),
+ * audited, and it decides the example's status while the disagreement lasts; the labellers' verdicts stay as given.
+ */
+export function adjudicate(db: Database.Database, a: { versionId: string; position: number; verdict: 'accept' | 'reject'; reason: string; by: string }): { state: ReviewState; audit: AuditEntry } {
+  requireVersion(db, a.versionId);
+  const q = reviewQueries(db);
+  if (!q.exampleAt(a.versionId, a.position)) throw new LatheError('NOT_FOUND', `Version has no example at position ${a.position}.`, 'Refresh the review queue.');
+  const tx = db.transaction(() => {
+    const verdicts = q.verdicts(a.versionId, a.position).filter((v) => v.verdict !== 'skip');
+    if (!disagree(verdicts)) {
+      throw new LatheError('INVALID_ARGUMENTS', `Example #${a.position + 1} has no disagreement to settle.`, 'Adjudicate examples listed under disagreements.');
+    }
+    const id = q.insertAdjudication({ version_id: a.versionId, position: a.position, verdict: a.verdict, adjudicator: a.by, reason: a.reason, at: new Date().toISOString() });
+    const state = recompute(db, a.versionId, a.position);
+    const audit = new AuditLog(db).append({
+      actor: a.by, action: 'dataset.review.adjudicate', objectType: 'dataset_version', objectId: a.versionId,
+      details: { position: a.position, adjudication: id, verdict: a.verdict, reason: a.reason, verdicts: verdicts.map((v) => ({ reviewer: v.reviewer, verdict: v.verdict })), status: state.status },
+    });
+    return { state, audit };
+  });
+  return tx.immediate();
+}
+
 /** Skips don't count as an opinion; any two different opinions (including two different edits) disagree. */
+function disagree(verdicts: VerdictRow[]): boolean {
+  return new Set(verdicts.filter((v) => v.verdict !== 'skip').map((v) => `${v.verdict}:${v.after_hash ?? ''}`)).size > 1;
+}
+
 function combine(originalHash: string, verdicts: VerdictRow[]): { status: string; finalHash: string | null } | null {
   const opinions = verdicts.filter((v) => v.verdict !== 'skip');
   if (opinions.length === 0) return verdicts.length ? { status: 'skipped', finalHash: null } : null;
-  const distinct = new Set(opinions.map((v) => `${v.verdict}:${v.after_hash ?? ''}`));
-  if (distinct.size > 1) return { status: 'disagreement', finalHash: null };
+  if (disagree(opinions)) return { status: 'disagreement', finalHash: null };
   const v = opinions[0]!;
   if (v.verdict === 'accept') return { status: 'accepted', finalHash: originalHash };
   if (v.verdict === 'edit') return { status: 'edited', finalHash: v.after_hash };
@@ -143,7 +174,14 @@ export function reviewState(db: Database.Database, versionId: string, position: 
     tags: q.tags(versionId, position),
     verdicts: q.verdicts(versionId, position).map((v) => ({ reviewer: v.reviewer, verdict: v.verdict, afterHash: v.after_hash, at: v.at })),
     comments: q.commentCount(versionId, position),
+    adjudication: adjudicationOf(q.adjudication(versionId, position), q.verdicts(versionId, position)),
   };
+}
+
+/** The adjudication that decides the status now: only while the labellers disagree (once they agree, it is history). */
+function adjudicationOf(row: AdjudicationRow | undefined, verdicts: VerdictRow[]): ReviewState['adjudication'] {
+  if (!row || !disagree(verdicts)) return null;
+  return { verdict: row.verdict, by: row.adjudicator, reason: row.reason, at: row.at };
 }
 
 export function reviewHistory(db: Database.Database, versionId: string, position: number): { entries: ReviewEntry[]; state: ReviewState } {

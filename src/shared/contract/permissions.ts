@@ -61,6 +61,7 @@ export const HANDLER_ACCESS = {
   'reviews.disagreements': { needs: 'read' },
   'reviews.agreement': { needs: 'read' },
   'reviews.assign': { needs: 'curate' },
+  'reviews.adjudicate': { needs: 'curate' },
   'reviews.assignments': { needs: 'read' },
   'reviews.makeVersion': { needs: 'curate' },
 

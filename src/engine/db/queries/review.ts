@@ -8,6 +8,7 @@ export interface ReviewRow {
   carried_from_version?: string | null; carried_from_position?: number | null;
 }
 export interface VerdictRow { version_id: string; position: number; reviewer: string; verdict: 'accept' | 'reject' | 'edit' | 'skip'; after_hash: string | null; at: string }
+export interface AdjudicationRow { id: number; version_id: string; position: number; verdict: 'accept' | 'reject'; adjudicator: string; reason: string; at: string }
 export interface StatusRow { position: number; status: string; final_hash: string | null }
 export interface FilteredRow { position: number; content_hash: string; content: string; source: string; split: 'train' | 'validation' | 'test' | null; status: string | null; final_hash: string | null }
 
@@ -57,6 +58,8 @@ function prepareReviewQueries(db: Database.Database) {
   const examples = exampleQueries(db); // inserts and indexes for search together (no trigger since migration 017)
   const statusCounts = db.prepare<[string], { status: string; n: number }>('SELECT status, count(*) AS n FROM review_status WHERE version_id = ? GROUP BY status');
   const tagCounts = db.prepare<[string], { tag: string; n: number }>('SELECT tag, count(*) AS n FROM review_tags WHERE version_id = ? GROUP BY tag ORDER BY n DESC, tag');
+  const adjudication = db.prepare<[string, number], AdjudicationRow>('SELECT * FROM review_adjudications WHERE version_id = ? AND position = ? ORDER BY id DESC LIMIT 1');
+  const insertAdjudication = db.prepare<[Omit<AdjudicationRow, 'id'>]>('INSERT INTO review_adjudications (version_id, position, verdict, adjudicator, reason, at) VALUES (@version_id, @position, @verdict, @adjudicator, @reason, @at)');
   const allVerdicts = db.prepare<[string], { position: number; reviewer: string; verdict: string }>('SELECT position, reviewer, verdict FROM review_verdicts WHERE version_id = ? ORDER BY position, reviewer');
   // Each reviewer's tag and untag actions still in force, oldest first (the last per position, reviewer and tag wins).
   const tagActions = db.prepare<[string], { position: number; reviewer: string; tag: string; action: 'tag' | 'untag' }>(
@@ -81,6 +84,9 @@ function prepareReviewQueries(db: Database.Database) {
   const tagsOfVersion = db.prepare<[string], { position: number; tag: string }>('SELECT position, tag FROM review_tags WHERE version_id = ? ORDER BY position, tag');
 
   return {
+    /** A curator's latest decision on an example the labellers disagree on (migration 032). */
+    adjudication: (versionId: string, position: number) => adjudication.get(versionId, position),
+    insertAdjudication: (row: Omit<AdjudicationRow, 'id'>) => Number(insertAdjudication.run(row).lastInsertRowid),
     /** Every reviewer's current verdict on every example of a version (for agreement). */
     allVerdicts: (versionId: string) => allVerdicts.all(versionId),
     tagActions: (versionId: string) => tagActions.all(versionId),

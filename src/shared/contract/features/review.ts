@@ -21,6 +21,8 @@ export const reviewStateSchema = z.object({
   tags: z.array(z.string()),
   verdicts: z.array(z.object({ reviewer: z.string(), verdict: reviewVerdictSchema, afterHash: z.string().nullable(), at: z.string() })),
   comments: z.number().int(),
+  /** A curator's decision where the labellers disagreed; it decides the status. */
+  adjudication: z.object({ verdict: z.enum(['accept', 'reject']), by: z.string(), reason: z.string(), at: z.string() }).nullable(),
 });
 export type ReviewState = z.infer<typeof reviewStateSchema>;
 
@@ -177,6 +179,12 @@ export const reviewHandlers = {
     args: z.object({ versionId: z.string().min(1) }).strict(),
     result: reviewAgreementSchema,
     writes: false,
+  }),
+  'reviews.adjudicate': handler({
+    summary: 'A curator settles an example the labellers disagree on (accept or reject, with the reason); recorded and audited.',
+    args: z.object({ ...place, verdict: z.enum(['accept', 'reject']), reason: z.string().trim().min(3).max(2000) }).strict(),
+    result: z.object({ state: reviewStateSchema }),
+    writes: true,
   }),
   'reviews.assign': handler({
     summary: "Splits a version's review queue among labellers (seeded shuffle), with an overlap share judged by two; replaces an earlier split.",
