@@ -34,9 +34,10 @@ export function reviewAgreement(db: Database.Database, versionId: string): Revie
   const tagged = new Map<string, boolean>(); // `${position}\u0000${reviewer}\u0000${tag}`
   for (const t of q.tagActions(versionId)) tagged.set(`${t.position}\u0000${t.reviewer}\u0000${t.tag}`, t.action === 'tag');
   const tagNames = [...new Set([...tagged.keys()].map((k) => k.split('\u0000')[2]!))].sort();
-  const tags = tagNames.map((tag) => {
+  // Only tags someone gave on the overlap: a tag used elsewhere says nothing about agreement here.
+  const tags = tagNames.flatMap((tag) => {
     const units = overlap.map(([position, m]) => [...m.keys()].map((reviewer) => (tagged.get(`${position}\u0000${reviewer}\u0000${tag}`) ? 'tagged' : 'not tagged')));
-    return { tag, ...krippendorffAlpha(units) };
+    return units.some((u) => u.includes('tagged')) ? [{ tag, ...krippendorffAlpha(units) }] : [];
   });
 
   return { versionId, reviewers, overlap: overlap.length, verdicts: verdictAlpha, pairs, tags };
