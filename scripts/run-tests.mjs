@@ -24,7 +24,8 @@ const CACHES = stage('caches (tiny model, llama tools)', process.execPath, ['--i
   { signals: { tiny: /^\[caches\] tiny model (built|reused)/ }, provides: 'caches' });
 // The unit files that train and export real models through the engine take a third of the unit stage between them
 // (family-matrix alone 11 min): they run in the trainer's lane, so that neither lane waits on the other for long.
-const TRAINING_UNIT_FILES = ['src/engine/models/family-matrix.test.ts', 'src/engine/training/run-queue.test.ts', 'src/engine/models/adapter-pipeline.test.ts'];
+// The SSH target's runs (~3 min of real training over a real sshd) joined them when the first lane became the longest.
+const TRAINING_UNIT_FILES = ['src/engine/models/family-matrix.test.ts', 'src/engine/training/run-queue.test.ts', 'src/engine/models/adapter-pipeline.test.ts', 'src/engine/compute/ssh-training.test.ts'];
 const lanes = [
   [stage('typecheck', 'npm', ['run', '--silent', 'typecheck']), stage('lint (eslint, ruff)', 'npm', ['run', '--silent', 'lint']),
     stage('e2e (chromium)', 'npm', ['run', '--silent', 'test:e2e'], { needs: ['tiny'] }),
