@@ -45,6 +45,8 @@ beforeAll(async () => {
   db.close();
   fs.writeFileSync(path.join(dataDir, 'tasks.jsonl'), '{"prompt":"2+2?","completion":"4"}\n{"prompt":"3+3?","completion":"6"}\n');
   server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', team: true, users: { scrypt: CHEAP_SCRYPT } });
+  // A GGUF model from the start: the Playground shows its chat (and what a role may do there) only once it has one.
+  registerGguf(server.engine, TINY_GGUF, 'tiny');
   browser = await launchChromium();
 });
 
@@ -187,8 +189,12 @@ describe('team mode in the browser', () => {
       await page.goto(`${server.url}#/models`);
       await expect.poll(() => page.getByTestId('role-note').first().textContent()).toContain('Training, evaluating and exporting needs the trainer or admin role');
       expect(await page.getByTestId('model-import-open').count()).toBe(0);
+      // The getting-started checklist (import, train, export) is not hers to walk.
+      expect(await page.getByTestId('first-steps').count()).toBe(0);
+      await mainShot(page, 'team-labeller-models-light');
       // The Playground: she may chat and correct answers (label), but the local API is the admin's.
       await page.goto(`${server.url}#/playground`);
+      await page.getByTestId('pg-input').waitFor({ state: 'visible' });
       await expect.poll(() => page.getByTestId('pg-serving-role-note').textContent().catch(() => '')).toContain('Managing the server needs the admin role; you are signed in as a labeller.');
       expect(await page.getByTestId('pg-serving').count()).toBe(0);
       expect(await page.getByTestId('pg-role-note').count()).toBe(0);
@@ -263,8 +269,7 @@ describe('team mode in the browser', () => {
       await expectShell(b.page, 'grace · admin');
 
       // The two-person rule sits with the release gate: an admin turns it on, anyone else sees it and who may change it.
-      // (Evaluate shows the gate once there is a GGUF model and a dataset.)
-      registerGguf(server.engine, TINY_GGUF, 'tiny');
+      // (Evaluate shows the gate once there is a GGUF model — registered at the start — and a dataset.)
       await server.engine.call('datasets.import', { path: path.join(dataDir, 'tasks.jsonl'), datasetName: 'Tasks' });
       await b.page.getByTestId('nav-evaluate').click();
       const rule = b.page.getByTestId('ev-two-person-toggle');

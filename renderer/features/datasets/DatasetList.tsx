@@ -44,7 +44,7 @@ export function DatasetList() {
                 Pairs from feedback
               </Button>
             )}
-            {has && canCurate && importButton}
+            {has && importButton}
           </>
         }
       />

@@ -28,7 +28,7 @@ export function ModelsPage() {
   const importButton = canTrain ? <Button variant="primary" icon={ImportIcon} onClick={() => setImporting(true)} data-testid="model-import-open">Import model</Button> : <RoleNote needs="train" />;
   return (
     <>
-      <PageHeader {...pages.models} actions={models.length && canTrain ? importButton : undefined} />
+      <PageHeader {...pages.models} actions={models.length ? importButton : undefined} />
       {status === 'error' && error && <ErrorAlert title="Could not load the model registry" error={error} />}
       {status === 'ready' && models.length === 0 && (
         <EmptyState

@@ -4,6 +4,7 @@ import { ArrowRightIcon, CheckIcon, ChevronDownIcon, XIcon, type IconProps } fro
 import { useConnection } from '../../stores/connection.js';
 import { useDatasetImport } from '../datasets/dataset-import-store.js';
 import { useEngine } from '../../stores/engine.js';
+import { useCan } from '../../stores/session.js';
 import { allDone, checklistVisible, doneCount, nextStep, useFirstSteps, type FirstStep } from './first-steps-store.js';
 import { useToasts } from '../../stores/toasts.js';
 import { pageHref, pages, type PageId } from './pages.js';
@@ -33,6 +34,8 @@ export function FirstSteps({ page }: { page: PageId }) {
   // Only once the engine said its database is healthy: a damaged one answers all-false, which is no news to give.
   const dbWritable = useEngine((s) => s.info?.dbWritable === true);
   const subPath = useHashPath().length > 0;
+  // The checklist walks the whole job (import, train, export); in team mode it is for those whose role does it.
+  const doesTheJob = useCan('train');
   const { steps, hidden, celebrating, collapsed: chosen, load, hide, setCollapsed } = useFirstSteps();
   const headingId = useId();
   const listId = useId();
@@ -43,7 +46,7 @@ export function FirstSteps({ page }: { page: PageId }) {
   }, [open, page, load]);
 
   const here = pages[page].group === 'workflow' && !subPath;
-  if (!open || !dbWritable || !here || !checklistVisible({ steps, hidden, celebrating }) || !steps) return null;
+  if (!open || !dbWritable || !here || !doesTheJob || !checklistVisible({ steps, hidden, celebrating }) || !steps) return null;
 
   const finished = allDone(steps);
   const count = doneCount(steps);
