@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/engine/audit/audit-log.js';
 import { UserDirectory } from '../../src/engine/auth/users.js';
@@ -10,7 +9,8 @@ import { openDatabase } from '../../src/engine/db/connection.js';
 import { registerGguf } from '../../src/engine/playground/playground-kit.js';
 import { startBrowserServer, type BrowserServer } from '../../src/engine/server/browser-server.js';
 import { launchChromium } from './browser.js';
-import { ARTIFACTS, RENDERER_DIR, mainShot, shot, waitForDoctor, watchProblems } from './datasets-page.js';
+import { ARTIFACTS, RENDERER_DIR, mainShot, shot, waitForDoctor } from './datasets-page.js';
+import { axeViolations, CHEAP_SCRYPT, expectShell, openTeamPage, realProblems, signIn } from './team-page.js';
 
 /**
  * Team mode in the browser (`lathe serve --team`): the sign-in page, a wrong password, a one-time password replaced
@@ -18,14 +18,11 @@ import { ARTIFACTS, RENDERER_DIR, mainShot, shot, waitForDoctor, watchProblems }
  * worded it, a locked account, signing out, and a session the engine ends (close code 4401) bringing the sign-in
  * page back instead of a reconnect loop. Two browser contexts (two people) at once; both themes; axe on both pages.
  */
-const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 }; // a test's cost; stored with each hash, so verification uses it too
 const ADA_ONE_TIME = 'ada-one-time-Xk42pq';
 const ADA_NEW = 'lathe sawdust orchard';
 const GRACE = 'grace long passphrase';
 const EVE = 'eve long passphrase 1';
 
-const AXE_SOURCE: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 let dataDir: string;
 let server: BrowserServer;
@@ -56,44 +53,7 @@ afterAll(async () => {
   if (dataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
 });
 
-/** Chromium reports every refused fetch (401, 423) on the console; those are the sign-in answers, not page errors. */
-function realProblems(problems: string[]): string[] {
-  return problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|423)/.test(p));
-}
-
-async function openPage(theme: 'light' | 'dark'): Promise<{ context: BrowserContext; page: Page; problems: string[]; sockets: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 880 }, colorScheme: theme });
-  const page = await context.newPage();
-  const problems = watchProblems(page, server.url);
-  const sockets: string[] = [];
-  page.on('websocket', (ws) => sockets.push(ws.url()));
-  const response = await page.goto(server.url);
-  expect(response?.status()).toBe(200);
-  await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme);
-  return { context, page, problems, sockets };
-}
-
-async function signIn(page: Page, name: string, password: string): Promise<void> {
-  await page.getByTestId('signin-page').waitFor({ state: 'visible' });
-  await page.getByTestId('signin-name').fill(name);
-  await page.getByTestId('signin-password').fill(password);
-  await page.getByTestId('signin-submit').click();
-}
-
-async function expectShell(page: Page, who: string): Promise<void> {
-  await expect.poll(() => page.getByTestId('status-connection').textContent()).toBe('Connected');
-  await expect.poll(() => page.getByTestId('session-who').textContent()).toBe(`Signed in as ${who}`);
-  expect(await page.getByTestId('session-user').isVisible()).toBe(true);
-}
-
-async function axeViolations(page: Page, where: string): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-  }, TAGS)) as Array<{ id: string; help: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }>;
-  return violations.flatMap((v) => v.nodes.map((n) => `${where}: ${v.id} ${v.help} — ${n.target.join(' ')} — ${n.failureSummary ?? ''}`));
-}
+const openPage = (theme: 'light' | 'dark') => openTeamPage(browser, server.url, theme);
 
 describe('team mode in the browser', () => {
   for (const theme of ['light', 'dark'] as const) {

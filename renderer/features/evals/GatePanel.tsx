@@ -94,7 +94,7 @@ export function GatePanel() {
   }
 
   return (
-    <section className="ev-card" aria-labelledby="ev-gate-title">
+    <section className="ev-card" aria-labelledby="ev-gate-title" data-testid="ev-gate">
       <h2 className="ev-card-title" id="ev-gate-title"><ShieldCheckIcon size={15} /> Release gate</h2>
       <ul className="ev-criteria" data-testid="ev-criteria">
         {criteria.length === 0 && <li className="ev-muted">No criteria yet. A model cannot be released until some are set.</li>}

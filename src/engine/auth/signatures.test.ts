@@ -59,6 +59,10 @@ describe('electronic signatures on releases', () => {
       const report = gatherReleaseReport(engine.ctx.db!, release.id);
       expect(renderReleaseHtml(report)).toMatch(/Signature<\/th><td>alice \(user #\d+\), \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, &quot;Approved for release&quot;, decision sha256 [0-9a-f]{64} - verified/);
 
+      // The lineage's release node carries it too.
+      const signedFact = async (id: string) => (await engine.call('lineage.get', { kind: 'release', id })).nodes.find((n) => n.kind === 'release' && n.id === id)!.facts.filter((f) => f.label === 'Signed').map((f) => f.value);
+      expect(await signedFact(release.id)).toEqual([expect.stringMatching(/^alice · \d{4}-\d\d-\d\d \d\d:\d\d UTC · “Approved for release” · verified$/)]);
+
       const { release: later } = await alice.client.send('gate.release', { ...target(second), password: PASSWORD });
       expect(later.signatures.map((s) => s.valid)).toEqual([true]);
 
@@ -77,6 +81,7 @@ describe('electronic signatures on releases', () => {
       const after = (await engine.call('gate.get', {})).releases;
       expect(after.find((r) => r.id === release.id)!.signatures.map((s) => s.valid)).toEqual([false]);
       expect(after.find((r) => r.id === later.id)!.signatures.map((s) => s.valid).sort()).toEqual([false, true]);
+      expect(await signedFact(release.id)).toEqual([expect.stringMatching(/ · does not verify$/)]);
     } finally {
       alice.ws.close();
       tina.ws.close();

@@ -107,7 +107,18 @@ describe('adjudication', () => {
     expect((await engine.call('reviews.agreement', { versionId })).pairs[0]).toMatchObject({ a: 'ana', b: 'ben', n: 2 });
 
     const made = await engine.call('reviews.makeVersion', { versionId });
-    expect(made).toMatchObject({ kept: 2, disagreements: 0 });
+    expect(made).toMatchObject({ kept: 2, disagreements: 0, carried: 2 });
+    // The new version carries the settlement whole: both labellers' verdicts as given and who settled it, why.
+    const settledThere = (await engine.call('reviews.history', { versionId: made.version.id, position: 1 })).state;
+    expect(settledThere).toMatchObject({ status: 'accepted', adjudication: { verdict: 'accept', by: engine.ctx.actor, reason: 'The answer matches the manual.' } });
+    expect(settledThere.verdicts.map((v) => `${v.reviewer} ${v.verdict}`)).toEqual(['ana accept', 'ben reject']);
+    const agreedThere = (await engine.call('reviews.history', { versionId: made.version.id, position: 0 })).state;
+    expect(agreedThere).toMatchObject({ status: 'accepted', adjudication: null });
+    expect((await engine.call('reviews.disagreements', { versionId: made.version.id })).total).toBe(0);
+    // Lineage names the people: who reviewed each version, and who settled its disagreements.
+    const facts = async (id: string) => (await engine.call('lineage.get', { kind: 'version', id })).nodes.find((n) => n.id === id)!.facts;
+    expect(await facts(versionId)).toEqual(expect.arrayContaining([{ label: 'Reviewed by', value: 'ana 2 · ben 2' }, { label: 'Disagreements settled by', value: `${engine.ctx.actor} 1` }]));
+    expect(await facts(made.version.id)).toEqual(expect.arrayContaining([{ label: 'Reviewed by', value: 'ana 2 · ben 2' }, { label: 'Disagreements settled by', value: `${engine.ctx.actor} 1` }]));
     expect(() => engine.ctx.db!.prepare('DELETE FROM review_adjudications').run()).toThrow(/append-only/);
   });
 });

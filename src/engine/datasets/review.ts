@@ -252,14 +252,21 @@ export function makeReviewedVersion(db: Database.Database, versionId: string, in
   const params = { op: 'review', kind: 'review', from: versionId, includeUnreviewed };
   const carryVerdicts = (version: { id: string }) => {
     for (const c of carry) {
-      const verdicts = q.verdicts(versionId, c.from).filter((v) => v.verdict === 'accept' || v.verdict === 'edit');
-      for (const v of verdicts) {
+      const opinions = q.verdicts(versionId, c.from).filter((v) => v.verdict !== 'skip');
+      // A disagreement a curator settled is carried whole: every labeller's verdict as given, and the settlement that
+      // decides it (otherwise the new version would read as if everyone had accepted).
+      const settled = disagree(opinions) ? q.adjudication(versionId, c.from) : undefined;
+      const carried: VerdictRow[] = settled
+        ? opinions.map((v) => ({ ...v, version_id: version.id, position: c.to }))
+        : opinions.filter((v) => v.verdict === 'accept' || v.verdict === 'edit').map((v) => ({ ...v, version_id: version.id, position: c.to, verdict: 'accept', after_hash: null }));
+      for (const v of carried) {
         q.insert({
-          version_id: version.id, position: c.to, reviewer: v.reviewer, action: 'accept', before_hash: c.hash, after_hash: null,
+          version_id: version.id, position: c.to, reviewer: v.reviewer, action: v.verdict, before_hash: c.hash, after_hash: v.after_hash,
           tag: null, reason: null, undoes: null, at: v.at, carried_from_version: versionId, carried_from_position: c.from,
         });
       }
-      q.replaceVerdicts(version.id, c.to, verdicts.map((v) => ({ version_id: version.id, position: c.to, reviewer: v.reviewer, verdict: 'accept', after_hash: null, at: v.at })));
+      q.replaceVerdicts(version.id, c.to, carried);
+      if (settled) q.insertAdjudication({ version_id: version.id, position: c.to, verdict: settled.verdict, adjudicator: settled.adjudicator, reason: settled.reason, at: settled.at });
       q.replaceStatus(version.id, c.to, { status: 'accepted', finalHash: c.hash });
       counts.carried += 1;
     }

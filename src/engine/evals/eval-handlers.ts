@@ -21,7 +21,8 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { judgeWinRate } from './judge-win-rate.js';
 import { signerName } from '../auth/auth-handlers.js';
-import { confirmSigner, recordSha256, sign, signaturesOf, type Signer } from '../auth/signatures.js';
+import { confirmSigner, sign, type Signer } from '../auth/signatures.js';
+import { releaseSha256, releaseSignatures } from './release-signatures.js';
 
 type EvalImpls = Pick<
   HandlerImpls,
@@ -137,18 +138,12 @@ function writeReleaseNote(db: Database.Database, row: ReleaseRow): void {
     gate: (JSON.parse(row.results) as GateCheck).results.map((r) => ({ passed: r.passed, detail: r.detail })),
     // The audit chain's head when the decision was written: a copy of this file anchors the log (audit-witness.ts).
     auditHead: new AuditLog(db).head(),
+    // Team mode: who signed, what it means, and the sha256 of the decision they signed (verify in Lathe: the lineage or the report).
+    signatures: releaseSignatures(db, row).map(({ valid: _valid, ...s }) => s),
   };
   const file = path.join(exp.path, 'RELEASE.json');
   fs.writeFileSync(`${file}.partial`, JSON.stringify(note, null, 2) + '\n');
   fs.renameSync(`${file}.partial`, file);
-}
-
-/** What a release signature covers: every field of the decision (a column added later is not silently covered). */
-const SIGNED_RELEASE_FIELDS = ['id', 'project', 'model_id', 'adapter_ids', 'eval_id', 'baseline_eval_id', 'decision', 'passed', 'results', 'reason', 'reviewer', 'created_at', 'created_by', 'export_id', 'artefact_path', 'artefact_sha256', 'meaning'] as const satisfies ReadonlyArray<keyof ReleaseRow>;
-
-/** The sha256 of a release decision as recorded: what a signature binds to. */
-export function releaseSha256(r: ReleaseRow): string {
-  return recordSha256(Object.fromEntries(SIGNED_RELEASE_FIELDS.map((k) => [k, r[k]])));
 }
 
 export function toRelease(r: ReleaseRow, db: Database.Database): Release {
@@ -156,6 +151,6 @@ export function toRelease(r: ReleaseRow, db: Database.Database): Release {
     id: r.id, modelId: r.model_id, adapterIds: JSON.parse(r.adapter_ids) as string[], evalId: r.eval_id, baselineEvalId: r.baseline_eval_id,
     decision: r.decision, passed: r.passed === 1, reason: r.reason, reviewer: r.reviewer, meaning: r.meaning ?? null, createdAt: r.created_at, createdBy: r.created_by,
     exportId: r.export_id ?? null, artefactPath: r.artefact_path ?? null, artefactSha256: r.artefact_sha256 ?? null,
-    signatures: signaturesOf(db, 'release', r.id, releaseSha256(r)),
+    signatures: releaseSignatures(db, r),
   };
 }

@@ -4,9 +4,11 @@ import type { Lineage, LineageKind, LineageNode } from '../../shared/contract/fe
 import type { VersionApproval } from '../../shared/contract/features/datasets.js';
 import { lineageQueries } from '../db/queries/lineage.js';
 import { approvalsOf } from '../datasets/version-approval.js';
+import { releaseSignatures, signatureLine } from '../evals/release-signatures.js';
+import type { Signature } from '../../shared/contract/features/auth.js';
 
 type Ref = { kind: LineageKind; id: string };
-type Q = ReturnType<typeof lineageQueries> & { approvals: (versionId: string) => VersionApproval[] };
+type Q = ReturnType<typeof lineageQueries> & { approvals: (versionId: string) => VersionApproval[]; releaseSignatures: (releaseId: string) => Signature[] };
 const key = (r: Ref) => `${r.kind}:${r.id}`;
 const short = (h: string | null | undefined) => (h ? `${h.slice(0, 12)}…` : '—');
 
@@ -16,7 +18,7 @@ const short = (h: string | null | undefined) => (h ? `${h.slice(0, 12)}…` : '�
  * other adapter trained on the same data. Bounded by `limit` nodes.
  */
 export function walkLineage(db: Database.Database, focus: Ref, limit: number): Lineage {
-  const q: Q = { ...lineageQueries(db), approvals: (versionId) => approvalsOf(db, versionId) };
+  const q: Q = { ...lineageQueries(db), approvals: (versionId) => approvalsOf(db, versionId), releaseSignatures: (id) => releaseSignatures(db, id) };
   if (!describe(q, focus, 0)) throw new LatheError('NOT_FOUND', `There is no ${focus.kind} ${focus.id}.`, 'Open lineage from a model, run, dataset version, eval or export that exists.');
   const nodes = new Map<string, LineageNode>();
   const edges = new Map<string, { from: string; to: string; label: string }>();
@@ -118,6 +120,13 @@ function runWhere(q: Q, run: { id: string; start_args: string | null }): string 
   return [target, d.host, d.jobId ? `Slurm job ${d.jobId}` : d.remotePid ? `pid ${d.remotePid}` : null].filter(Boolean).join(' · ');
 }
 
+/** Who reviewed a version's examples and who settled their disagreements: "ada 12 · bob 9" (examples each). */
+function reviewFacts(q: Q, versionId: string): Array<{ label: string; value: string }> {
+  const reviewers = q.versionReviewers(versionId).map((r) => `${r.reviewer} ${r.examples}`);
+  const settlers = q.versionAdjudicators(versionId).map((r) => `${r.adjudicator} ${r.examples}`);
+  return [...(reviewers.length ? [{ label: 'Reviewed by', value: reviewers.join(' · ') }] : []), ...(settlers.length ? [{ label: 'Disagreements settled by', value: settlers.join(' · ') }] : [])];
+}
+
 /** "alice · 2026-12-04 23:10 UTC · signed" (or "signature invalid", or "content changed since"). */
 function approvalText(a: VersionApproval): string {
   const when = `${a.approvedAt.slice(0, 16).replace('T', ' ')} UTC`;
@@ -129,7 +138,7 @@ function describe(q: Q, r: Ref, depth: number): LineageNode | null {
   const base = { kind: r.kind, id: r.id, depth };
   if (r.kind === 'version') {
     const v = q.version.get(r.id);
-    return v ? { ...base, label: `${v.dataset} v${v.number}`, sub: v.operation, hash: v.content_hash, createdAt: v.created_at, facts: [{ label: 'Examples', value: String(v.example_count) }, { label: 'Made by', value: `${v.operation} · ${v.created_by}` }, { label: 'Content hash', value: v.content_hash }, ...q.approvals(v.id).map((a) => ({ label: 'Approved for training', value: approvalText(a) }))] } : null;
+    return v ? { ...base, label: `${v.dataset} v${v.number}`, sub: v.operation, hash: v.content_hash, createdAt: v.created_at, facts: [{ label: 'Examples', value: String(v.example_count) }, { label: 'Made by', value: `${v.operation} · ${v.created_by}` }, { label: 'Content hash', value: v.content_hash }, ...reviewFacts(q, v.id), ...q.approvals(v.id).map((a) => ({ label: 'Approved for training', value: approvalText(a) }))] } : null;
   }
   if (r.kind === 'run') {
     const run = q.run.get(r.id);
@@ -157,5 +166,5 @@ function describe(q: Q, r: Ref, depth: number): LineageNode | null {
     return x ? { ...base, label: x.name, sub, hash: x.manifest_sha256, createdAt: x.created_at, facts: [...q.exportFiles(r.id).map((f) => ({ label: f.path, value: short(f.sha256) })), { label: 'Folder', value: x.path }] } : null;
   }
   const rel = q.release.get(r.id);
-  return rel ? { ...base, label: rel.decision === 'released' ? 'Released' : 'Released with override', sub: rel.decision, hash: rel.artefact_sha256, createdAt: rel.created_at, facts: [{ label: 'Ships', value: rel.artefact_path ?? 'registry model (not bound to an export)' }, ...(rel.reviewer ? [{ label: 'Reviewer', value: rel.reviewer }] : [])] } : null;
+  return rel ? { ...base, label: rel.decision === 'released' ? 'Released' : 'Released with override', sub: rel.decision, hash: rel.artefact_sha256, createdAt: rel.created_at, facts: [{ label: 'Ships', value: rel.artefact_path ?? 'registry model (not bound to an export)' }, ...(rel.reviewer ? [{ label: 'Reviewer', value: rel.reviewer }] : []), ...q.releaseSignatures(rel.id).map((sig) => ({ label: 'Signed', value: signatureLine(sig) }))] } : null;
 }

@@ -12,8 +12,7 @@ import { reportQueries } from '../db/queries/reports.js';
 import { runQueries } from '../db/queries/runs.js';
 import { compareEvals, getSummary } from '../evals/eval-compare.js';
 import type { Signature } from '../../shared/contract/index.js';
-import { signaturesOf } from '../auth/signatures.js';
-import { releaseSha256 } from '../evals/eval-handlers.js';
+import { releaseSignatures } from '../evals/release-signatures.js';
 
 export interface ModelFact { id: string; name: string; kind: string; sha256: string; path: string; quantization: string | null }
 export interface VersionFact { id: string; dataset: string; number: number; contentHash: string; examples: number; operation: string; params: string; createdAt: string; createdBy: string }
@@ -54,7 +53,7 @@ export function gatherReleaseReport(db: Database.Database, releaseId: string): R
   return {
     generatedAt: new Date().toISOString(),
     release: { id: release.id, project: release.project, decision: release.decision, passed: release.passed === 1, reason: release.reason, reviewer: release.reviewer, meaning: release.meaning ?? null, createdAt: release.created_at, createdBy: release.created_by },
-    signatures: signaturesOf(db, 'release', release.id, releaseSha256(release)),
+    signatures: releaseSignatures(db, release),
     models: models.map((m) => ({ id: m.id, name: m.name, kind: m.kind, sha256: m.sha256, path: m.path, quantization: m.quantization })),
     artefact: artefactOf(db, release),
     run: run ? runFacts(run) : null,

@@ -12,6 +12,11 @@ export function lineageQueries(db: Database.Database) {
     version: db.prepare<[string], { id: string; dataset_id: string; dataset: string; number: number; parent_id: string | null; content_hash: string; example_count: number; operation: string; created_at: string; created_by: string }>(
       'SELECT v.*, d.name AS dataset FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = ?'),
     childVersions: all<{ id: string }>('SELECT id FROM dataset_versions WHERE parent_id = @x'),
+    /** Who gave a verdict on a version's examples (carried verdicts included), and on how many examples. */
+    versionReviewers: all<{ reviewer: string; examples: number }>("SELECT reviewer, count(*) AS examples FROM review_verdicts WHERE version_id = @x AND verdict != 'skip' GROUP BY reviewer ORDER BY examples DESC, reviewer"),
+    /** Who settled disagreements on a version's examples (the latest settlement per example counts). */
+    versionAdjudicators: all<{ adjudicator: string; examples: number }>(
+      'SELECT adjudicator, count(DISTINCT position) AS examples FROM review_adjudications WHERE version_id = @x GROUP BY adjudicator ORDER BY examples DESC, adjudicator'),
     run: db.prepare<[string], { id: string; name: string; status: string; config: string; base_model: string; dataset_version_id: string | null; start_args: string | null; created_at: string }>(
       'SELECT id, name, status, config, base_model, dataset_version_id, start_args, created_at FROM runs WHERE id = ?'),
     /** The newest launch of a run on a compute target (its event's data: target, host, job id or remote pid). */
