@@ -10,6 +10,7 @@ let session: E2eSession;
 let browser: Browser;
 let fixtures: string;
 let datasetId: string;
+let versionId: string;
 
 const QA: Array<[string, string]> = [
   ['What does LOTO stand for?', 'Lock-out, tag-out: isolate every energy source before work starts.'],
@@ -35,6 +36,7 @@ beforeAll(async () => {
   // The import path itself is covered by the import specs; here the engine imports, the UI reviews.
   const r = await session.server.engine.call('datasets.import', { path: file, datasetName: 'switching-faq' });
   datasetId = r.datasetId;
+  versionId = r.versionId;
 });
 
 afterAll(async () => {
@@ -167,6 +169,16 @@ describe('review queue', () => {
       expect(await page.getByTestId('review-verdict').allTextContents()).toEqual(['ana accepted', 'bob rejected']);
       await page.getByTestId('review-queue').focus();
       await shot(page, 'datasets-review-light');
+      // One labeller's queue at a glance: picking "ana" lists only her examples; picking her again lists all.
+      const { progress } = await session.server.engine.call('reviews.assignments', { versionId });
+      const anas = progress.find((p) => p.labeller === 'ana')!.assigned;
+      expect(anas).toBeLessThan(12);
+      await page.getByTestId('review-queue-pick').first().click();
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(anas);
+      expect(await page.getByTestId('review-queue-pick').first().getAttribute('aria-pressed')).toBe('true');
+      await page.getByTestId('review-queue-pick').first().click();
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(12);
+      await page.getByTestId('review-queue').focus();
 
       // Filters: status and tag narrow the list.
       await page.getByTestId('filter-status').selectOption('edited');

@@ -24,6 +24,7 @@ import { axeViolations, CHEAP_SCRYPT, expectShell, openTeamPage, realProblems, s
  */
 const ADA = 'ada labels with care 7';
 const ROSA = 'rosa signs what she reads 9';
+const EVE = 'eve only reads along 3';
 const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.cache/lathe/tiny-model/seed-0/tiny.gguf');
 const QA = [
   ['What does LOTO stand for?', 'Lock-out/tag-out.'],
@@ -47,6 +48,7 @@ beforeAll(async () => {
   const users = new UserDirectory(db, new AuditLog(db), { scrypt: CHEAP_SCRYPT });
   await users.add('ada', 'labeller', ADA, 'operator');
   await users.add('rosa', 'approver', ROSA, 'operator');
+  await users.add('eve', 'viewer', EVE, 'operator');
   db.close();
   server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', team: true, users: { scrypt: CHEAP_SCRYPT } });
   browser = await launchChromium();
@@ -91,6 +93,7 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
       await ada.page.getByTestId('review-actions').waitFor({ state: 'visible' });
       expect(await ada.page.getByTestId('review-signed-in').textContent()).toContain('ada');
       expect(await ada.page.getByTestId('review-reviewer').count()).toBe(0);
+      expect(await ada.page.getByTestId('review-make-version').count()).toBe(0); // a curator's step
       for (let i = 0; i < QA.length; i += 1) {
         await ada.page.getByTestId('review-accept').click();
         await expect.poll(async () => (await engine.call('reviews.summary', { versionId: ids.versionId })).reviewers).toEqual([{ reviewer: 'ada', actions: i + 1 }]);
@@ -102,6 +105,15 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
       const { baseId, candidateId } = ids;
       evals.base = (await engine.call('evals.start', { modelId: baseId, datasetVersionId: reviewed.version.id, split: 'all', maxTokens: 6 })).id;
       evals.candidate = (await engine.call('evals.start', { modelId: candidateId, datasetVersionId: reviewed.version.id, split: 'all', maxTokens: 6 })).id;
+
+      // A blind A/B a trainer sets up (here the operator) waits for ada, the domain expert; she judges with the keys.
+      await engine.call('prefs.create', { aEvalId: evals.base, bEvalId: evals.candidate });
+      await ada.page.goto(`${server.url}#/evaluate`);
+      await ada.page.getByTestId('ev-blind-join').click();
+      await ada.page.getByTestId('ev-blind-pair').waitFor({ state: 'visible' });
+      expect(await ada.page.getByTestId('ev-blind-start').count()).toBe(0);
+      await ada.page.keyboard.press('1');
+      await expect.poll(() => ada.page.getByTestId('ev-blind-progress').textContent()).toBe(`2 of ${QA.length}`);
 
       // Ada sees the gate pass but no way to release, and the page says why.
       await openGate(ada);
@@ -164,6 +176,28 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
       await rosa.page.goto(`${server.url}#/lineage/version/${reviewed.version.id}`);
       await expect.poll(() => facts.textContent()).toMatch(new RegExp(`Reviewed by\\s*ada ${QA.length}`));
       expect(await rosa.page.getByTestId('lineage-node-release').count()).toBe(1);
+
+      // Eve, a viewer, reads the queue and the comparison but is offered nothing to judge.
+      const eve = await openTeamPage(browser, server.url, 'light');
+      try {
+        await signIn(eve.page, 'eve', EVE);
+        await expectShell(eve.page, 'eve · viewer');
+        await eve.page.goto(`${server.url}#/datasets/${ids.datasetId}`);
+        await eve.page.getByTestId('detail-tab-review').click();
+        await expect.poll(() => eve.page.getByTestId('review-role-note').textContent()).toContain('Labelling needs the');
+        expect(await eve.page.getByTestId('review-signed-in').textContent()).toBe('Reading as eve');
+        for (const id of ['review-accept', 'review-undo', 'review-make-version', 'dataset-import-version']) expect(await eve.page.getByTestId(id).count(), id).toBe(0);
+        await eve.page.getByTestId('review-queue').focus();
+        await eve.page.keyboard.press('a'); // the judging keys are not hers either: nothing is sent
+        await mainShot(eve.page, 'team-release-viewer-review-light');
+        await eve.page.goto(`${server.url}#/evaluate`);
+        await expect.poll(() => eve.page.getByTestId('ev-blind-role-note').textContent()).toContain('Labelling needs the');
+        expect(await eve.page.getByTestId('ev-blind-join').count()).toBe(0);
+        expect(realProblems(eve.problems)).toEqual([]);
+      } finally {
+        await eve.context.close();
+      }
+      expect((await engine.call('reviews.summary', { versionId: ids.versionId })).reviewers).toEqual([{ reviewer: 'ada', actions: QA.length }]);
 
       // The audit log (ada's view: every role reads it): her verdicts and rosa's release and signature, by name.
       await ada.page.goto(`${server.url}#/audit`);

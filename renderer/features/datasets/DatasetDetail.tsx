@@ -19,6 +19,7 @@ import { ImportJobPill } from './ImportJobPill.js';
 import { VersionsTable } from './VersionsTable.js';
 import { VersionApprovals } from './VersionApprovals.js';
 import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 
 /** One dataset: its versions, and the examples of the chosen one. */
 export function DatasetDetail({ datasetId }: { datasetId: string }) {
@@ -106,9 +107,13 @@ export function DatasetDetail({ datasetId }: { datasetId: string }) {
         </div>
         <div className="page-header-actions">
           <ImportJobPill />
-          <Button variant="primary" icon={ImportIcon} onClick={() => openWizard({ datasetId })} data-testid="dataset-import-version">
-            Import data
-          </Button>
+          {canCurate ? (
+            <Button variant="primary" icon={ImportIcon} onClick={() => openWizard({ datasetId })} data-testid="dataset-import-version">
+              Import data
+            </Button>
+          ) : (
+            <RoleNote needs="curate" testId="dataset-import-role-note" />
+          )}
         </div>
       </header>
 

@@ -11,7 +11,7 @@ import { useReviewAssignments } from './use-review-assignments.js';
  * Shared labelling: each labeller's progress on their queue, and (for a curator) splitting the version's queue among
  * labellers with an overlap share judged twice — the examples the agreement line measures.
  */
-export function ReviewAssignmentsPanel({ versionId, refresh }: { versionId: string; refresh: unknown }) {
+export function ReviewAssignmentsPanel({ versionId, refresh, queueOf, onQueue }: { versionId: string; refresh: unknown; queueOf: string | undefined; onQueue: (labeller: string | undefined) => void }) {
   const canCurate = useCan('curate');
   const { assignments, assign } = useReviewAssignments(versionId, refresh);
   const [open, setOpen] = useState(false);
@@ -43,7 +43,14 @@ export function ReviewAssignmentsPanel({ versionId, refresh }: { versionId: stri
           {assignments.progress.map((p, i) => (
             <span key={p.labeller}>
               {i > 0 && ' · '}
-              {p.labeller} {p.judged}/{p.assigned}
+              {canCurate ? (
+                // Whoever sees every queue can look at one: the list below shows only that labeller's examples.
+                <button type="button" className={`review-queue-pick${queueOf === p.labeller ? ' is-selected' : ''}`} aria-pressed={queueOf === p.labeller} title={queueOf === p.labeller ? 'Show every example again' : `Show only ${p.labeller}’s queue`} onClick={() => onQueue(queueOf === p.labeller ? undefined : p.labeller)} data-testid="review-queue-pick">
+                  {p.labeller} {p.judged}/{p.assigned}
+                </button>
+              ) : (
+                <>{p.labeller} {p.judged}/{p.assigned}</>
+              )}
             </span>
           ))}
           {assignments.doubled > 0 && <> · {assignments.doubled} judged by two ({Math.round(plan.overlap * 100)}{'\u00a0'}%)</>}

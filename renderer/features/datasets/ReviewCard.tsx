@@ -10,6 +10,7 @@ import { ExampleView } from './ExampleView.js';
 import { SourceChunkPanel } from './SourceChunkPanel.js';
 import { STATUS_LABELS } from './ReviewFilters.js';
 import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
 
 export type CardMode = 'view' | 'edit' | 'comment' | 'tag';
 
@@ -46,6 +47,7 @@ const ACTION_LABELS: Record<ReviewEntry['action'], string> = {
 /** The example under review: its content (or the editor), every reviewer's verdict, and its history. */
 export function ReviewCard({ versionId, example, state, history, mode, knownTags, busy, onAct, onSettle, onMode, onSaveEdit, onSaveNote, onCancel }: Props) {
   const canCurate = useCan('curate');
+  const canLabel = useCan('label');
   const shown = example.edited ?? example.content;
   const verdicts = state?.verdicts ?? [];
   return (
@@ -70,7 +72,8 @@ export function ReviewCard({ versionId, example, state, history, mode, knownTags
         </code>
       </header>
 
-      {mode === 'view' && (
+      {mode === 'view' && !canLabel && <div className="review-actions"><RoleNote needs="label" testId="review-role-note" /></div>}
+      {mode === 'view' && canLabel && (
         <div className="review-actions" role="toolbar" aria-label="Review this example" data-testid="review-actions">
           <Button size="sm" variant="primary" icon={CheckIcon} disabled={busy} onClick={() => onAct('accept')} data-testid="review-accept" aria-keyshortcuts="A">
             Accept <kbd>A</kbd>

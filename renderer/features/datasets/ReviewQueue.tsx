@@ -13,7 +13,7 @@ import { ReviewAssignmentsPanel } from './ReviewAssignmentsPanel.js';
 import { ReviewCard, type CardMode } from './ReviewCard.js';
 import { ReviewFilters, STATUS_LABELS } from './ReviewFilters.js';
 import '../../styles/review.css';
-import { useSignedInName } from '../../stores/session.js';
+import { useCan, useSignedInName } from '../../stores/session.js';
 
 const REVIEWER_KEY = 'lathe.reviewer';
 type Summary = ResultOf<'reviews.summary'>;
@@ -38,6 +38,8 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   const [reviewer, setReviewer] = useState(() => localStorage.getItem(REVIEWER_KEY) ?? '');
   /** Team mode: the engine records the signed-in user; no name to type. */
   const signedIn = useSignedInName();
+  const canLabel = useCan('label');
+  const canCurate = useCan('curate');
   const root = useRef<HTMLDivElement>(null);
   const current = items[cursor] ?? null;
 
@@ -190,7 +192,8 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const keys: Record<string, () => void> = {
+    // Someone who may only read (team mode's viewer) moves through the queue; the judging keys are not theirs.
+    const judging: Record<string, () => void> = canLabel ? {
       a: () => void act('accept'),
       r: () => void act('reject'),
       s: () => void act('skip'),
@@ -198,6 +201,9 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
       c: () => current && setMode('comment'),
       t: () => current && setMode('tag'),
       u: () => void undo(),
+    } : {};
+    const keys: Record<string, () => void> = {
+      ...judging,
       j: () => void move(1).catch((err) => setError(asErrorData(err))),
       k: () => void move(-1).catch((err) => setError(asErrorData(err))),
       ArrowDown: () => void move(1).catch((err) => setError(asErrorData(err))),
@@ -215,7 +221,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
   return (
     <div className="review" ref={root} tabIndex={-1} onKeyDown={onKeyDown} data-testid="review-queue" aria-label={`Review v${version.number}`}>
       <ReviewFilters filter={filter} onChange={setFilter} sources={summary?.sources.map((s) => s.source) ?? []} tags={summary?.tags.map((t) => t.tag) ?? []} />
-      <ReviewAssignmentsPanel versionId={version.id} refresh={summary} />
+      <ReviewAssignmentsPanel versionId={version.id} refresh={summary} queueOf={filter.assignedTo} onQueue={(assignedTo) => setFilter(({ assignedTo: _was, ...rest }) => (assignedTo ? { ...rest, assignedTo } : rest))} />
       <ReviewAgreementLine versionId={version.id} refresh={summary} />
       <div className="review-bar">
         <div className="review-progress" data-testid="review-progress">
@@ -239,7 +245,7 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
         </div>
         {signedIn ? (
           <span className="review-reviewer is-signed-in" data-testid="review-signed-in">
-            <span className="review-reviewer-label">Reviewing as</span> <strong>{signedIn}</strong>
+            <span className="review-reviewer-label">{canLabel ? 'Reviewing as' : 'Reading as'}</span> <strong>{signedIn}</strong>
           </span>
         ) : (
         <label className="text-input review-reviewer">
@@ -256,16 +262,23 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
           />
         </label>
         )}
-        <Button size="sm" variant="ghost" icon={UndoIcon} disabled={busy} onClick={() => void undo()} data-testid="review-undo" aria-keyshortcuts="U Control+Z" title="Undo your last review action in this version (U or Ctrl+Z)">
-          Undo <kbd>U</kbd>
-        </Button>
-        <label className="curate-check">
-          <input type="checkbox" checked={includeUnreviewed} onChange={(e) => setIncludeUnreviewed(e.target.checked)} data-testid="review-include-unreviewed" />
-          <span>Keep unreviewed</span>
-        </label>
-        <Button variant="primary" size="sm" icon={GitCommitIcon} disabled={busy || reviewed === 0} onClick={() => void makeVersion()} data-testid="review-make-version">
-          Make version
-        </Button>
+        {canLabel && (
+          <Button size="sm" variant="ghost" icon={UndoIcon} disabled={busy} onClick={() => void undo()} data-testid="review-undo" aria-keyshortcuts="U Control+Z" title="Undo your last review action in this version (U or Ctrl+Z)">
+            Undo <kbd>U</kbd>
+          </Button>
+        )}
+        {/* A new version from the review is curation: team mode's labellers judge, a curator makes the version. */}
+        {canCurate && (
+          <>
+            <label className="curate-check">
+              <input type="checkbox" checked={includeUnreviewed} onChange={(e) => setIncludeUnreviewed(e.target.checked)} data-testid="review-include-unreviewed" />
+              <span>Keep unreviewed</span>
+            </label>
+            <Button variant="primary" size="sm" icon={GitCommitIcon} disabled={busy || reviewed === 0} onClick={() => void makeVersion()} data-testid="review-make-version">
+              Make version
+            </Button>
+          </>
+        )}
       </div>
       {error && <ErrorAlert title="The engine said no" error={error} />}
       {items.length === 0 ? (

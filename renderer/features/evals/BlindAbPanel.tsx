@@ -3,7 +3,9 @@ import type { BlindPair, PreferenceResults, PreferenceSession } from '../../../s
 import { Button } from '../../components/Button.js';
 import { UsersIcon } from '../../components/icons.js';
 import { toastError } from '../../stores/toasts.js';
-import { judgeBlindPair, revealBlindResults, startBlindSession, type BlindChoice as Choice } from './evals-compare-store.js';
+import { useCan } from '../../stores/session.js';
+import { RoleNote } from '../auth/RoleNote.js';
+import { continueBlindSession, judgeBlindPair, listBlindSessions, revealBlindResults, startBlindSession, type BlindChoice as Choice } from './evals-compare-store.js';
 import { useEvaluate } from './evals-store.js';
 
 /**
@@ -18,20 +20,30 @@ export function BlindAbPanel() {
   const [results, setResults] = useState<PreferenceResults | null>(null);
   const [busy, setBusy] = useState(false);
   const ready = evals.some((e) => e.id === aId && e.status === 'done') && evals.some((e) => e.id === bId && e.status === 'done') && aId !== bId;
+  // Team mode: a trainer sets a comparison up; domain experts (label) judge it, each on their own; a viewer reads.
+  const canStart = useCan('train');
+  const canJudge = useCan('label');
+  const [open, setOpen] = useState<PreferenceSession[]>([]);
 
-  const start = async () => {
+  useEffect(() => {
+    if (session || !canJudge) return;
+    listBlindSessions().then((all) => setOpen(all.filter((s) => !s.revealed && s.judged < s.total)), (err: unknown) => toastError('Could not list the blind comparisons', err));
+  }, [session, canJudge]);
+
+  const begin = async (deal: () => Promise<{ session: PreferenceSession; pair: BlindPair | null }>, failure: string) => {
     setBusy(true);
     try {
-      const next = await startBlindSession(aId, bId);
+      const next = await deal();
       setSession(next.session);
       setPair(next.pair);
       setResults(null);
     } catch (err) {
-      toastError('Could not start the blind comparison', err);
+      toastError(failure, err);
     } finally {
       setBusy(false);
     }
   };
+  const start = () => begin(() => startBlindSession(aId, bId), 'Could not start the blind comparison');
 
   // The key handler reads the current pair through refs: a key pressed right after an answer arrives must act on
   // the new pair, not be dropped by a handler from the render before (keys come faster than effects re-run).
@@ -88,12 +100,30 @@ export function BlindAbPanel() {
         <h2 id="ev-blind-title" className="ev-card-title">Blind A/B</h2>
         {session && <span className="ev-muted" data-testid="ev-blind-progress">{Math.min(session.judged + (pair ? 1 : 0), session.total)} of {session.total}</span>}
       </div>
-      {!session && (
+      {!session && !canJudge && <RoleNote needs="label" testId="ev-blind-role-note" />}
+      {!session && canJudge && (
         <div className="ev-blind-intro">
           <p className="ev-muted">A domain expert judges A’s and B’s answers side by side without knowing which model wrote which; sides are shuffled for every pair.</p>
-          <Button icon={UsersIcon} busy={busy} disabled={!ready} onClick={() => void start()} data-testid="ev-blind-start">
-            Start blind comparison
-          </Button>
+          {canStart ? (
+            <Button icon={UsersIcon} busy={busy} disabled={!ready} onClick={() => void start()} data-testid="ev-blind-start">
+              Start blind comparison
+            </Button>
+          ) : (
+            open.length === 0 && <p className="ev-muted" data-testid="ev-blind-none">No comparison is waiting for you. A trainer starts one from two evals; it appears here for you to judge.</p>
+          )}
+          {open.length > 0 && (
+            <ul className="ev-blind-open" aria-label="Comparisons waiting for a judgement" data-testid="ev-blind-open">
+              {open.map((s) => (
+                <li key={s.id}>
+                  <span>{s.label}</span>
+                  <span className="ev-muted">{s.judged} of {s.total} judged by you</span>
+                  <Button size="sm" busy={busy} onClick={() => void begin(() => continueBlindSession(s.id), 'Could not open the blind comparison')} data-testid="ev-blind-join">
+                    {s.judged ? 'Continue' : 'Judge'}
+                  </Button>
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
       )}
       {pair && (

@@ -1,5 +1,5 @@
 import type { EvalComparison, EvalMetric, Judging } from '../../../src/shared/contract/features/evals.js';
-import type { PreferenceResults } from '../../../src/shared/contract/features/preferences.js';
+import type { PreferenceResults, PreferenceSession } from '../../../src/shared/contract/features/preferences.js';
 import type { ResultOf } from '../../../src/shared/contract/index.js';
 import { getClient } from '../../stores/connection.js';
 /* Baseline (A) against candidate (B): the paired comparison, the LLM judge and its win rate, and blind A/B. */
@@ -39,6 +39,16 @@ export async function startBlindSession(aEvalId: string, bEvalId: string): Promi
   const client = getClient();
   const s = await client.send('prefs.create', { aEvalId, bEvalId });
   return client.send('prefs.next', { sessionId: s.id });
+}
+
+/** Blind A/B sessions, newest first, with this judge's progress in each. */
+export async function listBlindSessions(): Promise<PreferenceSession[]> {
+  return (await getClient().send('prefs.list', {})).sessions;
+}
+
+/** The next pair of an open session this judge has not decided yet. */
+export async function continueBlindSession(sessionId: string): Promise<BlindStep> {
+  return getClient().send('prefs.next', { sessionId });
 }
 
 /** Records the judge's choice on the pair at `position` and deals the next. */
