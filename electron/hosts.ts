@@ -43,6 +43,7 @@ class HostProcess {
     private readonly spec: HostSpec,
     private readonly log: MainLog,
     private readonly onUnexpectedExit: (code: number) => void,
+    private readonly onMessage: (message: unknown) => void = () => undefined,
   ) {}
 
   get running(): boolean {
@@ -62,6 +63,9 @@ class HostProcess {
     this.log.pipe(this.spec.name, child.stderr);
     child.on('spawn', () => this.log.line('hosts', `${this.spec.name} host started (pid ${child.pid ?? '?'})`));
     child.on('error', (type, location) => this.log.line('hosts', `${this.spec.name} host ${type} at ${location}`));
+    child.on('message', (message: unknown) => {
+      if (this.child === child) this.onMessage(message);
+    });
     child.once('exit', (code) => {
       if (this.child !== child) return; // a stop() already took it
       this.child = null;
@@ -110,6 +114,24 @@ export interface HostSupervisorOptions {
   readonly log: MainLog;
   /** A host crashed MAX_CRASHES times within CRASH_WINDOW_MS and will not be restarted again. */
   readonly onGiveUp: (name: HostName) => void;
+  /**
+   * The engine host says how the window reaches it, once it is open (and again after each restart):
+   * src/engine/host/utility-entry.ts's LinkMessage.
+   */
+  readonly onEngineLink?: (link: EngineLink) => void;
+}
+
+/** How the window reaches the engine: a MessagePort per page load, or (sign-in required) the team-mode page at `url`. */
+export type EngineLink = { readonly kind: 'port' } | { readonly kind: 'server'; readonly url: string };
+
+/** The engine host's `{type: 'lathe:link'}` message, checked (main trusts the host, but not its shape). */
+export function readEngineLink(message: unknown): EngineLink | null {
+  const m = message as { type?: unknown; kind?: unknown; url?: unknown } | null;
+  if (!m || m.type !== 'lathe:link') return null;
+  if (m.kind === 'port') return { kind: 'port' };
+  // Only a loopback http page: the window never shows anything from elsewhere.
+  if (m.kind === 'server' && typeof m.url === 'string' && /^http:\/\/127\.0\.0\.1:\d+\/$/.test(m.url)) return { kind: 'server', url: m.url };
+  return null;
 }
 
 /**
@@ -126,9 +148,17 @@ export class HostSupervisor {
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private renderer: WebContents | null = null;
   private stopping = false;
+  /** Null until the engine host has said; renderer ports are sent only in `port` mode. */
+  private link: EngineLink | null = null;
 
   constructor(private readonly options: HostSupervisorOptions) {
-    this.engine = new HostProcess(options.engine, options.log, (code) => this.onCrash('engine', code));
+    this.engine = new HostProcess(options.engine, options.log, (code) => this.onCrash('engine', code), (message) => {
+      const link = readEngineLink(message);
+      if (!link) return;
+      this.link = link;
+      options.onEngineLink?.(link);
+      this.sendRendererPort(); // a page that loaded before the engine said how to reach it gets its port now
+    });
     this.inference = new HostProcess(options.inference, options.log, (code) => this.onCrash('inference', code));
   }
 
@@ -167,7 +197,7 @@ export class HostSupervisor {
 
   private sendRendererPort(): void {
     const contents = this.renderer;
-    if (!contents || contents.isDestroyed() || this.stopping) return;
+    if (!contents || contents.isDestroyed() || this.stopping || this.link?.kind !== 'port') return;
     const { port1, port2 } = new MessageChannelMain();
     if (!this.engine.attach('renderer', port1)) {
       port2.close();
@@ -200,6 +230,7 @@ export class HostSupervisor {
       if (this.stopping) return;
       this.options.log.line('hosts', `restarting ${name} host`);
       if (name === 'engine') {
+        this.link = null;
         this.engine.start();
         this.linkEngineAndInference();
         this.sendRendererPort();

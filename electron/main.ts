@@ -30,7 +30,7 @@ import { app, BrowserWindow, dialog, session } from 'electron';
 
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './app-protocol.js';
 import { OrderedDisposables, toDisposable } from './disposable.js';
-import { giveUpMessage, HostSupervisor, type HostName } from './hosts.js';
+import { giveUpMessage, HostSupervisor, type EngineLink, type HostName } from './hosts.js';
 import { openMainLog, type MainLog } from './log.js';
 import { installMenu } from './menu.js';
 import {
@@ -55,6 +55,12 @@ function appOrigin(): AppOrigin {
     return { origin: `${url.protocol}//${url.host}`, startUrl: url.toString(), dev: true };
   }
   return { origin: APP_ORIGIN, startUrl: `${APP_ORIGIN}/index.html`, dev: false };
+}
+
+/** The origin the window may show: the app's own, or (sign-in required) the engine's loopback page once it says so. */
+interface Origins {
+  readonly app: AppOrigin;
+  current: AppOrigin;
 }
 
 /** Environment for both hosts: where data and shipped resources live, and a promise of no network. */
@@ -97,29 +103,48 @@ async function showGiveUp(name: HostName, log: MainLog, parent: MainWindow | nul
   if (text.fatal || response === 1) app.quit();
 }
 
-async function run(log: MainLog, origin: AppOrigin): Promise<void> {
+/** The built renderer: served as lathe://app/, and by the engine itself when sign-in is required. */
+const rendererDir = path.join(buildDir, '..', 'renderer', MAIN_WINDOW_VITE_NAME);
+
+async function run(log: MainLog, origins: Origins): Promise<void> {
   await app.whenReady();
   const shutdown = new OrderedDisposables(SHUTDOWN_STEP_TIMEOUT_MS, (line) => log.line('main', line));
   let mainWindow: MainWindow | null = null;
 
-  hardenSession(session.defaultSession, origin, log);
-  if (!origin.dev) {
-    serveRenderer(session.defaultSession, path.join(buildDir, '..', 'renderer', MAIN_WINDOW_VITE_NAME), contentSecurityPolicy(origin));
+  hardenSession(session.defaultSession, () => origins.current, log);
+  if (!origins.app.dev) {
+    serveRenderer(session.defaultSession, rendererDir, contentSecurityPolicy(origins.app));
   }
   installMenu();
 
+  // The window opens once the engine has said how to reach it: a MessagePort per page load, or — "require sign-in"
+  // (lathe users require-sign-in on) — team mode's sign-in page, which the engine serves on loopback.
+  let firstLink: (link: EngineLink) => void = () => undefined;
+  const linked = new Promise<EngineLink>((resolve) => (firstLink = resolve));
   const hosts = new HostSupervisor({
-    engine: { name: 'engine', entry: path.join(buildDir, 'engine-host.js'), env: hostEnv() },
+    engine: { name: 'engine', entry: path.join(buildDir, 'engine-host.js'), env: { ...hostEnv(), LATHE_RENDERER_DIR: rendererDir } },
     inference: { name: 'inference', entry: path.join(buildDir, 'inference-host.js'), env: hostEnv() },
     log,
     onGiveUp: (name) => void showGiveUp(name, log, mainWindow),
+    onEngineLink: (link) => {
+      const before = origins.current;
+      origins.current = link.kind === 'server' ? { origin: link.url.replace(/\/$/, ''), startUrl: link.url, dev: false, server: true } : origins.app;
+      firstLink(link);
+      // A restarted engine serves its sign-in page on a new port: follow it (the session cookie is kept by host).
+      if (mainWindow && !mainWindow.window.isDestroyed() && origins.current.startUrl !== before.startUrl) {
+        void mainWindow.window.loadURL(origins.current.startUrl).catch((err: unknown) => log.line('window', `could not load ${origins.current.startUrl}: ${String(err)}`));
+      }
+    },
   });
   hosts.start();
+  const link = await linked;
+  log.line('main', link.kind === 'server' ? `sign-in required: the window shows ${link.url}` : 'the window reaches the engine over a MessagePort');
 
   const openWindow = (): MainWindow => {
     const created = createMainWindow({
       preload: path.join(buildDir, 'preload.cjs'),
-      startUrl: origin.startUrl,
+      startUrl: origins.current.startUrl,
+      link: origins.current.server ? 'server' : 'port',
       log,
       onPageReady: (contents) => hosts.connectRenderer(contents),
     });
@@ -172,9 +197,9 @@ function main(): void {
   registerAppScheme();
   app.setAppLogsPath();
   const log = openMainLog(app.getPath('logs'));
-  const origin = appOrigin();
-  guardAllWebContents(origin, log);
-  run(log, origin).catch((err: unknown) => {
+  const origins: Origins = { app: appOrigin(), current: appOrigin() };
+  guardAllWebContents(() => origins.current, log);
+  run(log, origins).catch((err: unknown) => {
     log.line('main', `start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     dialog.showErrorBox('Lathe could not start', `${String(err)}\n\nDetails are in the log: ${log.file}`);
     app.exit(1);

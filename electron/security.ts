@@ -12,6 +12,8 @@ export interface AppOrigin {
   /** The first page to load. */
   readonly startUrl: string;
   readonly dev: boolean;
+  /** "Require sign-in": the engine's own team-mode page on loopback, which talks to its WebSocket. */
+  readonly server?: boolean;
 }
 
 const STRICT_CSP = [
@@ -70,15 +72,14 @@ export function hardenProcess(): void {
 function isAllowedRequest(url: string, origin: AppOrigin): boolean {
   const requestOrigin = originOf(url);
   if (requestOrigin === origin.origin) return true;
-  if (origin.dev && requestOrigin === origin.origin.replace(/^http/, 'ws')) return true;
+  if ((origin.dev || origin.server) && requestOrigin === origin.origin.replace(/^http/, 'ws')) return true;
   return /^(devtools|data|blob):/.test(url);
 }
 
-export function hardenSession(ses: Session, origin: AppOrigin, log: MainLog): void {
-  const csp = contentSecurityPolicy(origin);
-
+/** `origin` is asked on every request: it changes when the engine's sign-in page moves (a restarted engine host). */
+export function hardenSession(ses: Session, origin: () => AppOrigin, log: MainLog): void {
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = isAllowedRequest(details.url, origin);
+    const allowed = isAllowedRequest(details.url, origin());
     if (!allowed) log.line('security', `blocked request to ${details.url}`);
     callback({ cancel: !allowed });
   });
@@ -88,7 +89,7 @@ export function hardenSession(ses: Session, origin: AppOrigin, log: MainLog): vo
     for (const [name, value] of Object.entries(details.responseHeaders ?? {})) {
       if (name.toLowerCase() !== 'content-security-policy') headers[name] = value;
     }
-    headers['Content-Security-Policy'] = [csp];
+    headers['Content-Security-Policy'] = [contentSecurityPolicy(origin())];
     headers['X-Content-Type-Options'] = ['nosniff'];
     callback({ responseHeaders: headers });
   });
@@ -105,9 +106,9 @@ export function hardenSession(ses: Session, origin: AppOrigin, log: MainLog): vo
 }
 
 /** Applied to every WebContents the app ever creates (windows, DevTools, anything else). */
-export function guardWebContents(contents: WebContents, origin: AppOrigin, log: MainLog): void {
+export function guardWebContents(contents: WebContents, origin: () => AppOrigin, log: MainLog): void {
   const refuseForeign = (event: { preventDefault(): void }, url: string, what: string): void => {
-    if (isAppUrl(url, origin)) return;
+    if (isAppUrl(url, origin())) return;
     event.preventDefault();
     log.line('security', `blocked ${what} to ${url}`);
   };
@@ -126,6 +127,6 @@ export function guardWebContents(contents: WebContents, origin: AppOrigin, log: 
   });
 }
 
-export function guardAllWebContents(origin: AppOrigin, log: MainLog): void {
+export function guardAllWebContents(origin: () => AppOrigin, log: MainLog): void {
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, origin, log));
 }

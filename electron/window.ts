@@ -17,6 +17,8 @@ export interface MainWindowOptions {
    * run: the moment to hand it a fresh engine port.
    */
   readonly onPageReady: (contents: WebContents) => void;
+  /** How the page reaches the engine; the preload tells the page (`latheBridge.link`). */
+  readonly link: 'port' | 'server';
 }
 
 export interface MainWindow extends Disposable {
@@ -35,6 +37,7 @@ export function createMainWindow(options: MainWindowOptions): MainWindow {
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#15171c' : '#ffffff',
     webPreferences: {
       preload: options.preload,
+      additionalArguments: [`--lathe-link=${options.link}`],
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

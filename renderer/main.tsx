@@ -20,6 +20,7 @@ import './styles/dataset-detail.css';
 import './styles/curate.css';
 import './styles/responsive.css';
 import './styles/auth.css';
+import { linkedByPort } from './api/bridge.js';
 
 // Theme first, so the first paint is already in the right colours.
 const unbindTheme = bindTheme();
@@ -33,7 +34,7 @@ const unbindSession = bindSession(
       connection.dispose();
     };
   },
-  { electron: window.latheBridge?.platform === 'electron' },
+  { electron: linkedByPort() },
 );
 
 const container = document.getElementById('root');

@@ -4,6 +4,7 @@ import { ConnectionStateCell, type ConnectionState } from './connection-state.js
 import { SwitchableChannel } from './switchable-channel.js';
 import { startMessagePortTransport } from './transport-message-port.js';
 import { startWebSocketTransport } from './transport-websocket.js';
+import { linkedByPort } from './bridge.js';
 
 /** One typed client to the engine plus the state of the link under it. */
 export interface Connection {
@@ -20,7 +21,7 @@ export interface Connection {
 export function connect(win: Window = window): Connection {
   const channel = new SwitchableChannel();
   const state = new ConnectionStateCell();
-  const stopTransport = win.latheBridge?.platform === 'electron'
+  const stopTransport = linkedByPort(win)
     ? startMessagePortTransport(channel, state, win)
     : startWebSocketTransport(channel, state, { location: win.location });
   const client: LatheClient = new RpcClient<HandlerSpecs, EventSchemas>(channel);

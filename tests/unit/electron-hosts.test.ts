@@ -62,7 +62,7 @@ vi.mock('electron', () => ({
   protocol: {},
 }));
 
-const { HostSupervisor, giveUpMessage } = await import('../../electron/hosts.js');
+const { HostSupervisor, giveUpMessage, readEngineLink } = await import('../../electron/hosts.js');
 const { resolveAppFile } = await import('../../electron/app-protocol.js');
 const { OrderedDisposables } = await import('../../electron/disposable.js');
 const { CrashBudget } = await import('../../electron/crash-budget.js');
@@ -82,15 +82,19 @@ class FakeContents extends EventEmitter {
 
 const log = { file: '/tmp/lathe-main.log', line: vi.fn(), pipe: vi.fn(), dispose: vi.fn() };
 
-function makeSupervisor(onGiveUp = vi.fn()) {
+function makeSupervisor(onGiveUp = vi.fn(), onEngineLink = vi.fn()) {
   const supervisor = new HostSupervisor({
     engine: { name: 'engine', entry: '/app/.vite/build/engine-host.js', env: { LATHE_MODE: 'electron' } },
     inference: { name: 'inference', entry: '/app/.vite/build/inference-host.js', env: { LATHE_MODE: 'electron' } },
     log,
     onGiveUp,
+    onEngineLink,
   });
-  return { supervisor, onGiveUp };
+  return { supervisor, onGiveUp, onEngineLink };
 }
+
+/** What src/engine/host/utility-entry.ts posts once the engine is open. */
+const PORT_LINK = { type: 'lathe:link', kind: 'port' };
 
 const attaches = (child: Child) =>
   child.posted.map((p) => (p.message as { type: string; role?: string }).role ?? (p.message as { type: string }).type);
@@ -118,6 +122,7 @@ describe('host supervisor (electron mocked, Electron binary not available)', () 
   it('gives every page load a fresh renderer port, the other end to the engine', () => {
     const { supervisor } = makeSupervisor();
     supervisor.start();
+    byEntry('engine-host.js')[0]!.emit('message', PORT_LINK);
     const contents = new FakeContents();
     supervisor.connectRenderer(contents as never);
     supervisor.connectRenderer(contents as never); // reload
@@ -130,12 +135,15 @@ describe('host supervisor (electron mocked, Electron binary not available)', () 
   it('restarts a crashed engine and re-sends both of its ports', async () => {
     const { supervisor } = makeSupervisor();
     supervisor.start();
+    byEntry('engine-host.js')[0]!.emit('message', PORT_LINK);
     const contents = new FakeContents();
     supervisor.connectRenderer(contents as never);
     byEntry('engine-host.js')[0]!.crash();
     await vi.advanceTimersByTimeAsync(1_000);
     const engines = byEntry('engine-host.js');
     expect(engines).toHaveLength(2);
+    expect(attaches(engines[1]!)).toEqual(['inference']); // the renderer's port waits until the new engine says how
+    engines[1]!.emit('message', PORT_LINK);
     expect(attaches(engines[1]!)).toEqual(['inference', 'renderer']);
     expect(contents.posted).toHaveLength(2);
     // the running inference host got a new engine port
@@ -151,6 +159,33 @@ describe('host supervisor (electron mocked, Electron binary not available)', () 
     expect(inference).toHaveLength(2);
     expect(attaches(inference[1]!)).toEqual(['engine']);
     expect(attaches(byEntry('engine-host.js')[0]!)).toEqual(['inference', 'inference']);
+  });
+
+  it('sends renderer ports only once the engine says "port"; with sign-in required the page goes to its loopback URL instead', () => {
+    const { supervisor, onEngineLink } = makeSupervisor();
+    supervisor.start();
+    const [engine] = byEntry('engine-host.js');
+    const contents = new FakeContents();
+    supervisor.connectRenderer(contents as never); // a page loaded before the engine opened: no port yet
+    expect(contents.posted).toEqual([]);
+    engine!.emit('message', { type: 'lathe:link', kind: 'server', url: 'http://127.0.0.1:41234/' });
+    expect(onEngineLink).toHaveBeenLastCalledWith({ kind: 'server', url: 'http://127.0.0.1:41234/' });
+    supervisor.connectRenderer(contents as never);
+    expect(contents.posted).toEqual([]); // the signed-in page talks to the engine over HTTP, never over a port
+    expect(attaches(engine!)).toEqual(['inference']);
+    engine!.emit('message', { type: 'lathe:link', kind: 'server', url: 'https://example.org/' }); // not loopback http: ignored
+    engine!.emit('message', PORT_LINK);
+    expect(onEngineLink).toHaveBeenCalledTimes(2);
+    expect(contents.posted.map((p) => p.channel)).toEqual(['lathe:port']); // the waiting page gets its port now
+  });
+
+  it('reads only well-formed link messages, and only a loopback http page', () => {
+    expect(readEngineLink(PORT_LINK)).toEqual({ kind: 'port' });
+    expect(readEngineLink({ type: 'lathe:link', kind: 'server', url: 'http://127.0.0.1:5/' })).toEqual({ kind: 'server', url: 'http://127.0.0.1:5/' });
+    for (const bad of [null, 'lathe:link', { type: 'lathe:link' }, { type: 'lathe:link', kind: 'server' }, { type: 'lathe:link', kind: 'server', url: 'http://10.0.0.2:80/' },
+      { type: 'lathe:link', kind: 'server', url: 'http://127.0.0.1:80/x' }, { type: 'lathe:link', kind: 'server', url: 'file:///etc/passwd' }, { type: 'other', kind: 'port' }]) {
+      expect(readEngineLink(bad), JSON.stringify(bad)).toBeNull();
+    }
   });
 
   it('gives up after three crashes in a minute and says what to do', async () => {

@@ -181,7 +181,9 @@ describe('electron sources (static, Electron binary not available)', () => {
     const preload = source('preload.ts');
     const code = preload.replace(/^\s*\/\/.*$/gm, '');
     expect(code.match(/exposeInMainWorld\(/g)).toHaveLength(1);
-    expect(code).toMatch(/exposeInMainWorld\('latheBridge', \{ platform: 'electron', version: __LATHE_VERSION__ \}\)/);
+    // Three plain values: the platform, the version, and how the page reaches the engine (a string from main's argv).
+    expect(code).toMatch(/exposeInMainWorld\('latheBridge', \{ platform: 'electron', version: __LATHE_VERSION__, link \}\)/);
+    expect(code).toMatch(/const link = process\.argv\.includes\('--lathe-link=server'\) \? 'server' : 'port';/);
     expect(code).not.toMatch(/from 'node:|require\(|\bshell\b|\bfs\b|child_process/);
     const exposed = /exposeInMainWorld\(([^]*?)\);/.exec(code)?.[1] ?? '';
     expect(exposed).not.toMatch(/ipcRenderer/);

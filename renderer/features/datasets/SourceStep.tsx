@@ -7,8 +7,9 @@ import { pathFromDrop, useDatasetImport } from './dataset-import-store.js';
 import { useDatasets } from './datasets-store.js';
 import { DetectionPanel } from './DetectionPanel.js';
 import { DocumentPreviewPanel } from './DocumentPreviewPanel.js';
+import { linkedByPort } from '../../api/bridge.js';
 
-const inElectron = typeof window !== 'undefined' && window.latheBridge?.platform === 'electron';
+const inElectron = linkedByPort();
 
 /** Step 1: which file, into which dataset, and what Lathe makes of it. */
 export function SourceStep() {

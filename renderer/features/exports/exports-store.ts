@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { EXPORT_FORMATS } from '../../../src/shared/contract/features/exports.js';
 import type { ArgsOf, ExportFormat, ExportSummary, MergedDtype, ResultOf } from '../../../src/shared/contract/index.js';
 import { getClient } from '../../stores/connection.js';
+import { linkedByPort } from '../../api/bridge.js';
 
 /** Every export with its release state (exports.list). */
 export async function listExports(): Promise<ExportSummary[]> {
@@ -34,7 +35,7 @@ export async function showExportFolder(exportId: string): Promise<void> {
 }
 
 /** The desktop app has no browser server to follow a download link: it opens the folder instead. */
-export const canDownload = typeof window !== 'undefined' && window.latheBridge?.platform !== 'electron';
+export const canDownload = typeof window !== 'undefined' && !linkedByPort();
 
 /** What the Export form was set to: kept while the person visits other pages, so coming back finds it as left. */
 export interface ExportFormChoice {

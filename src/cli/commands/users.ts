@@ -4,13 +4,14 @@ import { ROLES } from '../../shared/contract/roles.js';
 import { AuditLog } from '../../engine/audit/audit-log.js';
 import { oneTimePassword } from '../../engine/auth/passwords.js';
 import { UserDirectory, type UserView } from '../../engine/auth/users.js';
+import { requireSignIn, setRequireSignIn } from '../../engine/auth/desktop-sign-in.js';
 import { openDatabase } from '../../engine/db/connection.js';
 import { resolveDataDir } from '../../engine/paths.js';
 import { parseFlags } from '../args.js';
 
 const USAGE =
-  `lathe users add NAME --role ROLE [--password-stdin] | list [--json] | disable NAME | reset-password NAME [--password-stdin] | set-role NAME ROLE  [--data-dir DIR]\n` +
-  `Roles: ${ROLES.join(', ')}. Accounts of team mode (lathe serve --team); users are disabled, never deleted.`;
+  `lathe users add NAME --role ROLE [--password-stdin] | list [--json] | disable NAME | reset-password NAME [--password-stdin] | set-role NAME ROLE | require-sign-in on|off|status  [--data-dir DIR]\n` +
+  `Roles: ${ROLES.join(', ')}. Accounts of team mode (lathe serve --team, and the desktop app with require-sign-in on); users are disabled, never deleted.`;
 
 /**
  * Team mode's accounts, managed by whoever can open the data folder (the operator): works on the database directly,
@@ -23,7 +24,7 @@ export async function usersCommand(argv: string[]): Promise<number> {
     USAGE,
   );
   const [verb, name, extra] = positionals;
-  const verbs = ['add', 'list', 'disable', 'reset-password', 'set-role'];
+  const verbs = ['add', 'list', 'disable', 'reset-password', 'set-role', 'require-sign-in'];
   if (!verb || !verbs.includes(verb)) throw new LatheError('INVALID_ARGUMENTS', `Unknown users command "${verb ?? ''}".`, `Usage: ${USAGE}`);
   if (verb !== 'list' && !name) throw new LatheError('INVALID_ARGUMENTS', `lathe users ${verb} needs a user name.`, `Usage: ${USAGE}`);
   const by = process.env.LATHE_ACTOR ?? os.userInfo().username;
@@ -57,6 +58,14 @@ export async function usersCommand(argv: string[]): Promise<number> {
         process.stdout.write(`New password set for ${u.name}; their sessions have ended and any lock is lifted.\n`);
         if (oneTime) process.stdout.write(`One-time password: ${password}\n`);
         process.stdout.write('They must choose a new password at the next sign-in.\n');
+        return 0;
+      }
+      case 'require-sign-in': {
+        if (!['on', 'off', 'status'].includes(name!)) throw new LatheError('INVALID_ARGUMENTS', `lathe users require-sign-in takes on, off or status, not "${name}".`, `Usage: ${USAGE}`);
+        if (name !== 'status') setRequireSignIn(db, name === 'on', by);
+        process.stdout.write(requireSignIn(db)
+          ? 'The desktop app asks for a user name and password (these accounts) from its next start; each person works in their own name and role.\n'
+          : 'The desktop app opens without signing in: everything it does is recorded as the OS user.\n');
         return 0;
       }
       case 'set-role': {

@@ -11,6 +11,7 @@ import type { AppInfo } from '../../shared/contract/index.js';
 import { webSocketChannel, type WebSocketLike } from '../../shared/transport/websocket-channel.js';
 import { UserDirectory, type UserDirectoryOptions } from '../auth/users.js';
 import { Engine } from '../engine.js';
+import type { InferenceLink } from '../inference/inference-process.js';
 import { serveDownload } from './download-route.js';
 import { handleAuthRoute, originAllowed, readCookie, sessionToken } from './team-auth.js';
 import { hostHeaderAllowed, isLoopbackHost } from './host-header.js';
@@ -40,6 +41,8 @@ export interface BrowserServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Serve plain http on a non-loopback host anyway (passwords, cookies and data cross the network in clear text). */
   insecureHttp?: boolean;
+  /** The inference host to use (the desktop's utility process); a forked Node child by default. */
+  inference?: InferenceLink;
 }
 
 export interface BrowserServer {
@@ -81,7 +84,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const token = team ? '' : (opts.token ?? randomBytes(24).toString('base64url'));
   // Client paths are confined where more than one person, or the network, can reach the server (auth/file-access.ts).
   const restrict = team || !isLoopbackHost(host) || opts.allowDirs !== undefined;
-  const engine = Engine.open({ dataDir: opts.dataDir, mode: opts.mode ?? 'browser', team, ...(restrict ? { allowDirs: opts.allowDirs ?? [] } : {}) });
+  const engine = Engine.open({ dataDir: opts.dataDir, mode: opts.mode ?? 'browser', team, ...(restrict ? { allowDirs: opts.allowDirs ?? [] } : {}), ...(opts.inference ? { inference: opts.inference } : {}) });
   let users: UserDirectory | null = null;
   if (team) {
     if (!engine.ctx.db || !engine.ctx.audit) {
