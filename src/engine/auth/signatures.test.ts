@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { exportQueries } from '../db/queries/exports.js';
 import { registerGguf } from '../playground/playground-kit.js';
 import { gatherReleaseReport } from '../reports/report-data.js';
 import { renderReleaseHtml } from '../reports/report-html.js';
@@ -65,6 +67,21 @@ describe('electronic signatures on releases', () => {
 
       const { release: later } = await alice.client.send('gate.release', { ...target(second), password: PASSWORD });
       expect(later.signatures.map((s) => s.valid)).toEqual([true]);
+
+      // A release of an exported file: RELEASE.json beside it carries the signature (who, when, meaning, record hash).
+      const folder = path.join(team.dataDir, 'exports', 'grid');
+      fs.mkdirSync(folder, { recursive: true });
+      const gguf = path.join(folder, 'grid-Q8_0.gguf');
+      fs.copyFileSync(inject('tinyGguf'), gguf);
+      const now = new Date().toISOString();
+      exportQueries(engine.ctx.db!).insert({ id: 'exp-grid', name: 'grid', model_id: first.id, base_model_id: null, run_id: null, path: folder, formats: '["gguf-q8_0"]', status: 'running', manifest_sha256: null, verification: '{}', error: null, created_at: now, finished_at: null, created_by: 'test', owner_pid: process.pid, owner_boot: null, owner_start: null });
+      exportQueries(engine.ctx.db!).finish('exp-grid', 'draft', [{ export_id: 'exp-grid', path: 'grid-Q8_0.gguf', format: 'gguf', quant: 'Q8_0', sha256: createHash('sha256').update(fs.readFileSync(gguf)).digest('hex'), bytes: fs.statSync(gguf).size }], null, {}, null);
+      const shipped = (await engine.call('models.import', { path: gguf, name: 'grid · Q8_0' })).model;
+      await engine.call('evals.start', { modelId: shipped.id, datasetVersionId: versionId, split: 'all', maxTokens: 4 });
+      const { release: onFile } = await alice.client.send('gate.release', { artefact: { exportId: 'exp-grid' }, baseline: { modelId: first.id, adapterIds: [] }, meaning: 'Approved for a limited pilot', password: PASSWORD });
+      const note = JSON.parse(fs.readFileSync(path.join(folder, 'RELEASE.json'), 'utf8')) as { releaseId: string; signatures: unknown[] };
+      expect(note.releaseId).toBe(onFile.id);
+      expect(note.signatures).toEqual([{ userId: onFile.signatures[0]!.userId, name: 'alice', meaning: 'Approved for a limited pilot', signedAt: onFile.signatures[0]!.signedAt, recordSha256: onFile.signatures[0]!.recordSha256 }]);
 
       // Tampering behind the engine's back: an edited decision, and a signature copied onto another decision.
       const db = new Database(path.join(team.dataDir, 'lathe.db'));
