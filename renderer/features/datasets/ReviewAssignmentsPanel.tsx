@@ -64,7 +64,7 @@ export function ReviewAssignmentsPanel({ versionId, refresh, queueOf, onQueue }:
         </Button>
       )}
       {open && (
-        <form className="review-assign-form" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        <form className="inline-form review-assign-form" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
           <label className="field">
             <span className="field-label">Labellers</span>
             <span className="text-input">
@@ -79,7 +79,7 @@ export function ReviewAssignmentsPanel({ versionId, refresh, queueOf, onQueue }:
             </span>
             <span className="field-hint">Percent of the examples a second labeller also judges, for the agreement figures.</span>
           </label>
-          <div className="version-approve-actions">
+          <div className="inline-form-actions">
             <Button type="submit" size="sm" variant="primary" busy={busy} disabled={!names.trim()} data-testid="review-assign-submit">
               Split the queue
             </Button>

@@ -62,7 +62,7 @@ export function VersionApprovals({ version }: { version: DatasetVersion }) {
       )}
       {open && (
         <form
-          className="version-approve-form"
+          className="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
             void submit();
@@ -82,7 +82,7 @@ export function VersionApprovals({ version }: { version: DatasetVersion }) {
               </span>
             </label>
           )}
-          <div className="version-approve-actions">
+          <div className="inline-form-actions">
             <Button type="submit" size="sm" variant="primary" busy={busy} disabled={signedIn !== null && !password} data-testid="version-approve-submit">
               Approve for training
             </Button>

@@ -167,14 +167,15 @@ function combine(originalHash: string, verdicts: VerdictRow[]): { status: string
 export function reviewState(db: Database.Database, versionId: string, position: number): ReviewState {
   const q = reviewQueries(db);
   const s = q.status(versionId, position);
+  const verdicts = q.verdicts(versionId, position);
   return {
     position,
     status: (s?.status ?? 'unreviewed') as ReviewState['status'],
     finalHash: s?.final_hash ?? null,
     tags: q.tags(versionId, position),
-    verdicts: q.verdicts(versionId, position).map((v) => ({ reviewer: v.reviewer, verdict: v.verdict, afterHash: v.after_hash, at: v.at })),
+    verdicts: verdicts.map((v) => ({ reviewer: v.reviewer, verdict: v.verdict, afterHash: v.after_hash, at: v.at })),
     comments: q.commentCount(versionId, position),
-    adjudication: adjudicationOf(q.adjudication(versionId, position), q.verdicts(versionId, position)),
+    adjudication: adjudicationOf(q.adjudication(versionId, position), verdicts),
   };
 }
 

@@ -67,7 +67,7 @@ describe('desktop: require sign-in', () => {
     const port = Number(new URL(open.url).port);
     // No session: the page says "sign in", and no socket opens.
     const session = await rawRequest(port, { method: 'GET', target: '/auth/session', headers: { accept: 'application/json' } });
-    expect(session.status).toBe(401);
+    expect(session).toMatchObject({ reset: false, status: 401, json: { error: { code: 'UNAUTHORIZED' } } });
     expect(await upgradeStatus(port, {})).toBe(401);
     // Signed in, each call is that user's and held to that user's role.
     const lee = await clientFor(port, await cookieOf(port, 'lee'));
