@@ -61,11 +61,14 @@ export function GatePanel() {
   const check = useGateCheck(request, [aId, bId, criteria, evals.map((e) => e.status).join(), ship]);
 
   async function save(next: GateCriterion[], rule?: boolean) {
+    const ruleBefore = twoPerson;
+    if (rule !== undefined) setTwoPerson(rule); // the box follows the click at once; a refusal puts it back below
     try {
       const saved = await setGate(next, rule);
       setCriteria(saved.criteria);
       setTwoPerson(saved.twoPersonRule);
     } catch (err) {
+      if (rule !== undefined) setTwoPerson(ruleBefore);
       toastError(rule === undefined ? 'Could not save the criteria' : 'Could not change the two-person rule', err);
     }
   }
