@@ -121,6 +121,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = requestUrl(req);
+    if (!hostHeaderAllowed(req.headers.host, host) || !url) req.resume(); // refused unread: see below
     if (!hostHeaderAllowed(req.headers.host, host)) return deny(res, 421, 'This address is not served here.');
     if (!url) return deny(res, 400, 'The request target is not a URL path.');
     if (users && url.pathname.startsWith('/auth/')) {
@@ -131,6 +132,9 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       });
       return;
     }
+    // Nothing below reads a request body: discard it, so a client still sending one gets the answer instead of a
+    // reset (Node 24 closes a socket whose request body was left unread; Node 20 drained it).
+    req.resume();
     // Team mode serves the page itself to anyone (it holds no data: it shows the sign-in form); the data needs a session.
     if (!team && !authorised(req)) {
       return deny(res, 401, 'Lathe needs its access token. Open the full URL that `lathe serve` printed (it ends in ?token=…).');

@@ -111,6 +111,10 @@ export interface AuthRoutes {
 export async function handleAuthRoute(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, r: AuthRoutes): Promise<void> {
   const route = pathname.slice('/auth/'.length);
   const post = route === 'login' || route === 'logout' || route === 'password';
+  // Only login and password read a body (readJson, which drains what it refuses); any other is discarded, so the
+  // client gets its answer rather than a reset (Node 24 closes a socket whose request body was left unread).
+  if (route !== 'login' && route !== 'password') req.resume();
+  else if (req.method !== 'POST' || !originAllowed(req)) req.resume();
   if (!post && route !== 'session') return fail(res, 404, new LatheError('NOT_FOUND', 'No such page.', 'Use /auth/login, /auth/logout, /auth/session or /auth/password.'));
   if (post ? req.method !== 'POST' : req.method !== 'GET') {
     return fail(res, 405, new LatheError('INVALID_ARGUMENTS', `${req.method} is not allowed here.`, post ? 'Use POST.' : 'Use GET.'), { Allow: post ? 'POST' : 'GET' });
