@@ -119,9 +119,18 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const sweep = team ? setInterval(() => endSockets(null), 15_000) : null;
   sweep?.unref();
 
+  // Only /auth/login and /auth/password read a request body (team-auth.ts). Anything else is answered once its body,
+  // if any, has been read and discarded: Node 24 closes the socket as soon as the answer is written when a body is
+  // still arriving, and a client still sending would get a reset instead of the answer (Node 20 drained it).
+  // Node's requestTimeout bounds how long a body may take.
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const auth = users !== null && (requestUrl(req)?.pathname.startsWith('/auth/') ?? false);
+    if (auth || req.complete || !hasBody(req)) return answer(req, res);
+    req.once('end', () => answer(req, res));
+    req.resume();
+  };
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = requestUrl(req);
-    if (!hostHeaderAllowed(req.headers.host, host) || !url) req.resume(); // refused unread: see below
     if (!hostHeaderAllowed(req.headers.host, host)) return deny(res, 421, 'This address is not served here.');
     if (!url) return deny(res, 400, 'The request target is not a URL path.');
     if (users && url.pathname.startsWith('/auth/')) {
@@ -132,9 +141,6 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       });
       return;
     }
-    // Nothing below reads a request body: discard it, so a client still sending one gets the answer instead of a
-    // reset (Node 24 closes a socket whose request body was left unread; Node 20 drained it).
-    req.resume();
     // Team mode serves the page itself to anyone (it holds no data: it shows the sign-in form); the data needs a session.
     if (!team && !authorised(req)) {
       return deny(res, 401, 'Lathe needs its access token. Open the full URL that `lathe serve` printed (it ends in ?token=…).');
@@ -292,6 +298,11 @@ function checkedFrames(ws: WebSocket): WebSocketLike {
       });
     },
   } as WebSocketLike;
+}
+
+/** Whether a request carries a body (a length above zero, or chunked). */
+function hasBody(req: http.IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
 function hasToken(req: http.IncomingMessage, token: string): boolean {
