@@ -49,6 +49,7 @@ beforeAll(async () => {
   await users.add('ada', 'labeller', ADA, 'operator');
   await users.add('rosa', 'approver', ROSA, 'operator');
   await users.add('eve', 'viewer', EVE, 'operator');
+  await users.add('zoe', 'labeller', 'zoe labels elsewhere 5', 'operator');
   db.close();
   server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', team: true, users: { scrypt: CHEAP_SCRYPT } });
   browser = await launchChromium();
@@ -198,6 +199,12 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
         await eve.context.close();
       }
       expect((await engine.call('reviews.summary', { versionId: ids.versionId })).reviewers).toEqual([{ reviewer: 'ada', actions: QA.length }]);
+
+      // A queue split among others: ada's list says so instead of "no examples"; the engine refuses her a verdict there.
+      await engine.call('reviews.assign', { versionId: reviewed.version.id, labellers: ['zoe'] });
+      await ada.page.goto(`${server.url}#/datasets/${ids.datasetId}`);
+      await ada.page.getByTestId('detail-tab-review').click();
+      await expect.poll(() => ada.page.getByTestId('review-empty').textContent()).toBe(`None of this version’s ${QA.length} examples is in your queue, ada: a curator split it among other labellers. Ask them to include you.`);
 
       // The audit log (ada's view: every role reads it): her verdicts and rosa's release and signature, by name.
       await ada.page.goto(`${server.url}#/audit`);

@@ -283,7 +283,11 @@ export function ReviewQueue({ version, onVersionMade }: { version: DatasetVersio
       {error && <ErrorAlert title="The engine said no" error={error} />}
       {items.length === 0 ? (
         <div className="table-empty" data-testid="review-empty">
-          {Object.keys(filter).length ? 'No example matches these filters.' : 'This version holds no examples.'}
+          {Object.keys(filter).length
+            ? 'No example matches these filters.'
+            : summary && summary.total > 0 && signedIn && !canCurate
+              ? `None of this version’s ${summary.total.toLocaleString('en')} examples is in your queue, ${signedIn}: a curator split it among other labellers. Ask them to include you.`
+              : 'This version holds no examples.'}
         </div>
       ) : (
         <div className="review-body">

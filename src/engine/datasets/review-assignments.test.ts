@@ -62,6 +62,7 @@ describe('review assignments', () => {
     const { versionId } = await server.engine.call('datasets.import', { path: tenExamples(team.dataDir), datasetName: 'qa' });
     const cora = await clientFor(server.port, await cookieOf(server.port, 'cora'));
     const lena = await clientFor(server.port, await cookieOf(server.port, 'lena'));
+    const vic = await clientFor(server.port, await cookieOf(server.port, 'vic'));
     try {
       await expect(lena.client.send('reviews.assign', { versionId, labellers: ['lena'] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(cora.client.send('reviews.assign', { versionId, labellers: ['lena', 'nobody'] })).rejects.toMatchObject({ message: expect.stringMatching(/no active user "nobody"/) });
@@ -78,9 +79,12 @@ describe('review assignments', () => {
       await lena.client.send('reviews.act', { versionId, position: hers[0]!, action: 'accept' });
       expect((await cora.client.send('reviews.examples', { versionId, limit: 100 })).total).toBe(10);
       expect((await cora.client.send('reviews.assignments', { versionId })).progress.find((p) => p.labeller === 'lena')!.judged).toBe(1);
+      // A viewer judges nothing, so has no queue: the whole version reads as it does on the Examples tab.
+      expect((await vic.client.send('reviews.examples', { versionId, limit: 100 })).total).toBe(10);
     } finally {
       cora.ws.close();
       lena.ws.close();
+      vic.ws.close();
     }
   });
 });

@@ -55,7 +55,8 @@ export function assignments(ctx: EngineContext, versionId: string): ReviewAssign
 /** The labeller whose queue a call is confined to (team mode, a caller who may not curate, a version with a plan), or null. */
 export function confinedTo(ctx: EngineContext, versionId: string): string | null {
   const principal = currentPrincipal();
-  if (!principal || principal.permissions.has('curate')) return null;
+  // Curators see every queue; a viewer, who judges nothing, reads the whole version like its Examples tab.
+  if (!principal || principal.permissions.has('curate') || !principal.permissions.has('label')) return null;
   return assignmentQueries(requireDb(ctx).db).plan(versionId) ? principal.name : null;
 }
 
