@@ -173,6 +173,12 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
       await rosa.page.goto(`${server.url}#/lineage/release/${release!.id}`);
       const facts = rosa.page.getByTestId('lineage-facts');
       await expect.poll(() => facts.textContent()).toMatch(/Signed\s*rosa · [\d-]+ [\d:]+ UTC · “Approved for release” · verified/);
+      // Four columns fit this window whole: the graph opens with no card cut at its left edge.
+      const cut = await rosa.page.getByTestId('lineage-graph').evaluate((g) => {
+        const left = g.getBoundingClientRect().left;
+        return [...g.querySelectorAll('.lineage-card')].filter((c) => c.getBoundingClientRect().left < left - 1).length;
+      });
+      expect(cut).toBe(0);
       await mainShot(rosa.page, 'team-release-lineage-dark');
       await rosa.page.goto(`${server.url}#/lineage/version/${reviewed.version.id}`);
       await expect.poll(() => facts.textContent()).toMatch(new RegExp(`Reviewed by\\s*ada ${QA.length}`));
