@@ -28,13 +28,17 @@ export const hostEntries = {
 /**
  * The offline bundle's prebuilt parts, taken from an unpacked bundle (`npm run bundle -- --keep-stage` leaves
  * dist/lathe-<version>-<platform>/): llama-quantize/llama-bench and llama.cpp's converters, so an installed desktop
- * app needs no compiler for K-quants either. Electron main points the hosts at them (LATHE_LLAMA_TOOLS_DIR,
- * LATHE_LLAMA_CPP_BUNDLE) when they are there. Absent when no bundle was built: the app then builds the tools once.
+ * app needs no compiler for K-quants either, and the hash-pinned Python wheelhouse (torch, transformers, peft and the
+ * GPU extra), from which the app makes <data>/python-env offline on its first start (src/engine/training/
+ * python-env-setup.ts runs lathe_trainer.env_setup, the code the bundle's install.sh runs). Electron main points the
+ * hosts at them (LATHE_LLAMA_TOOLS_DIR, LATHE_LLAMA_CPP_BUNDLE, LATHE_WHEELHOUSE) when they are there. Absent when no
+ * bundle was built: the app then builds the tools once and needs LATHE_PYTHON (or a project .venv) for training.
  */
+export const BUNDLE_EXTRA_PARTS = ['llama-tools', 'llama.cpp', 'wheelhouse'] as const;
 export function bundleExtras(dir = projectDir): string[] {
   const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   const stage = path.join(dir, 'dist', `lathe-${version}-linux-x64`);
-  return process.platform === 'linux' ? ['llama-tools', 'llama.cpp'].map((p) => path.join(stage, p)).filter((p) => existsSync(p)) : [];
+  return process.platform === 'linux' ? BUNDLE_EXTRA_PARTS.map((p) => path.join(stage, p)).filter((p) => existsSync(p)) : [];
 }
 
 /** Folders copied beside the asar into the app's resources folder (process.resourcesPath). */

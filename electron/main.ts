@@ -79,6 +79,9 @@ function hostEnv(): Record<string, string> {
       ? { LATHE_LLAMA_TOOLS_DIR: path.join(process.resourcesPath, 'llama-tools') } : {}),
     ...(app.isPackaged && existsSync(path.join(process.resourcesPath, 'llama.cpp', 'convert_hf_to_gguf.py'))
       ? { LATHE_LLAMA_CPP_BUNDLE: path.join(process.resourcesPath, 'llama.cpp') } : {}),
+    // The trainer's wheels: the engine makes <data>/python-env from them on first start (no network, hash-checked).
+    ...(app.isPackaged && existsSync(path.join(process.resourcesPath, 'wheelhouse', 'requirements.lock'))
+      ? { LATHE_WHEELHOUSE: path.join(process.resourcesPath, 'wheelhouse') } : {}),
     HF_HUB_OFFLINE: '1',
     TRANSFORMERS_OFFLINE: '1',
     HF_DATASETS_OFFLINE: '1',

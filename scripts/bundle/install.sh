@@ -10,7 +10,7 @@
 #
 # Order: (1) every file of the bundle is checked against SHA256SUMS (a changed, added or missing file stops the
 # install and is named); (2) Python version and free disk; (3) the bundle is copied to DIR/versions/<version>;
-# (4) the trainer's venv is made with pip --no-index --require-hashes from the bundled wheelhouse;
+# (4) the trainer's venv is made with pip --no-index --require-hashes from the bundled wheelhouse (lathe_trainer.env_setup);
 # (5) DIR/current and DIR/bin/lathe are switched to this version. Running it again is safe: a finished version is
 # re-checked, not re-installed. Your data folder (~/.config/Lathe/data or LATHE_DATA_DIR) is never touched here; a
 # newer Lathe backs the database up before it migrates it, on first start.
@@ -103,29 +103,13 @@ elif [ "$bundle" != "$target" ]; then
 fi
 
 # ---- 4. the trainer's Python environment -------------------------------------------------------------------------
-lock=requirements.lock
-if [ "$gpu_extra" = yes ] || { [ "$gpu_extra" = auto ] && nvidia-smi -L 2>/dev/null | grep -q '^GPU '; }; then
-  lock=requirements-gpu.lock
-  say "GPU found (or --gpu-extra yes): installing the GPU extra too (bitsandbytes, liger-kernel)"
-fi
-stamp="$target/python-env/.lathe-lock"
-want="$pyver $(sha256sum "$target/wheelhouse/$lock" | cut -d' ' -f1)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$target/python-env/bin/python" -c 'import torch' 2>/dev/null; then
-  say "the trainer's Python environment is up to date"
-else
-  say "creating the trainer's Python environment with $python $pyver (pip, offline, hash-checked; a few minutes)…"
-  rm -rf "$target/python-env"
-  "$python" -m venv "$target/python-env"
-  # No index, no user/site pip configuration: only the bundled wheels, each checked against the lock's hashes.
-  PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
-    "$target/python-env/bin/python" -m pip install --quiet --no-index --find-links "$target/wheelhouse" \
-      --only-binary=:all: --require-hashes --no-deps -r "$target/wheelhouse/$lock" \
-    || die "pip could not install the trainer's packages from the bundled wheelhouse (see above)." \
-      "Check that $python matches one of CPython $pythons on Linux x86-64 with glibc 2.28 or newer."
-  "$target/python-env/bin/python" -c 'import torch, transformers, peft, accelerate, safetensors' \
-    || die "The trainer's packages were installed but do not import (see above)." "Report this with the output of \`$target/bin/lathe doctor\`."
-  printf '%s\n' "$want" > "$stamp"
-fi
+# lathe_trainer.env_setup (standard library only) is the one implementation the desktop app's first start uses too:
+# pip --no-index --require-hashes from the wheelhouse into a new venv; a matching stamp (Python version + the lock's
+# sha256) whose packages import is left alone; a failure puts the previous environment back.
+PYTHONPATH="$target/app/resources/trainer" "$python" -s -B -m lathe_trainer.env_setup \
+  --wheelhouse "$target/wheelhouse" --dest "$target/python-env" --gpu-extra "$gpu_extra" \
+  || die "The trainer's Python environment could not be created (see above); nothing else was changed." \
+    "Check that $python matches one of CPython $pythons on Linux x86-64 with glibc 2.28 or newer."
 touch "$target/.installed"
 
 # ---- 5. switch -----------------------------------------------------------------------------------------------------

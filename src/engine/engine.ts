@@ -13,6 +13,7 @@ import type { EngineContext } from './context.js';
 import { DB_FILE_NAME, openDatabase } from './db/connection.js';
 import { EventBus } from './event-bus.js';
 import { doctorHandlers } from './hardware/doctor-handlers.js';
+import { setUpTrainerEnvIfNeeded, trainerEnvHandlers } from './hardware/trainer-env-handlers.js';
 import { datasetHandlers } from './datasets/dataset-handlers.js';
 import { reviewHandlers } from './datasets/review-handlers.js';
 import { datasetExportHandlers } from './datasets/dataset-export-handlers.js';
@@ -89,6 +90,7 @@ export class Engine {
     this.impls = {
       ...appHandlers(ctx),
       ...doctorHandlers(ctx),
+      ...trainerEnvHandlers(ctx),
       ...auditHandlers(ctx),
       ...datasetHandlers(ctx),
       ...reviewHandlers(ctx),
@@ -163,6 +165,7 @@ export class Engine {
     const engine = new Engine(ctx);
     engine.recordStart();
     ctx.searchIndex.kick(); // an import whose indexing a crash or a quit interrupted
+    setUpTrainerEnvIfNeeded(ctx); // an installed app's first start, or an update that brought new wheels
     return engine;
   }
 

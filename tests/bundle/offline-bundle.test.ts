@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_EXTRA_PARTS } from '../../forge.config';
 
 /**
  * The offline bundle end to end, nothing mocked: build a CI-sized bundle (this machine's Python only, an
@@ -92,6 +93,14 @@ afterAll(() => {
 });
 
 describe.sequential('the offline bundle', () => {
+  it('holds every part the desktop installers package from it (forge.config.ts), the wheelhouse with both locks', () => {
+    for (const part of BUNDLE_EXTRA_PARTS) expect(fs.statSync(path.join(bundle, part)).isDirectory(), part).toBe(true);
+    for (const lock of ['requirements.lock', 'requirements-gpu.lock']) expect(fs.existsSync(path.join(bundle, 'wheelhouse', lock)), lock).toBe(true);
+    expect(fs.readdirSync(path.join(bundle, 'wheelhouse')).some((f) => /^torch-.*\.whl$/.test(f))).toBe(true);
+    // The desktop app's first start runs the same module install.sh runs, from the packaged trainer.
+    expect(fs.existsSync(path.join(bundle, 'app', 'resources', 'trainer', 'lathe_trainer', 'env_setup.py'))).toBe(true);
+  });
+
   it('has no compiler or cmake on the sealed PATH, and no network inside the namespace', async () => {
     const r = await sealed(['bash', '-c', `command -v cmake g++ gcc cc c++ make; ${pythonName} -c "import socket; socket.create_connection((\\"10.0.0.1\\", 80), 1)"; echo exit=$?`], 'probe');
     expect(r.stdout).toMatch(/^exit=\d+\s*$/m);

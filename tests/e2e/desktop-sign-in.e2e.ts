@@ -1,16 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/engine/audit/audit-log.js';
 import { setRequireSignIn } from '../../src/engine/auth/desktop-sign-in.js';
-import { UserDirectory } from '../../src/engine/auth/users.js';
-import { openDatabase } from '../../src/engine/db/connection.js';
 import { openDesktopEngine, type DesktopLink } from '../../src/engine/host/desktop-link.js';
 import { launchChromium } from './browser.js';
-import { ARTIFACTS, RENDERER_DIR, mainShot } from './datasets-page.js';
-import { CHEAP_SCRYPT, expectShell, realProblems, signIn } from './team-page.js';
+import { RENDERER_DIR, mainShot } from './datasets-page.js';
+import { expectShell, realProblems, signIn, teamDataDir } from './team-page.js';
 
 /**
  * The desktop app with "require sign-in" on (`lathe users require-sign-in on`), as far as it can run here: the engine
@@ -24,13 +19,7 @@ let link: DesktopLink;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('renderer/dist is missing: run `npm run build:renderer`.');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-desktop-'));
-  const { db } = openDatabase(dataDir);
-  await new UserDirectory(db, new AuditLog(db), { scrypt: CHEAP_SCRYPT }).add('ada', 'admin', ADA, 'operator');
-  setRequireSignIn(db, true, 'operator');
-  db.close();
+  dataDir = await teamDataDir('lathe-e2e-desktop-', [['ada', 'admin', ADA]], (db) => setRequireSignIn(db, true, 'operator'));
   link = await openDesktopEngine({ dataDir, rendererDir: RENDERER_DIR });
   browser = await launchChromium();
 });

@@ -1,7 +1,15 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { watchProblems } from './datasets-page.js';
+import { AuditLog } from '../../src/engine/audit/audit-log.js';
+import { UserDirectory } from '../../src/engine/auth/users.js';
+import { openDatabase } from '../../src/engine/db/connection.js';
+import type { Role } from '../../src/shared/contract/roles.js';
+import { ARTIFACTS, RENDERER_DIR, watchProblems } from './datasets-page.js';
 
 /** Shared by the team-mode e2e files: a person's browser context, signing in, the shell's who-am-I, axe. */
 
@@ -10,6 +18,25 @@ export const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 const AXE_SOURCE: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** An account as `lathe users add` makes it; `mustChange` for a one-time password. */
+export type Account = [name: string, role: Role, password: string, opts?: { mustChange: boolean }];
+
+/**
+ * A fresh data folder with these accounts (and whatever `more` writes to its database, e.g. require-sign-in), after
+ * checking the built renderer is there: the set-up of every team-mode e2e file before its server starts.
+ */
+export async function teamDataDir(prefix: string, accounts: readonly Account[], more?: (db: Database.Database) => void): Promise<string> {
+  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('renderer/dist is missing: run `npm run build:renderer`.');
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
+  const { db } = openDatabase(dataDir);
+  const users = new UserDirectory(db, new AuditLog(db), { scrypt: CHEAP_SCRYPT });
+  for (const [name, role, password, opts] of accounts) await users.add(name, role, password, 'operator', opts);
+  more?.(db);
+  db.close();
+  return dataDir;
+}
 
 export interface Person {
   context: BrowserContext;

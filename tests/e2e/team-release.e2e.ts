@@ -1,17 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/engine/audit/audit-log.js';
-import { UserDirectory } from '../../src/engine/auth/users.js';
-import { openDatabase } from '../../src/engine/db/connection.js';
 import { registerGguf } from '../../src/engine/playground/playground-kit.js';
 import { startBrowserServer, type BrowserServer } from '../../src/engine/server/browser-server.js';
 import { clientFor } from '../../src/engine/server/team.test-support.js';
 import { launchChromium } from './browser.js';
 import { ARTIFACTS, RENDERER_DIR, mainShot } from './datasets-page.js';
-import { axeViolations, CHEAP_SCRYPT, expectShell, openTeamPage, realProblems, sessionCookie, signIn, type Person } from './team-page.js';
+import { axeViolations, CHEAP_SCRYPT, expectShell, openTeamPage, realProblems, sessionCookie, signIn, teamDataDir, type Person } from './team-page.js';
 
 /**
  * Team mode's acceptance, end to end (real server, real SQLite, real llama.cpp evals on the tiny GGUF): two people in
@@ -41,16 +38,7 @@ let ids: { datasetId: string; versionId: string; baseId: string; candidateId: st
 const evals = { base: '', candidate: '' };
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('renderer/dist is missing: run `npm run build:renderer`.');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-team-release-'));
-  const { db } = openDatabase(dataDir);
-  const users = new UserDirectory(db, new AuditLog(db), { scrypt: CHEAP_SCRYPT });
-  await users.add('ada', 'labeller', ADA, 'operator');
-  await users.add('rosa', 'approver', ROSA, 'operator');
-  await users.add('eve', 'viewer', EVE, 'operator');
-  await users.add('zoe', 'labeller', 'zoe labels elsewhere 5', 'operator');
-  db.close();
+  dataDir = await teamDataDir('lathe-e2e-team-release-', [['ada', 'labeller', ADA], ['rosa', 'approver', ROSA], ['eve', 'viewer', EVE], ['zoe', 'labeller', 'zoe labels elsewhere 5']]);
   server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', team: true, users: { scrypt: CHEAP_SCRYPT } });
   browser = await launchChromium();
 
@@ -80,6 +68,12 @@ async function openGate(p: Person): Promise<void> {
   await expect.poll(() => p.page.getByTestId('ev-verdict').textContent().catch(() => ''), { timeout: 30_000 }).toMatch(/Passes the release gate/);
 }
 
+/** The dataset's Review tab, as the person signed in on this page sees it. */
+async function openReview(page: Page): Promise<void> {
+  await page.goto(`${server.url}#/datasets/${ids.datasetId}`);
+  await page.getByTestId('detail-tab-review').click();
+}
+
 describe('team mode: a labeller labels, an approver signs the release', () => {
   it('the labeller cannot release (page and engine); the approver signs with her password; audit, report and lineage name both', async () => {
     const engine = server.engine;
@@ -89,8 +83,7 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
       // Ada reviews her queue: she is the reviewer (no name to type), and her verdicts are hers.
       await signIn(ada.page, 'ada', ADA);
       await expectShell(ada.page, 'ada · labeller');
-      await ada.page.goto(`${server.url}#/datasets/${ids.datasetId}`);
-      await ada.page.getByTestId('detail-tab-review').click();
+      await openReview(ada.page);
       await ada.page.getByTestId('review-actions').waitFor({ state: 'visible' });
       expect(await ada.page.getByTestId('review-signed-in').textContent()).toContain('ada');
       expect(await ada.page.getByTestId('review-reviewer').count()).toBe(0);
@@ -189,8 +182,7 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
       try {
         await signIn(eve.page, 'eve', EVE);
         await expectShell(eve.page, 'eve · viewer');
-        await eve.page.goto(`${server.url}#/datasets/${ids.datasetId}`);
-        await eve.page.getByTestId('detail-tab-review').click();
+        await openReview(eve.page);
         await expect.poll(() => eve.page.getByTestId('review-role-note').textContent()).toContain('Labelling needs the');
         expect(await eve.page.getByTestId('review-signed-in').textContent()).toBe('Reading as eve');
         for (const id of ['review-accept', 'review-undo', 'review-make-version', 'dataset-import-version']) expect(await eve.page.getByTestId(id).count(), id).toBe(0);
@@ -208,8 +200,7 @@ describe('team mode: a labeller labels, an approver signs the release', () => {
 
       // A queue split among others: ada's list says so instead of "no examples"; the engine refuses her a verdict there.
       await engine.call('reviews.assign', { versionId: reviewed.version.id, labellers: ['zoe'] });
-      await ada.page.goto(`${server.url}#/datasets/${ids.datasetId}`);
-      await ada.page.getByTestId('detail-tab-review').click();
+      await openReview(ada.page);
       await expect.poll(() => ada.page.getByTestId('review-empty').textContent()).toBe(`None of this version’s ${QA.length} examples is in your queue, ada: a curator split it among other labellers. Ask them to include you.`);
 
       // The audit log (ada's view: every role reads it): her verdicts and rosa's release and signature, by name.

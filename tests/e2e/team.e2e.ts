@@ -3,14 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/engine/audit/audit-log.js';
-import { UserDirectory } from '../../src/engine/auth/users.js';
-import { openDatabase } from '../../src/engine/db/connection.js';
 import { registerGguf } from '../../src/engine/playground/playground-kit.js';
 import { startBrowserServer, type BrowserServer } from '../../src/engine/server/browser-server.js';
 import { launchChromium } from './browser.js';
 import { ARTIFACTS, RENDERER_DIR, mainShot, shot, waitForDoctor } from './datasets-page.js';
-import { axeViolations, CHEAP_SCRYPT, expectShell, openTeamPage, realProblems, signIn } from './team-page.js';
+import { axeViolations, CHEAP_SCRYPT, expectShell, openTeamPage, realProblems, signIn, teamDataDir } from './team-page.js';
 
 /**
  * Team mode in the browser (`lathe serve --team`): the sign-in page, a wrong password, a one-time password replaced
@@ -30,16 +27,8 @@ const TINY_GGUF = process.env.LATHE_TEST_TINY_GGUF || path.join(os.homedir(), '.
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('renderer/dist is missing: run `npm run build:renderer`.');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lathe-e2e-team-'));
   // The accounts, as `lathe users add` makes them (ada's with a one-time password she must replace).
-  const { db } = openDatabase(dataDir);
-  const users = new UserDirectory(db, new AuditLog(db), { scrypt: CHEAP_SCRYPT });
-  await users.add('ada', 'labeller', ADA_ONE_TIME, 'operator', { mustChange: true });
-  await users.add('grace', 'admin', GRACE, 'operator');
-  await users.add('eve', 'viewer', EVE, 'operator');
-  db.close();
+  dataDir = await teamDataDir('lathe-e2e-team-', [['ada', 'labeller', ADA_ONE_TIME, { mustChange: true }], ['grace', 'admin', GRACE], ['eve', 'viewer', EVE]]);
   fs.writeFileSync(path.join(dataDir, 'tasks.jsonl'), '{"prompt":"2+2?","completion":"4"}\n{"prompt":"3+3?","completion":"6"}\n');
   server = await startBrowserServer({ dataDir, rendererDir: RENDERER_DIR, mode: 'test', team: true, users: { scrypt: CHEAP_SCRYPT } });
   // A GGUF model from the start: the Playground shows its chat (and what a role may do there) only once it has one.

@@ -74,12 +74,13 @@ describe('forge config (static, Electron binary not available)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lathe-forge-'));
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.2.3' }));
     expect(bundleExtras(dir)).toEqual([]);
-    for (const part of ['llama-tools', 'llama.cpp']) mkdirSync(path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', part), { recursive: true });
+    for (const part of ['llama-tools', 'llama.cpp', 'wheelhouse']) mkdirSync(path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', part), { recursive: true });
     expect(bundleExtras(dir)).toEqual(process.platform === 'linux'
-      ? [path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', 'llama-tools'), path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', 'llama.cpp')] : []);
+      ? ['llama-tools', 'llama.cpp', 'wheelhouse'].map((part) => path.join(dir, 'dist', 'lathe-1.2.3-linux-x64', part)) : []);
     const main = readFileSync(path.join(electronDir, 'main.ts'), 'utf8');
     expect(main).toMatch(/LATHE_LLAMA_TOOLS_DIR: path\.join\(process\.resourcesPath, 'llama-tools'\)/);
     expect(main).toMatch(/LATHE_LLAMA_CPP_BUNDLE: path\.join\(process\.resourcesPath, 'llama\.cpp'\)/);
+    expect(main).toMatch(/LATHE_WHEELHOUSE: path\.join\(process\.resourcesPath, 'wheelhouse'\)/);
   });
 
   it('packs the Vite output and the native modules, and nothing else from the repo', () => {

@@ -7,6 +7,7 @@ import { Drawer } from '../../components/Drawer.js';
 import { AlertCircleIcon, AlertTriangleIcon, CheckCircleIcon, RefreshIcon } from '../../components/icons.js';
 import { formatBytes, formatRelative } from '../../lib/format.js';
 import { useEngine } from '../../stores/engine.js';
+import { TrainerEnvSection } from './TrainerEnvSection.js';
 
 const statusIcon = { ok: CheckCircleIcon, warn: AlertTriangleIcon, fail: AlertCircleIcon } as const;
 const statusLabel = { ok: 'OK', warn: 'Needs attention', fail: 'Failing' } as const;
@@ -103,6 +104,8 @@ export function DoctorPanel({ open, onClose }: { open: boolean; onClose(): void 
           </div>
         )
       )}
+
+      {open && <TrainerEnvSection />}
 
       {info && (
         <div className="drawer-section">

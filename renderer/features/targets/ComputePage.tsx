@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { ArgsOf, ComputeTarget, LatheErrorData } from '../../../src/shared/contract/index.js';
 import { Alert, ErrorAlert } from '../../components/Alert.js';
 import { Button } from '../../components/Button.js';
+import { Choice } from '../../components/Choice.js';
 import { PlugIcon, RefreshIcon, XIcon } from '../../components/icons.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { formatRelative } from '../../lib/format.js';
@@ -97,6 +98,11 @@ function TargetRow({ target: t }: { target: ComputeTarget }) {
 }
 
 type Kind = 'ssh' | 'slurm+ssh' | 'slurm';
+const KIND_OPTIONS: Array<{ value: Kind; label: string; note: string }> = [
+  { value: 'ssh', label: 'GPU server', note: 'A machine you reach with ssh: the trainer runs there, detached, and Lathe follows it.' },
+  { value: 'slurm+ssh', label: 'Slurm via login node', note: 'A cluster: Lathe submits with sbatch through its login node and follows the job on the shared filesystem.' },
+  { value: 'slurm', label: 'Slurm on this machine', note: 'This machine has Slurm\'s commands (sbatch, squeue) and the cluster\'s shared filesystem.' },
+];
 const EMPTY = { name: '', userHost: '', python: '', workDir: '', identityFile: '', partition: '', nodes: '1', gpusPerNode: '0', cpusPerTask: '4', timeLimit: '' };
 
 /** An administrator adds a target; the connection is tested right after, so a typo shows at once. */
@@ -151,18 +157,7 @@ function AddTarget() {
           Python environment with torch, transformers and peft (the offline bundle&apos;s); Lathe copies its trainer there itself.
         </p>
       </Alert>
-      <div className="field">
-        <span className="field-label" id="compute-kind-label">
-          Kind
-        </span>
-        <div className="segmented" role="radiogroup" aria-labelledby="compute-kind-label" data-testid="compute-add-kind">
-          {(['ssh', 'slurm+ssh', 'slurm'] as Kind[]).map((k) => (
-            <button key={k} type="button" role="radio" aria-checked={kind === k} className={kind === k ? 'is-selected' : ''} data-testid={`compute-add-kind-${k}`} onClick={() => setKind(k)}>
-              {k === 'ssh' ? 'GPU server' : k === 'slurm+ssh' ? 'Slurm via login node' : 'Slurm on this machine'}
-            </button>
-          ))}
-        </div>
-      </div>
+      <Choice<Kind> label="Kind" testId="compute-add-kind" value={kind} onChange={setKind} options={KIND_OPTIONS} />
       <div className="compute-add-grid">
         {field('name', 'Name', 'Lower-case, as you will pick it on the Train page.', 'gpu-01')}
         {kind !== 'slurm' && field('userHost', kind === 'ssh' ? 'User and host' : 'User and login node', 'user@host, or user@host:port.', 'ana@gpu-01.lab')}

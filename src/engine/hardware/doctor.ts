@@ -2,7 +2,7 @@ import type { DoctorCheck, DoctorReport, GpuInfo } from '../../shared/contract/i
 import { toErrorData } from '../../shared/contract/errors.js';
 import type { InferenceProbe } from '../../shared/inference-contract.js';
 import { runTrainerCommand } from '../training/trainer-command.js';
-import { findPythonEnv } from '../training/python-env.js';
+import { findPythonEnv, pythonSetupHint } from '../training/python-env.js';
 import { bundleChecks } from './bundle-checks.js';
 import { formatBytes, freeDiskBytes, writeProbe } from './disk.js';
 
@@ -41,7 +41,7 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     checks.push(
       facts.torch
         ? { id: 'torch', label: 'PyTorch', status: 'ok', value: `${facts.torch}${facts.cudaVersion ? ` (CUDA ${facts.cudaVersion})` : ''}`, hint: '' }
-        : { id: 'torch', label: 'PyTorch', status: 'fail', value: 'not installed', hint: 'Run `npm run setup:python`.' },
+        : { id: 'torch', label: 'PyTorch', status: 'fail', value: 'not installed', hint: pythonSetupHint() },
     );
   } else {
     const err = toErrorData(pythonResult.reason);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import { resourcesDir } from '../paths.js';
-import { findPythonEnv } from '../training/python-env.js';
+import { findPythonEnv, pythonSetupHint } from '../training/python-env.js';
 import { CUSTOM_CODE_HINT, refuseCustomCode } from './hf-folder.js';
 import { llamaSource } from './llama-source.js';
 import { ensureLlamaTools } from './llama-tools.js';
@@ -107,7 +107,7 @@ function runTool(cmd: string, args: string[], outFile: string, label: string, op
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       opts.signal?.removeEventListener('abort', onAbort);
-      reject(new LatheError('PYTHON_MISSING', `Could not start ${label}: ${err.message}`, 'Run `npm run setup:python`, then `lathe doctor`.'));
+      reject(new LatheError('PYTHON_MISSING', `Could not start ${label}: ${err.message}`, `${pythonSetupHint()} Then run \`lathe doctor\`.`));
     });
     child.on('close', (code) => {
       opts.signal?.removeEventListener('abort', onAbort);

@@ -15,6 +15,7 @@ import type { InferenceLink } from '../inference/inference-process.js';
 import { serveDownload } from './download-route.js';
 import { handleAuthRoute, originAllowed, readCookie, sessionToken } from './team-auth.js';
 import { hostHeaderAllowed, isLoopbackHost } from './host-header.js';
+import { afterBody } from './request-body.js';
 import { contentType, resolveStatic } from './static-files.js';
 
 export interface BrowserServerOptions {
@@ -119,15 +120,12 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const sweep = team ? setInterval(() => endSockets(null), 15_000) : null;
   sweep?.unref();
 
-  // Only /auth/login and /auth/password read a request body (team-auth.ts). Anything else is answered once its body,
-  // if any, has been read and discarded: Node 24 closes the socket as soon as the answer is written when a body is
-  // still arriving, and a client still sending would get a reset instead of the answer (Node 20 drained it).
-  // Node's requestTimeout bounds how long a body may take.
+  // Only POST /auth/login and /auth/password read a request body (team-auth.ts, which waits for the end of what it
+  // refuses); anything else is answered once its body, if any, has been read and discarded (request-body.ts).
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const auth = users !== null && (requestUrl(req)?.pathname.startsWith('/auth/') ?? false);
-    if (auth || req.complete || !hasBody(req)) return answer(req, res);
-    req.once('end', () => answer(req, res));
-    req.resume();
+    const readsBody = users !== null && req.method === 'POST' && /^\/auth\/(login|password)$/.test(requestUrl(req)?.pathname ?? '');
+    if (readsBody) return answer(req, res);
+    afterBody(req, () => answer(req, res));
   };
   const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = requestUrl(req);
@@ -298,11 +296,6 @@ function checkedFrames(ws: WebSocket): WebSocketLike {
       });
     },
   } as WebSocketLike;
-}
-
-/** Whether a request carries a body (a length above zero, or chunked). */
-function hasBody(req: http.IncomingMessage): boolean {
-  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
 function hasToken(req: http.IncomingMessage, token: string): boolean {

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { LatheError, toErrorData } from '../../shared/contract/errors.js';
 import type { UserDirectory } from '../auth/users.js';
+import { afterBody } from './request-body.js';
 
 /** The session cookie of team mode: a random token (only its sha256 is stored), HttpOnly, SameSite=Strict, Path=/. */
 export const SESSION_COOKIE = 'lathe_session';
@@ -47,36 +48,24 @@ function fail(res: http.ServerResponse, status: number, err: LatheError, headers
   json(res, status, { error: toErrorData(err) }, headers);
 }
 
-/** The body as JSON, refusing more than MAX_AUTH_BODY_BYTES (413) and anything but application/json (415). */
+/**
+ * The body as JSON, refusing more than MAX_AUTH_BODY_BYTES (413) and anything but application/json (415). A refusal
+ * is given once the rest of the body has arrived (and been discarded), so the client reads it instead of a reset.
+ */
 function readJson(req: http.IncomingMessage): Promise<{ status: number; value?: Record<string, unknown> }> {
   return new Promise((resolve) => {
-    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
-      req.resume();
-      return resolve({ status: 415 });
-    }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_AUTH_BODY_BYTES) {
-      req.resume();
-      return resolve({ status: 413 });
-    }
+    const refuse = (status: number) => afterBody(req, () => resolve({ status }));
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) return refuse(415);
+    if (Number(req.headers['content-length'] ?? 0) > MAX_AUTH_BODY_BYTES) return refuse(413);
     const chunks: Buffer[] = [];
     let size = 0;
-    let done = false;
     req.on('data', (c: Buffer) => {
-      if (done) return;
       size += c.length;
-      if (size > MAX_AUTH_BODY_BYTES) {
-        done = true;
-        resolve({ status: 413 });
-        req.resume();
-        return;
-      }
-      chunks.push(c);
+      if (size <= MAX_AUTH_BODY_BYTES) chunks.push(c); // past the limit the rest is read and dropped
     });
-    req.on('error', () => !done && ((done = true), resolve({ status: 400 })));
+    req.on('error', () => resolve({ status: 400 }));
     req.on('end', () => {
-      if (done) return;
-      done = true;
+      if (size > MAX_AUTH_BODY_BYTES) return resolve({ status: 413 });
       try {
         const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
         resolve(value && typeof value === 'object' && !Array.isArray(value) ? { status: 200, value: value as Record<string, unknown> } : { status: 400 });
@@ -111,17 +100,14 @@ export interface AuthRoutes {
 export async function handleAuthRoute(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, r: AuthRoutes): Promise<void> {
   const route = pathname.slice('/auth/'.length);
   const post = route === 'login' || route === 'logout' || route === 'password';
-  // Only login and password read a body (readJson, which drains what it refuses); any other is discarded, so the
-  // client gets its answer rather than a reset (Node 24 closes a socket whose request body was left unread).
-  if (route !== 'login' && route !== 'password') req.resume();
-  else if (req.method !== 'POST' || !originAllowed(req)) req.resume();
+  // The server has read every body but those of POST /auth/login and /auth/password: readJson reads those, and a
+  // refusal before it waits for the body's end (request-body.ts).
   if (!post && route !== 'session') return fail(res, 404, new LatheError('NOT_FOUND', 'No such page.', 'Use /auth/login, /auth/logout, /auth/session or /auth/password.'));
   if (post ? req.method !== 'POST' : req.method !== 'GET') {
     return fail(res, 405, new LatheError('INVALID_ARGUMENTS', `${req.method} is not allowed here.`, post ? 'Use POST.' : 'Use GET.'), { Allow: post ? 'POST' : 'GET' });
   }
   if (post && !originAllowed(req)) {
-    req.resume();
-    return fail(res, 403, new LatheError('FORBIDDEN', 'This request came from another site.', 'Sign in from Lathe’s own page.'));
+    return afterBody(req, () => fail(res, 403, new LatheError('FORBIDDEN', 'This request came from another site.', 'Sign in from Lathe’s own page.')));
   }
   const token = sessionToken(req);
   if (route === 'session') {
@@ -134,7 +120,6 @@ export async function handleAuthRoute(req: http.IncomingMessage, res: http.Serve
     }
   }
   if (route === 'logout') {
-    req.resume();
     if (token && r.users.logout(token)) {
       r.endSockets(token);
       r.afterWrite();

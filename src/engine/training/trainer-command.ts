@@ -7,7 +7,7 @@ import { LatheError } from '../../shared/contract/errors.js';
 import type { TrainerLine } from '../../shared/training/trainer-events.js';
 import { resourcesDir } from '../paths.js';
 import { readTrainerLines } from './trainer-line.js';
-import { findPythonEnv } from './python-env.js';
+import { findPythonEnv, pythonSetupHint } from './python-env.js';
 
 /** One line of the trainer's protocol, checked (shared/training/trainer-events.ts). */
 export type TrainerEvent = TrainerLine;
@@ -51,7 +51,7 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
 
   const exitCode = await new Promise<number | null>((resolve, reject) => {
     child.on('error', (err) =>
-      reject(new LatheError('PYTHON_MISSING', `Could not start ${python}: ${err.message}`, 'Run `npm run setup:python`.')),
+      reject(new LatheError('PYTHON_MISSING', `Could not start ${python}: ${err.message}`, pythonSetupHint())),
     );
     child.on('close', (code) => resolve(code));
   }).finally(() => opts.signal?.removeEventListener('abort', onAbort));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
 import { resourcesDir } from '../paths.js';
-import { findPythonEnv } from './python-env.js';
+import { findPythonEnv, pythonSetupHint } from './python-env.js';
 import { readTrainerLines } from './trainer-line.js';
 
 export interface SubcommandOptions {
@@ -47,7 +47,7 @@ export async function runTrainerSubcommand(module: string, args: string[], what:
   const onAbort = () => child.kill('SIGTERM');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', (err) => reject(new LatheError('PYTHON_MISSING', `Could not start ${python}: ${err.message}`, 'Run `npm run setup:python`.')));
+    child.on('error', (err) => reject(new LatheError('PYTHON_MISSING', `Could not start ${python}: ${err.message}`, pythonSetupHint())));
     child.on('close', resolve);
   }).finally(() => opts.signal?.removeEventListener('abort', onAbort));
   if (opts.signal?.aborted) throw new LatheError('CANCELLED', `The ${what.name} was cancelled.`, 'Start it again when you are ready; nothing was stored.');

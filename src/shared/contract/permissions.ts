@@ -28,6 +28,8 @@ export const HANDLER_ACCESS = {
   'app.firstSteps': { needs: 'read' },
   'auth.whoami': { needs: 'read' },
   'doctor.report': { needs: 'read' },
+  'doctor.trainerEnv': { needs: 'read' },
+  'doctor.setupTrainerEnv': { needs: 'admin' },
 
   'audit.list': { needs: 'read' },
   'audit.facets': { needs: 'read' },

@@ -30,7 +30,34 @@ export const doctorReportSchema = z.object({
 });
 export type DoctorReport = z.infer<typeof doctorReportSchema>;
 
+/**
+ * The installed app's trainer environment (`<data>/python-env`) against the wheelhouse its installer carries:
+ * ready, stale (made from other wheels: an update brought new ones), missing, or no wheelhouse (a source checkout,
+ * or an install that sets LATHE_PYTHON).
+ */
+export const trainerEnvStateSchema = z.object({
+  state: z.enum(['ready', 'stale', 'missing', 'no-wheelhouse']),
+  wheelhouse: z.string().nullable(),
+  envDir: z.string(),
+  /** The CPython versions the bundled wheels are for. */
+  pythons: z.array(z.string()),
+});
+export type TrainerEnvState = z.infer<typeof trainerEnvStateSchema>;
+
 export const doctorHandlers = {
+  'doctor.trainerEnv': handler({
+    summary: 'Whether the trainer\'s Python environment is made from the bundled wheels, and the setup job running now.',
+    args: z.object({}).strict(),
+    result: trainerEnvStateSchema.extend({ jobId: z.string().nullable() }),
+    writes: false,
+  }),
+  'doctor.setupTrainerEnv': handler({
+    summary: 'Makes <data>/python-env from the bundled wheelhouse (offline, hash-checked) as a job; the previous one is kept on failure.',
+    args: z.object({ force: z.boolean().default(false) }).strict(),
+    result: z.object({ jobId: z.string() }),
+    writes: true,
+  }),
+
   'doctor.report': handler({
     summary: 'Python, torch, GPUs and VRAM, llama.cpp backend, disk and data directory, each with a fix-it hint.',
     args: z.object({ refresh: z.boolean().default(false) }).strict(),
