@@ -18,7 +18,6 @@ and puts the old one back: nothing that worked before is lost.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -28,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from .hashing import sha256_file
 
 STAMP = ".lathe-lock"
 #: What the trainer imports first; checked after installing when the lock carries them.
@@ -70,14 +71,6 @@ class Reporter:
     def _line(obj: dict[str, object]) -> None:
         sys.stdout.write(json.dumps(obj) + "\n")
         sys.stdout.flush()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def lock_packages(lock: Path) -> list[str]:
@@ -199,7 +192,7 @@ def setup(wheelhouse: Path, dest: Path, gpu_extra: str, force: bool, report: Rep
     lock = choose_lock(wheelhouse, gpu_extra)
     packages = lock_packages(lock)
     wanted_imports = [module for name, module in CORE_IMPORTS.items() if name in packages]
-    stamp_want = f"{version} {sha256_of(lock)}"
+    stamp_want = f"{version} {sha256_file(lock)}"
     stamp = dest / STAMP
     base = {"python": sys.executable, "pythonVersion": version, "lock": lock.name, "dest": str(dest), "packages": len(packages)}
     if not force and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == stamp_want:

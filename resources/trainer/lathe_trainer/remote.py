@@ -16,8 +16,9 @@ remote side a run is a folder, and these subcommands (`python -m lathe_trainer.r
   ``LATHE_REMOTE_EXIT {"code": …, "signal": …}`` and it exits 0. A connection that drops kills only the follower;
   the engine starts another one at the offset it had reached (reattach), so no line is lost or repeated.
 - ``signal --signal TERM|KILL``: signals the trainer's process group (TERM: checkpoint, then exit).
-- ``manifest [--exclude PREFIX …]``: {"files": {relative path: sha256}} of every file under the folder, so the
-  engine verifies what it staged there and what it copies back.
+- ``manifest [--exclude PREFIX …] [--cache FILE]``: {"files": {relative path: sha256}, "hashed": n} of every file under
+  the folder, so the engine verifies what it staged there and what it copies back; with ``--cache`` (a staged base
+  model) files unchanged since the last staging (size, mtime, inode) keep their recorded hash.
 
 Only the standard library: this runs before (and without) torch being imported.
 """
@@ -184,13 +185,40 @@ def send_signal(run_dir: Path, name: str) -> dict:
     return {"signalled": True, "pid": pid}
 
 
-def manifest(root: Path, exclude: list[str]) -> dict:
-    files = {}
+def manifest(root: Path, exclude: list[str], cache: Path | None = None) -> dict:
+    """sha256 of every file under root. With ``cache`` (a staged base model, outside its folder), a file whose size,
+    mtime and inode are those recorded there keeps its recorded hash: rsync's own quick check trusts the same facts,
+    and rsync replaces a changed file by a new one (a new inode), so a copied change is always hashed again."""
+    known = _read_hash_cache(cache)
+    files: dict[str, str] = {}
+    seen: dict[str, list] = {}
+    hashed = 0
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_file() and not path.is_symlink() and not any(rel == e or rel.startswith(e.rstrip("/") + "/") for e in exclude):
-            files[rel] = sha256_file(path)
-    return {"files": files}
+            st = path.stat()
+            key = [st.st_size, st.st_mtime_ns, st.st_ino]
+            entry = known.get(rel)
+            if isinstance(entry, list) and entry[:3] == key and isinstance(entry[3], str):
+                files[rel] = entry[3]
+            else:
+                files[rel] = sha256_file(path)
+                hashed += 1
+            seen[rel] = [*key, files[rel]]
+    if cache is not None:
+        try:
+            _write_atomic(cache, json.dumps(seen))
+        except OSError:
+            pass  # a full disk there: the next staging simply hashes again
+    return {"files": files, "hashed": hashed}
+
+
+def _read_hash_cache(cache: Path | None) -> dict:
+    try:
+        found = json.loads(cache.read_text()) if cache is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -212,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--signal", choices=("TERM", "KILL"), default="TERM")
         if name == "manifest":
             p.add_argument("--exclude", action="append", default=[])
+            p.add_argument("--cache", type=Path, help="hashes kept between stagings (a file outside the folder)")
         if name == "supervise":
             p.add_argument("--srun", action="store_true", help="start the trainer once per node with srun (a Slurm job)")
         if name in ("launch", "supervise"):
@@ -231,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "signal":
         print(json.dumps(send_signal(run_dir, args.signal)), flush=True)
     elif args.command == "manifest":
-        print(json.dumps(manifest(run_dir, args.exclude)), flush=True)
+        print(json.dumps(manifest(run_dir, args.exclude, args.cache)), flush=True)
     return 0
 
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LatheError } from '../../shared/contract/errors.js';
 import { hashModelFiles } from '../models/model-hash.js';
-import { resourcesDir } from '../paths.js';
+import { cacheDir, resourcesDir } from '../paths.js';
 import { shellCheck, shellRsync, type HostShell } from './host-shell.js';
 
 /** A target as staging sees it: where commands run, its Python, and Lathe's folder there. */
@@ -32,8 +32,21 @@ export function remotePython(t: WorkHost, module: string, args: readonly string[
   return ['env', `PYTHONPATH=${remoteLayout.trainerRoot(t)}`, 'HF_HUB_OFFLINE=1', 'TRANSFORMERS_OFFLINE=1', 'PYTHONUNBUFFERED=1', t.python, '-m', module, ...args];
 }
 
+/**
+ * Hashes kept between stagings of the same base model (a 70B folder is ~140 GB to hash on each side): a file whose
+ * size, mtime and inode are those recorded keeps its hash. rsync's quick check trusts the same facts, and rsync
+ * writes a changed file as a new one (a new inode), so a copied change is always hashed again. `local` lives in
+ * Lathe's cache folder, `remote` beside the staged folder (never inside it: it would be part of the copy).
+ */
+export interface HashCache { local: string; remote: string }
+
+export function modelHashCache(localModelDir: string, remoteModelDir: string): HashCache {
+  const key = createHash('sha256').update(path.resolve(localModelDir)).digest('hex').slice(0, 16);
+  return { local: path.join(cacheDir(), 'staging-hashes', `${key}.json`), remote: `${remoteModelDir}.lathe-hashes.json` };
+}
+
 /** sha256 of every file under `root` (relative POSIX paths; a link to a file counts as the file, as rsync --copy-links copies it), skipping `exclude` (top-level names). */
-export async function localManifest(root: string, exclude: readonly string[] = []): Promise<Record<string, string>> {
+export async function localManifest(root: string, exclude: readonly string[] = [], cacheFile?: string): Promise<Record<string, string>> {
   const files: string[] = [];
   const walk = (dir: string, rel: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -44,12 +57,52 @@ export async function localManifest(root: string, exclude: readonly string[] = [
     }
   };
   walk(root, '');
-  const { files: hashed } = await hashModelFiles(root, files);
-  return Object.fromEntries(hashed.map((f) => [f.path, f.sha256]));
+  const known = cacheFile ? readHashCache(cacheFile) : {};
+  const seen: Record<string, [number, string, number, string]> = {};
+  const result: Record<string, string> = {};
+  const toHash: string[] = [];
+  for (const rel of files) {
+    const st = fs.statSync(path.join(root, rel), { bigint: true });
+    const key: [number, string, number] = [Number(st.size), String(st.mtimeNs), Number(st.ino)];
+    const entry = known[rel];
+    if (Array.isArray(entry) && entry[0] === key[0] && entry[1] === key[1] && entry[2] === key[2] && typeof entry[3] === 'string') {
+      result[rel] = entry[3];
+      seen[rel] = entry;
+    } else {
+      toHash.push(rel);
+      seen[rel] = [...key, ''];
+    }
+  }
+  const { files: hashed } = await hashModelFiles(root, toHash);
+  for (const f of hashed) {
+    result[f.path] = f.sha256;
+    seen[f.path]![3] = f.sha256;
+  }
+  if (cacheFile) writeHashCache(cacheFile, seen);
+  return result;
 }
 
-export async function remoteManifest(t: WorkHost, root: string, exclude: readonly string[] = []): Promise<Record<string, string>> {
-  const args = ['manifest', '--dir', root, ...exclude.flatMap((e) => ['--exclude', e])];
+function readHashCache(file: string): Record<string, [number, string, number, string]> {
+  try {
+    const found = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    return found && typeof found === 'object' && !Array.isArray(found) ? (found as Record<string, [number, string, number, string]>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeHashCache(file: string, entries: Record<string, [number, string, number, string]>): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(entries));
+    fs.renameSync(`${file}.tmp`, file);
+  } catch {
+    // a full or read-only cache folder: the next staging simply hashes again
+  }
+}
+
+export async function remoteManifest(t: WorkHost, root: string, exclude: readonly string[] = [], cacheFile?: string): Promise<Record<string, string>> {
+  const args = ['manifest', '--dir', root, ...exclude.flatMap((e) => ['--exclude', e]), ...(cacheFile ? ['--cache', cacheFile] : [])];
   const out = await shellCheck(t.shell, remotePython(t, 'lathe_trainer.remote', args), `list the files of ${root}`, { timeoutMs: 3_600_000 });
   const files = (JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { files?: Record<string, string> }).files ?? {};
   // The remote walk sees __pycache__ folders Python made there; they are never copied or compared.
@@ -71,15 +124,16 @@ export function compareManifests(here: Record<string, string>, there: Record<str
 /**
  * Copies a local folder to the target and verifies it; returns the file count. `mirror` (the default) makes the
  * target's copy exactly this folder (files gone here go there too); without it, files only the target has are kept
- * (a run folder the trainer there may have written checkpoints into since the last copy back).
+ * (a run folder the trainer there may have written checkpoints into since the last copy back). `hashCache`: hashes
+ * of unchanged files are kept between copies (a base model staged again for the next run).
  */
-export async function pushFolder(t: WorkHost, localDir: string, remoteDir: string, what: string, exclude: readonly string[] = [], opts: { mirror?: boolean } = {}): Promise<number> {
+export async function pushFolder(t: WorkHost, localDir: string, remoteDir: string, what: string, exclude: readonly string[] = [], opts: { mirror?: boolean; hashCache?: HashCache } = {}): Promise<number> {
   const mirror = opts.mirror ?? true;
   const host = t.shell.host;
   await shellCheck(t.shell, ['mkdir', '-p', remoteDir], `create ${remoteDir}`);
   const r = await shellRsync(t.shell, [...(mirror ? ['--delete'] : []), '--copy-links', '--exclude', '__pycache__', ...exclude.flatMap((e) => ['--exclude', `/${e}`]), `${localDir}/`, t.shell.rsyncPath(`${remoteDir}/`)]);
   if (r.code !== 0) throw transferError(t.shell, r, `copy ${what} to ${host}`);
-  const [here, there] = await Promise.all([localManifest(localDir, exclude), remoteManifest(t, remoteDir, exclude)]);
+  const [here, there] = await Promise.all([localManifest(localDir, exclude, opts.hashCache?.local), remoteManifest(t, remoteDir, exclude, opts.hashCache?.remote)]);
   const compared = mirror ? there : Object.fromEntries(Object.keys(here).map((f) => [f, there[f] ?? '']).filter(([, sha]) => sha));
   if (!mirror) for (const f of Object.keys(here)) if (!(f in there)) throw new LatheError('TRANSFER_FAILED', `${what}: ${f} is missing on ${host} after copying.`, 'Check free space on both machines, then try again.');
   return compareManifests(here, compared, what, host);

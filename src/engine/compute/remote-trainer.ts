@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { TrainerChannel, TrainerFailure } from '../training/trainer-process.js';
 import { shellRun } from './host-shell.js';
-import { installTrainer, pullFolder, pushFolder, remoteLayout, remotePython, type WorkHost } from './remote-files.js';
+import { installTrainer, modelHashCache, pullFolder, pushFolder, remoteLayout, remotePython, type WorkHost } from './remote-files.js';
 
 /**
  * How a trainer starts and stops on one kind of target: detached over SSH (`ssh-launcher.ts`) or as a Slurm batch
@@ -117,12 +117,12 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
 
   const stage = async () => {
     const trainerFiles = await step(`Installing Lathe's trainer on ${host}…`, () => installTrainer(t));
-    const modelFiles = await step(`Copying the base model to ${host} and checking it…`, () => pushFolder(t, plan.localModelDir, remoteModel, 'the base model'));
+    const modelFiles = await step(`Copying the base model to ${host} and checking it…`, () => pushFolder(t, plan.localModelDir, remoteModel, 'the base model', [], { hashCache: modelHashCache(plan.localModelDir, remoteModel) }));
     const runFiles = await step(`Copying the run's data to ${host} and checking it…`, () => pushFolder(t, plan.localRunDir, remoteRun, "the run's data", ['run.json', '.lathe', FOLLOW_FILE, `${FOLLOW_FILE}.tmp`], { mirror: false }));
     const remoteConfig = `${JSON.stringify(toRemote(plan.config), null, 2)}\n`;
     const written = await shellRun(t.shell, ['sh', '-c', 'cat > "$1"', 'sh', path.posix.join(remoteRun, 'run.json')], { input: remoteConfig });
     if (written.code !== 0) throw t.shell.failure(written, 'write run.json');
-    plan.note('staged', `Copied to ${host} and verified by sha256: the base model (${modelFiles} files), the run's data (${runFiles} files) and Lathe's trainer (${trainerFiles} files).`, { target: plan.targetName, host, remoteDir: remoteRun, remoteModelDir: remoteModel, modelFiles, runFiles, trainerFiles });
+    plan.note('staged', `Copied to ${host} and verified by sha256: the base model (${modelFiles} files; a file unchanged on both sides since its last copy keeps its recorded hash), the run's data (${runFiles} files) and Lathe's trainer (${trainerFiles} files).`, { target: plan.targetName, host, remoteDir: remoteRun, remoteModelDir: remoteModel, modelFiles, runFiles, trainerFiles });
   };
 
   let offset = plan.reattach?.offset ?? 0;

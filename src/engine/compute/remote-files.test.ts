@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../tests/support/temp-dir.js';
+import { localManifest, modelHashCache } from './remote-files.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** This machine's side of staging a base model: its manifest, and the hashes kept between stagings. */
+describe('local manifest with a hash cache', () => {
+  it('keeps the hash of a file whose size, mtime and inode are unchanged, and hashes a replaced file again', async () => {
+    const root = tempDir('lathe-stage-model-');
+    const cache = path.join(tempDir('lathe-stage-cache-'), 'm.json');
+    fs.mkdirSync(path.join(root, 'sub'));
+    fs.writeFileSync(path.join(root, 'model.safetensors'), 'weights');
+    fs.writeFileSync(path.join(root, 'sub', 'tokenizer.json'), '{}');
+    const first = await localManifest(root, [], cache);
+    expect(first).toEqual({ 'model.safetensors': sha('weights'), 'sub/tokenizer.json': sha('{}') });
+
+    // The recorded hash is what a second staging reads for an unchanged file: prove it by planting one in the cache.
+    const kept = JSON.parse(fs.readFileSync(cache, 'utf8')) as Record<string, [number, string, number, string]>;
+    kept['model.safetensors']![3] = 'a'.repeat(64);
+    fs.writeFileSync(cache, JSON.stringify(kept));
+    expect((await localManifest(root, [], cache))['model.safetensors']).toBe('a'.repeat(64));
+
+    // A file replaced by a new one (as a re-download or a conversion writes it) is hashed again; so is every file
+    // when the cache is unreadable, and a manifest without a cache never reads it.
+    fs.writeFileSync(path.join(root, 'model.safetensors.new'), 'weights');
+    fs.renameSync(path.join(root, 'model.safetensors.new'), path.join(root, 'model.safetensors'));
+    expect((await localManifest(root, [], cache))['model.safetensors']).toBe(sha('weights'));
+    fs.writeFileSync(cache, '{not json');
+    expect(await localManifest(root, [], cache)).toEqual(first);
+    expect(await localManifest(root, [])).toEqual(first);
+  });
+
+  it('keeps the target\'s cache beside the staged folder, never inside it (it would be part of the copy)', () => {
+    const c = modelHashCache('/models/llama-3-8b', '/scratch/lathe/models/llama-3-8b-0123456789ab');
+    expect(c.remote).toBe('/scratch/lathe/models/llama-3-8b-0123456789ab.lathe-hashes.json');
+    expect(path.dirname(c.local)).toMatch(/staging-hashes$/);
+    expect(modelHashCache('/models/other', '/x').local).not.toBe(c.local);
+  });
+});
