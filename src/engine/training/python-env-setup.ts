@@ -5,8 +5,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { LatheError, isErrorData } from '../../shared/contract/errors.js';
 import type { TrainerEnvState } from '../../shared/contract/features/doctor.js';
-import { resourcesDir } from '../paths.js';
 import { bundledWheelhouse, venvPython } from './python-env.js';
+import { trainerDirHolding, trainerProcessEnv } from './trainer-command.js';
 
 /**
  * The installed desktop app's trainer environment: the installers carry the offline bundle's wheelhouse
@@ -93,11 +93,11 @@ export interface SetupResult {
 export async function setupPythonEnv(opts: SetupOptions): Promise<SetupResult> {
   const env = opts.env ?? process.env;
   const { python } = systemPythonFor(wheelPythons(opts.wheelhouse), env);
-  const trainerDir = path.join(resourcesDir(env), 'trainer');
+  const trainerDir = trainerDirHolding('env_setup.py', "trainer's environment setup");
   const child = spawn(python, ['-s', '-B', '-m', 'lathe_trainer.env_setup', '--wheelhouse', opts.wheelhouse, '--dest', dataPythonEnv(opts.dataDir),
     '--gpu-extra', opts.gpuExtra ?? 'auto', '--json', ...(opts.force ? ['--force'] : [])], {
     cwd: trainerDir,
-    env: { ...env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', LATHE_PARENT_PID: String(process.pid) },
+    env: trainerProcessEnv(trainerDir, {}, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

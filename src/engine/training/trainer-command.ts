@@ -72,21 +72,30 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
   return done;
 }
 
+/** The trainer package's folder (resources/trainer), checked to hold `lathe_trainer/<requires>`. */
+export function trainerDirHolding(requires: string, what = 'trainer package'): string {
+  const trainerDir = path.join(resourcesDir(), 'trainer');
+  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer', requires))) {
+    throw new LatheError('TRAINER_FAILED', `The ${what} is missing from ${trainerDir}.`, 'Reinstall Lathe; in a source checkout, restore resources/trainer with git.');
+  }
+  return trainerDir;
+}
+
+/**
+ * The environment of every Python process Lathe starts from its trainer package: the package on the path, offline
+ * (no hub look-ups), unbuffered lines, and LATHE_PARENT_PID so it stops when this process dies (parent_watch.py).
+ */
+export function trainerProcessEnv(trainerDir: string, extra: NodeJS.ProcessEnv = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, ...extra, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', LATHE_PARENT_PID: String(process.pid) };
+}
+
 /** Starts `python -m lathe_trainer ...` from the project's Python env, offline, stdout piped for JSON lines. */
 export function spawnTrainer(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {}): ChildProcessByStdio<null, Readable, Readable> {
   const { python } = findPythonEnv(opts.dataDir);
-  const trainerDir = path.join(resourcesDir(), 'trainer');
-  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer'))) {
-    throw new LatheError(
-      'TRAINER_FAILED',
-      `The trainer package is missing from ${trainerDir}.`,
-      'Reinstall Lathe; in a source checkout, restore resources/trainer with git.',
-    );
-  }
+  const trainerDir = trainerDirHolding('');
   return spawn(python, ['-m', 'lathe_trainer', ...args], {
     cwd: trainerDir,
-    // LATHE_PARENT_PID: the trainer stops (with a checkpoint) when this process dies (lathe_trainer/parent_watch.py).
-    env: { ...process.env, ...opts.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', LATHE_PARENT_PID: String(process.pid) },
+    env: trainerProcessEnv(trainerDir, opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so stopping a run reaches every process it started (see TrainerProcess).
     detached: opts.detached ?? false,

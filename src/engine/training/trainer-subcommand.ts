@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
 import { LatheError } from '../../shared/contract/errors.js';
-import { resourcesDir } from '../paths.js';
 import { findPythonEnv, pythonSetupHint } from './python-env.js';
+import { trainerDirHolding, trainerProcessEnv } from './trainer-command.js';
 import { readTrainerLines } from './trainer-line.js';
 
 export interface SubcommandOptions {
@@ -21,15 +19,8 @@ export interface SubcommandOptions {
  */
 export async function runTrainerSubcommand(module: string, args: string[], what: { name: string; requires: string }, opts: SubcommandOptions = {}): Promise<Record<string, unknown>> {
   const { python } = findPythonEnv(opts.dataDir);
-  const trainerDir = path.join(resourcesDir(), 'trainer');
-  if (!fs.existsSync(path.join(trainerDir, 'lathe_trainer', what.requires))) {
-    throw new LatheError('TRAINER_FAILED', `The trainer's ${what.name} command is missing from ${trainerDir}.`, 'Reinstall Lathe; in a source checkout, restore resources/trainer with git.');
-  }
-  const child = spawn(python, ['-m', module, ...args], {
-    cwd: trainerDir,
-    env: { ...process.env, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', LATHE_PARENT_PID: String(process.pid) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const trainerDir = trainerDirHolding(what.requires, `trainer's ${what.name} command`);
+  const child = spawn(python, ['-m', module, ...args], { cwd: trainerDir, env: trainerProcessEnv(trainerDir), stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   readline.createInterface({ input: child.stderr }).on('line', (l) => {
     tail.push(l);
