@@ -90,7 +90,8 @@ export class Engine {
     this.impls = {
       ...appHandlers(ctx),
       ...doctorHandlers(ctx),
-      ...trainerEnvHandlers(ctx),
+      // A new trainer environment changes the doctor's Python, torch and GPU checks: every window hears doctor.updated.
+      ...trainerEnvHandlers(ctx, () => this.recheckDoctor()),
       ...auditHandlers(ctx),
       ...datasetHandlers(ctx),
       ...reviewHandlers(ctx),
@@ -165,8 +166,13 @@ export class Engine {
     const engine = new Engine(ctx);
     engine.recordStart();
     ctx.searchIndex.kick(); // an import whose indexing a crash or a quit interrupted
-    setUpTrainerEnvIfNeeded(ctx); // an installed app's first start, or an update that brought new wheels
+    setUpTrainerEnvIfNeeded(ctx, () => engine.recheckDoctor()); // an installed app's first start, or an update that brought new wheels
     return engine;
+  }
+
+  /** Runs the doctor again; its report reaches every window as doctor.updated. */
+  recheckDoctor(): void {
+    void this.impls['doctor.report']({ refresh: true }).catch(() => undefined);
   }
 
   /** Serve the UI contract on a channel (a tab, a window); returns a function that stops serving it. */

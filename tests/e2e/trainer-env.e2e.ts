@@ -62,6 +62,10 @@ describe('trainer environment from the bundled wheels', () => {
       await expect.poll(() => section.getByTestId('error-alert').count()).toBe(0);
       expect(await section.getByTestId('trainer-env-setup').textContent()).toBe('Rebuild');
       expect(fs.existsSync(path.join(s.dataDir, 'python-env', '.lathe-lock'))).toBe(true);
+      // The engine runs its doctor again on the new environment and every window hears it: this one's torch check now
+      // reads that environment (the test's wheelhouse has no torch), with the way to repair it for this install.
+      const torch = page.getByTestId('doctor-panel').getByTestId('doctor-check-torch');
+      await expect.poll(() => torch.textContent(), { timeout: 90_000 }).toMatch(/not installed.*Set up the trainer's environment/);
       await page.waitForTimeout(300);
       await section.scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(ARTIFACTS, 'doctor-trainer-env.png') });

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { LatheErrorData, ResultOf } from '../../../src/shared/contract/index.js';
 import { getClient } from '../../stores/connection.js';
-import { useEngine } from '../../stores/engine.js';
 import { asErrorData } from '../../stores/errors.js';
 import { useJobs, type JobView } from '../../stores/jobs.js';
 
@@ -9,14 +8,13 @@ export type TrainerEnv = ResultOf<'doctor.trainerEnv'>;
 
 /**
  * The trainer environment's state (doctor.trainerEnv) and its setup job, followed through the jobs store. When the
- * job ends the state is read again, and a finished setup re-runs the doctor, whose Python checks change with it.
+ * job ends the state is read again; the engine re-runs the doctor after a new environment (doctor.updated).
  */
 export function useTrainerEnv(): { env: TrainerEnv | null; job: JobView | undefined; error: LatheErrorData | null; setUp(force: boolean): Promise<void> } {
   const [env, setEnv] = useState<TrainerEnv | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<LatheErrorData | null>(null);
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
-  const loadDoctor = useEngine((s) => s.loadDoctor);
 
   const refresh = useCallback(async () => {
     const found = await getClient().send('doctor.trainerEnv', {});
@@ -29,7 +27,6 @@ export function useTrainerEnv(): { env: TrainerEnv | null; job: JobView | undefi
   useEffect(() => {
     if (!job || job.state === 'running') return;
     void refresh().catch(() => undefined);
-    if (job.state === 'done') void loadDoctor(true);
   }, [job?.state]);
 
   const setUp = useCallback(async (force: boolean) => {

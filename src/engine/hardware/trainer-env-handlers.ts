@@ -13,26 +13,27 @@ const INDEPENDENT_KINDS = new Set(['dataset.search-index', 'dataset.import', TRA
  * Doctor's "Trainer environment": its state against the bundled wheels, and setting it up as a job. The installed
  * desktop app starts that job by itself on its first start and after an update that brings new wheels.
  */
-export function trainerEnvHandlers(ctx: EngineContext): Pick<HandlerImpls, 'doctor.trainerEnv' | 'doctor.setupTrainerEnv'> {
+export function trainerEnvHandlers(ctx: EngineContext, onReady: () => void): Pick<HandlerImpls, 'doctor.trainerEnv' | 'doctor.setupTrainerEnv'> {
   return {
     'doctor.trainerEnv': async () => ({ ...trainerEnvState(ctx.dataDir), jobId: runningSetup(ctx) }),
-    'doctor.setupTrainerEnv': async ({ force }) => ({ jobId: startTrainerEnvSetup(ctx, { force }) }),
+    'doctor.setupTrainerEnv': async ({ force }) => ({ jobId: startTrainerEnvSetup(ctx, { force }, onReady) }),
   };
 }
 
 /** First start of an installed app (or an update with new wheels): make the environment unless it is ready. */
-export function setUpTrainerEnvIfNeeded(ctx: EngineContext): string | null {
+export function setUpTrainerEnvIfNeeded(ctx: EngineContext, onReady: () => void): string | null {
   if (ctx.mode !== 'electron' || !ctx.db) return null;
   const { state } = trainerEnvState(ctx.dataDir);
   if (state !== 'missing' && state !== 'stale') return null;
   try {
-    return startTrainerEnvSetup(ctx, { force: false });
+    return startTrainerEnvSetup(ctx, { force: false }, onReady);
   } catch {
     return null; // busy with a run the last engine left: Doctor offers the button
   }
 }
 
-export function startTrainerEnvSetup(ctx: EngineContext, opts: { force: boolean }): string {
+/** Starts the setup job; `onReady` runs once a new environment is in place (the engine re-runs its doctor then). */
+export function startTrainerEnvSetup(ctx: EngineContext, opts: { force: boolean }, onReady: () => void): string {
   const wheelhouse = bundledWheelhouse();
   if (!wheelhouse) {
     throw new LatheError('PYTHON_MISSING', 'This Lathe has no bundled wheelhouse to set the trainer\'s environment up from.',
@@ -53,6 +54,7 @@ export function startTrainerEnvSetup(ctx: EngineContext, opts: { force: boolean 
     (result) => {
       if (result.changed) audit({ outcome: 'created', python: result.pythonVersion, packages: result.packages, wheelhouse });
       job.finish('done', result.message);
+      if (result.changed) onReady();
     },
     (err: LatheError) => {
       audit({ outcome: controller.signal.aborted ? 'cancelled' : 'failed', error: err.message, wheelhouse });
