@@ -103,7 +103,7 @@ const KIND_OPTIONS: Array<{ value: Kind; label: string; note: string }> = [
   { value: 'slurm+ssh', label: 'Slurm via login node', note: 'A cluster: Lathe submits with sbatch through its login node and follows the job on the shared filesystem.' },
   { value: 'slurm', label: 'Slurm on this machine', note: 'This machine has Slurm\'s commands (sbatch, squeue) and the cluster\'s shared filesystem.' },
 ];
-const EMPTY = { name: '', userHost: '', python: '', workDir: '', identityFile: '', partition: '', nodes: '1', gpusPerNode: '0', cpusPerTask: '4', timeLimit: '' };
+const EMPTY = { name: '', userHost: '', python: '', workDir: '', identityFile: '', partition: '', nodes: '1', gpusPerNode: '0', cpusPerTask: '4', timeLimit: '', maxRuns: '1' };
 
 /** An administrator adds a target; the connection is tested right after, so a typo shows at once. */
 function AddTarget() {
@@ -124,7 +124,7 @@ function AddTarget() {
       python: f.python.trim(),
       workDir: f.workDir.trim(),
       ...(f.identityFile.trim() ? { identityFile: f.identityFile.trim() } : {}),
-      ...(slurm ? { slurm: { ...(f.partition.trim() ? { partition: f.partition.trim() } : {}), nodes: Number(f.nodes) || 1, gpusPerNode: Number(f.gpusPerNode) || 0, cpusPerTask: Number(f.cpusPerTask) || 1, ...(f.timeLimit.trim() ? { timeLimit: f.timeLimit.trim() } : {}) } } : {}),
+      ...(slurm ? { slurm: { ...(f.partition.trim() ? { partition: f.partition.trim() } : {}), nodes: Number(f.nodes) || 1, gpusPerNode: Number(f.gpusPerNode) || 0, cpusPerTask: Number(f.cpusPerTask) || 1, ...(f.timeLimit.trim() ? { timeLimit: f.timeLimit.trim() } : {}) }, maxRuns: Number(f.maxRuns) || 1 } : {}),
     };
     try {
       const added = await useTargets.getState().add(args);
@@ -169,6 +169,7 @@ function AddTarget() {
         {slurm && field('gpusPerNode', 'GPUs per node', '--gres=gpu:N, one trainer process each; 0 for CPU-only jobs.')}
         {slurm && field('cpusPerTask', 'CPUs per node', '--cpus-per-task.')}
         {slurm && field('timeLimit', 'Time limit (optional)', 'e.g. 12:00:00; Slurm sends a stop two minutes before, so a checkpoint is saved.', '12:00:00')}
+        {slurm && field('maxRuns', 'Runs at once', 'Runs Lathe hands the cluster together, each its own job; more wait in Lathe\'s queue.')}
       </div>
       {error && <ErrorAlert title="The target was not added" error={error} />}
       <div className="train-actions">

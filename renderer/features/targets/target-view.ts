@@ -11,8 +11,9 @@ export function targetHealth(t: ComputeTarget): { tone: 'ok' | 'failed' | 'unkno
 }
 
 /** "1 running · 2 queued", or null when idle. */
-export function targetLoad(t: Pick<ComputeTarget, 'running' | 'queued'>): string | null {
-  const parts = [t.running ? `${t.running} running` : null, t.queued ? `${t.queued} queued` : null].filter(Boolean);
+export function targetLoad(t: Pick<ComputeTarget, 'running' | 'queued'> & { slurm?: ComputeTarget['slurm'] }): string | null {
+  const most = t.slurm?.maxRuns ?? 1;
+  const parts = [t.running ? `${t.running}${most > 1 ? ` of ${most}` : ''} running` : null, t.queued ? `${t.queued} queued` : null].filter(Boolean);
   return parts.length ? parts.join(' · ') : null;
 }
 

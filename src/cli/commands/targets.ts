@@ -6,7 +6,7 @@ import { intFlag, parseFlags } from '../args.js';
 
 const USAGE =
   'lathe targets list [--json] | add NAME URL --python REMOTE_PYTHON --work-dir REMOTE_DIR [--identity KEY_FILE] [--ssh-option Name=value]…\n' +
-  '      [Slurm: --partition P --account A --nodes N --gpus-per-node N --cpus-per-task N --mem 64G --time 12:00:00 --sbatch=--opt=value… --slurm-conf FILE]\n' +
+  '      [Slurm: --partition P --account A --nodes N --gpus-per-node N --cpus-per-task N --mem 64G --time 12:00:00 --sbatch=--opt=value… --slurm-conf FILE --max-runs N]\n' +
   '  | test NAME | remove NAME   [--data-dir DIR]\n' +
   '  URL: ssh://user@host[:port] (a GPU server), slurm:// (Slurm on this machine), slurm+ssh://user@login-node[:port].\n' +
   '  Lathe uses your own SSH key or agent and never stores a password. REMOTE_PYTHON is an environment there with torch,\n' +
@@ -19,7 +19,7 @@ export async function targetsCommand(argv: string[]): Promise<number> {
     {
       json: { type: 'boolean' }, python: { type: 'string' }, 'work-dir': { type: 'string' }, identity: { type: 'string' }, 'ssh-option': { type: 'string', multiple: true }, 'data-dir': { type: 'string' },
       partition: { type: 'string' }, account: { type: 'string' }, nodes: { type: 'string' }, 'gpus-per-node': { type: 'string' }, 'cpus-per-task': { type: 'string' }, mem: { type: 'string' }, time: { type: 'string' },
-      sbatch: { type: 'string', multiple: true }, 'slurm-conf': { type: 'string' },
+      sbatch: { type: 'string', multiple: true }, 'slurm-conf': { type: 'string' }, 'max-runs': { type: 'string' },
     },
     USAGE,
   );
@@ -50,6 +50,7 @@ export async function targetsCommand(argv: string[]): Promise<number> {
           name: name!, url, python: values.python, workDir: values['work-dir'],
           ...(values.identity ? { identityFile: values.identity } : {}), sshOptions: values['ssh-option'] ?? [],
           ...(Object.keys(job).length ? { slurm: job } : {}), ...(values['slurm-conf'] ? { slurmConf: values['slurm-conf'] } : {}),
+          ...(values['max-runs'] ? { maxRuns: intFlag(values['max-runs'], 'max-runs', 1) } : {}),
         });
         out(`Saved target ${t.name} (${t.address}). Check it with: lathe targets test ${t.name}`);
         return 0;

@@ -117,7 +117,10 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
 
   const stage = async () => {
     const trainerFiles = await step(`Installing Lathe's trainer on ${host}…`, () => installTrainer(t));
-    const modelFiles = await step(`Copying the base model to ${host} and checking it…`, () => pushFolder(t, plan.localModelDir, remoteModel, 'the base model', [], { hashCache: modelHashCache(plan.localModelDir, remoteModel) }));
+    // Two runs on one target may share a base model: one copy at a time into its staged folder (the second finds it
+    // copied and its hashes kept, so it only checks).
+    const modelFiles = await step(`Copying the base model to ${host} and checking it…`, () => oneAtATime(`${host}:${remoteModel}`,
+      () => pushFolder(t, plan.localModelDir, remoteModel, 'the base model', [], { hashCache: modelHashCache(plan.localModelDir, remoteModel) })));
     const runFiles = await step(`Copying the run's data to ${host} and checking it…`, () => pushFolder(t, plan.localRunDir, remoteRun, "the run's data", ['run.json', '.lathe', FOLLOW_FILE, `${FOLLOW_FILE}.tmp`], { mirror: false }));
     const remoteConfig = `${JSON.stringify(toRemote(plan.config), null, 2)}\n`;
     const written = await shellRun(t.shell, ['sh', '-c', 'cat > "$1"', 'sh', path.posix.join(remoteRun, 'run.json')], { input: remoteConfig });
@@ -362,4 +365,16 @@ function mapLine(line: string, map: (v: unknown) => unknown): string {
   } catch {
     return line; // not JSON: the protocol check names it as a breach
   }
+}
+
+const stagingQueues = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier call with the same key has settled (this engine's copies into one folder). */
+function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const before = stagingQueues.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(work);
+  const settled = mine.catch(() => undefined);
+  stagingQueues.set(key, settled);
+  void settled.then(() => stagingQueues.get(key) === settled && stagingQueues.delete(key));
+  return mine;
 }

@@ -26,12 +26,12 @@ afterEach(async () => {
   engines = [];
 });
 
-async function engineWithCluster(job: Record<string, unknown> = {}) {
+async function engineWithCluster(job: Record<string, unknown> = {}, target: { maxRuns?: number } = {}) {
   const kit = await trainingEngine(engines);
   const workDir = fs.mkdtempSync(path.join(slurm.sharedDir, 'lathe-'));
   await kit.engine.call('targets.add', {
     name: 'cluster', url: 'slurm://', python: findPythonEnv().python, workDir, slurmConf: slurm.confPath,
-    slurm: { partition: slurm.partition, cpusPerTask: 1, timeLimit: '30:00', ...job },
+    slurm: { partition: slurm.partition, cpusPerTask: 1, timeLimit: '30:00', ...job }, ...target,
   });
   return { ...kit, workDir };
 }
@@ -120,6 +120,31 @@ describe.skipIf(!slurmAvailable() && !process.env.CI)('a Slurm compute target (r
     const done = await waitForRun(engine, started.id, (r) => finished(r) && kinds(r).filter((k) => k === 'launched').length === 3, 300_000);
     expect(done.status, JSON.stringify(done.error)).toBe('completed');
   }, 600_000);
+
+  it('hands the cluster as many runs at once as its maxRuns — each its own job, one staged base model — and the next waits in Lathe\'s queue', async () => {
+    const { engine, versionId, baseModelDir, workDir } = await engineWithCluster({}, { maxRuns: 2 });
+    const long = { ...quick, maxSteps: 5000, checkpointEvery: 0, baseModelDir, datasetVersionId: versionId, target: 'cluster' };
+    const a = await engine.call('runs.start', { ...long, name: 'a' });
+    const aTrains = firstMetrics(engine, a.id); // listening before the trainer there can print anything
+    const b = await engine.call('runs.start', { ...long, name: 'b' });
+    const bTrains = firstMetrics(engine, b.id);
+    const c = await engine.call('runs.start', { ...quick, baseModelDir, datasetVersionId: versionId, target: 'cluster', name: 'c' });
+    expect([a.status, b.status, c.status]).toEqual(['running', 'running', 'queued']);
+    expect(c.queuePosition).toBe(1);
+    await Promise.all([aTrains, bTrains]);
+    const [jobA, jobB] = [jobOf(await engine.call('runs.get', { runId: a.id })), jobOf(await engine.call('runs.get', { runId: b.id }))];
+    expect(jobA).not.toBe(jobB);
+    expect(await scontrol(jobA)).toMatch(/JobState=RUNNING/);
+    expect(await scontrol(jobB)).toMatch(/JobState=RUNNING/);
+    expect(fs.readdirSync(path.join(workDir, 'models')).filter((f) => !f.endsWith('.json'))).toHaveLength(1);
+    expect((await engine.call('targets.list', {})).targets[1]).toMatchObject({ running: 2, queued: 1, slurm: { maxRuns: 2 } });
+
+    await engine.call('runs.stop', { runId: a.id });
+    const doneC = await waitForRun(engine, c.id, finished, 240_000);
+    expect(doneC.status, JSON.stringify(doneC.error)).toBe('completed');
+    await engine.call('runs.stop', { runId: b.id });
+    expect((await waitForRun(engine, b.id, finished, 120_000)).status).toBe('stopped');
+  }, 420_000);
 
   it('says why a job waits in the queue, and a stop takes it off the queue', async () => {
     const { engine, versionId, baseModelDir } = await engineWithCluster({ cpusPerTask: slurm.cpus + 1 });

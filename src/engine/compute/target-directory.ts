@@ -13,7 +13,7 @@ import type { TrainerLauncher } from './remote-trainer.js';
 import { slurmLauncher } from './slurm-launcher.js';
 import { sshLauncher } from './ssh-launcher.js';
 
-/** The slot (queue resource) of a run on a target: one run at a time per target for now. */
+/** The slot (queue resource) of a run on a target; a Slurm target holds `maxRuns` runs at once (`capacity`). */
 export const targetSlot = (name: string) => `target:${name}`;
 
 type Saved = { kind: 'ssh'; ssh: SshTarget } | { kind: 'slurm'; slurm: SlurmTarget };
@@ -57,11 +57,12 @@ function savedFrom(args: ParsedArgsOf<'targets.add'>): Saved {
   };
   if (args.url.startsWith('ssh://')) {
     if (args.slurm || args.slurmConf) throw new LatheError('INVALID_ARGUMENTS', 'Slurm settings were given for an SSH server.', 'Use slurm:// or slurm+ssh://user@login-node for a Slurm cluster.');
+    if ((args.maxRuns ?? 1) > 1) throw new LatheError('INVALID_ARGUMENTS', 'An SSH server takes one run at a time: nothing there would keep two runs off the same GPU.', 'Add it without --max-runs, or reach a cluster through Slurm (slurm+ssh://…), which gives each run its own GPUs.');
     return { kind: 'ssh', ssh: checked(sshTargetSchema.safeParse({ ...connection('ssh'), ...place })) };
   }
   if (args.url !== 'slurm://' && !args.url.startsWith('slurm+ssh://')) throw new LatheError('INVALID_ARGUMENTS', `"${args.url}" is not an address Lathe can use.`, 'Write slurm:// (Slurm on this machine) or slurm+ssh://user@login-node.');
   const via = args.url === 'slurm://' ? null : connection('slurm+ssh');
-  return { kind: 'slurm', slurm: checked(slurmTargetSchema.safeParse({ via, slurmConf: args.slurmConf ?? null, job: args.slurm ?? {}, ...place })) };
+  return { kind: 'slurm', slurm: checked(slurmTargetSchema.safeParse({ via, slurmConf: args.slurmConf ?? null, job: args.slurm ?? {}, maxRuns: args.maxRuns ?? 1, ...place })) };
 }
 
 function parseSaved(r: TargetRow): Saved {
@@ -102,6 +103,18 @@ export class TargetDirectory {
     q.insert(row);
     this.ctx.events.emit('audit.appended', audit.append({ actor: this.ctx.actor, action: 'target.add', objectType: 'target', objectId: args.name, details: { kind: saved.kind, address: targetAddress(saved), ...settings } }));
     return view(row, undefined);
+  }
+
+  /** How many runs a queue resource holds at once: a Slurm target's maxRuns; a device or an SSH server, one. */
+  capacity(resource: string): number {
+    if (!resource.startsWith('target:') || !this.ctx.db) return 1;
+    const row = targetQueries(this.ctx.db).get(resource.slice('target:'.length));
+    try {
+      const saved = row ? parseSaved(row) : null;
+      return saved?.kind === 'slurm' ? saved.slurm.maxRuns : 1;
+    } catch {
+      return 1; // settings an older Lathe wrote and this one cannot read: one at a time
+    }
   }
 
   remove(name: string): boolean {

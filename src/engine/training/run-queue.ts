@@ -98,19 +98,25 @@ export interface StartableRun { runId: string; trainerArgs: string[]; resources:
 
 /**
  * Takes off the queue every run whose devices are free, oldest first; a waiting run blocks later ones on its
- * devices. `busy` holds the devices this engine's trainers use; trainers of another engine on the same data
- * folder (the CLI beside the app) hold theirs too, while their process lives.
+ * devices. `busy` holds the devices this engine's trainers use (a device twice when two runs hold it); trainers of
+ * another engine on the same data folder (the CLI beside the app) hold theirs too, while their process lives.
+ * A device holds one run, except where `capacity` says more (a Slurm target handed several runs at once).
  */
-export function takeStartable(ctx: EngineContext, busy: Set<string>, ownRuns: (runId: string) => boolean): StartableRun[] {
+export function takeStartable(ctx: EngineContext, busy: readonly string[], ownRuns: (runId: string) => boolean, capacity: (resource: string) => number = () => 1): StartableRun[] {
   const q = runQueries(requireDb(ctx).db);
-  const taken = new Set(busy);
-  for (const r of q.running()) if (!ownRuns(r.id) && stillRunning(r.pid, r.pid_boot, r.pid_start)) for (const s of (r.slot ?? 'cpu').split(',')) taken.add(s);
+  const held = new Map<string, number>();
+  const hold = (s: string, n = 1) => held.set(s, (held.get(s) ?? 0) + n);
+  for (const s of busy) hold(s);
+  for (const r of q.running()) if (!ownRuns(r.id) && stillRunning(r.pid, r.pid_boot, r.pid_start)) for (const s of (r.slot ?? 'cpu').split(',')) hold(s);
   const startable: StartableRun[] = [];
   for (const item of q.queue()) {
     const resources = item.slot.split(',');
-    const free = resources.every((s) => !taken.has(s));
-    for (const s of resources) taken.add(s);
-    if (!free) continue;
+    const free = resources.every((s) => (held.get(s) ?? 0) < capacity(s));
+    if (!free) {
+      for (const s of resources) held.set(s, Number.POSITIVE_INFINITY); // it waits first: nothing later overtakes it there
+      continue;
+    }
+    for (const s of resources) hold(s);
     q.dequeue(item.run_id);
     startable.push({ runId: item.run_id, trainerArgs: JSON.parse(item.trainer_args) as string[], resources });
   }

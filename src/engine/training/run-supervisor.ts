@@ -117,8 +117,8 @@ export class RunSupervisor {
   /** Starts every queued run whose devices are free. */
   private pump(): void {
     if (!this.ctx.db || this.closing) return;
-    const busy = new Set([...this.live.values()].flatMap((l) => l.resources));
-    for (const { runId, trainerArgs, resources } of takeStartable(this.ctx, busy, (id) => this.live.has(id))) {
+    const busy = [...this.live.values()].flatMap((l) => l.resources);
+    for (const { runId, trainerArgs, resources } of takeStartable(this.ctx, busy, (id) => this.live.has(id), (r) => this.targets.capacity(r))) {
       try {
         this.live.set(runId, new LiveRun(this.ctx, this.records, runId, this.trainerStart(runId, trainerArgs, resources), resources, {
           onEnd: (live, outcome, exit) => this.onEnd(live, outcome, exit),

@@ -73,6 +73,11 @@ export const slurmTargetSchema = z.object({
   /** SLURM_CONF for the commands when the cluster's slurm.conf is not the system's. */
   slurmConf: remotePath.nullable().default(null),
   job: slurmJobSchema,
+  /**
+   * Runs Lathe hands this cluster at once (each its own Slurm job; Slurm queues and places them, giving each its own
+   * GPUs). An SSH server takes one at a time: nothing there would keep two runs off the same GPU.
+   */
+  maxRuns: z.number().int().min(1).max(64).default(1),
   ...workPlace,
 });
 export type SlurmTarget = z.infer<typeof slurmTargetSchema>;
@@ -121,6 +126,8 @@ export const addTargetArgs = z
     /** Slurm targets: what each job asks for. */
     slurm: slurmJobSchema.partial().optional(),
     slurmConf: remotePath.optional(),
+    /** Slurm targets: runs handed to the cluster at once (default 1). */
+    maxRuns: z.number().int().min(1).max(64).optional(),
   })
   .strict();
 
