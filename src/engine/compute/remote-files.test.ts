@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/support/temp-dir.js';
-import { localManifest, modelHashCache } from './remote-files.js';
+import { findPythonEnv } from '../training/python-env.js';
+import { localShell } from './host-shell.js';
+import { installTrainer, localManifest, modelHashCache, type WorkHost } from './remote-files.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -40,4 +42,16 @@ describe('local manifest with a hash cache', () => {
     expect(path.dirname(c.local)).toMatch(/staging-hashes$/);
     expect(modelHashCache('/models/other', '/x').local).not.toBe(c.local);
   });
+});
+
+/** Runs on one target start together: each stages Lathe's trainer into the one shared folder. */
+describe('installing the trainer on a target', () => {
+  it('lets several runs install it at once into a fresh work folder: every one succeeds and the copy is whole', async () => {
+    const workDir = tempDir('lathe-target-work-');
+    const t: WorkHost = { shell: localShell(), python: findPythonEnv().python, workDir };
+    const counts = await Promise.all([installTrainer(t), installTrainer(t), installTrainer(t)]);
+    expect(new Set(counts).size).toBe(1);
+    expect(counts[0]).toBeGreaterThan(10);
+    expect(fs.existsSync(path.join(workDir, 'trainer', 'lathe_trainer', 'remote.py'))).toBe(true);
+  }, 120_000);
 });

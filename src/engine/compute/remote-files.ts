@@ -151,10 +151,27 @@ export async function pullFolder(t: WorkHost, remoteDir: string, localDir: strin
   return compareManifests(pulled, there, what, t.shell.host);
 }
 
-/** Lathe's trainer package on the target, the same files as this Lathe's. */
+/** Lathe's trainer package on the target, the same files as this Lathe's (runs starting together copy it in turn). */
 export async function installTrainer(t: WorkHost): Promise<number> {
   const local = path.join(resourcesDir(), 'trainer', 'lathe_trainer');
-  return pushFolder(t, local, path.posix.join(remoteLayout.trainerRoot(t), 'lathe_trainer'), "Lathe's trainer", ['tests']);
+  const remote = path.posix.join(remoteLayout.trainerRoot(t), 'lathe_trainer');
+  return oneAtATime(`${t.shell.host}:${remote}`, () => pushFolder(t, local, remote, "Lathe's trainer", ['tests']));
+}
+
+const stagingQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` after every earlier call with the same key has settled: this engine's copies into one folder on a target
+ * (two rsyncs into one folder delete each other's temporary files, and each one's check sees the other's half-copied
+ * files). Another Lathe process copying into the same folder at the same moment is not covered.
+ */
+export function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const before = stagingQueues.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(work);
+  const settled = mine.catch(() => undefined);
+  stagingQueues.set(key, settled);
+  void settled.then(() => stagingQueues.get(key) === settled && stagingQueues.delete(key));
+  return mine;
 }
 
 function transferError(shell: HostShell, r: { code: number | null; stdout: string; stderr: string }, what: string): LatheError {

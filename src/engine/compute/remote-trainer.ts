@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { TrainerChannel, TrainerFailure } from '../training/trainer-process.js';
 import { shellRun } from './host-shell.js';
-import { installTrainer, modelHashCache, pullFolder, pushFolder, remoteLayout, remotePython, type WorkHost } from './remote-files.js';
+import { installTrainer, modelHashCache, oneAtATime, pullFolder, pushFolder, remoteLayout, remotePython, type WorkHost } from './remote-files.js';
 
 /**
  * How a trainer starts and stops on one kind of target: detached over SSH (`ssh-launcher.ts`) or as a Slurm batch
@@ -365,16 +365,4 @@ function mapLine(line: string, map: (v: unknown) => unknown): string {
   } catch {
     return line; // not JSON: the protocol check names it as a breach
   }
-}
-
-const stagingQueues = new Map<string, Promise<unknown>>();
-
-/** Runs `work` after every earlier call with the same key has settled (this engine's copies into one folder). */
-function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const before = stagingQueues.get(key) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(work);
-  const settled = mine.catch(() => undefined);
-  stagingQueues.set(key, settled);
-  void settled.then(() => stagingQueues.get(key) === settled && stagingQueues.delete(key));
-  return mine;
 }

@@ -125,13 +125,19 @@ describe.skipIf(!slurmAvailable() && !process.env.CI)('a Slurm compute target (r
     const { engine, versionId, baseModelDir, workDir } = await engineWithCluster({}, { maxRuns: 2 });
     const long = { ...quick, maxSteps: 5000, checkpointEvery: 0, baseModelDir, datasetVersionId: versionId, target: 'cluster' };
     const launched = (r: RunSummary) => r.events.some((e) => e.kind === 'launched');
+    /** The run's Slurm job once it has one; a run that ended first fails here with its own error, not a timeout. */
+    const jobWhenLaunched = async (id: string) => {
+      const r = await waitForRun(engine, id, (x) => launched(x) || finished(x), 180_000);
+      expect(launched(r), `${r.status}: ${JSON.stringify(r.error)}`).toBe(true);
+      return jobOf(r);
+    };
     const a = await engine.call('runs.start', { ...long, name: 'a' });
     const b = await engine.call('runs.start', { ...long, name: 'b' });
     const c = await engine.call('runs.start', { ...quick, baseModelDir, datasetVersionId: versionId, target: 'cluster', name: 'c' });
     expect([a.status, b.status, c.status]).toEqual(['running', 'running', 'queued']);
     expect(c.queuePosition).toBe(1);
     // Both are handed to Slurm as their own jobs (Slurm decides when each runs: a busy node may hold one back).
-    const [jobA, jobB] = [jobOf(await waitForRun(engine, a.id, launched, 180_000)), jobOf(await waitForRun(engine, b.id, launched, 180_000))];
+    const [jobA, jobB] = [await jobWhenLaunched(a.id), await jobWhenLaunched(b.id)];
     expect(jobA).not.toBe(jobB);
     expect(await scontrol(jobA)).toMatch(/JobState=(PENDING|RUNNING)/);
     expect(await scontrol(jobB)).toMatch(/JobState=(PENDING|RUNNING)/);
@@ -142,7 +148,7 @@ describe.skipIf(!slurmAvailable() && !process.env.CI)('a Slurm compute target (r
     // One ends: the waiting run is handed over in its place.
     await engine.call('runs.stop', { runId: a.id });
     await waitForRun(engine, a.id, finished, 180_000);
-    const jobC = jobOf(await waitForRun(engine, c.id, launched, 180_000));
+    const jobC = await jobWhenLaunched(c.id);
     expect([jobA, jobB]).not.toContain(jobC);
     for (const id of [b.id, c.id]) await engine.call('runs.stop', { runId: id }).catch(() => undefined);
     for (const id of [b.id, c.id]) expect(['stopped', 'completed']).toContain((await waitForRun(engine, id, finished, 180_000)).status);
