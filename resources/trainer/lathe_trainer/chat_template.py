@@ -325,6 +325,23 @@ def encode_chat(tokenizer, messages: list[dict], tools: list | None = None) -> C
     return ChatEncoding(ids, [t if m else IGNORE_INDEX for t, m in zip(ids, mask)], notes)
 
 
+def encode_prompt(tokenizer, messages: list[dict], tools: list | None = None) -> ChatEncoding:
+    """The prompt for the conversation's last assistant turn, as ids that begin exactly as `encode_chat` encodes the
+    whole conversation: the same system-message handling (Gemma, Mistral), the same single BOS, the template's
+    generation prompt at the end. `labels` is empty (nothing is trained); `messages` must end in an assistant turn."""
+    messages, _text, notes = prepare(tokenizer, messages, tools)
+    last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
+    if not last:
+        raise LatheError("data_invalid", "A conversation has no turn before its assistant reply to prompt with.",
+                         "Give it a user turn before the assistant turn.")
+    text = _render(tokenizer, messages[:last], add_generation_prompt=True, tools=tools)
+    ids = list(tokenizer(text, add_special_tokens=False)["input_ids"])
+    writes_bos = bool(tokenizer.bos_token) and text.lstrip().startswith(tokenizer.bos_token)
+    if adds_bos(tokenizer) and not writes_bos and ids[:1] != [tokenizer.bos_token_id]:
+        ids = [tokenizer.bos_token_id] + ids
+    return ChatEncoding(ids, [], notes)
+
+
 def _weighted_runs(mask: list[int], weights: list[int]) -> list[int]:
     """A {% generation %} mask with the turns of weight 0 cleared: its k-th run of marked tokens is turn k."""
     if all(weights):

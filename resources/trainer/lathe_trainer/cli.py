@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ppl = commands.add_parser("perplexity", help="held-out loss and perplexity of a model (+ adapter) on JSONL text")
     ppl.add_argument("--config", required=True, type=Path, help="ppl.json (see lathe_trainer/perplexity.py)")
+
+    greedy = commands.add_parser("greedy-eval", help="greedy answers of a base model and base + adapter, scored by exact match")
+    greedy.add_argument("--config", required=True, type=Path, help="greedy.json (see lathe_trainer/greedy_eval.py)")
     return parser
 
 
@@ -75,6 +78,9 @@ def _dispatch(args: argparse.Namespace, writer: ProtocolWriter) -> int | None:
     elif args.command == "perplexity":
         from .perplexity import run_perplexity
         writer.done(run_perplexity(writer, args.config))
+    elif args.command == "greedy-eval":
+        from .greedy_eval import run_greedy_eval
+        writer.done(run_greedy_eval(writer, args.config))
     else:
         raise LatheError("bad_arguments", "No command given.",
                          "Run `python -m lathe_trainer doctor` or `make-tiny-model --out DIR`.",

@@ -13,13 +13,13 @@ the usual way to approximate full-context perplexity for a fixed-context model.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import environment
+from .command_config import choice, jsonl_rows, positive_ints, read_config
 from .hashing import sha256_file
 from .no_remote_code import refuse_custom_code
 from .protocol import LatheError, ProtocolWriter, log
@@ -40,55 +40,34 @@ class PplConfig:
 
 
 def load_ppl_config(path: Path) -> PplConfig:
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise LatheError("config_invalid", f"Cannot read {path}: {exc}.", "Pass a readable ppl.json (see the trainer README).") from exc
-    if not isinstance(raw, dict) or not isinstance(raw.get("model"), str):
+    raw = read_config(path, "ppl.json")
+    if not isinstance(raw.get("model"), str):
         raise LatheError("config_invalid", "ppl.json has no `model` folder.", "Set `model` to a Hugging Face model folder.")
     data = raw.get("data")
     if not isinstance(data, list) or not data or not all(isinstance(p, str) for p in data):
         raise LatheError("config_invalid", "ppl.json has no `data` list of JSONL files.", "Set `data` to a list of JSONL paths.")
-    ints = {}
-    for key in ("max_seq_len", "stride", "max_documents"):
-        value = raw.get(key)
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise LatheError("config_invalid", f"`{key}` must be a positive integer.", f"Fix `{key}` or leave it out.")
-        ints[key] = value
-    if raw.get("device", "auto") not in ("auto", "cpu", "cuda"):
-        raise LatheError("config_invalid", "`device` must be auto, cpu or cuda.", "Fix `device` in ppl.json.")
-    if raw.get("precision", "auto") not in ("auto", "fp32", "bf16", "fp16"):
-        raise LatheError("config_invalid", "`precision` must be auto, fp32, bf16 or fp16.", "Fix `precision` in ppl.json.")
+    ints = positive_ints(raw, {"max_seq_len": None, "stride": None, "max_documents": None})
+    device = choice(raw, "device", ("auto", "cpu", "cuda"), "ppl.json")
+    precision = choice(raw, "precision", ("auto", "fp32", "bf16", "fp16"), "ppl.json")
     adapter = raw.get("adapter")
     return PplConfig(model=Path(raw["model"]), adapter=Path(adapter) if isinstance(adapter, str) else None,
-                     data=[Path(p) for p in data], device=raw.get("device", "auto"),
-                     precision=raw.get("precision", "auto"), **ints)
+                     data=[Path(p) for p in data], device=device, precision=precision, **ints)
 
 
 def read_documents(paths: list[Path], limit: int | None) -> list[dict]:
     """[{"text": str} | {"messages": list}] in file order; a bad line names its file and line number."""
     docs: list[dict] = []
     for path in paths:
-        if not path.is_file():
-            raise LatheError("data_missing", f"The data file {path} does not exist.", "Materialise the dataset version again.")
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as exc:
-                    raise LatheError("data_invalid", f"{path.name} line {number} is not JSON ({exc}).",
-                                     "Fix or remove that line; each line must be one JSON object.") from exc
-                if isinstance(row, dict) and isinstance(row.get("text"), str):
-                    docs.append({"text": row["text"]})
-                elif isinstance(row, dict) and isinstance(row.get("messages"), list):
-                    docs.append({"messages": row["messages"]})
-                else:
-                    raise LatheError("data_invalid", f"{path.name} line {number} has neither `text` nor `messages`.",
-                                     "Rows look like {\"text\": \"...\"} or {\"messages\": [...]}.")
-                if limit is not None and len(docs) >= limit:
-                    return docs
+        for number, row in jsonl_rows(path, "Materialise the dataset version again."):
+            if isinstance(row, dict) and isinstance(row.get("text"), str):
+                docs.append({"text": row["text"]})
+            elif isinstance(row, dict) and isinstance(row.get("messages"), list):
+                docs.append({"messages": row["messages"]})
+            else:
+                raise LatheError("data_invalid", f"{path.name} line {number} has neither `text` nor `messages`.",
+                                 "Rows look like {\"text\": \"...\"} or {\"messages\": [...]}.")
+            if limit is not None and len(docs) >= limit:
+                return docs
     return docs
 
 

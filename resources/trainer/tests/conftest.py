@@ -82,8 +82,14 @@ def parse_protocol(stdout: str) -> list[dict]:
 TOKEN_CACHE = os.environ.setdefault("LATHE_TOKEN_CACHE_DIR", tempfile.mkdtemp(prefix="lathe-test-token-cache-"))
 
 
+# The environment this session started with. Importing peft here sets TORCHINDUCTOR_CACHE_DIR in os.environ, and a
+# test may set HF_HUB_OFFLINE for its own in-process load: passed on, either made the fork server refuse every later
+# command (a variable it did not start with). Commands get the start's variables plus LATHE_* ones tests set.
+_SESSION_ENV = dict(os.environ)
+
+
 def trainer_env(extra: dict | None = None) -> dict:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k in _SESSION_ENV or k.startswith("LATHE_")}
     env.pop("PYTEST_CURRENT_TEST", None)  # pytest's, changes with every test; the trainer does not read it
     env["PYTHONPATH"] = str(TRAINER_DIR)
     env.update(extra or {})

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TRAINER_DIR
-from lathe_trainer.chat_template import IGNORE_INDEX, NOTE_SYSTEM_MERGED_FIRST, NOTE_SYSTEM_MERGED_LAST
+from lathe_trainer.chat_template import IGNORE_INDEX, NOTE_SYSTEM_MERGED_FIRST, NOTE_SYSTEM_MERGED_LAST, encode_prompt
+from lathe_trainer.greedy_eval import strip_reasoning
 from lathe_trainer.perplexity import encode_document
 from lathe_trainer.protocol import LatheError
 from lathe_trainer.testing.families import FAMILIES, as_trained, available, build_family
@@ -139,6 +140,22 @@ def test_perplexity_scores_what_training_trains(tokenizers, name):
     assert encode_document(tok, {"messages": CONVERSATION}, notes) == (encoded.input_ids, encoded.labels)
     assert tuple(notes) == encoded.notes
 
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_greedy_eval_prompts_exactly_as_training_renders(tokenizers, name):
+    """The prompt for the last reply is the trained ids up to where that reply's trained tokens begin."""
+    tok = tokenizers[name]
+    encoded = encode_sft(tok, CONVERSATION, max_seq_len=4096)
+    prompt = encode_prompt(tok, CONVERSATION)
+    assert encoded.input_ids[: len(prompt.input_ids)] == prompt.input_ids
+    # What follows the prompt is the last reply, trained from its first token; only an empty reasoning block the
+    # template writes itself (Qwen 3's "<think>\n\n</think>") may come between, and the answer is read without it.
+    rest, labels = encoded.input_ids[len(prompt.input_ids):], encoded.labels[len(prompt.input_ids):]
+    first = next(i for i, label in enumerate(labels) if label != IGNORE_INDEX)
+    assert strip_reasoning(tok.decode(rest[:first], skip_special_tokens=True)) == ""
+    assert strip_reasoning(tok.decode(rest, skip_special_tokens=True)).startswith("A breaker")
+    assert prompt.notes == encoded.notes
 
 ALPACA = ("{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}### Instruction:\n{{ m['content'] }}\n\n"
           "{% elif m['role'] == 'assistant' %}### Response:\n{{ m['content'] }}\n\n{% endif %}{% endfor %}"

@@ -63,6 +63,8 @@ export function readFollowState(localRunDir: string): FollowState | null {
 }
 
 const EXIT_MARKER = 'LATHE_REMOTE_EXIT ';
+/** Protocol lines whose rows are not keyed by step: each must be read once, even across a restart of the engine. */
+const RECORDED_ONCE = /^\{"v":\s*1,\s*"type":\s*"(event|hello)"/;
 const LOG_PREFIX = 'LATHE_LOG ';
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -153,9 +155,12 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
     const shellSaid: string[] = [];
     wholeLines(child.stdout, (line, bytes) => {
       offset += bytes;
+      // The run's reader records the line before write returns (a PassThrough into readline, then SQLite).
       stdout.write(`${mapLine(line, toLocal)}\n`);
       noteEnvironment(line);
-      saveFollowState();
+      // Metrics, checkpoints and progress are kept by step, so reading them again after a restart changes nothing;
+      // an event or the hello would be recorded twice: the offset past one is saved at once.
+      saveFollowState(RECORDED_ONCE.test(line));
     });
     wholeLines(child.stderr, (line, bytes) => {
       if (line.startsWith(EXIT_MARKER)) exit = JSON.parse(line.slice(EXIT_MARKER.length)) as Exit;

@@ -163,6 +163,9 @@ describe('an SSH run whose engine dies (real sshd, the engine a `lathe train` pr
     expect(done.status, JSON.stringify(done.error)).toBe('completed');
     expect(done.events.find((e) => e.kind === 'reattached')!.message).toMatch(/^Lathe restarted while this run trained on 127\.0\.0\.1/);
     expect(done.events.filter((e) => e.kind === 'launched')).toHaveLength(1);
+    // Every event is recorded once: the offset past an event or hello line is saved at once, not a quarter second later.
+    const said = done.events.map((e) => `${e.kind}: ${e.message}`);
+    expect(said.filter((k, i) => said.indexOf(k) !== i)).toEqual([]);
     const { series } = await next.call('runs.metrics', { runId });
     expect(series.loss!.map(([step]) => step)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect((await next.call('audit.list', { limit: 50 })).entries.map((e) => e.action)).toContain('run.reattached');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runPerplexityPython } from '../evals/heldout/perplexity-python.js';
 import { Engine } from '../engine.js';
+import { greedyExactMatch } from '../training/greedy-eval.js';
 import { finished, quick, trainingEngine, waitForRun } from '../training/training-test-kit.js';
 import { runExportPython } from './export-python.js';
 import { convertHfToGguf, convertLoraToGguf } from './llama-converters.js';
@@ -189,6 +190,18 @@ describe('Python that loads HF folders refuses the canary with its own sentence,
     const config = path.join(root, 'ppl.json');
     fs.writeFileSync(config, JSON.stringify({ model: canary, adapter: null, data: [data], device: 'cpu' }));
     expectRefused(await failure(runPerplexityPython(config)));
+  }, 60_000);
+
+  it('greedy exact match (the demo\'s step 5) on the folder, and with an adapter that carries code', async () => {
+    const questionsJsonl = path.join(root, 'questions.jsonl');
+    fs.writeFileSync(questionsJsonl, `${JSON.stringify({ messages: [{ role: 'user', content: 'Hi?' }, { role: 'assistant', content: 'Hello.' }] })}\n`);
+    expectRefused(await failure(greedyExactMatch({ baseModelDir: canary, adapterDir: fakeAdapter('adapter-for-greedy'), questionsJsonl })));
+    const codeAdapter = fakeAdapter('adapter-with-code');
+    fs.writeFileSync(path.join(codeAdapter, 'canary_model.py'), `with open(${JSON.stringify(marker)}, "a") as f:\n    f.write("adapter code ran\\n")\n`);
+    const err = await failure(greedyExactMatch({ baseModelDir: tinyHf(), adapterDir: codeAdapter, questionsJsonl }));
+    expect(err.message).toMatch(/^This model needs custom Python code from its folder \(Python file canary_model\.py; in /);
+    expect(err.message).toContain(codeAdapter);
+    expect(err.message).toContain('Nothing was loaded.');
   }, 60_000);
 
   it('training with the folder as the base model (what `lathe train --base DIR` starts): the run fails with the sentence', async () => {

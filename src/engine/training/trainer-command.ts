@@ -16,21 +16,29 @@ export type TrainerEvent = TrainerLine;
 export type TrainerResult = TrainerLine & Record<string, unknown>;
 
 export interface TrainerCommandOptions {
-  dataDir?: string;
-  onEvent?: (event: TrainerEvent) => void;
-  signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
+  dataDir?: string | undefined;
+  onEvent?: ((event: TrainerEvent) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** The module run with `python -m` (default `lathe_trainer`; the export tools are `lathe_trainer.export`). */
+  module?: string | undefined;
+  /** What messages call it ("the export"), and a path under lathe_trainer/ that must exist before it starts. */
+  name?: string | undefined;
+  requires?: string | undefined;
 }
 
 const STDERR_TAIL_LINES = 40;
 
 /**
- * Runs `python -m lathe_trainer <args>` to completion and resolves with the `done` event's payload. Stdout is
- * parsed as JSON lines; a line that is not JSON is a protocol breach and is kept in the error. An `error`
- * event becomes a LatheError with the trainer's own hint.
+ * Runs a one-shot trainer command (`python -m lathe_trainer <args>`, or `opts.module`) to completion with the
+ * trainer's Python, offline, and resolves with the `done` event's payload at the top level. Stdout is parsed as
+ * protocol lines; a line that is not one is a breach, acted on never and named in the error if the command fails.
+ * An `error` line becomes a LatheError with the command's own message and hint; abort sends SIGTERM (the command
+ * cleans up and exits).
  */
 export async function runTrainerCommand(args: string[], opts: TrainerCommandOptions = {}): Promise<TrainerResult> {
   const { python } = findPythonEnv(opts.dataDir);
+  const name = opts.name ?? 'trainer';
   const child = spawnTrainer(args, opts);
   const stderrTail: string[] = [];
   readline.createInterface({ input: child.stderr }).on('line', (line) => {
@@ -56,18 +64,14 @@ export async function runTrainerCommand(args: string[], opts: TrainerCommandOpti
     child.on('close', (code) => resolve(code));
   }).finally(() => opts.signal?.removeEventListener('abort', onAbort));
 
-  if (opts.signal?.aborted) throw new LatheError('CANCELLED', 'Cancelled.', 'Start it again when you are ready.');
+  if (opts.signal?.aborted) throw new LatheError('CANCELLED', `The ${name} was cancelled; nothing was stored.`, 'Start it again when you are ready.');
   const fail = failure as Extract<TrainerLine, { type: 'error' }> | null;
   if (fail) {
-    throw new LatheError('TRAINER_FAILED', fail.message || 'The trainer failed.', fail.hint || tailHint(stderrTail));
+    throw new LatheError('TRAINER_FAILED', fail.message || `The ${name} failed.`, fail.hint || tailHint(stderrTail));
   }
   if (exitCode !== 0 || !done) {
     const detail = breaches.length ? ` It printed a line outside the protocol (${breaches[0]}).` : '';
-    throw new LatheError(
-      'TRAINER_FAILED',
-      `The trainer exited with code ${exitCode} without finishing.${detail}`,
-      tailHint(stderrTail),
-    );
+    throw new LatheError('TRAINER_FAILED', `The ${name} exited with code ${exitCode} without finishing.${detail}`, tailHint(stderrTail));
   }
   return done;
 }
@@ -89,11 +93,11 @@ export function trainerProcessEnv(trainerDir: string, extra: NodeJS.ProcessEnv =
   return { ...base, ...extra, PYTHONPATH: trainerDir, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', LATHE_PARENT_PID: String(process.pid) };
 }
 
-/** Starts `python -m lathe_trainer ...` from the project's Python env, offline, stdout piped for JSON lines. */
-export function spawnTrainer(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {}): ChildProcessByStdio<null, Readable, Readable> {
+/** Starts `python -m lathe_trainer ...` (or `opts.module`) from the project's Python env, offline, stdout piped for JSON lines. */
+export function spawnTrainer(args: string[], opts: { dataDir?: string | undefined; env?: NodeJS.ProcessEnv | undefined; detached?: boolean; module?: string | undefined; name?: string | undefined; requires?: string | undefined } = {}): ChildProcessByStdio<null, Readable, Readable> {
   const { python } = findPythonEnv(opts.dataDir);
-  const trainerDir = trainerDirHolding('');
-  return spawn(python, ['-m', 'lathe_trainer', ...args], {
+  const trainerDir = trainerDirHolding(opts.requires ?? '', opts.name ? `trainer's ${opts.name} command` : undefined);
+  return spawn(python, ['-m', opts.module ?? 'lathe_trainer', ...args], {
     cwd: trainerDir,
     env: trainerProcessEnv(trainerDir, opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
