@@ -57,6 +57,9 @@ function usePalette(): Palette {
   return palette;
 }
 
+/** Room for the longest tick label at 11 px (Recharts wraps a label wider than the axis at its space: "770.5 / MB"). */
+const axisWidth = (axis: Axis) => Math.max(40, Math.ceil(Math.max(...axis.ticks.map((t) => axis.format(t).length)) * 6.6) + 10);
+
 const defaultFormat = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : String(+v.toFixed(3)));
 
 /** A calm line chart for training curves (loss, learning rate, tokens/s) that follows the theme. */
@@ -95,7 +98,7 @@ export function LineChart<X extends string, K extends string>({
             tick={tick}
             tickLine={false}
             axisLine={false}
-            width={yAxis ? 56 : 48}
+            width={yAxis ? axisWidth(yAxis) : 48}
             tickFormatter={yAxis?.format ?? formatY}
           />
           <Tooltip

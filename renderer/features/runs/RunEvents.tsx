@@ -26,9 +26,21 @@ const LABELS: Record<string, string> = {
   connection_lost: 'Connection lost',
   reattached: 'Reattached',
   fetched: 'Copied back',
+  reattach_failed: 'Reattach failed',
+  environment: 'Trained with',
+  estimated: 'Estimate',
+  distributed: 'Processes',
+  data_mix: 'Data mix',
+  registering: 'Registering',
+  adapter_registered: 'Registered',
+  registration_failed: 'Not registered',
+  stop_failed: 'Stop failed',
+  reproduce: 'Reproduce of',
+  reproduced: 'Reproduced as',
+  reproduction_checked: 'Reproduction',
 };
-const WARN = new Set(['oom_fallback', 'fp16_overflow', 'reconciled', 'interrupted', 'stop', 'cancelled', 'connection_lost']);
-const BAD = new Set(['crashed', 'heartbeat_lost', 'failed']);
+const WARN = new Set(['oom_fallback', 'fp16_overflow', 'reconciled', 'interrupted', 'stop', 'cancelled', 'connection_lost', 'stop_failed']);
+const BAD = new Set(['crashed', 'heartbeat_lost', 'failed', 'registration_failed', 'reattach_failed']);
 
 /** What happened to the run beyond its curves: queueing, starts, resumes, OOM fallbacks, lost heartbeats. */
 export function RunEvents({ run }: { run: RunSummary }) {

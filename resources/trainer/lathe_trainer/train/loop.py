@@ -209,11 +209,18 @@ class Training:
             pruned = ckpt.prune(out / "checkpoints", c.keep_checkpoints, best)
             if pruned:
                 self.events.emit("event", kind="checkpoints_pruned", steps=pruned, kept_best=best,
-                                 message=f"Removed checkpoint(s) {', '.join(map(str, pruned))}: keeping the newest "
-                                         f"{c.keep_checkpoints}" + (f" and step {best} (best validation loss)" if best else "") + ".")
+                                 message=_pruned_message(pruned, c.keep_checkpoints, best))
         dist.barrier()  # nobody runs ahead (or exits) before the checkpoint is complete
         self.heartbeat.pulse(phase="train")
         return path
+
+
+def _pruned_message(pruned: list[int], keep: int, best: int | None) -> str:
+    """"Removed the checkpoint of step 100: keeping the newest 3 and step 40 (best validation loss)." """
+    steps = f"the checkpoint of step {pruned[0]}" if len(pruned) == 1 else \
+        f"the checkpoints of steps {', '.join(map(str, pruned[:-1]))} and {pruned[-1]}"
+    kept = f"the newest {keep}" if keep > 1 else "the newest"
+    return f"Removed {steps}: keeping {kept}" + (f" and step {best} (best validation loss)" if best else "") + "."
 
 
 # ---- setup -------------------------------------------------------------------------------------------------------
