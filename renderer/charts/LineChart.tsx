@@ -23,6 +23,8 @@ interface LineChartProps<X extends string, K extends string> {
   yAxis?: Axis;
   /** Log scale, e.g. for loss; values must be positive. */
   logY?: boolean;
+  /** The axis starts at zero: a quantity that is never negative (a learning rate) never shows a negative tick. */
+  fromZero?: boolean;
   /** Animation is off by default: live curves redraw many times a second. */
   animate?: boolean;
 }
@@ -72,6 +74,7 @@ export function LineChart<X extends string, K extends string>({
   formatY = defaultFormat,
   yAxis,
   logY = false,
+  fromZero = false,
   animate = false,
 }: LineChartProps<X, K>) {
   const palette = usePalette();
@@ -93,8 +96,10 @@ export function LineChart<X extends string, K extends string>({
           />
           <YAxis
             scale={logY ? 'log' : 'auto'}
-            domain={yAxis ? [yAxis.ticks[0]!, yAxis.ticks.at(-1)!] : ['auto', 'auto']}
+            domain={yAxis ? [yAxis.ticks[0]!, yAxis.ticks.at(-1)!] : [fromZero ? 0 : 'auto', 'auto']}
             ticks={yAxis?.ticks}
+            // Ticks chosen for the data are all shown: Recharts' default drops one it thinks crowded, leaving a gap.
+            interval={yAxis ? 0 : 'preserveEnd'}
             tick={tick}
             tickLine={false}
             axisLine={false}

@@ -86,7 +86,7 @@ export const RunCharts = memo(function RunCharts({ series, compare }: { series: 
         </>
       )}
       <ChartCard title="Learning rate" testId="chart-lr" points={series['lr']?.length ?? 0}>
-        <LineChart data={lr} x="step" series={[{ key: 'lr', label: 'learning rate', colour: 2 }]} height={150} formatY={fmtRate} />
+        <LineChart data={lr} x="step" series={[{ key: 'lr', label: 'learning rate', colour: 2 }]} height={150} formatY={fmtRate} fromZero />
       </ChartCard>
       <ChartCard title="Gradient norm" testId="chart-grad-norm" points={series['grad_norm']?.length ?? 0}>
         <LineChart data={grad} x="step" series={[{ key: 'grad_norm', label: 'grad norm', colour: 3 }]} height={150} formatY={fmtNum} yAxis={gradAxis} />

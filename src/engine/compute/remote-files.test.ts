@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,4 +55,27 @@ describe('installing the trainer on a target', () => {
     expect(counts[0]).toBeGreaterThan(10);
     expect(fs.existsSync(path.join(workDir, 'trainer', 'lathe_trainer', 'remote.py'))).toBe(true);
   }, 120_000);
+
+  it('waits while another Lathe process holds the folder\'s lock there, then copies', async () => {
+    const workDir = tempDir('lathe-target-work-');
+    const t: WorkHost = { shell: localShell(), python: findPythonEnv().python, workDir };
+    const lockFile = path.join(workDir, 'trainer', 'lathe_trainer.lathe-lock');
+    fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+    // Another process (as another Lathe's holder would) takes the flock and keeps it until told to let go.
+    const other = spawn(t.python, ['-c', 'import fcntl,sys; f=open(sys.argv[1],"a"); fcntl.flock(f, fcntl.LOCK_EX); print("held", flush=True); sys.stdin.read()', lockFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => other.stdout.once('data', () => resolve()));
+    let done = false;
+    const install = installTrainer(t).then((n) => ((done = true), n));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(done).toBe(false);
+    expect(fs.existsSync(path.join(workDir, 'trainer', 'lathe_trainer', 'remote.py'))).toBe(false);
+    other.stdin.end();
+    expect(await install).toBeGreaterThan(10);
+    expect(fs.existsSync(path.join(workDir, 'trainer', 'lathe_trainer', 'remote.py'))).toBe(true);
+  }, 120_000);
+
+  it('says what failed when the lock cannot be taken there', async () => {
+    const t: WorkHost = { shell: localShell(), python: '/nonexistent/python3', workDir: tempDir('lathe-target-work-') };
+    await expect(installTrainer(t)).rejects.toMatchObject({ code: 'TARGET_FAILED', message: expect.stringMatching(/^On this machine, starting \/nonexistent\/python3 to lock .*lathe_trainer\.lathe-lock while copying failed/) });
+  });
 });

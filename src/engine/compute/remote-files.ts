@@ -5,6 +5,7 @@ import { LatheError } from '../../shared/contract/errors.js';
 import { hashModelFiles } from '../models/model-hash.js';
 import { cacheDir, resourcesDir } from '../paths.js';
 import { shellCheck, shellRsync, type HostShell } from './host-shell.js';
+import { whileStaging } from './staging-lock.js';
 
 /** A target as staging sees it: where commands run, its Python, and Lathe's folder there. */
 export interface WorkHost { shell: HostShell; python: string; workDir: string }
@@ -155,23 +156,7 @@ export async function pullFolder(t: WorkHost, remoteDir: string, localDir: strin
 export async function installTrainer(t: WorkHost): Promise<number> {
   const local = path.join(resourcesDir(), 'trainer', 'lathe_trainer');
   const remote = path.posix.join(remoteLayout.trainerRoot(t), 'lathe_trainer');
-  return oneAtATime(`${t.shell.host}:${remote}`, () => pushFolder(t, local, remote, "Lathe's trainer", ['tests']));
-}
-
-const stagingQueues = new Map<string, Promise<unknown>>();
-
-/**
- * Runs `work` after every earlier call with the same key has settled: this engine's copies into one folder on a target
- * (two rsyncs into one folder delete each other's temporary files, and each one's check sees the other's half-copied
- * files). Another Lathe process copying into the same folder at the same moment is not covered.
- */
-export function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const before = stagingQueues.get(key) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(work);
-  const settled = mine.catch(() => undefined);
-  stagingQueues.set(key, settled);
-  void settled.then(() => stagingQueues.get(key) === settled && stagingQueues.delete(key));
-  return mine;
+  return whileStaging(t, remote, () => pushFolder(t, local, remote, "Lathe's trainer", ['tests']));
 }
 
 function transferError(shell: HostShell, r: { code: number | null; stdout: string; stderr: string }, what: string): LatheError {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { TrainerChannel, TrainerFailure } from '../training/trainer-process.js';
 import { shellRun } from './host-shell.js';
-import { installTrainer, modelHashCache, oneAtATime, pullFolder, pushFolder, remoteLayout, remotePython, type WorkHost } from './remote-files.js';
+import { whileStaging } from './staging-lock.js';
+import { installTrainer, modelHashCache, pullFolder, pushFolder, remoteLayout, remotePython, type WorkHost } from './remote-files.js';
 
 /**
  * How a trainer starts and stops on one kind of target: detached over SSH (`ssh-launcher.ts`) or as a Slurm batch
@@ -121,7 +122,7 @@ export function remoteTrainer(plan: RemoteRunPlan): TrainerChannel {
     const trainerFiles = await step(`Installing Lathe's trainer on ${host}…`, () => installTrainer(t));
     // Two runs on one target may share a base model: one copy at a time into its staged folder (the second finds it
     // copied and its hashes kept, so it only checks).
-    const modelFiles = await step(`Copying the base model to ${host} and checking it…`, () => oneAtATime(`${host}:${remoteModel}`,
+    const modelFiles = await step(`Copying the base model to ${host} and checking it…`, () => whileStaging(t, remoteModel,
       () => pushFolder(t, plan.localModelDir, remoteModel, 'the base model', [], { hashCache: modelHashCache(plan.localModelDir, remoteModel) })));
     const runFiles = await step(`Copying the run's data to ${host} and checking it…`, () => pushFolder(t, plan.localRunDir, remoteRun, "the run's data", ['run.json', '.lathe', FOLLOW_FILE, `${FOLLOW_FILE}.tmp`], { mirror: false }));
     const remoteConfig = `${JSON.stringify(toRemote(plan.config), null, 2)}\n`;
